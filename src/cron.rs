@@ -1,0 +1,30 @@
+//! The periodic tick (`hz` times a second): client idle timeouts, active expiry, hash table
+//! shrinking and the instantaneous metrics. Later issues hang persistence and replication here.
+use crate::server::Server;
+
+pub fn tick(srv: &mut Server, now: i64) {
+    srv.ops_samples
+        .track(srv.stats.total_commands_processed, now);
+    close_idle_clients(srv, now);
+    crate::db::expire::active_expire_cycle(srv, now);
+    for db in srv.keyspace.dbs.iter_mut() {
+        db.dict.shrink_if_needed();
+        db.expires.shrink_if_needed();
+        db.dict.rehash(100);
+        db.expires.rehash(100);
+    }
+}
+
+fn close_idle_clients(srv: &mut Server, now: i64) {
+    let timeout = srv.config.timeout as i64 * 1000;
+    if timeout == 0 {
+        return;
+    }
+    for (_, c) in srv.clients.iter_mut() {
+        use crate::server::client::ClientKind;
+        if matches!(c.kind, ClientKind::Normal) && now - c.last_interaction_ms > timeout {
+            log::debug!("Closing idle client");
+            c.close_asap = true;
+        }
+    }
+}

@@ -1,0 +1,508 @@
+//! The single-threaded mio loop: accepts connections, reads and parses requests, runs commands,
+//! flushes replies (registering WRITABLE only while bytes remain), runs the cron at `hz`, and
+//! handles signals. It is the only code that touches sockets.
+use crate::resp::Reply;
+use crate::server::client::{Client, ReplyMode};
+use crate::server::{execute, Server, Shutdown};
+use log::{info, warn};
+use mio::net::{TcpListener, TcpStream};
+use mio::{Events, Interest, Poll, Token};
+use signal_hook::consts::{SIGINT, SIGTERM};
+use signal_hook_mio::v1_0::Signals;
+use std::io::{self, Read, Write};
+use std::net::SocketAddr;
+use std::time::Duration;
+
+const SIGNAL_TOKEN: Token = Token(usize::MAX - 1);
+const LISTENER_BASE: usize = usize::MAX - 64;
+/// Read chunk size, as Redis's PROTO_IOBUF_LEN.
+const IOBUF_LEN: usize = 16 * 1024;
+
+pub struct EventLoop {
+    pub poll: Poll,
+    pub listeners: Vec<TcpListener>,
+    pub srv: Server,
+    signals: Signals,
+}
+
+/// Parse a `bind` entry: `-` prefix marks an address whose failure to bind is not fatal.
+fn bind_one(addr: &str, port: u16, backlog: i32) -> io::Result<TcpListener> {
+    let ip: std::net::IpAddr = match addr {
+        "*" => "0.0.0.0".parse().map_err(io::Error::other)?,
+        "::*" => "::".parse().map_err(io::Error::other)?,
+        a => a
+            .parse()
+            .map_err(|_| io::Error::other(format!("Invalid bind address '{a}'")))?,
+    };
+    let sa = SocketAddr::new(ip, port);
+    use nix::sys::socket::{self, sockopt, AddressFamily, SockFlag, SockType, SockaddrStorage};
+    let family = if ip.is_ipv4() {
+        AddressFamily::Inet
+    } else {
+        AddressFamily::Inet6
+    };
+    let fd = socket::socket(
+        family,
+        SockType::Stream,
+        SockFlag::SOCK_NONBLOCK | SockFlag::SOCK_CLOEXEC,
+        None,
+    )
+    .map_err(io::Error::from)?;
+    socket::setsockopt(&fd, sockopt::ReuseAddr, &true).map_err(io::Error::from)?;
+    if ip.is_ipv6() {
+        socket::setsockopt(&fd, sockopt::Ipv6V6Only, &true).map_err(io::Error::from)?;
+    }
+    socket::bind(
+        std::os::fd::AsRawFd::as_raw_fd(&fd),
+        &SockaddrStorage::from(sa),
+    )
+    .map_err(io::Error::from)?;
+    let backlog = socket::Backlog::new(backlog).unwrap_or(socket::Backlog::MAXCONN);
+    socket::listen(&fd, backlog).map_err(io::Error::from)?;
+    let std_listener = std::net::TcpListener::from(fd);
+    Ok(TcpListener::from_std(std_listener))
+}
+
+fn is_loopback(addr: &SocketAddr) -> bool {
+    match addr.ip() {
+        std::net::IpAddr::V4(v) => v.is_loopback(),
+        std::net::IpAddr::V6(v) => {
+            v.is_loopback() || v.to_ipv4_mapped().map(|m| m.is_loopback()).unwrap_or(false)
+        }
+    }
+}
+
+const DENIED_MSG: &str = "-DENIED Redis is running in protected mode because protected mode is enabled and no password is set for the default user. In this mode connections are only accepted from the loopback interface. If you want to connect from external computers to Redis you may adopt one of the following solutions: 1) Just disable protected mode sending the command 'CONFIG SET protected-mode no' from the loopback interface by connecting to Redis from the same host the server is running, however MAKE SURE Redis is not publicly accessible from internet if you do so. Use CONFIG REWRITE to make this change permanent. 2) Alternatively you can just disable the protected mode by editing the Redis configuration file, and setting the protected mode option to 'no', and then restarting the server. 3) If you started the server manually just for testing, restart it with the '--protected-mode no' option. 4) Set up an authentication password for the default user. NOTE: You only need to do one of the above things in order for the server to start accepting connections from the outside.\r\n";
+
+impl EventLoop {
+    pub fn new(srv: Server) -> io::Result<Self> {
+        let poll = Poll::new()?;
+        let mut listeners = Vec::new();
+        let port = srv.config.port;
+        if port != 0 {
+            for (i, b) in srv.config.bind.iter().enumerate() {
+                let (optional, addr) = match b.strip_prefix('-') {
+                    Some(a) => (true, a),
+                    None => (false, b.as_str()),
+                };
+                match bind_one(addr, port, srv.config.tcp_backlog) {
+                    Ok(mut l) => {
+                        poll.registry().register(
+                            &mut l,
+                            Token(LISTENER_BASE + i),
+                            Interest::READABLE,
+                        )?;
+                        listeners.push(l);
+                    }
+                    Err(e) if optional => {
+                        warn!("Warning: Could not create server TCP listening socket {addr}:{port}: {e}");
+                    }
+                    Err(e) => {
+                        return Err(io::Error::new(
+                            e.kind(),
+                            format!(
+                                "Failed listening on port {port} (tcp), aborting. ({addr}: {e})"
+                            ),
+                        ));
+                    }
+                }
+            }
+            if listeners.is_empty() {
+                return Err(io::Error::other(format!(
+                    "Failed listening on port {port} (tcp), aborting."
+                )));
+            }
+        }
+        let mut signals = Signals::new([SIGTERM, SIGINT])?;
+        poll.registry()
+            .register(&mut signals, SIGNAL_TOKEN, Interest::READABLE)?;
+        Ok(EventLoop {
+            poll,
+            listeners,
+            srv,
+            signals,
+        })
+    }
+
+    /// Run until shutdown. Returns the shutdown mode that ended the loop.
+    pub fn run(&mut self) -> io::Result<Shutdown> {
+        let mut events = Events::with_capacity(1024);
+        let mut next_cron = crate::util::now_ms();
+        loop {
+            let now = crate::util::now_ms();
+            let wait = (next_cron - now).clamp(0, 1000) as u64;
+            if let Err(e) = self
+                .poll
+                .poll(&mut events, Some(Duration::from_millis(wait)))
+            {
+                if e.kind() != io::ErrorKind::Interrupted {
+                    return Err(e);
+                }
+            }
+            self.srv.now_ms = crate::util::now_ms();
+            for ev in events.iter() {
+                match ev.token() {
+                    SIGNAL_TOKEN => self.handle_signals(),
+                    Token(t) if (LISTENER_BASE..SIGNAL_TOKEN.0).contains(&t) => {
+                        self.accept(t - LISTENER_BASE)
+                    }
+                    Token(t) => {
+                        if ev.is_readable() || ev.is_read_closed() || ev.is_error() {
+                            self.read_client(t);
+                        }
+                        if ev.is_writable() {
+                            self.write_client(t);
+                        }
+                    }
+                }
+            }
+            let now = crate::util::now_ms();
+            self.srv.now_ms = now;
+            if now >= next_cron {
+                crate::cron::tick(&mut self.srv, now);
+                let hz = self.srv.config.hz.clamp(1, 500) as i64;
+                next_cron = now + 1000 / hz;
+                self.close_marked_clients();
+            }
+            self.flush_pending();
+            if let Some(mode) = self.srv.shutdown {
+                self.flush_all_best_effort();
+                return Ok(mode);
+            }
+        }
+    }
+
+    fn handle_signals(&mut self) {
+        for sig in self.signals.pending() {
+            let name = if sig == SIGINT { "SIGINT" } else { "SIGTERM" };
+            warn!("Received {name} scheduling shutdown...");
+            if self.srv.shutdown.is_none() {
+                self.srv.shutdown = Some(Shutdown::Default);
+            }
+        }
+    }
+
+    fn accept(&mut self, idx: usize) {
+        loop {
+            let res = match self.listeners.get(idx) {
+                Some(l) => l.accept(),
+                None => return,
+            };
+            match res {
+                Ok((stream, peer)) => self.new_client(stream, peer),
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => {
+                    warn!("Accepting client connection: {e}");
+                    return;
+                }
+            }
+        }
+    }
+
+    fn new_client(&mut self, mut stream: TcpStream, peer: SocketAddr) {
+        let srv = &mut self.srv;
+        let _ = stream.set_nodelay(true);
+        if srv.config.tcp_keepalive > 0 {
+            let _ =
+                nix::sys::socket::setsockopt(&stream, nix::sys::socket::sockopt::KeepAlive, &true);
+        }
+        if srv.clients.len() >= srv.config.maxclients {
+            let _ = stream.write(b"-ERR max number of clients reached\r\n");
+            srv.stats.rejected_connections += 1;
+            return;
+        }
+        if srv.config.protected_mode && srv.config.requirepass.is_none() && !is_loopback(&peer) {
+            let _ = stream.write(DENIED_MSG.as_bytes());
+            srv.stats.rejected_connections += 1;
+            return;
+        }
+        let entry = srv.clients.vacant_entry();
+        let token = entry.key();
+        if self
+            .poll
+            .registry()
+            .register(&mut stream, Token(token), Interest::READABLE)
+            .is_err()
+        {
+            return;
+        }
+        let id = srv.next_client_id;
+        srv.next_client_id += 1;
+        let mut c = Client::new(id, token, Some(stream), srv.now_ms);
+        c.authenticated = srv.config.requirepass.is_none();
+        entry.insert(Box::new(c));
+        srv.stats.total_connections_received += 1;
+    }
+
+    /// Read everything available (mio is edge-triggered), then run every complete command.
+    fn read_client(&mut self, token: usize) {
+        let limit = self.srv.config.client_query_buffer_limit;
+        let Some(c) = self.srv.clients.get_mut(token) else {
+            return;
+        };
+        let mut closed = false;
+        let mut nread_total = 0u64;
+        if let Some(conn) = c.conn.as_mut() {
+            loop {
+                if c.qpos > 0 && c.qpos == c.query.len() {
+                    c.query.clear();
+                    c.qpos = 0;
+                }
+                let len = c.query.len();
+                c.query.resize(len + IOBUF_LEN, 0);
+                match conn.read(&mut c.query[len..]) {
+                    Ok(0) => {
+                        c.query.truncate(len);
+                        closed = true;
+                        break;
+                    }
+                    Ok(n) => {
+                        c.query.truncate(len + n);
+                        nread_total += n as u64;
+                        if c.query.len() - c.qpos > limit {
+                            break;
+                        }
+                    }
+                    Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                        c.query.truncate(len);
+                        break;
+                    }
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {
+                        c.query.truncate(len);
+                    }
+                    Err(_) => {
+                        c.query.truncate(len);
+                        closed = true;
+                        break;
+                    }
+                }
+            }
+        }
+        c.net_in += nread_total;
+        self.srv.stats.net_input_bytes += nread_total;
+        if nread_total > 0 {
+            c.last_interaction_ms = self.srv.now_ms;
+        }
+        self.process_input(token);
+        if closed {
+            self.free_client(token);
+        }
+    }
+
+    /// Parse and execute every complete command in the client's query buffer.
+    pub fn process_input(&mut self, token: usize) {
+        if !self.srv.clients.contains(token) {
+            return;
+        }
+        let mut client = self.srv.clients.remove(token);
+        let max_bulk = self.srv.config.proto_max_bulk_len;
+        let limit = self.srv.config.client_query_buffer_limit;
+        loop {
+            if client.close_after_reply || client.close_asap || self.srv.shutdown.is_some() {
+                break;
+            }
+            if crate::cmd::client::is_paused_for(&self.srv, &client) {
+                break;
+            }
+            let auth_required = self.srv.auth_required(&client);
+            let (buf, mut pos) = (&client.query, client.qpos);
+            let res = client.decoder.next(buf, &mut pos, max_bulk, auth_required);
+            client.qpos = pos;
+            match res {
+                Ok(None) => break,
+                Ok(Some(mut args)) => {
+                    if args.is_empty() {
+                        continue;
+                    }
+                    if client.reply_mode == ReplyMode::SkipNext {
+                        client.reply_mode = ReplyMode::Skip;
+                    }
+                    let reply = execute(&mut self.srv, &mut client, &mut args);
+                    client.reply(&reply);
+                    if client.reply_mode == ReplyMode::Skip {
+                        client.reply_mode = ReplyMode::On;
+                    }
+                }
+                Err(e) => {
+                    self.srv.stats.total_error_replies += 1;
+                    client.reply_always(&Reply::Error(format!("ERR Protocol error: {}", e.0)));
+                    info!(
+                        "Protocol error ({}) from client: id={} addr={}",
+                        e.0, client.id, client.addr
+                    );
+                    client.close_after_reply = true;
+                    break;
+                }
+            }
+        }
+        if client.pending_query() > limit {
+            warn!(
+                "Closing client that reached max query buffer length: id={} addr={} qbuf={}",
+                client.id,
+                client.addr,
+                client.pending_query()
+            );
+            client.reply_always(&Reply::err(
+                "ERR query buffer limit reached, closing client",
+            ));
+            client.close_after_reply = true;
+            client.query.clear();
+            client.qpos = 0;
+            self.srv.stats.client_qbuf_limit_disconnections += 1;
+        }
+        // Compact the query buffer once everything was consumed or the consumed part is large.
+        if client.qpos == client.query.len() {
+            client.query.clear();
+            client.qpos = 0;
+        } else if client.qpos > IOBUF_LEN {
+            client.query.drain(..client.qpos);
+            client.qpos = 0;
+        }
+        let needs_write = client.pending_output() > 0 || client.close_after_reply;
+        if needs_write && !client.pending_write {
+            client.pending_write = true;
+            self.srv.pending_writes.push(token);
+        }
+        let t = self.srv.clients.insert(client);
+        debug_assert_eq!(t, token);
+    }
+
+    /// Write as much of the client's output as the socket takes. Returns false if closed.
+    fn write_client(&mut self, token: usize) -> bool {
+        let Some(c) = self.srv.clients.get_mut(token) else {
+            return false;
+        };
+        let mut err = false;
+        let mut written = 0u64;
+        if let Some(conn) = c.conn.as_mut() {
+            while c.opos < c.out.len() {
+                match conn.write(&c.out[c.opos..]) {
+                    Ok(0) => {
+                        err = true;
+                        break;
+                    }
+                    Ok(n) => {
+                        c.opos += n;
+                        written += n as u64;
+                    }
+                    Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                    Err(_) => {
+                        err = true;
+                        break;
+                    }
+                }
+            }
+        } else {
+            c.out.clear();
+            c.opos = 0;
+        }
+        c.net_out += written;
+        self.srv.stats.net_output_bytes += written;
+        if c.opos == c.out.len() {
+            c.out.clear();
+            c.opos = 0;
+            if c.out.capacity() > 64 * 1024 {
+                c.out.shrink_to(16 * 1024);
+            }
+        }
+        let remaining = c.opos < c.out.len();
+        let close = err || (!remaining && c.close_after_reply);
+        if !close && remaining != c.want_write {
+            c.want_write = remaining;
+            let interest = if remaining {
+                Interest::READABLE | Interest::WRITABLE
+            } else {
+                Interest::READABLE
+            };
+            if let Some(conn) = c.conn.as_mut() {
+                let _ = self
+                    .poll
+                    .registry()
+                    .reregister(conn, Token(token), interest);
+            }
+        }
+        if close {
+            self.free_client(token);
+            return false;
+        }
+        true
+    }
+
+    fn flush_pending(&mut self) {
+        let pending = std::mem::take(&mut self.srv.pending_writes);
+        for t in pending {
+            if let Some(c) = self.srv.clients.get_mut(t) {
+                c.pending_write = false;
+                if c.close_asap {
+                    self.free_client(t);
+                    continue;
+                }
+                self.write_client(t);
+            }
+        }
+        // Clients unpaused or otherwise woken may have buffered input to process.
+        let woken = self.srv_woken();
+        for t in woken {
+            self.process_input(t);
+        }
+        if !self.srv.pending_writes.is_empty() {
+            let pending = std::mem::take(&mut self.srv.pending_writes);
+            for t in pending {
+                if let Some(c) = self.srv.clients.get_mut(t) {
+                    c.pending_write = false;
+                }
+                self.write_client(t);
+            }
+        }
+    }
+
+    /// Clients whose buffered input should be processed again (e.g. after CLIENT UNPAUSE).
+    fn srv_woken(&mut self) -> Vec<usize> {
+        if crate::cmd::client::pause_just_ended(&mut self.srv) {
+            self.srv
+                .clients
+                .iter()
+                .filter(|(_, c)| c.pending_query() > 0)
+                .map(|(t, _)| t)
+                .collect()
+        } else {
+            Vec::new()
+        }
+    }
+
+    fn close_marked_clients(&mut self) {
+        let marked: Vec<usize> = self
+            .srv
+            .clients
+            .iter()
+            .filter(|(_, c)| c.close_asap)
+            .map(|(t, _)| t)
+            .collect();
+        for t in marked {
+            self.free_client(t);
+        }
+    }
+
+    pub fn free_client(&mut self, token: usize) {
+        if !self.srv.clients.contains(token) {
+            return;
+        }
+        let mut c = self.srv.clients.remove(token);
+        if let Some(conn) = c.conn.as_mut() {
+            let _ = self.poll.registry().deregister(conn);
+        }
+    }
+
+    fn flush_all_best_effort(&mut self) {
+        let tokens: Vec<usize> = self.srv.clients.iter().map(|(t, _)| t).collect();
+        for t in tokens {
+            if let Some(c) = self.srv.clients.get_mut(t) {
+                if let Some(conn) = c.conn.as_mut() {
+                    let _ = conn.write(&c.out[c.opos..]);
+                }
+            }
+        }
+    }
+}

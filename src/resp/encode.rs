@@ -1,0 +1,138 @@
+//! Reply encoding into a client's output buffer, for RESP2 and RESP3.
+use super::reply::Reply;
+use crate::util::fmt_double;
+
+#[inline]
+fn put_len(out: &mut Vec<u8>, prefix: u8, n: i64) {
+    out.push(prefix);
+    let mut b = itoa::Buffer::new();
+    out.extend_from_slice(b.format(n).as_bytes());
+    out.extend_from_slice(b"\r\n");
+}
+
+#[inline]
+pub fn put_bulk(out: &mut Vec<u8>, data: &[u8]) {
+    put_len(out, b'$', data.len() as i64);
+    out.extend_from_slice(data);
+    out.extend_from_slice(b"\r\n");
+}
+
+/// Append `reply` to `out` in protocol version `proto` (2 or 3).
+pub fn encode(out: &mut Vec<u8>, reply: &Reply, proto: u8) {
+    let resp3 = proto >= 3;
+    match reply {
+        Reply::Ok => out.extend_from_slice(b"+OK\r\n"),
+        Reply::Status(s) => {
+            out.push(b'+');
+            out.extend_from_slice(s.as_bytes());
+            out.extend_from_slice(b"\r\n");
+        }
+        Reply::Error(e) => {
+            out.push(b'-');
+            // An error line must not contain newlines: Redis replaces them with spaces.
+            out.extend(
+                e.bytes()
+                    .map(|c| if c == b'\r' || c == b'\n' { b' ' } else { c }),
+            );
+            out.extend_from_slice(b"\r\n");
+        }
+        Reply::Int(n) => put_len(out, b':', *n),
+        Reply::Bulk(b) => put_bulk(out, b),
+        Reply::Nil => out.extend_from_slice(if resp3 { b"_\r\n" } else { b"$-1\r\n" }),
+        Reply::NilArray => out.extend_from_slice(if resp3 { b"_\r\n" } else { b"*-1\r\n" }),
+        Reply::Array(items) => {
+            put_len(out, b'*', items.len() as i64);
+            for it in items {
+                encode(out, it, proto);
+            }
+        }
+        Reply::Map(pairs) => {
+            if resp3 {
+                put_len(out, b'%', pairs.len() as i64);
+            } else {
+                put_len(out, b'*', 2 * pairs.len() as i64);
+            }
+            for (k, v) in pairs {
+                encode(out, k, proto);
+                encode(out, v, proto);
+            }
+        }
+        Reply::Set(items) => {
+            put_len(out, if resp3 { b'~' } else { b'*' }, items.len() as i64);
+            for it in items {
+                encode(out, it, proto);
+            }
+        }
+        Reply::Push(items) => {
+            put_len(out, if resp3 { b'>' } else { b'*' }, items.len() as i64);
+            for it in items {
+                encode(out, it, proto);
+            }
+        }
+        Reply::Double(d) => {
+            let s = fmt_double(*d);
+            if resp3 {
+                out.push(b',');
+                out.extend_from_slice(s.as_bytes());
+                out.extend_from_slice(b"\r\n");
+            } else {
+                put_bulk(out, s.as_bytes());
+            }
+        }
+        Reply::Bool(b) => {
+            if resp3 {
+                out.extend_from_slice(if *b { b"#t\r\n" } else { b"#f\r\n" });
+            } else {
+                out.extend_from_slice(if *b { b":1\r\n" } else { b":0\r\n" });
+            }
+        }
+        Reply::Verbatim(txt) => {
+            if resp3 {
+                put_len(out, b'=', txt.len() as i64 + 4);
+                out.extend_from_slice(b"txt:");
+                out.extend_from_slice(txt);
+                out.extend_from_slice(b"\r\n");
+            } else {
+                put_bulk(out, txt);
+            }
+        }
+        Reply::None => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn enc(r: Reply, proto: u8) -> Vec<u8> {
+        let mut v = Vec::new();
+        encode(&mut v, &r, proto);
+        v
+    }
+
+    #[test]
+    fn resp2_shapes() {
+        assert_eq!(enc(Reply::Ok, 2), b"+OK\r\n");
+        assert_eq!(enc(Reply::Int(-5), 2), b":-5\r\n");
+        assert_eq!(enc(Reply::Nil, 2), b"$-1\r\n");
+        assert_eq!(enc(Reply::bulk("ab"), 2), b"$2\r\nab\r\n");
+        assert_eq!(
+            enc(Reply::Map(vec![(Reply::bulk("k"), Reply::Int(1))]), 2),
+            b"*2\r\n$1\r\nk\r\n:1\r\n"
+        );
+        assert_eq!(enc(Reply::Bool(true), 2), b":1\r\n");
+        assert_eq!(enc(Reply::err("ERR a\r\nb"), 2), b"-ERR a  b\r\n");
+    }
+
+    #[test]
+    fn resp3_shapes() {
+        assert_eq!(enc(Reply::Nil, 3), b"_\r\n");
+        assert_eq!(
+            enc(Reply::Map(vec![(Reply::bulk("k"), Reply::Int(1))]), 3),
+            b"%1\r\n$1\r\nk\r\n:1\r\n"
+        );
+        assert_eq!(enc(Reply::Double(1.5), 3), b",1.5\r\n");
+        assert_eq!(enc(Reply::Bool(false), 3), b"#f\r\n");
+        assert_eq!(enc(Reply::Verbatim(b"hi".to_vec()), 3), b"=6\r\ntxt:hi\r\n");
+    }
+}

@@ -1,0 +1,132 @@
+//! Per-connection state: buffers, protocol version, selected db, auth, reply mode, flags.
+use crate::resp::{encode::encode, Decoder, Reply};
+use mio::net::TcpStream;
+
+/// CLIENT REPLY mode.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReplyMode {
+    On,
+    Off,
+    /// Skip the reply of the next command only.
+    SkipNext,
+    /// Set while executing the command whose reply is skipped.
+    Skip,
+}
+
+pub struct Client {
+    pub id: u64,
+    /// Slab key of this client, also its mio token.
+    pub token: usize,
+    pub conn: Option<TcpStream>,
+    pub fd: i32,
+    /// Peer address `ip:port`.
+    pub addr: String,
+    /// Local address `ip:port`.
+    pub laddr: String,
+    pub name: Option<Vec<u8>>,
+    pub db: usize,
+    /// Protocol version: 2 or 3.
+    pub resp: u8,
+    pub authenticated: bool,
+    pub user: String,
+    pub query: Vec<u8>,
+    pub qpos: usize,
+    pub decoder: Decoder,
+    pub out: Vec<u8>,
+    /// Bytes of `out` already written to the socket.
+    pub opos: usize,
+    /// Close once the output buffer has been flushed (QUIT, protocol error).
+    pub close_after_reply: bool,
+    /// Close at the next opportunity without flushing (CLIENT KILL, limits).
+    pub close_asap: bool,
+    pub ctime_ms: i64,
+    pub last_interaction_ms: i64,
+    pub last_cmd: String,
+    pub reply_mode: ReplyMode,
+    /// Registered for WRITABLE events (only while output remains after a write attempt).
+    pub want_write: bool,
+    /// Queued in the server's pending-writes list.
+    pub pending_write: bool,
+    /// Kind of client for CLIENT LIST/KILL TYPE: normal, master, replica, pubsub.
+    pub kind: ClientKind,
+    /// Total bytes read and written, for CLIENT INFO / INFO stats.
+    pub net_in: u64,
+    pub net_out: u64,
+    /// Not blocked by CLIENT PAUSE (e.g. replication links).
+    pub no_evict: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ClientKind {
+    Normal,
+    Replica,
+    Master,
+    PubSub,
+}
+
+impl Client {
+    pub fn new(id: u64, token: usize, conn: Option<TcpStream>, now_ms: i64) -> Self {
+        let (fd, addr, laddr) = match &conn {
+            Some(s) => {
+                use std::os::fd::AsRawFd;
+                (
+                    s.as_raw_fd(),
+                    s.peer_addr().map(|a| a.to_string()).unwrap_or_default(),
+                    s.local_addr().map(|a| a.to_string()).unwrap_or_default(),
+                )
+            }
+            None => (-1, String::new(), String::new()),
+        };
+        Client {
+            id,
+            token,
+            conn,
+            fd,
+            addr,
+            laddr,
+            name: None,
+            db: 0,
+            resp: 2,
+            authenticated: false,
+            user: "default".into(),
+            query: Vec::new(),
+            qpos: 0,
+            decoder: Decoder::new(),
+            out: Vec::new(),
+            opos: 0,
+            close_after_reply: false,
+            close_asap: false,
+            ctime_ms: now_ms,
+            last_interaction_ms: now_ms,
+            last_cmd: "NULL".into(),
+            reply_mode: ReplyMode::On,
+            want_write: false,
+            pending_write: false,
+            kind: ClientKind::Normal,
+            net_in: 0,
+            net_out: 0,
+            no_evict: false,
+        }
+    }
+
+    /// Append a reply to the output buffer unless replies are switched off.
+    pub fn reply(&mut self, r: &Reply) {
+        if matches!(self.reply_mode, ReplyMode::On) {
+            encode(&mut self.out, r, self.resp);
+        }
+    }
+
+    /// Append a reply regardless of CLIENT REPLY mode (pushes, errors before dispatch).
+    pub fn reply_always(&mut self, r: &Reply) {
+        encode(&mut self.out, r, self.resp);
+    }
+
+    pub fn pending_output(&self) -> usize {
+        self.out.len() - self.opos
+    }
+
+    /// Bytes received but not yet parsed.
+    pub fn pending_query(&self) -> usize {
+        self.query.len() - self.qpos
+    }
+}

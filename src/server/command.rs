@@ -1,0 +1,108 @@
+//! The command table: name, arity, flags, key positions, handler. Families register their
+//! commands in `cmd::*::COMMANDS`; dispatch checks arity, auth and flags in one place.
+use super::Ctx;
+use crate::resp::Reply;
+
+/// Command arguments, including the command name at index 0. Handlers may take ownership of
+/// individual arguments with `std::mem::take` to avoid copying values.
+pub type Args = Vec<Vec<u8>>;
+pub type Handler = fn(&mut Ctx, &mut Args) -> Reply;
+
+pub mod flags {
+    pub const WRITE: u32 = 1 << 0;
+    pub const READONLY: u32 = 1 << 1;
+    pub const DENYOOM: u32 = 1 << 2;
+    pub const ADMIN: u32 = 1 << 3;
+    pub const PUBSUB: u32 = 1 << 4;
+    pub const NOSCRIPT: u32 = 1 << 5;
+    pub const BLOCKING: u32 = 1 << 6;
+    pub const LOADING: u32 = 1 << 7;
+    pub const STALE: u32 = 1 << 8;
+    pub const SKIP_MONITOR: u32 = 1 << 9;
+    pub const SKIP_SLOWLOG: u32 = 1 << 10;
+    pub const FAST: u32 = 1 << 11;
+    pub const NO_AUTH: u32 = 1 << 12;
+    pub const MAY_REPLICATE: u32 = 1 << 13;
+    pub const SENTINEL: u32 = 1 << 14;
+    pub const ONLY_SENTINEL: u32 = 1 << 15;
+    pub const NO_MANDATORY_KEYS: u32 = 1 << 16;
+    pub const PROTECTED: u32 = 1 << 17;
+    pub const NO_ASYNC_LOADING: u32 = 1 << 18;
+    pub const NO_MULTI: u32 = 1 << 19;
+    pub const MOVABLE_KEYS: u32 = 1 << 20;
+    pub const ALLOW_BUSY: u32 = 1 << 21;
+
+    /// Flag names as COMMAND INFO reports them, in Redis's order.
+    pub const NAMES: &[(u32, &str)] = &[
+        (WRITE, "write"),
+        (READONLY, "readonly"),
+        (DENYOOM, "denyoom"),
+        (ADMIN, "admin"),
+        (PUBSUB, "pubsub"),
+        (NOSCRIPT, "noscript"),
+        (BLOCKING, "blocking"),
+        (LOADING, "loading"),
+        (STALE, "stale"),
+        (SKIP_MONITOR, "skip_monitor"),
+        (SKIP_SLOWLOG, "skip_slowlog"),
+        (FAST, "fast"),
+        (NO_AUTH, "no_auth"),
+        (MAY_REPLICATE, "may_replicate"),
+        (NO_MANDATORY_KEYS, "no_mandatory_keys"),
+        (NO_ASYNC_LOADING, "no_async_loading"),
+        (NO_MULTI, "no_multi"),
+        (MOVABLE_KEYS, "movablekeys"),
+        (ALLOW_BUSY, "allow_busy"),
+    ];
+}
+
+/// One entry of the command table.
+pub struct Command {
+    /// Lowercase name.
+    pub name: &'static str,
+    /// Positive: exact argc; negative: at least -arity.
+    pub arity: i32,
+    pub flags: u32,
+    /// Key positions for COMMAND INFO / GETKEYS (0 = no keys; last may be negative).
+    pub first_key: i32,
+    pub last_key: i32,
+    pub step: i32,
+    /// ACL categories without the `@`, e.g. `&["string", "fast"]`.
+    pub acl: &'static [&'static str],
+    /// COMMAND DOCS: summary, since, group, complexity.
+    pub summary: &'static str,
+    pub since: &'static str,
+    pub group: &'static str,
+    pub complexity: &'static str,
+    pub handler: Handler,
+    /// Subcommands of a container command (CLIENT, CONFIG, ...); `handler` of the container
+    /// is then only used for `HELP`-less dispatch errors.
+    pub subcommands: &'static [Command],
+}
+
+impl Command {
+    pub fn has(&self, f: u32) -> bool {
+        self.flags & f != 0
+    }
+
+    pub fn is_write(&self) -> bool {
+        self.has(flags::WRITE)
+    }
+}
+
+/// A `Command` with neutral defaults, for use with struct update syntax in tables.
+pub const BASE: Command = Command {
+    name: "",
+    arity: 0,
+    flags: 0,
+    first_key: 0,
+    last_key: 0,
+    step: 0,
+    acl: &[],
+    summary: "",
+    since: "1.0.0",
+    group: "generic",
+    complexity: "",
+    handler: |_, _| Reply::err("ERR not implemented"),
+    subcommands: &[],
+};

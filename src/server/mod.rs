@@ -1,0 +1,291 @@
+//! Server state shared by every command handler, the execution context handed to handlers, and
+//! `execute`, the single place where a parsed command is checked (arity, auth) and dispatched.
+pub mod client;
+pub mod command;
+
+use crate::config::Config;
+use crate::db::{Db, Keyspace};
+use crate::resp::Reply;
+use crate::util::lower;
+use client::Client;
+use command::{flags, Args, Command};
+use slab::Slab;
+use std::collections::HashMap;
+
+/// Counters reported by INFO stats and reset by CONFIG RESETSTAT.
+#[derive(Default, Debug, Clone)]
+pub struct Stats {
+    pub total_connections_received: u64,
+    pub total_commands_processed: u64,
+    pub rejected_connections: u64,
+    pub expired_keys: u64,
+    pub expired_stale_perc: f64,
+    pub expired_time_cap_reached_count: u64,
+    pub evicted_keys: u64,
+    pub keyspace_hits: u64,
+    pub keyspace_misses: u64,
+    pub net_input_bytes: u64,
+    pub net_output_bytes: u64,
+    pub total_error_replies: u64,
+    pub unexpected_error_replies: u64,
+    pub client_qbuf_limit_disconnections: u64,
+    pub client_outbuf_limit_disconnections: u64,
+    /// Per-command `(calls, usec, rejected, failed)`, keyed by command name.
+    pub commands: HashMap<&'static str, CommandStats>,
+    /// Error prefixes counted for INFO errorstats.
+    pub errors: HashMap<String, u64>,
+}
+
+#[derive(Default, Debug, Clone, Copy)]
+pub struct CommandStats {
+    pub calls: u64,
+    pub usec: u64,
+    pub rejected_calls: u64,
+    pub failed_calls: u64,
+}
+
+/// Why and how the server is going down.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Shutdown {
+    /// Save if save points are configured (SIGTERM, plain SHUTDOWN).
+    Default,
+    Save,
+    NoSave,
+}
+
+/// CLIENT PAUSE state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pause {
+    None,
+    /// Pause write commands only until the deadline (ms).
+    Write(i64),
+    All(i64),
+}
+
+pub struct Server {
+    pub config: Config,
+    pub keyspace: Keyspace,
+    pub clients: Slab<Box<Client>>,
+    pub next_client_id: u64,
+    pub stats: Stats,
+    /// Server start, unix ms.
+    pub start_ms: i64,
+    pub run_id: String,
+    /// Changes since the last save.
+    pub dirty: u64,
+    pub shutdown: Option<Shutdown>,
+    /// Tokens of clients with output to flush before the next poll.
+    pub pending_writes: Vec<usize>,
+    pub commands: HashMap<Vec<u8>, &'static Command>,
+    pub pause: Pause,
+    /// Cached time for this event-loop iteration (ms).
+    pub now_ms: i64,
+    /// Whether the active expire cycle runs (DEBUG SET-ACTIVE-EXPIRE).
+    pub active_expire_enabled: bool,
+    /// Ops/sec samples for INFO instantaneous_ops_per_sec.
+    pub ops_samples: crate::server::OpsSampler,
+    pub executable: String,
+    pub tcp_port: u16,
+}
+
+/// Rolling samples of a counter, as Redis's `trackInstantaneousMetric`.
+#[derive(Default, Debug, Clone)]
+pub struct OpsSampler {
+    samples: [f64; 16],
+    idx: usize,
+    last_count: u64,
+    last_ms: i64,
+}
+
+impl OpsSampler {
+    pub fn track(&mut self, count: u64, now_ms: i64) {
+        let dt = now_ms - self.last_ms;
+        if self.last_ms != 0 && dt > 0 {
+            let ops = (count.saturating_sub(self.last_count)) as f64 * 1000.0 / dt as f64;
+            self.samples[self.idx] = ops;
+            self.idx = (self.idx + 1) % self.samples.len();
+        }
+        self.last_count = count;
+        self.last_ms = now_ms;
+    }
+    pub fn value(&self) -> u64 {
+        (self.samples.iter().sum::<f64>() / self.samples.len() as f64) as u64
+    }
+}
+
+/// What a handler sees: the server, the calling client, and the time the command started.
+pub struct Ctx<'a> {
+    pub srv: &'a mut Server,
+    pub client: &'a mut Client,
+    pub now: i64,
+}
+
+impl<'a> Ctx<'a> {
+    /// The client's selected database.
+    pub fn db(&mut self) -> &mut Db {
+        &mut self.srv.keyspace.dbs[self.client.db]
+    }
+
+    /// Record a write for save points and (later) propagation.
+    pub fn dirty(&mut self, n: u64) {
+        self.srv.dirty += n;
+    }
+}
+
+fn random_hex40() -> String {
+    use std::io::Read;
+    let mut bytes = [0u8; 20];
+    let ok = std::fs::File::open("/dev/urandom")
+        .and_then(|mut f| f.read_exact(&mut bytes))
+        .is_ok();
+    if !ok {
+        let mut x = crate::util::now_us() as u64 ^ (std::process::id() as u64) << 32;
+        for b in bytes.iter_mut() {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            *b = x as u8;
+        }
+    }
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+impl Server {
+    pub fn new(config: Config) -> Self {
+        let now = crate::util::now_ms();
+        let mut commands = HashMap::new();
+        for c in crate::cmd::all_commands() {
+            commands.insert(c.name.as_bytes().to_vec(), c);
+        }
+        Server {
+            keyspace: Keyspace::new(config.databases),
+            tcp_port: config.port,
+            config,
+            clients: Slab::new(),
+            next_client_id: 1,
+            stats: Stats::default(),
+            start_ms: now,
+            run_id: random_hex40(),
+            dirty: 0,
+            shutdown: None,
+            pending_writes: Vec::new(),
+            commands,
+            pause: Pause::None,
+            now_ms: now,
+            active_expire_enabled: true,
+            ops_samples: OpsSampler::default(),
+            executable: std::env::current_exe()
+                .map(|p| p.display().to_string())
+                .unwrap_or_default(),
+        }
+    }
+
+    pub fn lookup_command(&self, name: &[u8]) -> Option<&'static Command> {
+        if name.len() > 64 {
+            return None;
+        }
+        let mut buf = [0u8; 64];
+        let n = name.len();
+        buf[..n].copy_from_slice(name);
+        buf[..n].make_ascii_lowercase();
+        self.commands.get(&buf[..n]).copied()
+    }
+
+    /// True when the client must authenticate before running `cmd`.
+    pub fn auth_required(&self, c: &Client) -> bool {
+        !c.authenticated && self.config.requirepass.is_some()
+    }
+}
+
+fn arity_ok(arity: i32, argc: usize) -> bool {
+    (arity > 0 && argc as i32 == arity) || (arity < 0 && argc as i32 >= -arity)
+}
+
+/// Resolve the command (and subcommand) named by `args`, or the error Redis replies.
+pub fn resolve(srv: &Server, args: &Args) -> Result<&'static Command, Reply> {
+    let Some(cmd) = srv.lookup_command(&args[0]) else {
+        let mut rest = String::new();
+        for a in args.iter().skip(1) {
+            if rest.len() >= 128 {
+                break;
+            }
+            let room = 128 - rest.len();
+            let s = String::from_utf8_lossy(a);
+            let s: String = s.chars().take(room).collect();
+            rest.push_str(&format!("'{s}' "));
+        }
+        let name: String = String::from_utf8_lossy(&args[0])
+            .chars()
+            .take(128)
+            .collect();
+        return Err(Reply::Error(format!(
+            "ERR unknown command '{name}', with args beginning with: {rest}"
+        )));
+    };
+    if cmd.subcommands.is_empty() || args.len() < 2 {
+        if !arity_ok(cmd.arity, args.len()) {
+            return Err(Reply::wrong_arity(cmd.name));
+        }
+        return Ok(cmd);
+    }
+    let sub = lower(&args[1]);
+    match cmd
+        .subcommands
+        .iter()
+        .find(|s| s.name.as_bytes() == sub.as_slice())
+    {
+        Some(s) => {
+            if !arity_ok(s.arity, args.len()) {
+                return Err(Reply::Error(format!(
+                    "ERR wrong number of arguments for '{}|{}' command",
+                    cmd.name, s.name
+                )));
+            }
+            Ok(s)
+        }
+        None => {
+            let name: String = String::from_utf8_lossy(&args[1])
+                .chars()
+                .take(128)
+                .collect();
+            Err(Reply::Error(format!(
+                "ERR unknown subcommand '{}'. Try {} HELP.",
+                name,
+                cmd.name.to_ascii_uppercase()
+            )))
+        }
+    }
+}
+
+/// Check and run one command for `client`, returning its reply.
+pub fn execute(srv: &mut Server, client: &mut Client, args: &mut Args) -> Reply {
+    let cmd = match resolve(srv, args) {
+        Ok(c) => c,
+        Err(e) => {
+            srv.stats.total_error_replies += 1;
+            return e;
+        }
+    };
+    if srv.auth_required(client) && !cmd.has(flags::NO_AUTH) {
+        srv.stats.total_error_replies += 1;
+        return Reply::err("NOAUTH Authentication required.");
+    }
+    client.last_cmd = cmd.name.to_string();
+    let now = srv.now_ms;
+    let start = std::time::Instant::now();
+    let reply = {
+        let mut ctx = Ctx { srv, client, now };
+        (cmd.handler)(&mut ctx, args)
+    };
+    let st = srv.stats.commands.entry(cmd.name).or_default();
+    st.calls += 1;
+    st.usec += start.elapsed().as_micros() as u64;
+    if let Reply::Error(e) = &reply {
+        st.failed_calls += 1;
+        srv.stats.total_error_replies += 1;
+        let prefix = e.split(' ').next().unwrap_or("ERR").to_string();
+        *srv.stats.errors.entry(prefix).or_default() += 1;
+    }
+    srv.stats.total_commands_processed += 1;
+    reply
+}
