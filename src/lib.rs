@@ -12,6 +12,7 @@ pub mod cron;
 pub mod daemon;
 pub mod db;
 pub mod event_loop;
+pub mod launch;
 pub mod resp;
 pub mod server;
 pub mod util;

@@ -1,7 +1,6 @@
-//! `oxidis [CONFIG_FILE] [--directive value ...]`: argv → Config → daemon setup → event loop.
+//! `oxidis [CONFIG_FILE] [--directive value ...]`: parse the command line into a Config, then
+//! hand over to `launch::run`.
 use oxidis::config::Config;
-use oxidis::event_loop::EventLoop;
-use oxidis::server::Server;
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -12,21 +11,5 @@ fn main() {
             std::process::exit(1);
         }
     };
-    oxidis::daemon::log::init();
-    let srv = Server::new(cfg);
-    let mut el = match EventLoop::new(srv) {
-        Ok(el) => el,
-        Err(e) => {
-            log::error!("{e}");
-            std::process::exit(1);
-        }
-    };
-    log::info!("Ready to accept connections");
-    match el.run() {
-        Ok(_) => log::info!("Redis is now ready to exit, bye bye..."),
-        Err(e) => {
-            log::error!("event loop failed: {e}");
-            std::process::exit(1);
-        }
-    }
+    std::process::exit(oxidis::launch::run(cfg));
 }

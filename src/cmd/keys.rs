@@ -22,6 +22,26 @@ fn exists(ctx: &mut Ctx, a: &mut Args) -> Reply {
     Reply::Int(a[1..].iter().filter(|k| db.exists(k, now)).count() as i64)
 }
 
+fn dbsize(ctx: &mut Ctx, _a: &mut Args) -> Reply {
+    Reply::Int(ctx.db().len() as i64)
+}
+
+fn flushall(ctx: &mut Ctx, _a: &mut Args) -> Reply {
+    let n: usize = ctx.srv.keyspace.total_keys();
+    for db in ctx.srv.keyspace.dbs.iter_mut() {
+        db.clear();
+    }
+    ctx.dirty(n as u64 + 1);
+    Reply::Ok
+}
+
+fn flushdb(ctx: &mut Ctx, _a: &mut Args) -> Reply {
+    let n = ctx.db().len();
+    ctx.db().clear();
+    ctx.dirty(n as u64 + 1);
+    Reply::Ok
+}
+
 pub static COMMANDS: &[Command] = &[
     Command {
         name: "del",
@@ -48,6 +68,36 @@ pub static COMMANDS: &[Command] = &[
         handler: exists,
         summary: "Determines whether one or more keys exist.",
         since: "1.0.0",
+        ..BASE
+    },
+    Command {
+        name: "dbsize",
+        arity: 1,
+        flags: READONLY | FAST,
+        acl: &["keyspace", "read", "fast"],
+        group: "server",
+        handler: dbsize,
+        summary: "Returns the number of keys in the database.",
+        ..BASE
+    },
+    Command {
+        name: "flushall",
+        arity: -1,
+        flags: WRITE,
+        acl: &["keyspace", "write", "slow", "dangerous"],
+        group: "server",
+        handler: flushall,
+        summary: "Removes all keys from all databases.",
+        ..BASE
+    },
+    Command {
+        name: "flushdb",
+        arity: -1,
+        flags: WRITE,
+        acl: &["keyspace", "write", "slow", "dangerous"],
+        group: "server",
+        handler: flushdb,
+        summary: "Remove all keys from the current database.",
         ..BASE
     },
 ];

@@ -1,28 +1,8 @@
-//! Server commands: DBSIZE, FLUSHDB, FLUSHALL, SHUTDOWN, COMMAND, INFO.
+//! Server commands: SHUTDOWN, COMMAND, INFO.
 use crate::resp::Reply;
 use crate::server::command::{flags::*, Args, Command, BASE};
 use crate::server::{Ctx, Shutdown};
 use crate::util::eq_ic;
-
-fn dbsize(ctx: &mut Ctx, _a: &mut Args) -> Reply {
-    Reply::Int(ctx.db().len() as i64)
-}
-
-fn flushall(ctx: &mut Ctx, _a: &mut Args) -> Reply {
-    let n: usize = ctx.srv.keyspace.total_keys();
-    for db in ctx.srv.keyspace.dbs.iter_mut() {
-        db.clear();
-    }
-    ctx.dirty(n as u64 + 1);
-    Reply::Ok
-}
-
-fn flushdb(ctx: &mut Ctx, _a: &mut Args) -> Reply {
-    let n = ctx.db().len();
-    ctx.db().clear();
-    ctx.dirty(n as u64 + 1);
-    Reply::Ok
-}
 
 fn shutdown(ctx: &mut Ctx, a: &mut Args) -> Reply {
     let mut mode = Shutdown::Default;
@@ -52,36 +32,6 @@ fn info(ctx: &mut Ctx, _a: &mut Args) -> Reply {
 }
 
 pub static COMMANDS: &[Command] = &[
-    Command {
-        name: "dbsize",
-        arity: 1,
-        flags: READONLY | FAST,
-        acl: &["keyspace", "read", "fast"],
-        group: "server",
-        handler: dbsize,
-        summary: "Returns the number of keys in the database.",
-        ..BASE
-    },
-    Command {
-        name: "flushall",
-        arity: -1,
-        flags: WRITE,
-        acl: &["keyspace", "write", "slow", "dangerous"],
-        group: "server",
-        handler: flushall,
-        summary: "Removes all keys from all databases.",
-        ..BASE
-    },
-    Command {
-        name: "flushdb",
-        arity: -1,
-        flags: WRITE,
-        acl: &["keyspace", "write", "slow", "dangerous"],
-        group: "server",
-        handler: flushdb,
-        summary: "Remove all keys from the current database.",
-        ..BASE
-    },
     Command {
         name: "shutdown",
         arity: -1,
