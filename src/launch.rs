@@ -1,29 +1,150 @@
-//! Everything that happens after the configuration is parsed: logging, daemonizing, pidfile,
-//! listening, readiness notification, the event loop, and the clean shutdown sequence.
+//! Everything that happens after the configuration is parsed, in Redis's order: logging and
+//! supervision setup, daemonizing, the startup log lines, listening, the pidfile, readiness
+//! notification, the event loop, and the clean shutdown sequence.
+//!
+//! The log lines' words match Redis 7.0, because log-based monitoring greps for them.
 use crate::config::Config;
+use crate::daemon::daemonize::{self, Forked, StartupPipe};
+use crate::daemon::pidfile::{self, PidFile};
+use crate::daemon::supervise::Supervisor;
+use crate::daemon::{log as dlog, signals};
 use crate::event_loop::EventLoop;
-use crate::server::Server;
+use crate::server::{Server, Shutdown};
+use log::{error, info, warn};
+
+/// The Redis version we report being compatible with.
+pub const REDIS_VERSION: &str = "7.0.15";
 
 /// Run a server with `cfg` until it shuts down; returns the process exit code.
 pub fn run(cfg: Config) -> i32 {
-    crate::daemon::log::init();
+    signals::ignore_sighup();
+    let mut sup = Supervisor::detect(cfg.supervised);
+    // Redis prints `C` until the server structure is initialized.
+    dlog::set_role('C');
+    dlog::init(&cfg.logfile, cfg.loglevel, sup.journald());
+    sup.announce();
+
+    // Fork before the event loop creates its poller and signal pipe.
+    let background = cfg.daemonize && !sup.is_active();
+    let mut startup: Option<StartupPipe> = None;
+    if background {
+        match daemonize::daemonize() {
+            Ok(Forked::Parent(code)) => return code,
+            Ok(Forked::Child(pipe)) => startup = Some(pipe),
+            Err(e) => {
+                error!("Can't daemonize: {e}");
+                eprintln!("Can't daemonize: {e}");
+                return 1;
+            }
+        }
+    }
+
+    log_starting(&cfg);
+    let port = cfg.port;
+    let backlog = cfg.tcp_backlog;
+    let pid_path = pidfile::path_for(&cfg.pidfile, background);
     let srv = Server::new(cfg);
+    dlog::set_role('M');
     let mut el = match EventLoop::new(srv) {
         Ok(el) => el,
         Err(e) => {
-            log::error!("{e}");
+            let msg = e.to_string();
+            error!("{msg}");
+            if let Some(p) = startup {
+                p.failed(&msg);
+            }
             return 1;
         }
     };
-    log::info!("Ready to accept connections");
-    match el.run() {
-        Ok(_) => {
-            log::info!("Redis is now ready to exit, bye bye...");
-            0
-        }
-        Err(e) => {
-            log::error!("event loop failed: {e}");
-            1
+    let pid_file = pid_path.map(|p| PidFile::create(&p));
+    info!("Running mode=standalone, port={port}.");
+    check_tcp_backlog(backlog);
+    warn!("Server initialized");
+    load_data_from_disk(&mut el);
+    info!("Ready to accept connections");
+    sup.ready();
+    if let Some(p) = startup {
+        p.succeeded();
+    }
+    serve(el, &sup, pid_file)
+}
+
+/// The banner Redis logs right after loading its configuration.
+fn log_starting(cfg: &Config) {
+    warn!("oO0OoO0OoO0Oo Redis is starting oO0OoO0OoO0Oo");
+    warn!(
+        "Redis version={REDIS_VERSION}, bits={}, commit=00000000, modified=0, pid={}, just started",
+        usize::BITS,
+        std::process::id()
+    );
+    if cfg.file.is_none() && std::env::args_os().len() <= 1 {
+        let argv0 = std::env::args().next().unwrap_or_else(|| "oxidis".into());
+        warn!("Warning: no config file specified, using the default config. In order to specify a config file use {argv0} /path/to/redis.conf");
+    } else {
+        warn!("Configuration loaded");
+    }
+}
+
+/// Warn when the kernel will silently cap the listen backlog below `tcp-backlog`.
+fn check_tcp_backlog(backlog: i32) {
+    const SOMAXCONN: &str = "/proc/sys/net/core/somaxconn";
+    let Ok(s) = std::fs::read_to_string(SOMAXCONN) else {
+        return;
+    };
+    if let Ok(max) = s.trim().parse::<i32>() {
+        if max < backlog {
+            warn!("WARNING: The TCP backlog setting of {backlog} cannot be enforced because {SOMAXCONN} is set to the lower value of {max}.");
         }
     }
+}
+
+/// Hook for the RDB issue: load the dataset before announcing readiness.
+fn load_data_from_disk(_el: &mut EventLoop) {}
+
+/// Hook for the RDB issue: the final save, run after STOPPING=1 and before the pidfile goes.
+/// `mode` says whether SHUTDOWN asked for SAVE/NOSAVE (SIGTERM and plain SHUTDOWN give
+/// `Default`: save if save points are configured). Returning `Err(status)` cancels the
+/// shutdown (status like "Error trying to save the DB, can't exit."): the server keeps
+/// running and the supervisor is told so.
+fn final_save(_el: &mut EventLoop, _mode: Shutdown) -> Result<(), String> {
+    Ok(())
+}
+
+/// Redis's prepareForShutdown: everything that must happen before the process may exit.
+fn prepare_for_shutdown(
+    el: &mut EventLoop,
+    mode: Shutdown,
+    sup: &Supervisor,
+) -> Result<(), String> {
+    warn!("User requested shutdown...");
+    sup.stopping();
+    final_save(el, mode)
+}
+
+/// Run the event loop until a shutdown succeeds; returns the exit code.
+fn serve(mut el: EventLoop, sup: &Supervisor, pid_file: Option<PidFile>) -> i32 {
+    loop {
+        let mode = match el.run() {
+            Ok(mode) => mode,
+            Err(e) => {
+                error!("event loop failed: {e}");
+                return 1;
+            }
+        };
+        match prepare_for_shutdown(&mut el, mode, sup) {
+            Ok(()) => break,
+            Err(status) => {
+                warn!(
+                    "Errors trying to shut down the server. Check the logs for more information."
+                );
+                sup.shutdown_cancelled(&status);
+                el.srv.shutdown = None;
+            }
+        }
+    }
+    if let Some(p) = pid_file {
+        p.remove();
+    }
+    warn!("Redis is now ready to exit, bye bye...");
+    0
 }

@@ -139,6 +139,25 @@ impl Config {
             "daemonize" => self.daemonize = yes_no(one()?)?,
             "pidfile" => self.pidfile = one()?.to_string(),
             "logfile" => self.logfile = one()?.to_string(),
+            "supervised" => {
+                self.supervised = match one()?.to_ascii_lowercase().as_str() {
+                    "no" => Supervised::No,
+                    "upstart" => Supervised::Upstart,
+                    "systemd" => Supervised::Systemd,
+                    "auto" => Supervised::Auto,
+                    _ => return Err("argument(s) must be one of the following: upstart, systemd, auto, no".into()),
+                }
+            }
+            "loglevel" => {
+                self.loglevel = match one()?.to_ascii_lowercase().as_str() {
+                    "debug" => LogLevel::Debug,
+                    "verbose" => LogLevel::Verbose,
+                    "notice" => LogLevel::Notice,
+                    "warning" => LogLevel::Warning,
+                    "nothing" => LogLevel::Nothing,
+                    _ => return Err("argument(s) must be one of the following: debug, verbose, notice, warning, nothing".into()),
+                }
+            }
             "databases" => self.databases = num(one()?)?,
             "dir" => self.dir = PathBuf::from(one()?),
             "dbfilename" => self.dbfilename = one()?.to_string(),
