@@ -60,7 +60,17 @@ pub fn run(cfg: Config) -> i32 {
     info!("Running mode=standalone, port={port}.");
     check_tcp_backlog(backlog);
     warn!("Server initialized");
-    load_data_from_disk(&mut el);
+    if let Err(e) = load_data_from_disk(&mut el) {
+        let msg = format!("Fatal error loading the DB: {e}. Exiting.");
+        warn!("{msg}");
+        if let Some(p) = pid_file {
+            p.remove();
+        }
+        if let Some(p) = startup {
+            p.failed(&msg);
+        }
+        return 1;
+    }
     info!("Ready to accept connections");
     sup.ready();
     if let Some(p) = startup {
@@ -98,8 +108,11 @@ fn check_tcp_backlog(backlog: i32) {
     }
 }
 
-/// Hook for the RDB issue: load the dataset before announcing readiness.
-fn load_data_from_disk(_el: &mut EventLoop) {}
+/// Hook for the RDB issue: load the dataset before announcing readiness. An error stops the
+/// server (exit 1; a daemonizing launcher prints it).
+fn load_data_from_disk(_el: &mut EventLoop) -> Result<(), String> {
+    Ok(())
+}
 
 /// Hook for the RDB issue: the final save, run after STOPPING=1 and before the pidfile goes.
 /// `mode` says whether SHUTDOWN asked for SAVE/NOSAVE (SIGTERM and plain SHUTDOWN give

@@ -56,7 +56,10 @@ impl Supervisor {
                     kind = Kind::None;
                 }
                 Err(e) => {
-                    problem = Some(format!("systemd supervision error: sd_notify: {e}"));
+                    problem = Some(format!(
+                        "systemd supervision error: sd_notify: {}",
+                        errno_code(&e)
+                    ));
                     kind = Kind::None;
                 }
             },
@@ -121,7 +124,7 @@ impl Supervisor {
         match n.send(msg) {
             Ok(()) => true,
             Err(e) => {
-                warn!("systemd supervision error: sd_notify: {e}");
+                warn!("systemd supervision error: sd_notify: {}", errno_code(&e));
                 false
             }
         }
@@ -153,4 +156,9 @@ impl Supervisor {
         self.send(&format!("STATUS={status}"));
         self.send("READY=1");
     }
+}
+
+/// sd_notify reports failures as a negative errno; Redis logs that number.
+fn errno_code(e: &std::io::Error) -> i32 {
+    -e.raw_os_error().unwrap_or(nix::libc::EINVAL)
 }
