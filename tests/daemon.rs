@@ -62,16 +62,34 @@ fn log_line_checker_rejects_bad_lines() {
     ));
 }
 
-/// Alive and not a zombie (an orphan may sit unreaped if PID 1 does not reap).
+/// Make this test process adopt orphaned descendants (the daemons), so they can be reaped and
+/// their exit status read instead of lingering as zombies under a non-reaping PID 1.
+fn adopt_orphans() {
+    nix::sys::prctl::set_child_subreaper(true).unwrap();
+}
+
+/// Alive and not yet exited.
 fn alive(pid: i32) -> bool {
-    if kill(Pid::from_raw(pid), None).is_err() {
-        return false;
+    kill(Pid::from_raw(pid), None).is_ok()
+        && !std::fs::read_to_string(format!("/proc/{pid}/stat"))
+            .unwrap_or_default()
+            .rsplit_once(") ")
+            .is_some_and(|(_, rest)| rest.starts_with('Z'))
+}
+
+/// Wait (bounded) for the adopted process `pid` to exit and reap it; its exit code.
+fn reap(pid: i32) -> Option<i32> {
+    use nix::sys::wait::{waitpid, WaitPidFlag, WaitStatus};
+    let deadline = Instant::now() + WAIT;
+    while Instant::now() < deadline {
+        match waitpid(Pid::from_raw(pid), Some(WaitPidFlag::WNOHANG)) {
+            Ok(WaitStatus::Exited(_, code)) => return Some(code),
+            Ok(WaitStatus::Signaled(_, sig, _)) => return Some(128 + sig as i32),
+            Ok(_) => std::thread::sleep(Duration::from_millis(20)),
+            Err(_) => return None,
+        }
     }
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
-    match stat.rsplit_once(") ") {
-        Some((_, rest)) => !rest.starts_with('Z'),
-        None => false,
-    }
+    None
 }
 
 fn wait_until(mut f: impl FnMut() -> bool) -> bool {
@@ -92,12 +110,14 @@ impl Drop for KillOnDrop {
     fn drop(&mut self) {
         if alive(self.0) {
             let _ = kill(Pid::from_raw(self.0), Signal::SIGKILL);
+            let _ = reap(self.0);
         }
     }
 }
 
 #[test]
 fn daemonize_pidfile_logfile_and_sigterm() {
+    adopt_orphans();
     let dir = tempfile::tempdir().unwrap();
     let port = free_port();
     let pidfile = dir.path().join("x.pid");
@@ -143,8 +163,8 @@ fn daemonize_pidfile_logfile_and_sigterm() {
     assert!(log.contains("# oO0OoO0OoO0Oo Redis is starting oO0OoO0OoO0Oo"));
 
     kill(Pid::from_raw(pid), Signal::SIGTERM).unwrap();
-    assert!(wait_until(|| !pidfile.exists()), "pidfile not removed");
-    assert!(wait_until(|| !alive(pid)), "daemon still running");
+    assert_eq!(reap(pid), Some(0), "daemon exit status");
+    assert!(!pidfile.exists(), "pidfile not removed");
     let log = std::fs::read_to_string(&logfile).unwrap();
     for want in [
         "# User requested shutdown...",
@@ -157,6 +177,7 @@ fn daemonize_pidfile_logfile_and_sigterm() {
 
 #[test]
 fn daemonize_failure_makes_launcher_fail() {
+    adopt_orphans();
     let dir = tempfile::tempdir().unwrap();
     // Occupy the port so the daemon cannot listen.
     let holder = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
@@ -184,6 +205,11 @@ fn daemonize_failure_makes_launcher_fail() {
     std::io::Read::read_to_string(&mut launcher.stderr.take().unwrap(), &mut err).unwrap();
     assert!(err.contains("Failed listening on port"), "stderr: {err:?}");
     assert!(!dir.path().join("f.pid").exists());
+    // The forked daemon logged the failure and exited 1.
+    let log = std::fs::read_to_string(dir.path().join("f.log")).unwrap();
+    let pid: i32 = log.split(':').next().unwrap().parse().unwrap();
+    assert_ne!(pid, launcher.id() as i32);
+    assert_eq!(reap(pid), Some(1), "{log}");
 }
 
 #[test]
