@@ -3,6 +3,7 @@
 pub mod args;
 pub mod client;
 pub mod connection;
+pub mod info;
 pub mod keys;
 pub mod server;
 pub mod string;
