@@ -682,7 +682,7 @@ fn command_info_cmd(ctx: &mut Ctx, a: &mut Args) -> Reply {
             .iter()
             .map(|n| match find_command(ctx, n) {
                 Some((p, c)) => command_info(p, c),
-                None => Reply::NilArray,
+                None => Reply::Nil,
             })
             .collect(),
     )
