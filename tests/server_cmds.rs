@@ -464,6 +464,50 @@ fn command_info_matches_redis() {
     }
 }
 
+/// `(arity, first_key, last_key, step)` from a raw single-entry COMMAND INFO reply.
+fn arity_and_keys(raw: &[u8]) -> Option<(i64, i64, i64, i64)> {
+    let text = String::from_utf8_lossy(raw).to_string();
+    let lines: Vec<&str> = text.split("\r\n").collect();
+    if lines.get(1) != Some(&"*10") {
+        return None;
+    }
+    let int = |i: usize| lines.get(i)?.strip_prefix(':')?.parse::<i64>().ok();
+    let nflags: usize = lines.get(5)?.strip_prefix('*')?.parse().ok()?;
+    let k = 6 + nflags;
+    Some((int(4)?, int(k)?, int(k + 1)?, int(k + 2)?))
+}
+
+/// Every command oxidis knows (subcommands included) reports Redis 7.0's arity and key range.
+#[test]
+fn every_command_arity_matches_redis() {
+    if !have_redis() {
+        return;
+    }
+    let ox = start_oxidis(&[]);
+    let rs = start_redis(&[]);
+    let (mut a, mut b) = (ox.conn(), rs.conn());
+    let list = String::from_utf8_lossy(&a.cmd(&["COMMAND", "LIST"])).to_string();
+    let names: Vec<String> = list
+        .split("\r\n")
+        .filter(|l| !l.is_empty() && !l.starts_with('*') && !l.starts_with('$'))
+        .map(String::from)
+        .collect();
+    assert!(names.len() > 10);
+    assert_eq!(
+        arity_and_keys(&a.cmd(&["COMMAND", "INFO", "get"])),
+        Some((2, 1, 1, 1))
+    );
+    let mut bad = Vec::new();
+    for n in &names {
+        let mine = arity_and_keys(&a.cmd(&["COMMAND", "INFO", n]));
+        let theirs = arity_and_keys(&b.cmd(&["COMMAND", "INFO", n]));
+        if theirs.is_some() && mine != theirs {
+            bad.push(format!("{n}: oxidis {mine:?} redis {theirs:?}"));
+        }
+    }
+    assert!(bad.is_empty(), "{}", bad.join("\n"));
+}
+
 fn info_keys(info: &str) -> Vec<String> {
     info.lines()
         .filter(|l| !l.is_empty())

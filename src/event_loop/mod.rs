@@ -517,3 +517,28 @@ impl EventLoop {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::is_loopback;
+
+    #[test]
+    fn loopback_peers_skip_protected_mode() {
+        for a in [
+            "127.0.0.1:5",
+            "127.8.9.1:5",
+            "[::1]:5",
+            "[::ffff:127.0.0.1]:5",
+        ] {
+            assert!(is_loopback(&a.parse().unwrap()), "{a}");
+        }
+        for a in [
+            "10.0.0.1:5",
+            "192.168.1.2:5",
+            "[::ffff:10.0.0.1]:5",
+            "[fe80::1]:5",
+        ] {
+            assert!(!is_loopback(&a.parse().unwrap()), "{a}");
+        }
+    }
+}
