@@ -106,7 +106,7 @@ pub fn command_info(parent: Option<&Command>, c: &Command) -> Reply {
 }
 
 /// The COMMAND DOCS map of `c`.
-fn command_docs(parent: Option<&Command>, c: &Command) -> Reply {
+fn command_docs(c: &Command) -> Reply {
     let mut doc = vec![
         ("summary", Reply::bulk(c.summary.as_bytes())),
         ("since", Reply::bulk(c.since.as_bytes())),
@@ -122,13 +122,12 @@ fn command_docs(parent: Option<&Command>, c: &Command) -> Reply {
             .map(|s| {
                 (
                     Reply::bulk(full_name(Some(c), s).into_bytes()),
-                    command_docs(Some(c), s),
+                    command_docs(s),
                 )
             })
             .collect();
         doc.push(("subcommands", Reply::Map(subs)));
     }
-    let _ = parent;
     bulk_map(doc)
 }
 
@@ -187,15 +186,12 @@ fn command_docs_cmd(ctx: &mut Ctx, a: &mut Args) -> Reply {
     let mut out = Vec::new();
     if a.len() == 2 {
         for c in sorted_commands(ctx) {
-            out.push((Reply::bulk(c.name.as_bytes()), command_docs(None, c)));
+            out.push((Reply::bulk(c.name.as_bytes()), command_docs(c)));
         }
     } else {
         for n in &a[2..] {
             if let Some((p, c)) = find_command(ctx, n) {
-                out.push((
-                    Reply::bulk(full_name(p, c).into_bytes()),
-                    command_docs(p, c),
-                ));
+                out.push((Reply::bulk(full_name(p, c).into_bytes()), command_docs(c)));
             }
         }
     }

@@ -36,8 +36,7 @@ fn shutdown(ctx: &mut Ctx, a: &mut Args) -> Reply {
     Reply::None
 }
 
-fn time(ctx: &mut Ctx, _a: &mut Args) -> Reply {
-    let _ = ctx;
+fn time(_ctx: &mut Ctx, _a: &mut Args) -> Reply {
     let us = crate::util::now_us();
     Reply::Array(vec![
         Reply::bulk((us / 1_000_000).to_string()),
