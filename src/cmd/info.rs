@@ -274,8 +274,8 @@ fn section(ctx: &mut Ctx, name: &str, o: &mut String) {
             f!("unexpected_error_replies:{}", s.unexpected_error_replies);
             f!("total_error_replies:{}", s.total_error_replies);
             f!("dump_payload_sanitizations:0");
-            f!("total_reads_processed:0");
-            f!("total_writes_processed:0");
+            f!("total_reads_processed:{}", s.total_reads_processed);
+            f!("total_writes_processed:{}", s.total_writes_processed);
             f!("io_threaded_reads_processed:0");
             f!("io_threaded_writes_processed:0");
             f!("reply_buffer_shrinks:0");

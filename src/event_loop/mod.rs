@@ -280,6 +280,7 @@ impl EventLoop {
             }
         }
         c.net_in += nread_total;
+        self.srv.stats.total_reads_processed += 1;
         self.srv.stats.net_input_bytes += nread_total;
         if nread_total > 0 {
             c.last_interaction_ms = self.srv.now_ms;
@@ -410,6 +411,9 @@ impl EventLoop {
             c.opos = 0;
         }
         c.net_out += written;
+        if written > 0 {
+            self.srv.stats.total_writes_processed += 1;
+        }
         self.srv.stats.net_output_bytes += written;
         if c.opos == c.out.len() {
             c.out.clear();

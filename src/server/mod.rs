@@ -33,6 +33,9 @@ pub struct Stats {
     pub unexpected_error_replies: u64,
     pub client_qbuf_limit_disconnections: u64,
     pub client_outbuf_limit_disconnections: u64,
+    /// Socket reads and writes performed (INFO total_reads_processed / total_writes_processed).
+    pub total_reads_processed: u64,
+    pub total_writes_processed: u64,
     /// Per-command `(calls, usec, rejected, failed)`, keyed by command name; subcommands are
     /// keyed `container|sub` as in Redis (`client|list`).
     pub commands: HashMap<String, CommandStats>,
