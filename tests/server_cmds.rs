@@ -369,8 +369,17 @@ fn client_pause_write_and_all() {
     assert_eq!(b.read_reply(), b"+OK\r\n");
     assert_eq!(a.cmd(&["GET", "k"]), b"$2\r\nv2\r\n");
 
-    // ALL: every command waits until the pause expires, even the pausing client's.
-    assert_eq!(a.s(&["CLIENT", "PAUSE", "500"]), "+OK\r\n");
+    // ALL: every command waits until the pause expires, even reads and the pausing client's.
+    assert_eq!(a.s(&["CLIENT", "PAUSE", "1500"]), "+OK\r\n");
+    b.send(&[b"GET", b"k"]);
+    b.r.get_ref()
+        .set_read_timeout(Some(Duration::from_millis(300)))
+        .unwrap();
+    assert!(b.try_read_reply().is_err(), "read ran during ALL pause");
+    b.r.get_ref()
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    assert_eq!(b.read_reply(), b"$2\r\nv2\r\n");
     assert_eq!(a.cmd(&["PING"]), b"+PONG\r\n");
     assert_eq!(
         a.s(&["CLIENT", "PAUSE", "x"]),
