@@ -5,6 +5,7 @@ use crate::server::Server;
 pub fn tick(srv: &mut Server, now: i64) {
     srv.ops_samples
         .track(srv.stats.total_commands_processed, now);
+    crate::alloc::update_peak();
     close_idle_clients(srv, now);
     crate::db::expire::active_expire_cycle(srv, now);
     for db in srv.keyspace.dbs.iter_mut() {

@@ -6,6 +6,7 @@
 //!                                                         resp::encode ◄────────┘ ─► socket
 //! ```
 //! `event_loop` is the only module that touches sockets; everything else works on values.
+pub mod alloc;
 pub mod cmd;
 pub mod config;
 pub mod cron;

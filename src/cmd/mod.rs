@@ -2,7 +2,10 @@
 //! gathers them for the dispatcher and for COMMAND.
 pub mod args;
 pub mod client;
+pub mod command;
+pub mod command_tables;
 pub mod connection;
+pub mod info;
 pub mod keys;
 pub mod server;
 pub mod string;
@@ -16,6 +19,7 @@ pub fn all_commands() -> Vec<&'static Command> {
         string::COMMANDS,
         keys::COMMANDS,
         server::COMMANDS,
+        command::COMMANDS,
     ];
     families.iter().flat_map(|f| f.iter()).collect()
 }

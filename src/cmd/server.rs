@@ -1,34 +1,51 @@
-//! Server commands: SHUTDOWN, COMMAND, INFO.
+//! Server commands: TIME, SHUTDOWN and INFO (whose report is built in `cmd::info`).
 use crate::resp::Reply;
 use crate::server::command::{flags::*, Args, Command, BASE};
 use crate::server::{Ctx, Shutdown};
 use crate::util::eq_ic;
 
 fn shutdown(ctx: &mut Ctx, a: &mut Args) -> Reply {
-    let mut mode = Shutdown::Default;
+    let (mut save, mut nosave, mut abort, mut other) = (false, false, false, false);
     for arg in &a[1..] {
         if eq_ic(arg, "nosave") {
-            mode = Shutdown::NoSave;
+            nosave = true;
         } else if eq_ic(arg, "save") {
-            mode = Shutdown::Save;
-        } else if !(eq_ic(arg, "now") || eq_ic(arg, "force") || eq_ic(arg, "abort")) {
+            save = true;
+        } else if eq_ic(arg, "abort") {
+            abort = true;
+        } else if eq_ic(arg, "now") || eq_ic(arg, "force") {
+            other = true;
+        } else {
             return Reply::syntax_error();
         }
     }
-    ctx.srv.shutdown = Some(mode);
+    if (save && nosave) || (abort && (save || nosave || other)) {
+        return Reply::syntax_error();
+    }
+    if abort {
+        // Shutdown here is immediate, so there is never one in progress to abort.
+        return Reply::err("ERR No shutdown in progress.");
+    }
+    ctx.srv.shutdown = Some(if nosave {
+        Shutdown::NoSave
+    } else if save {
+        Shutdown::Save
+    } else {
+        Shutdown::Default
+    });
     Reply::None
 }
 
-fn command(_ctx: &mut Ctx, _a: &mut Args) -> Reply {
-    Reply::Array(vec![])
+fn time(_ctx: &mut Ctx, _a: &mut Args) -> Reply {
+    let us = crate::util::now_us();
+    Reply::Array(vec![
+        Reply::bulk((us / 1_000_000).to_string()),
+        Reply::bulk((us % 1_000_000).to_string()),
+    ])
 }
 
-fn info(ctx: &mut Ctx, _a: &mut Args) -> Reply {
-    let s = format!(
-        "# Server\r\nredis_version:7.0.15\r\nrun_id:{}\r\ntcp_port:{}\r\n\r\n# Replication\r\nrole:master\r\n",
-        ctx.srv.run_id, ctx.srv.config.port
-    );
-    Reply::Verbatim(s.into_bytes())
+fn info(ctx: &mut Ctx, a: &mut Args) -> Reply {
+    Reply::Verbatim(crate::cmd::info::report(ctx, &a[1..]).into_bytes())
 }
 
 pub static COMMANDS: &[Command] = &[
@@ -40,16 +57,7 @@ pub static COMMANDS: &[Command] = &[
         group: "server",
         handler: shutdown,
         summary: "Synchronously saves the database(s) to disk and shuts down the Redis server.",
-        ..BASE
-    },
-    Command {
-        name: "command",
-        arity: -1,
-        flags: LOADING | STALE | SENTINEL,
-        acl: &["slow", "connection"],
-        group: "server",
-        handler: command,
-        summary: "Returns detailed information about all commands.",
+        complexity: "O(N) when saving, where N is the total number of keys in all databases when saving data, otherwise O(1)",
         ..BASE
     },
     Command {
@@ -60,6 +68,19 @@ pub static COMMANDS: &[Command] = &[
         group: "server",
         handler: info,
         summary: "Returns information and statistics about the server.",
+        complexity: "O(1)",
+        ..BASE
+    },
+    Command {
+        name: "time",
+        arity: 1,
+        flags: LOADING | STALE | FAST,
+        acl: &["fast"],
+        group: "server",
+        handler: time,
+        summary: "Returns the server time.",
+        since: "2.6.0",
+        complexity: "O(1)",
         ..BASE
     },
 ];

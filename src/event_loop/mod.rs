@@ -280,6 +280,7 @@ impl EventLoop {
             }
         }
         c.net_in += nread_total;
+        self.srv.stats.total_reads_processed += 1;
         self.srv.stats.net_input_bytes += nread_total;
         if nread_total > 0 {
             c.last_interaction_ms = self.srv.now_ms;
@@ -305,48 +306,58 @@ impl EventLoop {
             if crate::cmd::client::is_paused_for(&self.srv, &client) {
                 break;
             }
-            let auth_required = self.srv.auth_required(&client);
-            let (buf, mut pos) = (&client.query, client.qpos);
-            let res = client.decoder.next(buf, &mut pos, max_bulk, auth_required);
-            client.qpos = pos;
-            match res {
-                Ok(None) => break,
-                Ok(Some(mut args)) => {
-                    if args.is_empty() {
-                        continue;
-                    }
-                    if client.reply_mode == ReplyMode::SkipNext {
-                        client.reply_mode = ReplyMode::Skip;
-                    }
-                    let reply = execute(&mut self.srv, &mut client, &mut args);
-                    client.reply(&reply);
-                    if client.reply_mode == ReplyMode::Skip {
-                        client.reply_mode = ReplyMode::On;
+            let mut args = match client.postponed.take() {
+                Some(args) => args,
+                None => {
+                    let auth_required = self.srv.auth_required(&client);
+                    let (buf, mut pos) = (&client.query, client.qpos);
+                    let res = client.decoder.next(buf, &mut pos, max_bulk, auth_required);
+                    client.qpos = pos;
+                    match res {
+                        Ok(None) => break,
+                        Ok(Some(args)) => args,
+                        Err(e) => {
+                            let msg = format!("ERR Protocol error: {}", e.0);
+                            crate::server::count_error(&mut self.srv, &msg);
+                            client.reply_always(&Reply::Error(msg));
+                            info!(
+                                "Protocol error ({}) from client: id={} addr={}",
+                                e.0, client.id, client.addr
+                            );
+                            client.close_after_reply = true;
+                            break;
+                        }
                     }
                 }
-                Err(e) => {
-                    self.srv.stats.total_error_replies += 1;
-                    client.reply_always(&Reply::Error(format!("ERR Protocol error: {}", e.0)));
-                    info!(
-                        "Protocol error ({}) from client: id={} addr={}",
-                        e.0, client.id, client.addr
-                    );
-                    client.close_after_reply = true;
+            };
+            if args.is_empty() {
+                continue;
+            }
+            if self.srv.pause != crate::server::Pause::None {
+                let cmd = crate::server::resolve(&self.srv, &args).ok();
+                if crate::cmd::client::blocks_command(&self.srv, &client, cmd) {
+                    client.postponed = Some(args);
                     break;
                 }
             }
+            if client.reply_mode == ReplyMode::SkipNext {
+                client.reply_mode = ReplyMode::Skip;
+            }
+            let reply = execute(&mut self.srv, &mut client, &mut args);
+            client.reply(&reply);
+            if client.reply_mode == ReplyMode::Skip {
+                client.reply_mode = ReplyMode::On;
+            }
         }
         if client.pending_query() > limit {
+            // Like Redis: log, drop the client without a reply, leave everyone else alone.
             warn!(
                 "Closing client that reached max query buffer length: id={} addr={} qbuf={}",
                 client.id,
                 client.addr,
                 client.pending_query()
             );
-            client.reply_always(&Reply::err(
-                "ERR query buffer limit reached, closing client",
-            ));
-            client.close_after_reply = true;
+            client.close_asap = true;
             client.query.clear();
             client.qpos = 0;
             self.srv.stats.client_qbuf_limit_disconnections += 1;
@@ -359,7 +370,8 @@ impl EventLoop {
             client.query.drain(..client.qpos);
             client.qpos = 0;
         }
-        let needs_write = client.pending_output() > 0 || client.close_after_reply;
+        let needs_write =
+            client.pending_output() > 0 || client.close_after_reply || client.close_asap;
         if needs_write && !client.pending_write {
             client.pending_write = true;
             self.srv.pending_writes.push(token);
@@ -399,6 +411,9 @@ impl EventLoop {
             c.opos = 0;
         }
         c.net_out += written;
+        if written > 0 {
+            self.srv.stats.total_writes_processed += 1;
+        }
         self.srv.stats.net_output_bytes += written;
         if c.opos == c.out.len() {
             c.out.clear();
@@ -464,7 +479,7 @@ impl EventLoop {
             self.srv
                 .clients
                 .iter()
-                .filter(|(_, c)| c.pending_query() > 0)
+                .filter(|(_, c)| c.pending_query() > 0 || c.postponed.is_some())
                 .map(|(t, _)| t)
                 .collect()
         } else {
@@ -503,6 +518,31 @@ impl EventLoop {
                     let _ = conn.write(&c.out[c.opos..]);
                 }
             }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_loopback;
+
+    #[test]
+    fn loopback_peers_skip_protected_mode() {
+        for a in [
+            "127.0.0.1:5",
+            "127.8.9.1:5",
+            "[::1]:5",
+            "[::ffff:127.0.0.1]:5",
+        ] {
+            assert!(is_loopback(&a.parse().unwrap()), "{a}");
+        }
+        for a in [
+            "10.0.0.1:5",
+            "192.168.1.2:5",
+            "[::ffff:10.0.0.1]:5",
+            "[fe80::1]:5",
+        ] {
+            assert!(!is_loopback(&a.parse().unwrap()), "{a}");
         }
     }
 }

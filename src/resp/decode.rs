@@ -5,8 +5,8 @@ use crate::util::split_args;
 
 /// Longest inline request or count line accepted before the client is dropped (as Redis).
 pub const PROTO_INLINE_MAX_SIZE: usize = 64 * 1024;
-/// Largest multibulk element count accepted.
-pub const PROTO_MAX_MULTIBULK: i64 = 1024 * 1024;
+/// Largest multibulk element count accepted (Redis 7.0 accepts up to INT_MAX).
+pub const PROTO_MAX_MULTIBULK: i64 = i32::MAX as i64;
 
 /// A malformed request. The client gets `-ERR Protocol error: <msg>` and is closed.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -209,7 +209,7 @@ mod tests {
     fn errors() {
         assert_eq!(all(b"*x\r\n").unwrap_err().0, "invalid multibulk length");
         assert_eq!(
-            all(b"*2000000\r\n").unwrap_err().0,
+            all(b"*3000000000\r\n").unwrap_err().0,
             "invalid multibulk length"
         );
         assert_eq!(all(b"*1\r\n+a\r\n").unwrap_err().0, "expected '$', got '+'");

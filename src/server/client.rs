@@ -52,8 +52,10 @@ pub struct Client {
     /// Total bytes read and written, for CLIENT INFO / INFO stats.
     pub net_in: u64,
     pub net_out: u64,
-    /// Not blocked by CLIENT PAUSE (e.g. replication links).
+    /// CLIENT NO-EVICT: protected from client eviction.
     pub no_evict: bool,
+    /// A parsed command held back by CLIENT PAUSE WRITE, run once the pause ends.
+    pub postponed: Option<Vec<Vec<u8>>>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -106,6 +108,7 @@ impl Client {
             net_in: 0,
             net_out: 0,
             no_evict: false,
+            postponed: None,
         }
     }
 

@@ -12,6 +12,9 @@ use command::{flags, Args, Command};
 use slab::Slab;
 use std::collections::HashMap;
 
+/// The Redis version oxidis answers as (HELLO, INFO).
+pub const REDIS_VERSION: &str = "7.0.15";
+
 /// Counters reported by INFO stats and reset by CONFIG RESETSTAT.
 #[derive(Default, Debug, Clone)]
 pub struct Stats {
@@ -30,8 +33,12 @@ pub struct Stats {
     pub unexpected_error_replies: u64,
     pub client_qbuf_limit_disconnections: u64,
     pub client_outbuf_limit_disconnections: u64,
-    /// Per-command `(calls, usec, rejected, failed)`, keyed by command name.
-    pub commands: HashMap<&'static str, CommandStats>,
+    /// Socket reads and writes performed (INFO total_reads_processed / total_writes_processed).
+    pub total_reads_processed: u64,
+    pub total_writes_processed: u64,
+    /// Per-command `(calls, usec, rejected, failed)`, keyed by command name; subcommands are
+    /// keyed `container|sub` as in Redis (`client|list`).
+    pub commands: HashMap<String, CommandStats>,
     /// Error prefixes counted for INFO errorstats.
     pub errors: HashMap<String, u64>,
 }
@@ -132,7 +139,7 @@ impl<'a> Ctx<'a> {
     }
 }
 
-fn random_hex40() -> String {
+pub fn random_hex40() -> String {
     use std::io::Read;
     let mut bytes = [0u8; 20];
     let ok = std::fs::File::open("/dev/urandom")
@@ -157,7 +164,7 @@ impl Server {
         for c in crate::cmd::all_commands() {
             commands.insert(c.name.as_bytes().to_vec(), c);
         }
-        Server {
+        let srv = Server {
             keyspace: Keyspace::new(config.databases),
             tcp_port: config.port,
             config,
@@ -177,7 +184,9 @@ impl Server {
             executable: std::env::current_exe()
                 .map(|p| p.display().to_string())
                 .unwrap_or_default(),
-        }
+        };
+        crate::alloc::mark_startup();
+        srv
     }
 
     pub fn lookup_command(&self, name: &[u8]) -> Option<&'static Command> {
@@ -201,8 +210,20 @@ fn arity_ok(arity: i32, argc: usize) -> bool {
     (arity > 0 && argc as i32 == arity) || (arity < 0 && argc as i32 >= -arity)
 }
 
+/// A resolved command: the top-level entry and, for container commands, the subcommand.
+type Resolved = (&'static Command, Option<&'static Command>);
+
 /// Resolve the command (and subcommand) named by `args`, or the error Redis replies.
 pub fn resolve(srv: &Server, args: &Args) -> Result<&'static Command, Reply> {
+    match resolve_full(srv, args) {
+        Ok((top, sub)) => Ok(sub.unwrap_or(top)),
+        Err((e, _)) => Err(e),
+    }
+}
+
+/// Like `resolve`, keeping the container; on error also returns the command the error is
+/// charged to (arity errors count as `rejected_calls` of the command).
+fn resolve_full(srv: &Server, args: &Args) -> Result<Resolved, (Reply, Option<Resolved>)> {
     let Some(cmd) = srv.lookup_command(&args[0]) else {
         let mut rest = String::new();
         for a in args.iter().skip(1) {
@@ -218,15 +239,18 @@ pub fn resolve(srv: &Server, args: &Args) -> Result<&'static Command, Reply> {
             .chars()
             .take(128)
             .collect();
-        return Err(Reply::Error(format!(
-            "ERR unknown command '{name}', with args beginning with: {rest}"
-        )));
+        return Err((
+            Reply::Error(format!(
+                "ERR unknown command '{name}', with args beginning with: {rest}"
+            )),
+            None,
+        ));
     };
     if cmd.subcommands.is_empty() || args.len() < 2 {
         if !arity_ok(cmd.arity, args.len()) {
-            return Err(Reply::wrong_arity(cmd.name));
+            return Err((Reply::wrong_arity(cmd.name), Some((cmd, None))));
         }
-        return Ok(cmd);
+        return Ok((cmd, None));
     }
     let sub = lower(&args[1]);
     match cmd
@@ -236,55 +260,110 @@ pub fn resolve(srv: &Server, args: &Args) -> Result<&'static Command, Reply> {
     {
         Some(s) => {
             if !arity_ok(s.arity, args.len()) {
-                return Err(Reply::Error(format!(
-                    "ERR wrong number of arguments for '{}|{}' command",
-                    cmd.name, s.name
-                )));
+                return Err((
+                    Reply::Error(format!(
+                        "ERR wrong number of arguments for '{}|{}' command",
+                        cmd.name, s.name
+                    )),
+                    Some((cmd, Some(s))),
+                ));
             }
-            Ok(s)
+            Ok((cmd, Some(s)))
         }
         None => {
             let name: String = String::from_utf8_lossy(&args[1])
                 .chars()
                 .take(128)
                 .collect();
-            Err(Reply::Error(format!(
-                "ERR unknown subcommand '{}'. Try {} HELP.",
-                name,
-                cmd.name.to_ascii_uppercase()
-            )))
+            Err((
+                Reply::Error(format!(
+                    "ERR unknown subcommand '{}'. Try {} HELP.",
+                    name,
+                    cmd.name.to_ascii_uppercase()
+                )),
+                None,
+            ))
         }
+    }
+}
+
+/// The name a command is known by in stats and CLIENT LIST (`get`, `client|list`).
+fn stat_name(r: Resolved) -> std::borrow::Cow<'static, str> {
+    match r {
+        (top, None) => std::borrow::Cow::Borrowed(top.name),
+        (top, Some(sub)) => std::borrow::Cow::Owned(format!("{}|{}", top.name, sub.name)),
+    }
+}
+
+/// The stats entry of `name`, created on first use (allocating only then).
+fn cmd_stats<'a>(srv: &'a mut Server, name: &str) -> Option<&'a mut CommandStats> {
+    if !srv.stats.commands.contains_key(name) {
+        srv.stats
+            .commands
+            .insert(name.to_string(), CommandStats::default());
+    }
+    srv.stats.commands.get_mut(name)
+}
+
+/// Count an error reply for INFO stats/errorstats: the code is the first word of the message.
+pub fn count_error(srv: &mut Server, msg: &str) {
+    srv.stats.total_error_replies += 1;
+    let head = &msg.as_bytes()[..msg.len().min(32)];
+    let code = match head.iter().position(|&b| b == b' ') {
+        Some(i) => &msg[..i],
+        None => "ERR",
+    };
+    if let Some(n) = srv.stats.errors.get_mut(code) {
+        *n += 1;
+    } else if srv.stats.errors.len() < 128 {
+        // Like Redis, stop tracking new error codes past 128 distinct ones.
+        srv.stats.errors.insert(code.to_string(), 1);
     }
 }
 
 /// Check and run one command for `client`, returning its reply.
 pub fn execute(srv: &mut Server, client: &mut Client, args: &mut Args) -> Reply {
-    let cmd = match resolve(srv, args) {
-        Ok(c) => c,
-        Err(e) => {
-            srv.stats.total_error_replies += 1;
+    let resolved = match resolve_full(srv, args) {
+        Ok(r) => r,
+        Err((e, charged)) => {
+            if let Some(r) = charged {
+                if let Some(st) = cmd_stats(srv, &stat_name(r)) {
+                    st.rejected_calls += 1;
+                }
+            }
+            if let Reply::Error(msg) = &e {
+                count_error(srv, msg);
+            }
             return e;
         }
     };
+    let cmd = resolved.1.unwrap_or(resolved.0);
+    let name = stat_name(resolved);
     if srv.auth_required(client) && !cmd.has(flags::NO_AUTH) {
-        srv.stats.total_error_replies += 1;
-        return Reply::err("NOAUTH Authentication required.");
+        if let Some(st) = cmd_stats(srv, &name) {
+            st.rejected_calls += 1;
+        }
+        let e = "NOAUTH Authentication required.";
+        count_error(srv, e);
+        return Reply::err(e);
     }
-    client.last_cmd = cmd.name.to_string();
+    client.last_cmd.clear();
+    client.last_cmd.push_str(&name);
     let now = srv.now_ms;
     let start = std::time::Instant::now();
     let reply = {
         let mut ctx = Ctx { srv, client, now };
         (cmd.handler)(&mut ctx, args)
     };
-    let st = srv.stats.commands.entry(cmd.name).or_default();
-    st.calls += 1;
-    st.usec += start.elapsed().as_micros() as u64;
+    let usec = start.elapsed().as_micros() as u64;
+    let failed = reply.is_error();
+    if let Some(st) = cmd_stats(srv, &name) {
+        st.calls += 1;
+        st.usec += usec;
+        st.failed_calls += failed as u64;
+    }
     if let Reply::Error(e) = &reply {
-        st.failed_calls += 1;
-        srv.stats.total_error_replies += 1;
-        let prefix = e.split(' ').next().unwrap_or("ERR").to_string();
-        *srv.stats.errors.entry(prefix).or_default() += 1;
+        count_error(srv, e);
     }
     srv.stats.total_commands_processed += 1;
     reply

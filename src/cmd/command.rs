@@ -1,0 +1,484 @@
+//! COMMAND and its subcommands: introspection of the command table (INFO, DOCS, COUNT, LIST,
+//! GETKEYS) in the shapes Redis 7.0 replies, which client libraries and redis-cli parse.
+use crate::cmd::client::help_reply;
+use crate::cmd::command_tables::{KEY_SPEC_FLAGS, TIPS};
+use crate::resp::Reply;
+use crate::server::command::{flags, flags::*, Args, Command, BASE};
+use crate::server::Ctx;
+use crate::util::eq_ic;
+
+fn lookup<'a>(table: &'a [(&str, &'a [&'a str])], name: &str) -> Option<&'a [&'a str]> {
+    table.iter().find(|(n, _)| *n == name).map(|(_, v)| *v)
+}
+
+fn full_name(parent: Option<&Command>, c: &Command) -> String {
+    match parent {
+        Some(p) => format!("{}|{}", p.name, c.name),
+        None => c.name.to_string(),
+    }
+}
+
+fn status_list<'a>(items: impl Iterator<Item = &'a str>) -> Reply {
+    Reply::Array(items.map(Reply::status).collect())
+}
+
+fn bulk_map(pairs: Vec<(&str, Reply)>) -> Reply {
+    Reply::Map(
+        pairs
+            .into_iter()
+            .map(|(k, v)| (Reply::bulk(k.as_bytes()), v))
+            .collect(),
+    )
+}
+
+fn key_specs(name: &str, c: &Command) -> Reply {
+    if c.first_key <= 0 {
+        return Reply::Array(vec![]);
+    }
+    let derived: &[&str] = if c.is_write() {
+        &["RW", "update"]
+    } else {
+        &["RO", "access"]
+    };
+    let fl = lookup(KEY_SPEC_FLAGS, name).unwrap_or(derived);
+    let lastkey = if c.last_key < 0 {
+        c.last_key
+    } else {
+        c.last_key - c.first_key
+    };
+    Reply::Array(vec![bulk_map(vec![
+        ("flags", status_list(fl.iter().copied())),
+        (
+            "begin_search",
+            bulk_map(vec![
+                ("type", Reply::bulk("index")),
+                (
+                    "spec",
+                    bulk_map(vec![("index", Reply::Int(c.first_key as i64))]),
+                ),
+            ]),
+        ),
+        (
+            "find_keys",
+            bulk_map(vec![
+                ("type", Reply::bulk("range")),
+                (
+                    "spec",
+                    bulk_map(vec![
+                        ("lastkey", Reply::Int(lastkey as i64)),
+                        ("keystep", Reply::Int(c.step.max(1) as i64)),
+                        ("limit", Reply::Int(0)),
+                    ]),
+                ),
+            ]),
+        ),
+    ])])
+}
+
+/// The COMMAND INFO entry of `c` (a subcommand of `parent` if given).
+pub fn command_info(parent: Option<&Command>, c: &Command) -> Reply {
+    let name = full_name(parent, c);
+    let fl = status_list(
+        flags::NAMES
+            .iter()
+            .filter(|(f, _)| c.flags & f != 0)
+            .map(|(_, n)| *n),
+    );
+    let acl: Vec<String> = c.acl.iter().map(|a| format!("@{a}")).collect();
+    let tips = lookup(TIPS, &name).unwrap_or(&[]);
+    let subs = c
+        .subcommands
+        .iter()
+        .map(|s| command_info(Some(c), s))
+        .collect();
+    Reply::Array(vec![
+        Reply::bulk(name.as_bytes()),
+        Reply::Int(c.arity as i64),
+        fl,
+        Reply::Int(c.first_key as i64),
+        Reply::Int(c.last_key as i64),
+        Reply::Int(c.step as i64),
+        status_list(acl.iter().map(|s| s.as_str())),
+        Reply::Array(tips.iter().map(|t| Reply::bulk(t.as_bytes())).collect()),
+        key_specs(&name, c),
+        Reply::Array(subs),
+    ])
+}
+
+/// The COMMAND DOCS map of `c`.
+fn command_docs(c: &Command) -> Reply {
+    let mut doc = vec![
+        ("summary", Reply::bulk(c.summary.as_bytes())),
+        ("since", Reply::bulk(c.since.as_bytes())),
+        ("group", Reply::bulk(c.group.as_bytes())),
+    ];
+    if !c.complexity.is_empty() {
+        doc.push(("complexity", Reply::bulk(c.complexity.as_bytes())));
+    }
+    if !c.subcommands.is_empty() {
+        let subs = c
+            .subcommands
+            .iter()
+            .map(|s| {
+                (
+                    Reply::bulk(full_name(Some(c), s).into_bytes()),
+                    command_docs(s),
+                )
+            })
+            .collect();
+        doc.push(("subcommands", Reply::Map(subs)));
+    }
+    bulk_map(doc)
+}
+
+/// Every top-level command, sorted by name.
+fn sorted_commands(ctx: &Ctx) -> Vec<&'static Command> {
+    let mut v: Vec<&'static Command> = ctx.srv.commands.values().copied().collect();
+    v.sort_by_key(|c| c.name);
+    v
+}
+
+/// Find a command or subcommand by `name` or `container|sub`.
+fn find_command(ctx: &Ctx, name: &[u8]) -> Option<(Option<&'static Command>, &'static Command)> {
+    let lname = crate::util::lower(name);
+    match lname.iter().position(|&b| b == b'|') {
+        None => ctx.srv.lookup_command(&lname).map(|c| (None, c)),
+        Some(i) => {
+            let parent = ctx.srv.lookup_command(&lname[..i])?;
+            let sub = parent
+                .subcommands
+                .iter()
+                .find(|s| s.name.as_bytes() == &lname[i + 1..])?;
+            Some((Some(parent), sub))
+        }
+    }
+}
+
+fn command(ctx: &mut Ctx, _a: &mut Args) -> Reply {
+    Reply::Array(
+        sorted_commands(ctx)
+            .into_iter()
+            .map(|c| command_info(None, c))
+            .collect(),
+    )
+}
+
+fn command_count(ctx: &mut Ctx, _a: &mut Args) -> Reply {
+    Reply::Int(ctx.srv.commands.len() as i64)
+}
+
+fn command_info_cmd(ctx: &mut Ctx, a: &mut Args) -> Reply {
+    if a.len() == 2 {
+        return command(ctx, a);
+    }
+    Reply::Array(
+        a[2..]
+            .iter()
+            .map(|n| match find_command(ctx, n) {
+                Some((p, c)) => command_info(p, c),
+                None => Reply::Nil,
+            })
+            .collect(),
+    )
+}
+
+fn command_docs_cmd(ctx: &mut Ctx, a: &mut Args) -> Reply {
+    let mut out = Vec::new();
+    if a.len() == 2 {
+        for c in sorted_commands(ctx) {
+            out.push((Reply::bulk(c.name.as_bytes()), command_docs(c)));
+        }
+    } else {
+        for n in &a[2..] {
+            if let Some((p, c)) = find_command(ctx, n) {
+                out.push((Reply::bulk(full_name(p, c).into_bytes()), command_docs(c)));
+            }
+        }
+    }
+    Reply::Map(out)
+}
+
+fn command_list(ctx: &mut Ctx, a: &mut Args) -> Reply {
+    enum Filter {
+        All,
+        Module,
+        AclCat(String),
+        Pattern(Vec<u8>),
+    }
+    let filter = match a.len() {
+        2 => Filter::All,
+        5 if eq_ic(&a[2], "filterby") => {
+            if eq_ic(&a[3], "module") {
+                Filter::Module
+            } else if eq_ic(&a[3], "aclcat") {
+                Filter::AclCat(String::from_utf8_lossy(&a[4]).to_ascii_lowercase())
+            } else if eq_ic(&a[3], "pattern") {
+                Filter::Pattern(a[4].clone())
+            } else {
+                return Reply::syntax_error();
+            }
+        }
+        _ => return Reply::syntax_error(),
+    };
+    let mut names = Vec::new();
+    for c in sorted_commands(ctx) {
+        let mut all = vec![(c.name.to_string(), c)];
+        all.extend(c.subcommands.iter().map(|s| (full_name(Some(c), s), s)));
+        for (name, cmd) in all {
+            let keep = match &filter {
+                Filter::All => true,
+                Filter::Module => false,
+                Filter::AclCat(cat) => cmd.acl.iter().any(|x| x == cat),
+                Filter::Pattern(p) => glob_match(p, name.as_bytes()),
+            };
+            if keep {
+                names.push(Reply::bulk(name.into_bytes()));
+            }
+        }
+    }
+    Reply::Array(names)
+}
+
+/// Case-insensitive glob match (`*`, `?`, `[...]`, `\x`) for COMMAND LIST FILTERBY PATTERN.
+fn glob_match(p: &[u8], s: &[u8]) -> bool {
+    if p.is_empty() {
+        return s.is_empty();
+    }
+    match p[0] {
+        b'*' => (0..=s.len()).any(|i| glob_match(&p[1..], &s[i..])),
+        b'?' => !s.is_empty() && glob_match(&p[1..], &s[1..]),
+        b'[' => {
+            let Some(&ch) = s.first() else { return false };
+            let mut i = 1;
+            let negate = p.get(1) == Some(&b'^');
+            if negate {
+                i += 1;
+            }
+            let mut hit = false;
+            while i < p.len() && p[i] != b']' {
+                if p[i] == b'\\' && i + 1 < p.len() {
+                    hit |= p[i + 1].eq_ignore_ascii_case(&ch);
+                    i += 2;
+                } else if i + 2 < p.len() && p[i + 1] == b'-' && p[i + 2] != b']' {
+                    let (lo, hi) = (p[i].min(p[i + 2]), p[i].max(p[i + 2]));
+                    hit |= (lo..=hi).contains(&ch.to_ascii_lowercase())
+                        || (lo..=hi).contains(&ch.to_ascii_uppercase());
+                    i += 3;
+                } else {
+                    hit |= p[i].eq_ignore_ascii_case(&ch);
+                    i += 1;
+                }
+            }
+            let rest = if i < p.len() { &p[i + 1..] } else { &p[i..] };
+            hit != negate && glob_match(rest, &s[1..])
+        }
+        b'\\' if p.len() > 1 => {
+            !s.is_empty() && p[1].eq_ignore_ascii_case(&s[0]) && glob_match(&p[2..], &s[1..])
+        }
+        c => !s.is_empty() && c.eq_ignore_ascii_case(&s[0]) && glob_match(&p[1..], &s[1..]),
+    }
+}
+
+/// Key positions of `args` (the command being inspected, name first) from its key range.
+fn key_positions(c: &Command, argc: usize) -> Vec<usize> {
+    if c.first_key <= 0 {
+        return vec![];
+    }
+    let last = if c.last_key < 0 {
+        argc as i64 + c.last_key as i64
+    } else {
+        c.last_key as i64
+    };
+    let step = c.step.max(1) as usize;
+    (c.first_key as usize..=last.max(0) as usize)
+        .step_by(step)
+        .filter(|&i| i < argc)
+        .collect()
+}
+
+fn getkeys_common(ctx: &mut Ctx, a: &Args, with_flags: bool) -> Reply {
+    let target: Args = a[2..].to_vec();
+    let Ok(c) = crate::server::resolve(ctx.srv, &target) else {
+        return match ctx.srv.lookup_command(&target[0]) {
+            None => Reply::err("ERR Invalid command specified"),
+            Some(_) => Reply::err("ERR Invalid number of arguments specified for command"),
+        };
+    };
+    let keys = key_positions(c, target.len());
+    if keys.is_empty() {
+        return Reply::err("ERR The command has no key arguments");
+    }
+    let name = match ctx.srv.lookup_command(&target[0]) {
+        Some(p) if !std::ptr::eq(p, c) => format!("{}|{}", p.name, c.name),
+        _ => c.name.to_string(),
+    };
+    let derived: &[&str] = if c.is_write() {
+        &["RW", "update"]
+    } else {
+        &["RO", "access"]
+    };
+    let fl = lookup(KEY_SPEC_FLAGS, &name).unwrap_or(derived);
+    Reply::Array(
+        keys.into_iter()
+            .map(|i| {
+                let k = Reply::Bulk(target[i].clone());
+                if with_flags {
+                    Reply::Array(vec![k, status_list(fl.iter().copied())])
+                } else {
+                    k
+                }
+            })
+            .collect(),
+    )
+}
+
+fn command_getkeys(ctx: &mut Ctx, a: &mut Args) -> Reply {
+    getkeys_common(ctx, a, false)
+}
+
+fn command_getkeysandflags(ctx: &mut Ctx, a: &mut Args) -> Reply {
+    getkeys_common(ctx, a, true)
+}
+
+const COMMAND_HELP: &[&str] = &[
+    "COMMAND <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+    "(no subcommand)",
+    "    Return details about all commands.",
+    "COUNT",
+    "    Return the number of commands.",
+    "GETKEYS <full-command>",
+    "    Return the keys of a full command.",
+    "GETKEYSANDFLAGS <full-command>",
+    "    Return the keys of a full command and their access flags.",
+    "INFO [<command-name> ...]",
+    "    Return details about the given commands, or all commands.",
+    "LIST [FILTERBY (MODULE <module-name>|ACLCAT <category>|PATTERN <pattern>)]",
+    "    Return the names of all commands, optionally filtered.",
+    "DOCS [<command-name> ...]",
+    "    Return documentation of the given commands, or all commands.",
+    "HELP",
+    "    Print this help.",
+];
+
+fn command_help(_ctx: &mut Ctx, _a: &mut Args) -> Reply {
+    help_reply(COMMAND_HELP)
+}
+
+const CMD_SUB: Command = Command {
+    flags: LOADING | STALE,
+    acl: &["slow", "connection"],
+    group: "server",
+    ..BASE
+};
+
+static COMMAND_SUBCOMMANDS: &[Command] = &[
+    Command {
+        name: "count",
+        arity: 2,
+        handler: command_count,
+        summary: "Returns a count of commands.",
+        since: "2.8.13",
+        complexity: "O(1)",
+        ..CMD_SUB
+    },
+    Command {
+        name: "info",
+        arity: -2,
+        handler: command_info_cmd,
+        summary: "Returns information about one, multiple or all commands.",
+        since: "2.8.13",
+        complexity: "O(N) where N is the number of commands to look up",
+        ..CMD_SUB
+    },
+    Command {
+        name: "docs",
+        arity: -2,
+        handler: command_docs_cmd,
+        summary: "Returns documentary information about one, multiple or all commands.",
+        since: "7.0.0",
+        complexity: "O(N) where N is the number of commands to look up",
+        ..CMD_SUB
+    },
+    Command {
+        name: "list",
+        arity: -2,
+        handler: command_list,
+        summary: "Returns a list of command names.",
+        since: "7.0.0",
+        complexity: "O(N) where N is the total number of Redis commands",
+        ..CMD_SUB
+    },
+    Command {
+        name: "getkeys",
+        arity: -4,
+        handler: command_getkeys,
+        summary: "Extracts the key names from an arbitrary command.",
+        since: "2.8.13",
+        complexity: "O(N) where N is the number of arguments to the command",
+        ..CMD_SUB
+    },
+    Command {
+        name: "getkeysandflags",
+        arity: -4,
+        handler: command_getkeysandflags,
+        summary: "Extracts the key names and access flags for an arbitrary command.",
+        since: "7.0.0",
+        complexity: "O(N) where N is the number of arguments to the command",
+        ..CMD_SUB
+    },
+    Command {
+        name: "help",
+        arity: 2,
+        handler: command_help,
+        summary: "Returns helpful text about the different subcommands.",
+        since: "5.0.0",
+        complexity: "O(1)",
+        ..CMD_SUB
+    },
+];
+
+pub static COMMANDS: &[Command] = &[Command {
+    name: "command",
+    arity: -1,
+    flags: LOADING | STALE | SENTINEL,
+    acl: &["slow", "connection"],
+    group: "server",
+    handler: command,
+    summary: "Returns detailed information about all commands.",
+    since: "2.8.13",
+    complexity: "O(N) where N is the total number of Redis commands",
+    subcommands: COMMAND_SUBCOMMANDS,
+    ..BASE
+}];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn glob() {
+        assert!(glob_match(b"cli*", b"client|list"));
+        assert!(glob_match(b"g?t", b"GET"));
+        assert!(glob_match(b"[a-c]x", b"bx"));
+        assert!(!glob_match(b"[^a-c]x", b"bx"));
+        assert!(!glob_match(b"get", b"getx"));
+    }
+
+    #[test]
+    fn key_ranges() {
+        let mset = Command {
+            first_key: 1,
+            last_key: -1,
+            step: 2,
+            ..BASE
+        };
+        assert_eq!(key_positions(&mset, 5), vec![1, 3]);
+        let get = Command {
+            first_key: 1,
+            last_key: 1,
+            step: 1,
+            ..BASE
+        };
+        assert_eq!(key_positions(&get, 2), vec![1]);
+    }
+}
