@@ -705,6 +705,13 @@ fn query_buffer_limit_closes_only_the_offender() {
         }
     }
     let mut off = Conn::from_stream(s);
+    let reply = off.read_reply();
+    assert!(
+        String::from_utf8_lossy(&reply)
+            .starts_with("-ERR Protocol error: client query buffer limit reached"),
+        "{}",
+        String::from_utf8_lossy(&reply)
+    );
     assert!(
         closed(&mut off, Duration::from_secs(10)),
         "offender not closed"

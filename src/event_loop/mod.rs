@@ -17,6 +17,9 @@ const SIGNAL_TOKEN: Token = Token(usize::MAX - 1);
 const LISTENER_BASE: usize = usize::MAX - 64;
 /// Read chunk size, as Redis's PROTO_IOBUF_LEN.
 const IOBUF_LEN: usize = 16 * 1024;
+/// Reply sent before closing a client whose unparsed input exceeds client-query-buffer-limit.
+pub const QBUF_LIMIT_ERR: &str =
+    "ERR Protocol error: client query buffer limit reached (client-query-buffer-limit), closing connection";
 
 pub struct EventLoop {
     pub poll: Poll,
@@ -350,16 +353,19 @@ impl EventLoop {
             }
         }
         if client.pending_query() > limit {
-            // Like Redis: log, drop the client without a reply, leave everyone else alone.
+            // Log, tell the client why (Redis 7.0 drops it silently; a clear error is kinder to
+            // whoever debugs the client), close it, and leave everyone else alone.
             warn!(
                 "Closing client that reached max query buffer length: id={} addr={} qbuf={}",
                 client.id,
                 client.addr,
                 client.pending_query()
             );
-            client.close_asap = true;
+            client.reply_always(&Reply::err(QBUF_LIMIT_ERR));
+            client.close_after_reply = true;
             client.query.clear();
             client.qpos = 0;
+            client.decoder = crate::resp::Decoder::new();
             self.srv.stats.client_qbuf_limit_disconnections += 1;
         }
         // Compact the query buffer once everything was consumed or the consumed part is large.

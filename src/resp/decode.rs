@@ -5,8 +5,9 @@ use crate::util::split_args;
 
 /// Longest inline request or count line accepted before the client is dropped (as Redis).
 pub const PROTO_INLINE_MAX_SIZE: usize = 64 * 1024;
-/// Largest multibulk element count accepted (Redis 7.0 accepts up to INT_MAX).
-pub const PROTO_MAX_MULTIBULK: i64 = i32::MAX as i64;
+/// Largest multibulk element count accepted: 1024*1024, the limit Redis long enforced; a larger
+/// count is refused at once instead of buffering toward an absurd command.
+pub const PROTO_MAX_MULTIBULK: i64 = 1024 * 1024;
 
 /// A malformed request. The client gets `-ERR Protocol error: <msg>` and is closed.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -209,7 +210,7 @@ mod tests {
     fn errors() {
         assert_eq!(all(b"*x\r\n").unwrap_err().0, "invalid multibulk length");
         assert_eq!(
-            all(b"*3000000000\r\n").unwrap_err().0,
+            all(b"*1048577\r\n").unwrap_err().0,
             "invalid multibulk length"
         );
         assert_eq!(all(b"*1\r\n+a\r\n").unwrap_err().0, "expected '$', got '+'");
