@@ -3,6 +3,7 @@
 pub mod args;
 pub mod client;
 pub mod connection;
+pub mod debug;
 pub mod keys;
 pub mod server;
 pub mod string;
@@ -15,6 +16,7 @@ pub fn all_commands() -> Vec<&'static Command> {
         client::COMMANDS,
         string::COMMANDS,
         keys::COMMANDS,
+        debug::COMMANDS,
         server::COMMANDS,
     ];
     families.iter().flat_map(|f| f.iter()).collect()

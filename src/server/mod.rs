@@ -277,6 +277,7 @@ pub fn execute(srv: &mut Server, client: &mut Client, args: &mut Args) -> Reply 
         let mut ctx = Ctx { srv, client, now };
         (cmd.handler)(&mut ctx, args)
     };
+    srv.stats.expired_keys += srv.keyspace.take_expired();
     let st = srv.stats.commands.entry(cmd.name).or_default();
     st.calls += 1;
     st.usec += start.elapsed().as_micros() as u64;
