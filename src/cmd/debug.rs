@@ -90,11 +90,9 @@ fn object_info(e: &Entry, now: i64) -> String {
 
 fn populate(ctx: &mut Ctx, a: &Args) -> Reply {
     let positive = |b: &[u8]| -> Result<i64, Reply> {
-        let v = parse_i64(b).ok_or_else(Reply::not_integer)?;
-        if v < 0 {
-            return Err(Reply::err("ERR value is out of range, must be positive"));
-        }
-        Ok(v)
+        parse_i64(b)
+            .filter(|v| *v >= 0)
+            .ok_or_else(|| Reply::err("ERR value is out of range, must be positive"))
     };
     let count = match positive(&a[2]) {
         Ok(v) => v,
