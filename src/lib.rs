@@ -15,6 +15,7 @@ pub mod event_loop;
 pub mod glob;
 pub mod launch;
 pub mod ldouble;
+pub mod lzf;
 pub mod resp;
 pub mod server;
 pub mod sha1;

@@ -61,8 +61,9 @@ fn rdb_int_len(v: i64) -> Option<usize> {
     }
 }
 
-/// Bytes the value would take in an RDB file (DEBUG OBJECT serializedlength). Strings that
-/// Redis would LZF-compress (longer than 20 bytes) are counted uncompressed.
+/// Bytes the value would take in an RDB file (DEBUG OBJECT serializedlength), with
+/// `rdbcompression yes`: small integers as integers, strings over 20 bytes LZF-compressed when
+/// that saves at least 4 bytes, everything else as length-prefixed bytes.
 fn serialized_len(v: &Value) -> usize {
     match v {
         Value::Str(s, enc) => {
@@ -71,7 +72,15 @@ fn serialized_len(v: &Value) -> usize {
             } else {
                 None
             };
-            as_int.unwrap_or(rdb_len_header(s.len()) + s.len())
+            if let Some(n) = as_int {
+                return n;
+            }
+            if *enc != StrEnc::Int && s.len() > 20 {
+                if let Some(c) = crate::lzf::compress(s, s.len() - 4) {
+                    return 1 + rdb_len_header(c.len()) + rdb_len_header(s.len()) + c.len();
+                }
+            }
+            rdb_len_header(s.len()) + s.len()
         }
     }
 }

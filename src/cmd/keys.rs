@@ -720,3 +720,44 @@ mod tests {
         assert_eq!(parse_cursor(b"-"), None);
     }
 }
+
+#[cfg(test)]
+mod stats_tests {
+    use crate::config::Config;
+    use crate::resp::Reply;
+    use crate::server::client::Client;
+    use crate::server::{execute, Server};
+
+    fn run(srv: &mut Server, c: &mut Client, args: &[&str]) -> Reply {
+        let mut a: Vec<Vec<u8>> = args.iter().map(|s| s.as_bytes().to_vec()).collect();
+        execute(srv, c, &mut a)
+    }
+
+    #[test]
+    fn hits_misses_expired_and_dirty() {
+        let mut srv = Server::new(Config::default());
+        let mut c = Client::new(1, 0, None, srv.now_ms);
+        run(&mut srv, &mut c, &["MSET", "a", "1", "b", "2"]);
+        assert_eq!(srv.dirty, 2);
+        run(&mut srv, &mut c, &["GET", "a"]);
+        run(&mut srv, &mut c, &["GET", "zz"]);
+        run(&mut srv, &mut c, &["MGET", "a", "b", "zz"]);
+        run(&mut srv, &mut c, &["EXISTS", "a", "zz"]);
+        run(&mut srv, &mut c, &["INCR", "a"]); // write lookup: no stats
+        assert_eq!(srv.stats.keyspace_hits, 1 + 2 + 1);
+        assert_eq!(srv.stats.keyspace_misses, 1 + 1 + 1);
+        assert_eq!(srv.dirty, 3);
+        run(&mut srv, &mut c, &["DEL", "a", "b", "zz"]);
+        assert_eq!(srv.dirty, 5);
+        run(&mut srv, &mut c, &["SET", "v", "x", "PX", "10"]);
+        srv.now_ms += 20;
+        assert_eq!(run(&mut srv, &mut c, &["GET", "v"]), Reply::Nil);
+        assert_eq!(srv.stats.expired_keys, 1);
+        run(&mut srv, &mut c, &["SET", "w", "x", "PX", "10"]);
+        srv.now_ms += 20;
+        let now = srv.now_ms;
+        crate::db::expire::active_expire_cycle(&mut srv, now);
+        assert_eq!(srv.stats.expired_keys, 2);
+        assert_eq!(srv.keyspace.dbs[0].len(), 0);
+    }
+}
