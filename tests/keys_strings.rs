@@ -805,6 +805,20 @@ object freq a
 object foo
 scan 0 count 0
 debug populate x
+debug protocol string
+debug protocol integer
+debug protocol double
+debug protocol bignum
+debug protocol null
+debug protocol array
+debug protocol set
+debug protocol map
+debug protocol attrib
+debug protocol verbatim
+debug protocol true
+debug protocol false
+debug protocol foo
+debug jmap
 select 2
 debug digest-value m1
 select 3

@@ -157,6 +157,10 @@ fn debug(ctx: &mut Ctx, a: &mut Args) -> Reply {
                 "    Write <message> to the server log.",
                 "OBJECT <key>",
                 "    Show low level info about `key` and associated value.",
+                "PROTOCOL <type>",
+                "    Reply with a test value of the specified type. <type> can be: string,",
+                "    integer, double, bignum, null, array, set, map, attrib, push, verbatim,",
+                "    true, false.",
                 "POPULATE <count> [<prefix>] [<size>]",
                 "    Create <count> string keys named key:<num>. If <prefix> is specified then",
                 "    it is used instead of the 'key' prefix.",
@@ -196,6 +200,8 @@ fn debug(ctx: &mut Ctx, a: &mut Args) -> Reply {
             out.push(Reply::Status(hex(&d)));
         }
         Reply::Array(out)
+    } else if eq_ic(sub, "protocol") && n == 3 {
+        protocol(&a[2])
     } else if eq_ic(sub, "error") && n == 3 {
         Reply::Error(String::from_utf8_lossy(&a[2]).into_owned())
     } else if eq_ic(sub, "log") && n == 3 {
@@ -206,6 +212,29 @@ fn debug(ctx: &mut Ctx, a: &mut Args) -> Reply {
         Reply::Error(format!(
             "ERR unknown subcommand or wrong number of arguments for '{name}'. Try DEBUG HELP."
         ))
+    }
+}
+
+/// DEBUG PROTOCOL: one sample reply of each RESP type, for client test suites. `bignum` is sent
+/// as a bulk string and `attrib` without its attribute (exact in RESP2); `push` is not offered.
+fn protocol(kind: &[u8]) -> Reply {
+    let ints = || (0..3).map(Reply::Int).collect::<Vec<_>>();
+    match kind.to_ascii_lowercase().as_slice() {
+        b"string" => Reply::bulk("Hello World"),
+        b"integer" => Reply::Int(12345),
+        // Not PI: the literal value Redis sends.
+        #[allow(clippy::approx_constant)]
+        b"double" => Reply::Double(3.141),
+        b"bignum" => Reply::bulk("1234567999999999999999999999999999999"),
+        b"null" => Reply::Nil,
+        b"array" => Reply::Array(ints()),
+        b"set" => Reply::Set(ints()),
+        b"map" => Reply::Map((0..3).map(|j| (Reply::Int(j), Reply::Bool(j == 1))).collect()),
+        b"attrib" => Reply::bulk("Some real reply following the attribute"),
+        b"verbatim" => Reply::Verbatim(b"This is a verbatim\nstring".to_vec()),
+        b"true" => Reply::Bool(true),
+        b"false" => Reply::Bool(false),
+        _ => Reply::err("ERR Wrong protocol type name. Please use one of the following: string|integer|double|bignum|null|array|set|map|attrib|push|verbatim|true|false"),
     }
 }
 
