@@ -231,7 +231,8 @@ fn round(n: &Big, e: i64, sticky: bool, neg: bool) -> Option<LDouble> {
         });
     }
     let bl = n.bits();
-    let (mut mant, mut exp) = if bl <= 64 {
+    // A short `n` is exact (callers make division quotients long, so `sticky` implies bl > 64).
+    let (mant, mut exp) = if bl <= 64 {
         ((n.shr_u128(0) as u64) << (64 - bl), e - (64 - bl) as i64)
     } else {
         let shift = bl - 64;
@@ -249,10 +250,6 @@ fn round(n: &Big, e: i64, sticky: bool, neg: bool) -> Option<LDouble> {
         }
         (m, ex)
     };
-    if bl <= 64 && sticky {
-        // Only reachable from division with a short quotient; callers make quotients long.
-        mant |= 0;
-    }
     let top = exp + 63;
     if top > MAX_EXP2 {
         return None;
