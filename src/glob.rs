@@ -1,13 +1,17 @@
 //! Glob-style pattern matching with the exact rules of Redis's `stringmatchlen`, used by KEYS,
 //! SCAN MATCH, CONFIG GET and (later) PSUBSCRIBE: `*`, `?`, `[abc]`, `[^abc]`, `[a-z]` (ends
 //! may be given in either order), `\x` escapes, an unterminated `[` class ending at the pattern
-//! end. Matching is byte-wise; `nocase` folds ASCII letters.
+//! end, and Redis's limit of 1000 nested `*` expansions. Matching is byte-wise; `nocase` folds
+//! ASCII letters.
 
 /// True when `s` matches `pattern`.
 pub fn matches(pattern: &[u8], s: &[u8], nocase: bool) -> bool {
     let mut skip_longer = false;
-    match_impl(pattern, s, nocase, &mut skip_longer)
+    match_impl(pattern, s, nocase, &mut skip_longer, 0)
 }
+
+/// Redis gives up (no match) beyond this many nested `*` expansions.
+const MAX_NESTING: u32 = 1000;
 
 #[inline]
 fn fold(c: u8, nocase: bool) -> u8 {
@@ -18,7 +22,10 @@ fn fold(c: u8, nocase: bool) -> u8 {
     }
 }
 
-fn match_impl(pat: &[u8], s: &[u8], nocase: bool, skip_longer: &mut bool) -> bool {
+fn match_impl(pat: &[u8], s: &[u8], nocase: bool, skip_longer: &mut bool, nesting: u32) -> bool {
+    if nesting > MAX_NESTING {
+        return false;
+    }
     // Byte at `i` of the pattern, or 0 past its end (the C code reads the terminator there).
     let at = |i: usize| -> u8 { pat.get(i).copied().unwrap_or(0) };
     let mut p = 0usize; // index into pat; pattern length left = pat.len() - p
@@ -33,7 +40,7 @@ fn match_impl(pat: &[u8], s: &[u8], nocase: bool, skip_longer: &mut bool) -> boo
                     return true;
                 }
                 while si < s.len() {
-                    if match_impl(&pat[p + 1..], &s[si..], nocase, skip_longer) {
+                    if match_impl(&pat[p + 1..], &s[si..], nocase, skip_longer, nesting + 1) {
                         return true;
                     }
                     if *skip_longer {
@@ -173,6 +180,14 @@ mod tests {
         assert!(matches(b"HeLLo", b"hello", true));
         assert!(matches(b"[A-Z]x", b"qX", true));
         assert!(!matches(b"HeLLo", b"hello", false));
+    }
+
+    #[test]
+    fn nesting_limit_as_redis() {
+        let s = vec![b'a'; 1200];
+        assert!(matches("a*".repeat(1001).as_bytes(), &s, false));
+        assert!(!matches("a*".repeat(1002).as_bytes(), &s, false));
+        assert!(matches("*".repeat(5000).as_bytes(), &s, false));
     }
 
     #[test]

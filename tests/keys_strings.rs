@@ -854,3 +854,52 @@ fn same_replies_and_digest_as_real_redis() {
         );
     }
 }
+
+#[test]
+fn glob_matches_real_redis() {
+    if !have_redis() {
+        eprintln!("redis-server not installed: skipping the glob differential test");
+        return;
+    }
+    let ox = start_oxidis(&[]);
+    let rd = start_redis(&[]);
+    let mut a = ox.conn();
+    let mut b = rd.conn();
+    // Deterministic pseudo-random keys and patterns over glob metacharacters.
+    let mut x = 0x2545F4914F6CDD1Du64;
+    let mut rnd = move |n: u64| {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        x % n
+    };
+    const ALPHA: &[u8] = b"ab-]^\\*?[";
+    let word = |max: u64, min: u64, rnd: &mut dyn FnMut(u64) -> u64| -> Vec<u8> {
+        let len = min + rnd(max - min + 1);
+        (0..len)
+            .map(|_| ALPHA[rnd(ALPHA.len() as u64) as usize])
+            .collect()
+    };
+    let mut keys = Vec::new();
+    for _ in 0..200 {
+        keys.push(word(5, 0, &mut rnd));
+    }
+    for c in [&mut a, &mut b] {
+        let mut batch = Vec::new();
+        for k in &keys {
+            batch.extend(encode_cmd(&[b"SET", k, b"1"]));
+        }
+        c.send_raw(&batch);
+        for _ in &keys {
+            c.read_reply();
+        }
+    }
+    for _ in 0..1500 {
+        let p = word(7, 1, &mut rnd);
+        let mut ka = parse_bulks(&a.cmd_bin(&[b"KEYS", &p]));
+        let mut kb = parse_bulks(&b.cmd_bin(&[b"KEYS", &p]));
+        ka.sort();
+        kb.sort();
+        assert_eq!(ka, kb, "KEYS {:?}", String::from_utf8_lossy(&p));
+    }
+}
