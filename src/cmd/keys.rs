@@ -1,14 +1,57 @@
-//! Generic keyspace commands.
+//! Generic keyspace commands: deletion, existence, type, iteration (KEYS/SCAN/RANDOMKEY),
+//! renaming and copying between databases, TTLs, OBJECT introspection and flushing. Every path
+//! respects TTLs as Redis 7.0 does, and read lookups count keyspace hits and misses.
+use super::string::invalid_expire;
+use crate::db::{secs, Entry, NO_EXPIRE};
 use crate::resp::Reply;
 use crate::server::command::{flags::*, Args, Command, BASE};
-use crate::server::Ctx;
+use crate::server::{Ctx, Server};
+use crate::tri;
+use crate::util::{eq_ic, parse_i64};
+
+/// Redis's lookupKeyRead: expire a stale key, touch the access time, count a hit or a miss.
+pub fn lookup_read<'a>(
+    srv: &'a mut Server,
+    db: usize,
+    key: &[u8],
+    now: i64,
+) -> Option<&'a mut Entry> {
+    let e = srv.keyspace.dbs[db].get(key, now);
+    if e.is_some() {
+        srv.stats.keyspace_hits += 1;
+    } else {
+        srv.stats.keyspace_misses += 1;
+    }
+    e
+}
+
+/// lookupKeyRead with LOOKUP_NOTOUCH (TYPE, TTL, EXISTS, OBJECT): no access-time update.
+pub fn lookup_read_notouch<'a>(
+    srv: &'a mut Server,
+    db: usize,
+    key: &[u8],
+    now: i64,
+) -> Option<&'a mut Entry> {
+    let e = srv.keyspace.dbs[db].get_notouch(key, now);
+    if e.is_some() {
+        srv.stats.keyspace_hits += 1;
+    } else {
+        srv.stats.keyspace_misses += 1;
+    }
+    e
+}
+
+pub fn proto_max_bulk_len(ctx: &Ctx) -> i64 {
+    ctx.srv.config.proto_max_bulk_len
+}
 
 fn del(ctx: &mut Ctx, a: &mut Args) -> Reply {
     let now = ctx.now;
+    let db = ctx.db();
     let mut n = 0;
     for k in &a[1..] {
-        let db = &mut ctx.srv.keyspace.dbs[ctx.client.db];
-        if db.exists(k, now) && db.remove(k).is_some() {
+        db.expire_if_needed(k, now);
+        if db.remove(k).is_some() {
             n += 1;
         }
     }
@@ -18,15 +61,495 @@ fn del(ctx: &mut Ctx, a: &mut Args) -> Reply {
 
 fn exists(ctx: &mut Ctx, a: &mut Args) -> Reply {
     let now = ctx.now;
-    let db = &mut ctx.srv.keyspace.dbs[ctx.client.db];
-    Reply::Int(a[1..].iter().filter(|k| db.exists(k, now)).count() as i64)
+    let mut n = 0;
+    for k in &a[1..] {
+        if lookup_read_notouch(ctx.srv, ctx.client.db, k, now).is_some() {
+            n += 1;
+        }
+    }
+    Reply::Int(n)
+}
+
+fn type_(ctx: &mut Ctx, a: &mut Args) -> Reply {
+    let now = ctx.now;
+    match lookup_read_notouch(ctx.srv, ctx.client.db, &a[1], now) {
+        Some(e) => Reply::status(e.value.type_name()),
+        None => Reply::status("none"),
+    }
+}
+
+fn touch(ctx: &mut Ctx, a: &mut Args) -> Reply {
+    let now = ctx.now;
+    let mut n = 0;
+    for k in &a[1..] {
+        if lookup_read(ctx.srv, ctx.client.db, k, now).is_some() {
+            n += 1;
+        }
+    }
+    Reply::Int(n)
+}
+
+fn keys(ctx: &mut Ctx, a: &mut Args) -> Reply {
+    let now = ctx.now;
+    let pat = &a[1];
+    let all = pat.as_slice() == b"*";
+    let out: Vec<Reply> = ctx
+        .db()
+        .dict
+        .iter()
+        .filter(|(k, e)| (all || crate::glob::matches(pat, k, false)) && !e.is_expired(now))
+        .map(|(k, _)| Reply::Bulk(k.to_vec()))
+        .collect();
+    Reply::Array(out)
+}
+
+/// Parse a SCAN cursor as `strtoul` does: optional sign, decimal digits, no leading space, no
+/// trailing garbage, no overflow. A negative number wraps like strtoul's.
+pub fn parse_cursor(b: &[u8]) -> Option<u64> {
+    if b.is_empty() {
+        return Some(0);
+    }
+    if b[0].is_ascii_whitespace() {
+        return None;
+    }
+    let (neg, digits) = match b[0] {
+        b'-' => (true, &b[1..]),
+        b'+' => (false, &b[1..]),
+        _ => (false, b),
+    };
+    if digits.is_empty() || !digits.iter().all(|c| c.is_ascii_digit()) {
+        return None;
+    }
+    let mut v: u64 = 0;
+    for &c in digits {
+        v = v.checked_mul(10)?.checked_add((c - b'0') as u64)?;
+    }
+    Some(if neg { v.wrapping_neg() } else { v })
+}
+
+fn scan(ctx: &mut Ctx, a: &mut Args) -> Reply {
+    let Some(mut cursor) = parse_cursor(&a[1]) else {
+        return Reply::err("ERR invalid cursor");
+    };
+    let mut count: i64 = 10;
+    let mut pat: Option<&[u8]> = None;
+    let mut typ: Option<&[u8]> = None;
+    let mut i = 2;
+    while i < a.len() {
+        let left = a.len() - i;
+        if eq_ic(&a[i], "count") && left >= 2 {
+            count = tri!(parse_i64(&a[i + 1]).ok_or_else(Reply::not_integer));
+            if count < 1 {
+                return Reply::syntax_error();
+            }
+        } else if eq_ic(&a[i], "match") && left >= 2 {
+            pat = if a[i + 1].as_slice() == b"*" {
+                None
+            } else {
+                Some(&a[i + 1])
+            };
+        } else if eq_ic(&a[i], "type") && left >= 2 {
+            typ = Some(&a[i + 1]);
+        } else {
+            return Reply::syntax_error();
+        }
+        i += 2;
+    }
+    let now = ctx.now;
+    let dbi = ctx.client.db;
+    let db = &mut ctx.srv.keyspace.dbs[dbi];
+    let mut found: Vec<Vec<u8>> = Vec::new();
+    let mut maxit = count.saturating_mul(10);
+    loop {
+        cursor = db.dict.scan(cursor, |k, _| found.push(k.to_vec()));
+        if cursor == 0 || maxit == 0 || found.len() as i64 >= count {
+            break;
+        }
+        maxit -= 1;
+    }
+    let mut out = Vec::with_capacity(found.len());
+    for k in found {
+        if let Some(p) = pat {
+            if !crate::glob::matches(p, &k, false) {
+                continue;
+            }
+        }
+        if let Some(t) = typ {
+            let name = match lookup_read_notouch(ctx.srv, dbi, &k, now) {
+                Some(e) => e.value.type_name(),
+                None => "none",
+            };
+            if !eq_ic(t, name) {
+                continue;
+            }
+        }
+        if ctx.srv.keyspace.dbs[dbi].expire_if_needed(&k, now) {
+            continue;
+        }
+        out.push(Reply::Bulk(k));
+    }
+    Reply::Array(vec![
+        Reply::Bulk(cursor.to_string().into_bytes()),
+        Reply::Array(out),
+    ])
+}
+
+fn randomkey(ctx: &mut Ctx, _a: &mut Args) -> Reply {
+    let now = ctx.now;
+    let db = ctx.db();
+    loop {
+        let Some(k) = db.dict.random_key().map(|k| k.to_vec()) else {
+            return Reply::Nil;
+        };
+        if db.expire_if_needed(&k, now) {
+            continue;
+        }
+        return Reply::Bulk(k);
+    }
+}
+
+fn rename_generic(ctx: &mut Ctx, a: &mut Args, nx: bool) -> Reply {
+    let now = ctx.now;
+    let same = a[1] == a[2];
+    let db = ctx.db();
+    if db.get(&a[1], now).is_none() {
+        return Reply::no_such_key();
+    }
+    if same {
+        return if nx { Reply::Int(0) } else { Reply::Ok };
+    }
+    if db.get(&a[2], now).is_some() {
+        if nx {
+            return Reply::Int(0);
+        }
+        db.remove(&a[2]);
+    }
+    let Some(e) = db.remove(&a[1]) else {
+        return Reply::no_such_key();
+    };
+    db.add_entry(std::mem::take(&mut a[2]), e);
+    ctx.dirty(1);
+    if nx {
+        Reply::Int(1)
+    } else {
+        Reply::Ok
+    }
+}
+
+fn rename(ctx: &mut Ctx, a: &mut Args) -> Reply {
+    rename_generic(ctx, a, false)
+}
+
+fn renamenx(ctx: &mut Ctx, a: &mut Args) -> Reply {
+    rename_generic(ctx, a, true)
+}
+
+/// A database index argument: an int (else "not an integer") within range (else `range_err`).
+fn db_index(ctx: &Ctx, arg: &[u8]) -> Result<usize, Reply> {
+    let id = parse_i64(arg)
+        .filter(|v| i32::try_from(*v).is_ok())
+        .ok_or_else(Reply::not_integer)?;
+    if id < 0 || id as usize >= ctx.srv.keyspace.dbs.len() {
+        return Err(Reply::err("ERR DB index is out of range"));
+    }
+    Ok(id as usize)
+}
+
+fn move_(ctx: &mut Ctx, a: &mut Args) -> Reply {
+    let dst = tri!(db_index(ctx, &a[2]));
+    let src = ctx.client.db;
+    if src == dst {
+        return Reply::err("ERR source and destination objects are the same");
+    }
+    let now = ctx.now;
+    let dbs = &mut ctx.srv.keyspace.dbs;
+    if dbs[src].get(&a[1], now).is_none() {
+        return Reply::Int(0);
+    }
+    if dbs[dst].get(&a[1], now).is_some() {
+        return Reply::Int(0);
+    }
+    let Some(e) = dbs[src].remove(&a[1]) else {
+        return Reply::Int(0);
+    };
+    dbs[dst].add_entry(std::mem::take(&mut a[1]), e);
+    ctx.dirty(1);
+    Reply::Int(1)
+}
+
+fn copy(ctx: &mut Ctx, a: &mut Args) -> Reply {
+    let src = ctx.client.db;
+    let mut dst = src;
+    let mut replace = false;
+    let mut j = 3;
+    while j < a.len() {
+        if eq_ic(&a[j], "replace") {
+            replace = true;
+        } else if eq_ic(&a[j], "db") && j + 1 < a.len() {
+            dst = tri!(db_index(ctx, &a[j + 1]));
+            j += 1;
+        } else {
+            return Reply::syntax_error();
+        }
+        j += 1;
+    }
+    if src == dst && a[1] == a[2] {
+        return Reply::err("ERR source and destination objects are the same");
+    }
+    let now = ctx.now;
+    let (value, expire_at) = match lookup_read(ctx.srv, src, &a[1], now) {
+        None => return Reply::Int(0),
+        Some(e) => (e.value.clone(), e.expire_at),
+    };
+    let dbs = &mut ctx.srv.keyspace.dbs;
+    if dbs[dst].get(&a[2], now).is_some() {
+        if !replace {
+            return Reply::Int(0);
+        }
+        dbs[dst].remove(&a[2]);
+    }
+    let mut e = Entry::new(value, now);
+    e.expire_at = expire_at;
+    dbs[dst].add_entry(std::mem::take(&mut a[2]), e);
+    ctx.dirty(1);
+    Reply::Int(1)
+}
+
+fn swapdb(ctx: &mut Ctx, a: &mut Args) -> Reply {
+    let int = |arg: &[u8], msg: &str| -> Result<i64, Reply> {
+        parse_i64(arg)
+            .filter(|v| i32::try_from(*v).is_ok())
+            .ok_or_else(|| Reply::err(msg))
+    };
+    let id1 = tri!(int(&a[1], "ERR invalid first DB index"));
+    let id2 = tri!(int(&a[2], "ERR invalid second DB index"));
+    let n = ctx.srv.keyspace.dbs.len() as i64;
+    if id1 < 0 || id1 >= n || id2 < 0 || id2 >= n {
+        return Reply::err("ERR DB index is out of range");
+    }
+    if id1 != id2 {
+        ctx.srv.keyspace.dbs.swap(id1 as usize, id2 as usize);
+    }
+    ctx.dirty(1);
+    Reply::Ok
+}
+
+const EXP_NX: u8 = 1;
+const EXP_XX: u8 = 2;
+const EXP_GT: u8 = 4;
+const EXP_LT: u8 = 8;
+
+/// EXPIRE, PEXPIRE, EXPIREAT, PEXPIREAT: `basetime` is now for the relative forms, 0 otherwise.
+fn expire_generic(
+    ctx: &mut Ctx,
+    a: &mut Args,
+    basetime: i64,
+    secs_unit: bool,
+    name: &str,
+) -> Reply {
+    let mut fl = 0u8;
+    for o in &a[3..] {
+        fl |= if eq_ic(o, "nx") {
+            EXP_NX
+        } else if eq_ic(o, "xx") {
+            EXP_XX
+        } else if eq_ic(o, "gt") {
+            EXP_GT
+        } else if eq_ic(o, "lt") {
+            EXP_LT
+        } else {
+            let s = String::from_utf8_lossy(o);
+            let s = s.split('\0').next().unwrap_or("");
+            return Reply::Error(format!("ERR Unsupported option {s}"));
+        };
+    }
+    if fl & EXP_NX != 0 && fl & (EXP_XX | EXP_GT | EXP_LT) != 0 {
+        return Reply::err("ERR NX and XX, GT or LT options at the same time are not compatible");
+    }
+    if fl & EXP_GT != 0 && fl & EXP_LT != 0 {
+        return Reply::err("ERR GT and LT options at the same time are not compatible");
+    }
+    let mut when = tri!(parse_i64(&a[2]).ok_or_else(Reply::not_integer));
+    if secs_unit {
+        if !(i64::MIN / 1000..=i64::MAX / 1000).contains(&when) {
+            return invalid_expire(name);
+        }
+        when *= 1000;
+    }
+    if when > i64::MAX - basetime {
+        return invalid_expire(name);
+    }
+    when += basetime;
+    let now = ctx.now;
+    let db = ctx.db();
+    let Some(e) = db.get(&a[1], now) else {
+        return Reply::Int(0);
+    };
+    let cur = e.expire_at;
+    if (fl & EXP_NX != 0 && cur != NO_EXPIRE)
+        || (fl & EXP_XX != 0 && cur == NO_EXPIRE)
+        || (fl & EXP_GT != 0 && (cur == NO_EXPIRE || when <= cur))
+        || (fl & EXP_LT != 0 && cur != NO_EXPIRE && when >= cur)
+    {
+        return Reply::Int(0);
+    }
+    if when <= now {
+        db.remove(&a[1]);
+    } else {
+        db.set_expire(&a[1], when);
+    }
+    ctx.dirty(1);
+    Reply::Int(1)
+}
+
+fn expire(ctx: &mut Ctx, a: &mut Args) -> Reply {
+    let now = ctx.now;
+    expire_generic(ctx, a, now, true, "expire")
+}
+
+fn pexpire(ctx: &mut Ctx, a: &mut Args) -> Reply {
+    let now = ctx.now;
+    expire_generic(ctx, a, now, false, "pexpire")
+}
+
+fn expireat(ctx: &mut Ctx, a: &mut Args) -> Reply {
+    expire_generic(ctx, a, 0, true, "expireat")
+}
+
+fn pexpireat(ctx: &mut Ctx, a: &mut Args) -> Reply {
+    expire_generic(ctx, a, 0, false, "pexpireat")
+}
+
+/// TTL, PTTL, EXPIRETIME, PEXPIRETIME.
+fn ttl_generic(ctx: &mut Ctx, a: &mut Args, ms: bool, abs: bool) -> Reply {
+    let now = ctx.now;
+    let Some(e) = lookup_read_notouch(ctx.srv, ctx.client.db, &a[1], now) else {
+        return Reply::Int(-2);
+    };
+    if e.expire_at == NO_EXPIRE {
+        return Reply::Int(-1);
+    }
+    let t = if abs { e.expire_at } else { e.expire_at - now }.max(0);
+    Reply::Int(if ms { t } else { (t + 500) / 1000 })
+}
+
+fn ttl(ctx: &mut Ctx, a: &mut Args) -> Reply {
+    ttl_generic(ctx, a, false, false)
+}
+
+fn pttl(ctx: &mut Ctx, a: &mut Args) -> Reply {
+    ttl_generic(ctx, a, true, false)
+}
+
+fn expiretime(ctx: &mut Ctx, a: &mut Args) -> Reply {
+    ttl_generic(ctx, a, false, true)
+}
+
+fn pexpiretime(ctx: &mut Ctx, a: &mut Args) -> Reply {
+    ttl_generic(ctx, a, true, true)
+}
+
+fn persist(ctx: &mut Ctx, a: &mut Args) -> Reply {
+    let now = ctx.now;
+    let db = ctx.db();
+    if db.get(&a[1], now).is_none() || !db.persist(&a[1]) {
+        return Reply::Int(0);
+    }
+    ctx.dirty(1);
+    Reply::Int(1)
+}
+
+/// Seconds since the entry was last accessed, on Redis's 24-bit LRU clock.
+pub fn idle_secs(e: &Entry, now: i64) -> i64 {
+    const LRU_MAX: i64 = (1 << 24) - 1;
+    let clock = secs(now) as i64 & LRU_MAX;
+    let lru = e.access as i64 & LRU_MAX;
+    if clock >= lru {
+        clock - lru
+    } else {
+        clock + (LRU_MAX - lru)
+    }
+}
+
+fn object_lookup<'a>(ctx: &'a mut Ctx, key: &[u8]) -> Option<&'a mut Entry> {
+    let now = ctx.now;
+    lookup_read_notouch(ctx.srv, ctx.client.db, key, now)
+}
+
+fn object_encoding(ctx: &mut Ctx, a: &mut Args) -> Reply {
+    match object_lookup(ctx, &a[2]) {
+        Some(e) => Reply::bulk(e.value.encoding()),
+        None => Reply::Nil,
+    }
+}
+
+fn object_refcount(ctx: &mut Ctx, a: &mut Args) -> Reply {
+    match object_lookup(ctx, &a[2]) {
+        Some(e) => Reply::Int(e.value.refcount()),
+        None => Reply::Nil,
+    }
+}
+
+fn object_idletime(ctx: &mut Ctx, a: &mut Args) -> Reply {
+    let now = ctx.now;
+    match object_lookup(ctx, &a[2]) {
+        Some(e) => Reply::Int(idle_secs(e, now)),
+        None => Reply::Nil,
+    }
+}
+
+fn object_freq(ctx: &mut Ctx, a: &mut Args) -> Reply {
+    // No LFU maxmemory policy exists yet, so frequency is never tracked.
+    match object_lookup(ctx, &a[2]) {
+        Some(_) => Reply::err("ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust."),
+        None => Reply::Nil,
+    }
+}
+
+/// Help text in the shape of Redis's `addReplyHelp`.
+pub fn help_reply(cmd: &str, lines: &[&str]) -> Reply {
+    let mut out = vec![Reply::status(format!(
+        "{cmd} <subcommand> [<arg> [value] [opt] ...]. Subcommands are:"
+    ))];
+    out.extend(lines.iter().map(|l| Reply::status(*l)));
+    out.push(Reply::status("HELP"));
+    out.push(Reply::status("    Prints this help."));
+    Reply::Array(out)
+}
+
+fn object_help(_ctx: &mut Ctx, _a: &mut Args) -> Reply {
+    help_reply(
+        "OBJECT",
+        &[
+            "ENCODING <key>",
+            "    Return the kind of internal representation used in order to store the value",
+            "    associated with a <key>.",
+            "FREQ <key>",
+            "    Return the access frequency index of the <key>. The returned integer is",
+            "    proportional to the logarithm of the recent access frequency of the key.",
+            "IDLETIME <key>",
+            "    Return the idle time of the <key>, that is the approximated number of",
+            "    seconds elapsed since the last access to the key.",
+            "REFCOUNT <key>",
+            "    Return the number of references of the value associated with the specified",
+            "    <key>.",
+        ],
+    )
 }
 
 fn dbsize(ctx: &mut Ctx, _a: &mut Args) -> Reply {
     Reply::Int(ctx.db().len() as i64)
 }
 
-fn flushall(ctx: &mut Ctx, _a: &mut Args) -> Reply {
+/// FLUSHALL/FLUSHDB take an optional ASYNC or SYNC (both flush synchronously here).
+fn flush_flags_ok(a: &Args) -> bool {
+    a.len() == 1 || (a.len() == 2 && (eq_ic(&a[1], "sync") || eq_ic(&a[1], "async")))
+}
+
+fn flushall(ctx: &mut Ctx, a: &mut Args) -> Reply {
+    if !flush_flags_ok(a) {
+        return Reply::syntax_error();
+    }
     let n: usize = ctx.srv.keyspace.total_keys();
     for db in ctx.srv.keyspace.dbs.iter_mut() {
         db.clear();
@@ -35,69 +558,206 @@ fn flushall(ctx: &mut Ctx, _a: &mut Args) -> Reply {
     Reply::Ok
 }
 
-fn flushdb(ctx: &mut Ctx, _a: &mut Args) -> Reply {
+fn flushdb(ctx: &mut Ctx, a: &mut Args) -> Reply {
+    if !flush_flags_ok(a) {
+        return Reply::syntax_error();
+    }
     let n = ctx.db().len();
     ctx.db().clear();
-    ctx.dirty(n as u64 + 1);
+    ctx.dirty(n as u64);
     Reply::Ok
 }
 
-pub static COMMANDS: &[Command] = &[
+const fn key_cmd(
+    name: &'static str,
+    arity: i32,
+    flags: u32,
+    acl: &'static [&'static str],
+    handler: crate::server::command::Handler,
+    summary: &'static str,
+    since: &'static str,
+) -> Command {
     Command {
-        name: "del",
-        arity: -2,
-        flags: WRITE,
+        name,
+        arity,
+        flags,
         first_key: 1,
-        last_key: -1,
+        last_key: 1,
         step: 1,
-        acl: &["keyspace", "write", "slow"],
+        acl,
         group: "generic",
-        handler: del,
-        summary: "Deletes one or more keys.",
+        handler,
+        summary,
+        since,
         ..BASE
+    }
+}
+
+const R_FAST: &[&str] = &["keyspace", "read", "fast"];
+const R_SLOW: &[&str] = &["keyspace", "read", "slow"];
+const W_FAST: &[&str] = &["keyspace", "write", "fast"];
+const W_SLOW: &[&str] = &["keyspace", "write", "slow"];
+
+static OBJECT_SUBCOMMANDS: &[Command] = &[
+    Command {
+        name: "encoding",
+        arity: 3,
+        first_key: 2,
+        last_key: 2,
+        ..key_cmd(
+            "encoding",
+            3,
+            READONLY,
+            R_SLOW,
+            object_encoding,
+            "Returns the internal encoding of a Redis object.",
+            "2.2.3",
+        )
     },
     Command {
-        name: "exists",
-        arity: -2,
-        flags: READONLY | FAST,
-        first_key: 1,
-        last_key: -1,
-        step: 1,
-        acl: &["keyspace", "read", "fast"],
-        group: "generic",
-        handler: exists,
-        summary: "Determines whether one or more keys exist.",
-        since: "1.0.0",
-        ..BASE
+        name: "freq",
+        first_key: 2,
+        last_key: 2,
+        ..key_cmd(
+            "freq",
+            3,
+            READONLY,
+            R_SLOW,
+            object_freq,
+            "Returns the logarithmic access frequency counter of a Redis object.",
+            "4.0.0",
+        )
     },
     Command {
-        name: "dbsize",
-        arity: 1,
-        flags: READONLY | FAST,
-        acl: &["keyspace", "read", "fast"],
-        group: "server",
-        handler: dbsize,
-        summary: "Returns the number of keys in the database.",
-        ..BASE
+        name: "idletime",
+        first_key: 2,
+        last_key: 2,
+        ..key_cmd(
+            "idletime",
+            3,
+            READONLY,
+            R_SLOW,
+            object_idletime,
+            "Returns the time since the last access to a Redis object.",
+            "2.2.3",
+        )
     },
     Command {
-        name: "flushall",
-        arity: -1,
-        flags: WRITE,
-        acl: &["keyspace", "write", "slow", "dangerous"],
-        group: "server",
-        handler: flushall,
-        summary: "Removes all keys from all databases.",
-        ..BASE
+        name: "refcount",
+        first_key: 2,
+        last_key: 2,
+        ..key_cmd(
+            "refcount",
+            3,
+            READONLY,
+            R_SLOW,
+            object_refcount,
+            "Returns the reference count of a value of a key.",
+            "2.2.3",
+        )
     },
     Command {
-        name: "flushdb",
-        arity: -1,
-        flags: WRITE,
-        acl: &["keyspace", "write", "slow", "dangerous"],
-        group: "server",
-        handler: flushdb,
-        summary: "Remove all keys from the current database.",
-        ..BASE
+        first_key: 0,
+        last_key: 0,
+        step: 0,
+        ..key_cmd(
+            "help",
+            2,
+            LOADING | STALE,
+            &["keyspace", "slow"],
+            object_help,
+            "Returns helpful text about the different subcommands.",
+            "6.2.0",
+        )
     },
 ];
+
+pub static COMMANDS: &[Command] = &[
+    Command { last_key: -1, ..key_cmd("del", -2, WRITE, W_SLOW, del, "Deletes one or more keys.", "1.0.0") },
+    Command { last_key: -1, ..key_cmd("unlink", -2, WRITE | FAST, W_FAST, del, "Asynchronously deletes one or more keys.", "4.0.0") },
+    Command { last_key: -1, ..key_cmd("exists", -2, READONLY | FAST, R_FAST, exists, "Determines whether one or more keys exist.", "1.0.0") },
+    Command { last_key: -1, ..key_cmd("touch", -2, READONLY | FAST, R_FAST, touch, "Returns the number of existing keys out of those specified after updating the time they were last accessed.", "3.2.1") },
+    key_cmd("type", 2, READONLY | FAST, R_FAST, type_, "Determines the type of value stored at a key.", "1.0.0"),
+    Command { first_key: 0, last_key: 0, step: 0, ..key_cmd("keys", 2, READONLY, &["keyspace", "read", "slow", "dangerous"], keys, "Returns all key names that match a pattern.", "1.0.0") },
+    Command { first_key: 0, last_key: 0, step: 0, ..key_cmd("scan", -2, READONLY, R_SLOW, scan, "Iterates over the key names in the database.", "2.8.0") },
+    Command { first_key: 0, last_key: 0, step: 0, ..key_cmd("randomkey", 1, READONLY, R_SLOW, randomkey, "Returns a random key name from the database.", "1.0.0") },
+    Command { last_key: 2, ..key_cmd("rename", 3, WRITE, W_SLOW, rename, "Renames a key and overwrites the destination.", "1.0.0") },
+    Command { last_key: 2, ..key_cmd("renamenx", 3, WRITE | FAST, W_FAST, renamenx, "Renames a key only when the target key name doesn't exist.", "1.0.0") },
+    Command { last_key: 2, ..key_cmd("copy", -3, WRITE | DENYOOM, W_SLOW, copy, "Copies the value of a key to a new key.", "6.2.0") },
+    key_cmd("move", 3, WRITE | FAST, W_FAST, move_, "Moves a key to another database.", "1.0.0"),
+    Command { first_key: 0, last_key: 0, step: 0, ..key_cmd("swapdb", 3, WRITE | FAST, &["keyspace", "write", "fast", "dangerous"], swapdb, "Swaps two Redis databases.", "4.0.0") },
+    key_cmd("expire", -3, WRITE | FAST, W_FAST, expire, "Sets the expiration time of a key in seconds.", "1.0.0"),
+    key_cmd("pexpire", -3, WRITE | FAST, W_FAST, pexpire, "Sets the expiration time of a key in milliseconds.", "2.6.0"),
+    key_cmd("expireat", -3, WRITE | FAST, W_FAST, expireat, "Sets the expiration time of a key to a Unix timestamp.", "1.2.0"),
+    key_cmd("pexpireat", -3, WRITE | FAST, W_FAST, pexpireat, "Sets the expiration time of a key to a Unix milliseconds timestamp.", "2.6.0"),
+    key_cmd("ttl", 2, READONLY | FAST, R_FAST, ttl, "Returns the expiration time in seconds of a key.", "1.0.0"),
+    key_cmd("pttl", 2, READONLY | FAST, R_FAST, pttl, "Returns the expiration time in milliseconds of a key.", "2.6.0"),
+    key_cmd("expiretime", 2, READONLY | FAST, R_FAST, expiretime, "Returns the expiration time of a key as a Unix timestamp.", "7.0.0"),
+    key_cmd("pexpiretime", 2, READONLY | FAST, R_FAST, pexpiretime, "Returns the expiration time of a key as a Unix milliseconds timestamp.", "7.0.0"),
+    key_cmd("persist", 2, WRITE | FAST, W_FAST, persist, "Removes the expiration time of a key.", "2.2.0"),
+    Command { first_key: 0, last_key: 0, step: 0, subcommands: OBJECT_SUBCOMMANDS, ..key_cmd("object", -2, 0, &["slow"], object_help, "A container for object introspection commands.", "2.2.3") },
+    Command { first_key: 0, last_key: 0, step: 0, group: "server", ..key_cmd("dbsize", 1, READONLY | FAST, R_FAST, dbsize, "Returns the number of keys in the database.", "1.0.0") },
+    Command { first_key: 0, last_key: 0, step: 0, group: "server", ..key_cmd("flushall", -1, WRITE, &["keyspace", "write", "slow", "dangerous"], flushall, "Removes all keys from all databases.", "1.0.0") },
+    Command { first_key: 0, last_key: 0, step: 0, group: "server", ..key_cmd("flushdb", -1, WRITE, &["keyspace", "write", "slow", "dangerous"], flushdb, "Remove all keys from the current database.", "1.0.0") },
+];
+
+#[cfg(test)]
+mod tests {
+    use super::parse_cursor;
+
+    #[test]
+    fn cursors_parse_like_strtoul() {
+        assert_eq!(parse_cursor(b"0"), Some(0));
+        assert_eq!(parse_cursor(b""), Some(0));
+        assert_eq!(parse_cursor(b"007"), Some(7));
+        assert_eq!(parse_cursor(b"+5"), Some(5));
+        assert_eq!(parse_cursor(b"-1"), Some(u64::MAX));
+        assert_eq!(parse_cursor(b"18446744073709551615"), Some(u64::MAX));
+        assert_eq!(parse_cursor(b"18446744073709551616"), None);
+        assert_eq!(parse_cursor(b"abc"), None);
+        assert_eq!(parse_cursor(b" 1"), None);
+        assert_eq!(parse_cursor(b"1x"), None);
+        assert_eq!(parse_cursor(b"-"), None);
+    }
+}
+
+#[cfg(test)]
+mod stats_tests {
+    use crate::config::Config;
+    use crate::resp::Reply;
+    use crate::server::client::Client;
+    use crate::server::{execute, Server};
+
+    fn run(srv: &mut Server, c: &mut Client, args: &[&str]) -> Reply {
+        let mut a: Vec<Vec<u8>> = args.iter().map(|s| s.as_bytes().to_vec()).collect();
+        execute(srv, c, &mut a)
+    }
+
+    #[test]
+    fn hits_misses_expired_and_dirty() {
+        let mut srv = Server::new(Config::default());
+        let mut c = Client::new(1, 0, None, srv.now_ms);
+        run(&mut srv, &mut c, &["MSET", "a", "1", "b", "2"]);
+        assert_eq!(srv.dirty, 2);
+        run(&mut srv, &mut c, &["GET", "a"]);
+        run(&mut srv, &mut c, &["GET", "zz"]);
+        run(&mut srv, &mut c, &["MGET", "a", "b", "zz"]);
+        run(&mut srv, &mut c, &["EXISTS", "a", "zz"]);
+        run(&mut srv, &mut c, &["INCR", "a"]); // write lookup: no stats
+        assert_eq!(srv.stats.keyspace_hits, 1 + 2 + 1);
+        assert_eq!(srv.stats.keyspace_misses, 1 + 1 + 1);
+        assert_eq!(srv.dirty, 3);
+        run(&mut srv, &mut c, &["DEL", "a", "b", "zz"]);
+        assert_eq!(srv.dirty, 5);
+        run(&mut srv, &mut c, &["SET", "v", "x", "PX", "10"]);
+        srv.now_ms += 20;
+        assert_eq!(run(&mut srv, &mut c, &["GET", "v"]), Reply::Nil);
+        assert_eq!(srv.stats.expired_keys, 1);
+        run(&mut srv, &mut c, &["SET", "w", "x", "PX", "10"]);
+        srv.now_ms += 20;
+        let now = srv.now_ms;
+        crate::db::expire::active_expire_cycle(&mut srv, now);
+        assert_eq!(srv.stats.expired_keys, 2);
+        assert_eq!(srv.keyspace.dbs[0].len(), 0);
+    }
+}

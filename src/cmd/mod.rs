@@ -5,6 +5,7 @@ pub mod client;
 pub mod command;
 pub mod command_tables;
 pub mod connection;
+pub mod debug;
 pub mod info;
 pub mod keys;
 pub mod server;
@@ -18,6 +19,7 @@ pub fn all_commands() -> Vec<&'static Command> {
         client::COMMANDS,
         string::COMMANDS,
         keys::COMMANDS,
+        debug::COMMANDS,
         server::COMMANDS,
         command::COMMANDS,
     ];

@@ -1,37 +1,553 @@
-//! String commands.
-use crate::db::Value;
+//! String commands: GET/SET and their variants, counters, APPEND and ranges. Replies and error
+//! texts follow Redis 7.0 (`t_string.c` semantics), including the order in which arguments are
+//! validated.
+use super::keys::{lookup_read, proto_max_bulk_len};
+use crate::db::{Entry, StrEnc, Value};
 use crate::resp::Reply;
 use crate::server::command::{flags::*, Args, Command, BASE};
 use crate::server::Ctx;
+use crate::tri;
+use crate::util::parse_i64;
+
+// Extended SET/GETEX option flags.
+const NX: u32 = 1;
+const XX: u32 = 2;
+const GET: u32 = 4;
+const KEEPTTL: u32 = 8;
+const PERSIST: u32 = 16;
+const EX: u32 = 32;
+const PX: u32 = 64;
+const EXAT: u32 = 128;
+const PXAT: u32 = 256;
+
+fn kw2(a: &[u8], c0: u8, c1: u8) -> bool {
+    a.len() == 2 && a[0].to_ascii_uppercase() == c0 && a[1].to_ascii_uppercase() == c1
+}
+
+/// Parse SET (`is_set`) or GETEX options from `a[start..]`: flags and the index of the expire
+/// argument. Conflicting options are a syntax error, as in Redis.
+fn parse_ext(a: &Args, start: usize, is_set: bool) -> Result<(u32, Option<usize>), Reply> {
+    let mut f = 0u32;
+    let mut exp = None;
+    let mut j = start;
+    while j < a.len() {
+        let o = &a[j][..];
+        let has_next = j + 1 < a.len();
+        let ttl_set = f & (EX | PX | EXAT | PXAT) != 0;
+        if is_set && kw2(o, b'N', b'X') && f & XX == 0 {
+            f |= NX;
+        } else if is_set && kw2(o, b'X', b'X') && f & NX == 0 {
+            f |= XX;
+        } else if is_set && o.eq_ignore_ascii_case(b"GET") {
+            f |= GET;
+        } else if is_set && o.eq_ignore_ascii_case(b"KEEPTTL") && f & PERSIST == 0 && !ttl_set {
+            f |= KEEPTTL;
+        } else if !is_set && o.eq_ignore_ascii_case(b"PERSIST") && f & KEEPTTL == 0 && !ttl_set {
+            f |= PERSIST;
+        } else if kw2(o, b'E', b'X') && f & (KEEPTTL | PERSIST | EXAT | PX | PXAT) == 0 && has_next
+        {
+            f |= EX;
+            exp = Some(j + 1);
+            j += 1;
+        } else if kw2(o, b'P', b'X') && f & (KEEPTTL | PERSIST | EX | EXAT | PXAT) == 0 && has_next
+        {
+            f |= PX;
+            exp = Some(j + 1);
+            j += 1;
+        } else if o.eq_ignore_ascii_case(b"EXAT")
+            && f & (KEEPTTL | PERSIST | EX | PX | PXAT) == 0
+            && has_next
+        {
+            f |= EXAT;
+            exp = Some(j + 1);
+            j += 1;
+        } else if o.eq_ignore_ascii_case(b"PXAT")
+            && f & (KEEPTTL | PERSIST | EX | EXAT | PX) == 0
+            && has_next
+        {
+            f |= PXAT;
+            exp = Some(j + 1);
+            j += 1;
+        } else {
+            return Err(Reply::syntax_error());
+        }
+        j += 1;
+    }
+    Ok((f, exp))
+}
+
+pub fn invalid_expire(cmd: &str) -> Reply {
+    Reply::Error(format!("ERR invalid expire time in '{cmd}' command"))
+}
+
+/// The absolute expiry (unix ms) named by an EX/PX/EXAT/PXAT argument.
+fn expire_ms(arg: &[u8], f: u32, now: i64, cmd: &str) -> Result<i64, Reply> {
+    let mut ms = parse_i64(arg).ok_or_else(Reply::not_integer)?;
+    let secs = f & (EX | EXAT) != 0;
+    if ms <= 0 || (secs && ms > i64::MAX / 1000) {
+        return Err(invalid_expire(cmd));
+    }
+    if secs {
+        ms *= 1000;
+    }
+    if f & (EX | PX) != 0 {
+        ms = ms.wrapping_add(now);
+    }
+    if ms <= 0 {
+        return Err(invalid_expire(cmd));
+    }
+    Ok(ms)
+}
+
+fn str_of(e: &Entry) -> Result<&[u8], Reply> {
+    e.value.as_str().ok_or_else(Reply::wrong_type)
+}
+
+/// GET semantics: the string at `key` (None when missing), counting a keyspace hit or miss.
+fn get_generic(ctx: &mut Ctx, key: &[u8]) -> Result<Option<Vec<u8>>, Reply> {
+    let now = ctx.now;
+    match lookup_read(ctx.srv, ctx.client.db, key, now) {
+        None => Ok(None),
+        Some(e) => Ok(Some(str_of(e)?.to_vec())),
+    }
+}
+
+fn opt_bulk(v: Option<Vec<u8>>) -> Reply {
+    match v {
+        Some(b) => Reply::Bulk(b),
+        None => Reply::Nil,
+    }
+}
 
 fn get(ctx: &mut Ctx, a: &mut Args) -> Reply {
     let now = ctx.now;
-    match ctx.db().get_value(&a[1], now) {
-        None => {
-            ctx.srv.stats.keyspace_misses += 1;
-            Reply::Nil
-        }
-        Some(Value::Str(s)) => {
-            let r = Reply::Bulk(s.clone());
-            ctx.srv.stats.keyspace_hits += 1;
-            r
-        }
+    match lookup_read(ctx.srv, ctx.client.db, &a[1], now) {
+        None => Reply::Nil,
+        Some(e) => match e.value.as_str() {
+            Some(s) => Reply::Bulk(s.to_vec()),
+            None => Reply::wrong_type(),
+        },
+    }
+}
+
+/// The shared body of SET, SETNX, SETEX and PSETEX.
+fn set_generic(
+    ctx: &mut Ctx,
+    a: &mut Args,
+    f: u32,
+    val_idx: usize,
+    expire: Option<usize>,
+    cmd: &str,
+    (ok, abort): (Reply, Reply),
+) -> Reply {
+    let now = ctx.now;
+    let at = match expire {
+        Some(i) => Some(tri!(expire_ms(&a[i], f, now, cmd))),
+        None => None,
+    };
+    let old = if f & GET != 0 {
+        Some(tri!(get_generic(ctx, &a[1])))
+    } else {
+        None
+    };
+    let db = ctx.db();
+    let found = db.get(&a[1], now).is_some();
+    if (f & NX != 0 && found) || (f & XX != 0 && !found) {
+        return match old {
+            Some(v) => opt_bulk(v),
+            None => abort,
+        };
+    }
+    let key = std::mem::take(&mut a[1]);
+    let val = Value::string(std::mem::take(&mut a[val_idx]));
+    match at {
+        Some(ms) => db.set_with_expire(key, val, ms, now),
+        None => db.set(key, val, f & KEEPTTL != 0, now),
+    }
+    ctx.dirty(1);
+    match old {
+        Some(v) => opt_bulk(v),
+        None => ok,
     }
 }
 
 fn set(ctx: &mut Ctx, a: &mut Args) -> Reply {
-    if a.len() != 3 {
-        return Reply::syntax_error();
+    if a.len() == 3 {
+        // Fast path: plain SET.
+        let now = ctx.now;
+        let db = ctx.db();
+        db.expire_if_needed(&a[1], now);
+        let key = std::mem::take(&mut a[1]);
+        let val = Value::string(std::mem::take(&mut a[2]));
+        db.set(key, val, false, now);
+        ctx.dirty(1);
+        return Reply::Ok;
     }
+    let (f, exp) = tri!(parse_ext(a, 3, true));
+    set_generic(ctx, a, f, 2, exp, "set", (Reply::Ok, Reply::Nil))
+}
+
+fn setnx(ctx: &mut Ctx, a: &mut Args) -> Reply {
+    set_generic(ctx, a, NX, 2, None, "setnx", (Reply::Int(1), Reply::Int(0)))
+}
+
+fn setex(ctx: &mut Ctx, a: &mut Args) -> Reply {
+    set_generic(ctx, a, EX, 3, Some(2), "setex", (Reply::Ok, Reply::Nil))
+}
+
+fn psetex(ctx: &mut Ctx, a: &mut Args) -> Reply {
+    set_generic(ctx, a, PX, 3, Some(2), "psetex", (Reply::Ok, Reply::Nil))
+}
+
+fn getset(ctx: &mut Ctx, a: &mut Args) -> Reply {
+    let old = tri!(get_generic(ctx, &a[1]));
     let now = ctx.now;
     let key = std::mem::take(&mut a[1]);
-    let val = std::mem::take(&mut a[2]);
-    ctx.db().set(key, Value::Str(val), false, now);
+    let val = Value::string(std::mem::take(&mut a[2]));
+    ctx.db().set(key, val, false, now);
     ctx.dirty(1);
+    opt_bulk(old)
+}
+
+fn getdel(ctx: &mut Ctx, a: &mut Args) -> Reply {
+    let old = tri!(get_generic(ctx, &a[1]));
+    if old.is_some() {
+        ctx.db().remove(&a[1]);
+        ctx.dirty(1);
+    }
+    opt_bulk(old)
+}
+
+fn getex(ctx: &mut Ctx, a: &mut Args) -> Reply {
+    let (f, exp) = tri!(parse_ext(a, 2, false));
+    let now = ctx.now;
+    let Some(e) = lookup_read(ctx.srv, ctx.client.db, &a[1], now) else {
+        return Reply::Nil;
+    };
+    let val = tri!(str_of(e)).to_vec();
+    let at = match exp {
+        Some(i) => Some(tri!(expire_ms(&a[i], f, now, "getex"))),
+        None => None,
+    };
+    let db = ctx.db();
+    match at {
+        Some(ms) if f & (EXAT | PXAT) != 0 && ms <= now => {
+            db.remove(&a[1]);
+            ctx.dirty(1);
+        }
+        Some(ms) => {
+            db.set_expire(&a[1], ms);
+            ctx.dirty(1);
+        }
+        None if f & PERSIST != 0 && db.persist(&a[1]) => ctx.dirty(1),
+        None => {}
+    }
+    Reply::Bulk(val)
+}
+
+fn mget(ctx: &mut Ctx, a: &mut Args) -> Reply {
+    let now = ctx.now;
+    let mut out = Vec::with_capacity(a.len() - 1);
+    for k in &a[1..] {
+        out.push(match lookup_read(ctx.srv, ctx.client.db, k, now) {
+            Some(e) => match e.value.as_str() {
+                Some(s) => Reply::Bulk(s.to_vec()),
+                None => Reply::Nil,
+            },
+            None => Reply::Nil,
+        });
+    }
+    Reply::Array(out)
+}
+
+fn mset_all(ctx: &mut Ctx, a: &mut Args) {
+    let now = ctx.now;
+    let pairs = (a.len() - 1) / 2;
+    let db = ctx.db();
+    for i in 0..pairs {
+        let k = std::mem::take(&mut a[1 + 2 * i]);
+        let v = std::mem::take(&mut a[2 + 2 * i]);
+        db.expire_if_needed(&k, now);
+        db.set(k, Value::string(v), false, now);
+    }
+    ctx.dirty(pairs as u64);
+}
+
+fn mset(ctx: &mut Ctx, a: &mut Args) -> Reply {
+    if a.len() % 2 == 0 {
+        return Reply::wrong_arity("mset");
+    }
+    mset_all(ctx, a);
     Reply::Ok
 }
 
+fn msetnx(ctx: &mut Ctx, a: &mut Args) -> Reply {
+    if a.len() % 2 == 0 {
+        return Reply::wrong_arity("msetnx");
+    }
+    let now = ctx.now;
+    let db = ctx.db();
+    for i in (1..a.len()).step_by(2) {
+        if db.get(&a[i], now).is_some() {
+            return Reply::Int(0);
+        }
+    }
+    mset_all(ctx, a);
+    Reply::Int(1)
+}
+
+/// Add `by` to the integer at `key` (created as 0), keeping its TTL.
+fn incr_decr(ctx: &mut Ctx, key: &mut Vec<u8>, by: i64) -> Reply {
+    let now = ctx.now;
+    let db = ctx.db();
+    if let Some(e) = db.get(key, now) {
+        let Some((buf, enc)) = e.value.as_str_mut() else {
+            return Reply::wrong_type();
+        };
+        let Some(cur) = parse_i64(buf) else {
+            return Reply::not_integer();
+        };
+        let Some(new) = cur.checked_add(by) else {
+            return Reply::err("ERR increment or decrement would overflow");
+        };
+        let mut itoa_buf = itoa::Buffer::new();
+        buf.clear();
+        buf.extend_from_slice(itoa_buf.format(new).as_bytes());
+        *enc = StrEnc::Int;
+        ctx.dirty(1);
+        return Reply::Int(new);
+    }
+    let k = std::mem::take(key);
+    db.dict
+        .insert_new(k.into_boxed_slice(), Entry::new(Value::int(by), now));
+    ctx.dirty(1);
+    Reply::Int(by)
+}
+
+fn incr(ctx: &mut Ctx, a: &mut Args) -> Reply {
+    incr_decr(ctx, &mut a[1], 1)
+}
+
+fn decr(ctx: &mut Ctx, a: &mut Args) -> Reply {
+    incr_decr(ctx, &mut a[1], -1)
+}
+
+fn incrby(ctx: &mut Ctx, a: &mut Args) -> Reply {
+    let by = tri!(parse_i64(&a[2]).ok_or_else(Reply::not_integer));
+    incr_decr(ctx, &mut a[1], by)
+}
+
+fn decrby(ctx: &mut Ctx, a: &mut Args) -> Reply {
+    let by = tri!(parse_i64(&a[2]).ok_or_else(Reply::not_integer));
+    if by == i64::MIN {
+        return Reply::err("ERR decrement would overflow");
+    }
+    incr_decr(ctx, &mut a[1], -by)
+}
+
+fn incrbyfloat(ctx: &mut Ctx, a: &mut Args) -> Reply {
+    let now = ctx.now;
+    let db = ctx.db();
+    let cur = match db.get(&a[1], now) {
+        Some(e) => tri!(str_of(e)).to_vec(),
+        None => b"0".to_vec(),
+    };
+    let new = match crate::ldouble::incr_by_float(&cur, &a[2]) {
+        Ok(s) => s.into_bytes(),
+        Err(true) => return Reply::not_float(),
+        Err(false) => return Reply::err("ERR increment would produce NaN or Infinity"),
+    };
+    let key = std::mem::take(&mut a[1]);
+    db.set(key, Value::plain(new.clone()), true, now);
+    ctx.dirty(1);
+    Reply::Bulk(new)
+}
+
+fn append(ctx: &mut Ctx, a: &mut Args) -> Reply {
+    let now = ctx.now;
+    let max = proto_max_bulk_len(ctx);
+    let db = ctx.db();
+    if let Some(e) = db.get(&a[1], now) {
+        let Some((buf, enc)) = e.value.as_str_mut() else {
+            return Reply::wrong_type();
+        };
+        let total = buf.len() as i64 + a[2].len() as i64;
+        if total > max {
+            return Reply::err("ERR string exceeds maximum allowed size (proto-max-bulk-len)");
+        }
+        buf.extend_from_slice(&a[2]);
+        *enc = StrEnc::Raw;
+        ctx.dirty(1);
+        return Reply::Int(total);
+    }
+    let n = a[2].len() as i64;
+    let key = std::mem::take(&mut a[1]);
+    db.set(key, Value::string(std::mem::take(&mut a[2])), false, now);
+    ctx.dirty(1);
+    Reply::Int(n)
+}
+
+fn strlen(ctx: &mut Ctx, a: &mut Args) -> Reply {
+    let now = ctx.now;
+    match lookup_read(ctx.srv, ctx.client.db, &a[1], now) {
+        None => Reply::Int(0),
+        Some(e) => Reply::Int(tri!(str_of(e)).len() as i64),
+    }
+}
+
+fn getrange(ctx: &mut Ctx, a: &mut Args) -> Reply {
+    let mut start = tri!(parse_i64(&a[2]).ok_or_else(Reply::not_integer));
+    let mut end = tri!(parse_i64(&a[3]).ok_or_else(Reply::not_integer));
+    let now = ctx.now;
+    let Some(e) = lookup_read(ctx.srv, ctx.client.db, &a[1], now) else {
+        return Reply::Bulk(Vec::new());
+    };
+    let s = tri!(str_of(e));
+    let len = s.len() as i64;
+    if start < 0 && end < 0 && start > end {
+        return Reply::Bulk(Vec::new());
+    }
+    if start < 0 {
+        start += len;
+    }
+    if end < 0 {
+        end += len;
+    }
+    start = start.max(0);
+    end = end.max(0);
+    if end >= len {
+        end = len - 1;
+    }
+    if start > end || len == 0 {
+        return Reply::Bulk(Vec::new());
+    }
+    Reply::Bulk(s[start as usize..=end as usize].to_vec())
+}
+
+fn setrange(ctx: &mut Ctx, a: &mut Args) -> Reply {
+    let offset = tri!(parse_i64(&a[2]).ok_or_else(Reply::not_integer));
+    if offset < 0 {
+        return Reply::err("ERR offset is out of range");
+    }
+    let max = proto_max_bulk_len(ctx);
+    let too_big = |extra: usize| -> bool {
+        offset
+            .checked_add(extra as i64)
+            .map(|t| t > max)
+            .unwrap_or(true)
+    };
+    let now = ctx.now;
+    let value = std::mem::take(&mut a[3]);
+    let db = ctx.db();
+    let off = offset as usize;
+    if let Some(e) = db.get(&a[1], now) {
+        let Some((buf, enc)) = e.value.as_str_mut() else {
+            return Reply::wrong_type();
+        };
+        if value.is_empty() {
+            return Reply::Int(buf.len() as i64);
+        }
+        if too_big(value.len()) {
+            return Reply::err("ERR string exceeds maximum allowed size (proto-max-bulk-len)");
+        }
+        if buf.len() < off + value.len() {
+            buf.resize(off + value.len(), 0);
+        }
+        buf[off..off + value.len()].copy_from_slice(&value);
+        *enc = StrEnc::Raw;
+        let n = buf.len() as i64;
+        ctx.dirty(1);
+        return Reply::Int(n);
+    }
+    if value.is_empty() {
+        return Reply::Int(0);
+    }
+    if too_big(value.len()) {
+        return Reply::err("ERR string exceeds maximum allowed size (proto-max-bulk-len)");
+    }
+    let mut buf = vec![0u8; off + value.len()];
+    buf[off..].copy_from_slice(&value);
+    let n = buf.len() as i64;
+    let key = std::mem::take(&mut a[1]);
+    db.set(key, Value::raw(buf), false, now);
+    ctx.dirty(1);
+    Reply::Int(n)
+}
+
+const fn string_cmd(
+    name: &'static str,
+    arity: i32,
+    flags: u32,
+    acl: &'static [&'static str],
+    handler: crate::server::command::Handler,
+    summary: &'static str,
+    since: &'static str,
+) -> Command {
+    Command {
+        name,
+        arity,
+        flags,
+        first_key: 1,
+        last_key: 1,
+        step: 1,
+        acl,
+        group: "string",
+        handler,
+        summary,
+        since,
+        ..BASE
+    }
+}
+
+const R_FAST: &[&str] = &["read", "string", "fast"];
+const R_SLOW: &[&str] = &["read", "string", "slow"];
+const W_FAST: &[&str] = &["write", "string", "fast"];
+const W_SLOW: &[&str] = &["write", "string", "slow"];
+
 pub static COMMANDS: &[Command] = &[
-    Command { name: "get", arity: 2, flags: READONLY | FAST, first_key: 1, last_key: 1, step: 1, acl: &["read", "string", "fast"], group: "string", handler: get, summary: "Returns the string value of a key.", ..BASE },
-    Command { name: "set", arity: -3, flags: WRITE | DENYOOM, first_key: 1, last_key: 1, step: 1, acl: &["write", "string", "slow"], group: "string", handler: set, summary: "Sets the string value of a key, ignoring its type. The key is created if it doesn't exist.", ..BASE },
+    string_cmd("get", 2, READONLY | FAST, R_FAST, get, "Returns the string value of a key.", "1.0.0"),
+    string_cmd("set", -3, WRITE | DENYOOM, W_SLOW, set, "Sets the string value of a key, ignoring its type. The key is created if it doesn't exist.", "1.0.0"),
+    string_cmd("setnx", 3, WRITE | DENYOOM | FAST, W_FAST, setnx, "Set the string value of a key only when the key doesn't exist.", "1.0.0"),
+    string_cmd("setex", 4, WRITE | DENYOOM, W_SLOW, setex, "Sets the string value and expiration time of a key. Creates the key if it doesn't exist.", "2.0.0"),
+    string_cmd("psetex", 4, WRITE | DENYOOM, W_SLOW, psetex, "Sets both string value and expiration time in milliseconds of a key. The key is created if it doesn't exist.", "2.6.0"),
+    string_cmd("getset", 3, WRITE | DENYOOM | FAST, W_FAST, getset, "Returns the previous string value of a key after setting it to a new value.", "1.0.0"),
+    string_cmd("getdel", 2, WRITE | FAST, W_FAST, getdel, "Returns the string value of a key after deleting the key.", "6.2.0"),
+    string_cmd("getex", -2, WRITE | FAST, W_FAST, getex, "Returns the string value of a key after setting its expiration time.", "6.2.0"),
+    Command { last_key: -1, ..string_cmd("mget", -2, READONLY | FAST, R_FAST, mget, "Atomically returns the string values of one or more keys.", "1.0.0") },
+    Command { last_key: -1, step: 2, ..string_cmd("mset", -3, WRITE | DENYOOM, W_SLOW, mset, "Atomically creates or modifies the string values of one or more keys.", "1.0.1") },
+    Command { last_key: -1, step: 2, ..string_cmd("msetnx", -3, WRITE | DENYOOM, W_SLOW, msetnx, "Atomically modifies the string values of one or more keys only when all keys don't exist.", "1.0.1") },
+    string_cmd("incr", 2, WRITE | DENYOOM | FAST, W_FAST, incr, "Increments the integer value of a key by one. Uses 0 as initial value if the key doesn't exist.", "1.0.0"),
+    string_cmd("decr", 2, WRITE | DENYOOM | FAST, W_FAST, decr, "Decrements the integer value of a key by one. Uses 0 as initial value if the key doesn't exist.", "1.0.0"),
+    string_cmd("incrby", 3, WRITE | DENYOOM | FAST, W_FAST, incrby, "Increments the integer value of a key by a number. Uses 0 as initial value if the key doesn't exist.", "1.0.0"),
+    string_cmd("decrby", 3, WRITE | DENYOOM | FAST, W_FAST, decrby, "Decrements a number from the integer value of a key. Uses 0 as initial value if the key doesn't exist.", "1.0.0"),
+    string_cmd("incrbyfloat", 3, WRITE | DENYOOM | FAST, W_FAST, incrbyfloat, "Increment the floating point value of a key by a number. Uses 0 as initial value if the key doesn't exist.", "2.6.0"),
+    string_cmd("append", 3, WRITE | DENYOOM | FAST, W_FAST, append, "Appends a string to the value of a key. Creates the key if it doesn't exist.", "2.0.0"),
+    string_cmd("strlen", 2, READONLY | FAST, R_FAST, strlen, "Returns the length of a string value.", "2.2.0"),
+    string_cmd("getrange", 4, READONLY, R_SLOW, getrange, "Returns a substring of the string stored at a key.", "2.4.0"),
+    string_cmd("substr", 4, READONLY, R_SLOW, getrange, "Returns a substring from a string value.", "1.0.0"),
+    string_cmd("setrange", 4, WRITE | DENYOOM, W_SLOW, setrange, "Overwrites a part of a string value with another by an offset. Creates the key if it doesn't exist.", "2.2.0"),
 ];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(v: &[&str]) -> Args {
+        v.iter().map(|s| s.as_bytes().to_vec()).collect()
+    }
+
+    #[test]
+    fn set_option_conflicts() {
+        let ok = |v: &[&str]| parse_ext(&args(v), 3, true).is_ok();
+        assert!(ok(&["set", "k", "v", "EX", "10", "ex", "20"]));
+        assert!(ok(&["set", "k", "v", "nx", "get"]));
+        assert!(!ok(&["set", "k", "v", "nx", "xx"]));
+        assert!(!ok(&["set", "k", "v", "ex", "10", "px", "10"]));
+        assert!(!ok(&["set", "k", "v", "keepttl", "ex", "1"]));
+        assert!(!ok(&["set", "k", "v", "ex"]));
+        assert!(!ok(&["set", "k", "v", "persist"]));
+        assert!(parse_ext(&args(&["getex", "k", "persist"]), 2, false).is_ok());
+        assert!(parse_ext(&args(&["getex", "k", "nx"]), 2, false).is_err());
+        assert!(parse_ext(&args(&["getex", "k", "persist", "ex", "1"]), 2, false).is_err());
+    }
+}

@@ -205,15 +205,13 @@ impl<V> Dict<V> {
             self.rehash(REHASH_STEP);
         }
         let h = self.hash(key);
-        let (t, _) = self.find(key, h)?;
-        let table = &mut self.ht[t];
-        let mask = table.mask();
-        let mut cur = table.buckets[(h & mask) as usize].as_deref_mut();
-        while let Some(node) = cur {
-            if &*node.key == key {
-                return Some(&mut node.val);
-            }
-            cur = node.next.as_deref_mut();
+        let rehashing = self.is_rehashing();
+        let [t0, t1] = &mut self.ht;
+        if let Some(v) = chain_find_mut(t0, h, key) {
+            return Some(v);
+        }
+        if rehashing {
+            return chain_find_mut(t1, h, key);
         }
         None
     }
@@ -227,8 +225,8 @@ impl<V> Dict<V> {
         None
     }
 
-    /// Insert a key known to be absent.
-    fn insert_new(&mut self, key: Box<[u8]>, val: V) {
+    /// Insert a key known to be absent (the caller has just looked it up).
+    pub fn insert_new(&mut self, key: Box<[u8]>, val: V) {
         self.expand_if_needed();
         let h = self.hash(&key);
         let t = if self.is_rehashing() { 1 } else { 0 };
@@ -407,6 +405,22 @@ impl<V> Dict<V> {
         }
         None
     }
+}
+
+/// Walk one table's chain for `key` (a single pass, unlike find-then-borrow).
+fn chain_find_mut<'a, V>(t: &'a mut Table<V>, h: u64, key: &[u8]) -> Option<&'a mut V> {
+    if t.buckets.is_empty() {
+        return None;
+    }
+    let idx = (h & t.mask()) as usize;
+    let mut cur = t.buckets[idx].as_deref_mut();
+    while let Some(node) = cur {
+        if &*node.key == key {
+            return Some(&mut node.val);
+        }
+        cur = node.next.as_deref_mut();
+    }
+    None
 }
 
 impl<V> Drop for Dict<V> {

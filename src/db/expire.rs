@@ -1,42 +1,88 @@
-//! Active expiry: each cron tick samples keys with a TTL and deletes the expired ones, repeating
-//! while more than a quarter of a sample was expired, within a time budget so the loop never stalls.
+//! Active expiry: each cron tick walks the keys that carry a TTL (with the same SCAN cursor the
+//! dict offers, so a sparse table is never a problem) in samples of 20, deleting the expired
+//! ones, and repeats on a database while more than 10% of a sample was expired. A time budget
+//! (25% of a tick) keeps a mass expiry from stalling the event loop; the rest waits for the
+//! next tick. Also maintains the per-db average TTL and the stale-key estimate for INFO.
 use crate::server::Server;
+use std::time::{Duration, Instant};
 
 const KEYS_PER_LOOP: usize = 20;
 /// Max share of a tick spent expiring, in percent (Redis: ACTIVE_EXPIRE_CYCLE_SLOW_TIME_PERC).
-const TIME_PERC: i64 = 25;
+const TIME_PERC: u64 = 25;
+/// Keep sampling a db while more than this percentage of a sample was expired.
+const ACCEPTABLE_STALE: usize = 10;
+/// Databases visited per call (Redis: CRON_DBS_PER_CALL).
+const DBS_PER_CALL: usize = 16;
 
 pub fn active_expire_cycle(srv: &mut Server, now: i64) {
     if !srv.active_expire_enabled {
         return;
     }
-    let budget_us = 1_000_000 * TIME_PERC / 100 / srv.config.hz.max(1) as i64;
-    let start = std::time::Instant::now();
-    let mut expired_total = 0u64;
-    for db in srv.keyspace.dbs.iter_mut() {
+    let budget = Duration::from_micros(1_000_000 * TIME_PERC / 100 / srv.config.hz.max(1) as u64);
+    let start = Instant::now();
+    let ndb = srv.keyspace.dbs.len();
+    let (mut sampled_total, mut expired_total) = (0usize, 0usize);
+    let mut timed_out = false;
+    let mut iterations = 0u64;
+    for _ in 0..ndb.min(DBS_PER_CALL) {
+        let dbi = srv.keyspace.expire_next_db % ndb;
+        srv.keyspace.expire_next_db = (dbi + 1) % ndb;
+        let db = &mut srv.keyspace.dbs[dbi];
         loop {
             if db.expires.is_empty() {
+                db.avg_ttl = 0;
                 break;
             }
-            let sample = KEYS_PER_LOOP.min(db.expires.len());
-            let mut expired = 0;
-            for _ in 0..sample {
-                let Some(k) = db.expires.random_key().map(|k| k.to_vec()) else {
+            let num = KEYS_PER_LOOP.min(db.expires.len());
+            let mut keys: Vec<Vec<u8>> = Vec::with_capacity(num);
+            let mut cursor = db.expires_cursor;
+            let mut buckets = 0;
+            loop {
+                cursor = db.expires.scan(cursor, |k, _| keys.push(k.to_vec()));
+                buckets += 1;
+                if cursor == 0 || keys.len() >= num || buckets >= num * 20 {
                     break;
-                };
-                if db.expire_if_needed(&k, now) {
-                    expired += 1;
                 }
             }
-            expired_total += expired as u64;
-            if expired * 4 <= sample {
+            db.expires_cursor = cursor;
+            let (mut expired, mut ttl_sum, mut ttl_n) = (0usize, 0i64, 0i64);
+            for k in &keys {
+                if db.expire_if_needed(k, now) {
+                    expired += 1;
+                } else if let Some(at) = db.get_expire(k) {
+                    ttl_sum += at - now;
+                    ttl_n += 1;
+                }
+            }
+            if ttl_n > 0 {
+                let avg = ttl_sum / ttl_n;
+                db.avg_ttl = if db.avg_ttl == 0 {
+                    avg
+                } else {
+                    db.avg_ttl / 50 * 49 + avg / 50
+                };
+            }
+            sampled_total += keys.len();
+            expired_total += expired;
+            iterations += 1;
+            if iterations % 16 == 0 && start.elapsed() > budget {
+                timed_out = true;
                 break;
             }
-            if start.elapsed().as_micros() as i64 > budget_us {
-                srv.stats.expired_time_cap_reached_count += 1;
+            if keys.is_empty() || expired * 100 / keys.len() <= ACCEPTABLE_STALE {
                 break;
             }
         }
+        if timed_out {
+            srv.stats.expired_time_cap_reached_count += 1;
+            break;
+        }
     }
-    srv.stats.expired_keys += expired_total;
+    let perc = if sampled_total > 0 {
+        expired_total as f64 / sampled_total as f64
+    } else {
+        0.0
+    };
+    srv.stats.expired_stale_perc = perc * 0.05 + srv.stats.expired_stale_perc * 0.95;
+    srv.stats.expired_keys += srv.keyspace.take_expired();
 }

@@ -1,19 +1,37 @@
 //! The keyspace: numbered databases of binary keys, each with its values and expiry times.
 //! Expiry is lazy on access (every lookup takes `now`) plus an active cycle run from the cron.
+//! Keys removed because their TTL passed are counted in `Db::expired` until the server moves the
+//! count into its stats (`Keyspace::take_expired`).
 pub mod dict;
+pub mod digest;
 pub mod expire;
 pub mod value;
 
 pub use dict::Dict;
-pub use value::Value;
+pub use value::{StrEnc, Value};
 
 /// One key's record.
 pub struct Entry {
     pub value: Value,
     /// Absolute expiry in unix milliseconds, or `NO_EXPIRE`.
     pub expire_at: i64,
-    /// Last access time in unix seconds (OBJECT IDLETIME).
+    /// Last access time in unix seconds (OBJECT IDLETIME, DEBUG OBJECT lru).
     pub access: u32,
+}
+
+impl Entry {
+    pub fn new(value: Value, now: i64) -> Self {
+        Entry {
+            value,
+            expire_at: NO_EXPIRE,
+            access: secs(now),
+        }
+    }
+
+    #[inline]
+    pub fn is_expired(&self, now: i64) -> bool {
+        self.expire_at != NO_EXPIRE && self.expire_at <= now
+    }
 }
 
 pub const NO_EXPIRE: i64 = -1;
@@ -24,9 +42,14 @@ pub struct Db {
     /// Keys that carry a TTL, for counting and for sampling by the active expiry cycle.
     pub expires: Dict<()>,
     pub avg_ttl: i64,
+    /// Keys deleted because their TTL passed, not yet moved into the server stats.
+    pub expired: u64,
+    /// Where the active expiry cycle resumes its walk of `expires`.
+    pub expires_cursor: u64,
 }
 
-fn secs(now_ms: i64) -> u32 {
+/// Unix seconds as Redis keeps them in the object LRU field.
+pub fn secs(now_ms: i64) -> u32 {
     (now_ms / 1000) as u32
 }
 
@@ -35,6 +58,8 @@ impl Db {
         Self::default()
     }
 
+    /// Number of keys, including keys whose TTL passed but that were not reclaimed yet (as
+    /// Redis's DBSIZE counts them).
     pub fn len(&self) -> usize {
         self.dict.len()
     }
@@ -45,16 +70,22 @@ impl Db {
 
     /// Delete `key` if its TTL has passed. Returns true when it was expired and removed.
     pub fn expire_if_needed(&mut self, key: &[u8], now: i64) -> bool {
+        if self.expires.is_empty() {
+            return false;
+        }
         match self.dict.get(key) {
-            Some(e) if e.expire_at != NO_EXPIRE && e.expire_at <= now => {
+            Some(e) if e.is_expired(now) => {
                 self.remove(key);
+                self.expired += 1;
                 true
             }
             _ => false,
         }
     }
 
-    /// Look a key up for reading: expired keys are removed first; touches the access time.
+    /// Look a key up for reading or writing: expired keys are removed first; touches the
+    /// access time (Redis's lookupKey without NOTOUCH).
+    #[inline]
     pub fn get(&mut self, key: &[u8], now: i64) -> Option<&mut Entry> {
         self.expire_if_needed(key, now);
         let e = self.dict.get_mut(key)?;
@@ -62,11 +93,15 @@ impl Db {
         Some(e)
     }
 
+    /// Like `get` but without touching the access time (LOOKUP_NOTOUCH: TYPE, TTL, OBJECT).
+    pub fn get_notouch(&mut self, key: &[u8], now: i64) -> Option<&mut Entry> {
+        self.expire_if_needed(key, now);
+        self.dict.get_mut(key)
+    }
+
     /// Look a key up without touching its access time or expiring it (OBJECT, DEBUG, SCAN).
     pub fn peek(&self, key: &[u8], now: i64) -> Option<&Entry> {
-        self.dict
-            .get(key)
-            .filter(|e| e.expire_at == NO_EXPIRE || e.expire_at > now)
+        self.dict.get(key).filter(|e| !e.is_expired(now))
     }
 
     pub fn get_value(&mut self, key: &[u8], now: i64) -> Option<&mut Value> {
@@ -79,6 +114,8 @@ impl Db {
     }
 
     /// Store a value. `keep_ttl` keeps an existing expiry (SET KEEPTTL), otherwise it is cleared.
+    /// The caller has already expired a stale `key` (or does not care: the value is replaced).
+    #[inline]
     pub fn set(&mut self, key: Vec<u8>, value: Value, keep_ttl: bool, now: i64) {
         if let Some(e) = self.dict.get_mut(&key) {
             e.value = value;
@@ -89,22 +126,27 @@ impl Db {
             }
             return;
         }
-        self.dict.insert(
-            key,
-            Entry {
-                value,
-                expire_at: NO_EXPIRE,
-                access: secs(now),
-            },
-        );
+        self.dict
+            .insert_new(key.into_boxed_slice(), Entry::new(value, now));
     }
 
     /// Insert with an expiry (used by loaders and SET EX).
     pub fn set_with_expire(&mut self, key: Vec<u8>, value: Value, expire_at: i64, now: i64) {
-        self.set(key.clone(), value, false, now);
-        if expire_at != NO_EXPIRE {
-            self.set_expire(&key, expire_at);
+        if expire_at == NO_EXPIRE {
+            self.set(key, value, false, now);
+            return;
         }
+        self.set(key.clone(), value, true, now);
+        self.set_expire(&key, expire_at);
+    }
+
+    /// Add a whole entry under a key known to be absent (RENAME, MOVE, COPY).
+    pub fn add_entry(&mut self, key: Vec<u8>, e: Entry) {
+        let at = e.expire_at;
+        if at != NO_EXPIRE {
+            self.expires.insert(key.clone(), ());
+        }
+        self.dict.insert_new(key.into_boxed_slice(), e);
     }
 
     pub fn remove(&mut self, key: &[u8]) -> Option<Entry> {
@@ -141,6 +183,7 @@ impl Db {
         true
     }
 
+    /// The expiry of a key (`NO_EXPIRE` if none), or None if the key does not exist.
     pub fn get_expire(&self, key: &[u8]) -> Option<i64> {
         self.dict.get(key).map(|e| e.expire_at)
     }
@@ -155,16 +198,29 @@ impl Db {
 /// All databases of a server.
 pub struct Keyspace {
     pub dbs: Vec<Db>,
+    /// The database the active expiry cycle visits first on its next run.
+    pub expire_next_db: usize,
 }
 
 impl Keyspace {
     pub fn new(n: usize) -> Self {
         Keyspace {
             dbs: (0..n.max(1)).map(|_| Db::new()).collect(),
+            expire_next_db: 0,
         }
     }
 
     pub fn total_keys(&self) -> usize {
         self.dbs.iter().map(|d| d.len()).sum()
+    }
+
+    /// Keys expired (lazily or actively) since the last call, for `stats.expired_keys`.
+    #[inline]
+    pub fn take_expired(&mut self) -> u64 {
+        let mut n = 0;
+        for db in self.dbs.iter_mut() {
+            n += std::mem::take(&mut db.expired);
+        }
+        n
     }
 }

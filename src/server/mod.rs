@@ -355,6 +355,7 @@ pub fn execute(srv: &mut Server, client: &mut Client, args: &mut Args) -> Reply 
         let mut ctx = Ctx { srv, client, now };
         (cmd.handler)(&mut ctx, args)
     };
+    srv.stats.expired_keys += srv.keyspace.take_expired();
     let usec = start.elapsed().as_micros() as u64;
     let failed = reply.is_error();
     if let Some(st) = cmd_stats(srv, &name) {

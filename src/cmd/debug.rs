@@ -1,0 +1,316 @@
+//! DEBUG: the test-suite hooks of Redis that oxidis supports (SLEEP, SET-ACTIVE-EXPIRE,
+//! POPULATE, OBJECT, DIGEST, DIGEST-VALUE, ERROR, LOG). Gated by `enable-debug-command` exactly
+//! as Redis 7.0 gates it (`no` by default, `local` for loopback clients only).
+use super::keys::{help_reply, idle_secs, lookup_read_notouch};
+use crate::db::digest::{dataset_digest, value_digest};
+use crate::db::{Entry, StrEnc, Value};
+use crate::resp::Reply;
+use crate::server::command::{flags::*, Args, Command, BASE};
+use crate::server::Ctx;
+use crate::sha1::hex;
+use crate::util::{eq_ic, parse_i64};
+
+const NOT_ALLOWED: &str = "ERR DEBUG command not allowed. If the enable-debug-command option is set to \"local\", you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server.";
+
+/// True when the peer address `ip:port` (or `[ip]:port`) is a loopback address; connections
+/// without an address (unix socket, internal clients) count as local.
+fn is_local(addr: &str) -> bool {
+    if addr.is_empty() {
+        return true;
+    }
+    let ip = addr.rsplit_once(':').map(|(h, _)| h).unwrap_or(addr);
+    let ip = ip.trim_start_matches('[').trim_end_matches(']');
+    ip == "127.0.0.1" || ip == "::1"
+}
+
+fn allowed(ctx: &Ctx) -> bool {
+    match ctx
+        .srv
+        .config
+        .enable_debug_command
+        .to_ascii_lowercase()
+        .as_str()
+    {
+        "yes" => true,
+        "local" => is_local(&ctx.client.addr),
+        _ => false,
+    }
+}
+
+fn rdb_len_header(n: usize) -> usize {
+    if n < 1 << 6 {
+        1
+    } else if n < 1 << 14 {
+        2
+    } else if n as u64 <= u32::MAX as u64 {
+        5
+    } else {
+        9
+    }
+}
+
+fn rdb_int_len(v: i64) -> Option<usize> {
+    if i8::try_from(v).is_ok() {
+        Some(2)
+    } else if i16::try_from(v).is_ok() {
+        Some(3)
+    } else if i32::try_from(v).is_ok() {
+        Some(5)
+    } else {
+        None
+    }
+}
+
+/// Bytes the value would take in an RDB file (DEBUG OBJECT serializedlength), with
+/// `rdbcompression yes`: small integers as integers, strings over 20 bytes LZF-compressed when
+/// that saves at least 4 bytes, everything else as length-prefixed bytes.
+fn serialized_len(v: &Value) -> usize {
+    match v {
+        Value::Str(s, enc) => {
+            let as_int = if *enc == StrEnc::Int || s.len() <= 11 {
+                parse_i64(s).and_then(rdb_int_len)
+            } else {
+                None
+            };
+            if let Some(n) = as_int {
+                return n;
+            }
+            if *enc != StrEnc::Int && s.len() > 20 {
+                if let Some(c) = crate::lzf::compress(s, s.len() - 4) {
+                    return 1 + rdb_len_header(c.len()) + rdb_len_header(s.len()) + c.len();
+                }
+            }
+            rdb_len_header(s.len()) + s.len()
+        }
+    }
+}
+
+fn object_info(e: &Entry, now: i64) -> String {
+    format!(
+        "Value at:{:p} refcount:{} encoding:{} serializedlength:{} lru:{} lru_seconds_idle:{}",
+        &e.value as *const Value,
+        e.value.refcount(),
+        e.value.encoding(),
+        serialized_len(&e.value),
+        e.access & ((1 << 24) - 1),
+        idle_secs(e, now)
+    )
+}
+
+fn populate(ctx: &mut Ctx, a: &Args) -> Reply {
+    let positive = |b: &[u8]| -> Result<i64, Reply> {
+        parse_i64(b)
+            .filter(|v| *v >= 0)
+            .ok_or_else(|| Reply::err("ERR value is out of range, must be positive"))
+    };
+    let count = match positive(&a[2]) {
+        Ok(v) => v,
+        Err(r) => return r,
+    };
+    let size = if a.len() == 5 {
+        match positive(&a[4]) {
+            Ok(v) => v as usize,
+            Err(r) => return r,
+        }
+    } else {
+        0
+    };
+    let prefix: &[u8] = if a.len() >= 4 { &a[3] } else { b"key" };
+    let now = ctx.now;
+    let db = ctx.db();
+    for j in 0..count {
+        let mut key = prefix.to_vec();
+        key.push(b':');
+        key.extend_from_slice(j.to_string().as_bytes());
+        key.truncate(127);
+        if db.get(&key, now).is_some() {
+            continue;
+        }
+        let mut val = format!("value:{j}").into_bytes();
+        if size > 0 {
+            val.resize(size, 0);
+        }
+        db.set(key, Value::plain(val), false, now);
+    }
+    Reply::Ok
+}
+
+fn debug(ctx: &mut Ctx, a: &mut Args) -> Reply {
+    if !allowed(ctx) {
+        return Reply::err(NOT_ALLOWED);
+    }
+    let sub = &a[1];
+    let n = a.len();
+    let now = ctx.now;
+    if eq_ic(sub, "help") && n == 2 {
+        help_reply(
+            "DEBUG",
+            &[
+                "DIGEST",
+                "    Output a hex signature representing the current DB content.",
+                "DIGEST-VALUE <key> [<key> ...]",
+                "    Output a hex signature of the values of all the specified keys.",
+                "ERROR <string>",
+                "    Return a Redis protocol error with <string> as message. Useful for clients",
+                "    unit tests to simulate Redis errors.",
+                "LOG <message>",
+                "    Write <message> to the server log.",
+                "OBJECT <key>",
+                "    Show low level info about `key` and associated value.",
+                "PROTOCOL <type>",
+                "    Reply with a test value of the specified type. <type> can be: string,",
+                "    integer, double, bignum, null, array, set, map, attrib, push, verbatim,",
+                "    true, false.",
+                "POPULATE <count> [<prefix>] [<size>]",
+                "    Create <count> string keys named key:<num>. If <prefix> is specified then",
+                "    it is used instead of the 'key' prefix.",
+                "SET-ACTIVE-EXPIRE <0|1>",
+                "    Setting it to 0 disables expiring keys in background when they are not",
+                "    accessed (otherwise the Redis behavior). Setting it to 1 reenables back the",
+                "    default.",
+                "SLEEP <seconds>",
+                "    Stop the server for <seconds>. Decimals allowed.",
+            ],
+        )
+    } else if eq_ic(sub, "sleep") && n == 3 {
+        let secs = strtod_prefix(&a[2]);
+        if secs > 0.0 && secs.is_finite() {
+            std::thread::sleep(std::time::Duration::from_micros((secs * 1e6) as u64));
+        }
+        Reply::Ok
+    } else if eq_ic(sub, "set-active-expire") && n == 3 {
+        ctx.srv.active_expire_enabled = atoi(&a[2]) != 0;
+        Reply::Ok
+    } else if eq_ic(sub, "populate") && (3..=5).contains(&n) {
+        populate(ctx, a)
+    } else if eq_ic(sub, "object") && n == 3 {
+        match ctx.db().dict.get(&a[2]) {
+            Some(e) => Reply::Status(object_info(e, now)),
+            None => Reply::no_such_key(),
+        }
+    } else if eq_ic(sub, "digest") && n == 2 {
+        Reply::Status(hex(&dataset_digest(&ctx.srv.keyspace)))
+    } else if eq_ic(sub, "digest-value") && n >= 2 {
+        let mut out = Vec::with_capacity(n - 2);
+        for k in &a[2..] {
+            let mut d = [0u8; 20];
+            if let Some(e) = lookup_read_notouch(ctx.srv, ctx.client.db, k, now) {
+                value_digest(&mut d, e);
+            }
+            out.push(Reply::Status(hex(&d)));
+        }
+        Reply::Array(out)
+    } else if eq_ic(sub, "protocol") && n == 3 {
+        protocol(&a[2])
+    } else if eq_ic(sub, "error") && n == 3 {
+        Reply::Error(String::from_utf8_lossy(&a[2]).into_owned())
+    } else if eq_ic(sub, "log") && n == 3 {
+        log::warn!("DEBUG LOG: {}", String::from_utf8_lossy(&a[2]));
+        Reply::Ok
+    } else {
+        let name: String = String::from_utf8_lossy(sub).chars().take(128).collect();
+        Reply::Error(format!(
+            "ERR unknown subcommand or wrong number of arguments for '{name}'. Try DEBUG HELP."
+        ))
+    }
+}
+
+/// DEBUG PROTOCOL: one sample reply of each RESP type, for client test suites. `bignum` is sent
+/// as a bulk string and `attrib` without its attribute (exact in RESP2); `push` is not offered.
+fn protocol(kind: &[u8]) -> Reply {
+    let ints = || (0..3).map(Reply::Int).collect::<Vec<_>>();
+    match kind.to_ascii_lowercase().as_slice() {
+        b"string" => Reply::bulk("Hello World"),
+        b"integer" => Reply::Int(12345),
+        // Not PI: the literal value Redis sends.
+        #[allow(clippy::approx_constant)]
+        b"double" => Reply::Double(3.141),
+        b"bignum" => Reply::bulk("1234567999999999999999999999999999999"),
+        b"null" => Reply::Nil,
+        b"array" => Reply::Array(ints()),
+        b"set" => Reply::Set(ints()),
+        b"map" => Reply::Map((0..3).map(|j| (Reply::Int(j), Reply::Bool(j == 1))).collect()),
+        b"attrib" => Reply::bulk("Some real reply following the attribute"),
+        b"verbatim" => Reply::Verbatim(b"This is a verbatim\nstring".to_vec()),
+        b"true" => Reply::Bool(true),
+        b"false" => Reply::Bool(false),
+        _ => Reply::err("ERR Wrong protocol type name. Please use one of the following: string|integer|double|bignum|null|array|set|map|attrib|push|verbatim|true|false"),
+    }
+}
+
+/// C `atoi`: leading spaces, optional sign, digits; anything else stops the parse.
+fn atoi(b: &[u8]) -> i64 {
+    let s = String::from_utf8_lossy(b);
+    let t = s.trim_start();
+    let (neg, t) = match t.as_bytes().first() {
+        Some(b'-') => (true, &t[1..]),
+        Some(b'+') => (false, &t[1..]),
+        _ => (false, t),
+    };
+    let digits: String = t
+        .chars()
+        .take_while(|c| c.is_ascii_digit())
+        .take(18)
+        .collect();
+    let v = digits.parse::<i64>().unwrap_or(0);
+    if neg {
+        -v
+    } else {
+        v
+    }
+}
+
+/// C `strtod` ignoring trailing garbage: the longest numeric prefix, 0 if none.
+fn strtod_prefix(b: &[u8]) -> f64 {
+    let s = String::from_utf8_lossy(b);
+    let t = s.trim_start();
+    (1..=t.len())
+        .rev()
+        .filter(|&i| t.is_char_boundary(i))
+        .find_map(|i| t[..i].parse::<f64>().ok())
+        .unwrap_or(0.0)
+}
+
+pub static COMMANDS: &[Command] = &[Command {
+    name: "debug",
+    arity: -2,
+    flags: ADMIN | NOSCRIPT | LOADING | STALE | PROTECTED,
+    acl: &["admin", "slow", "dangerous"],
+    group: "server",
+    handler: debug,
+    summary: "A container for debugging commands.",
+    since: "1.0.0",
+    ..BASE
+}];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn local_addresses() {
+        assert!(is_local("127.0.0.1:5555"));
+        assert!(is_local("[::1]:5555"));
+        assert!(!is_local("10.0.0.1:5555"));
+        assert!(!is_local("[::2]:5555"));
+    }
+
+    #[test]
+    fn rdb_lengths() {
+        assert_eq!(serialized_len(&Value::string(b"1".to_vec())), 2);
+        assert_eq!(serialized_len(&Value::string(b"hello".to_vec())), 6);
+        assert_eq!(serialized_len(&Value::string(b"123456789012".to_vec())), 13);
+        assert_eq!(serialized_len(&Value::raw(b"123456789012x".to_vec())), 14);
+        assert_eq!(serialized_len(&Value::string(b"40000".to_vec())), 5);
+    }
+
+    #[test]
+    fn c_number_parsers() {
+        assert_eq!(atoi(b"1"), 1);
+        assert_eq!(atoi(b"0"), 0);
+        assert_eq!(atoi(b"abc"), 0);
+        assert_eq!(atoi(b" 12x"), 12);
+        assert_eq!(strtod_prefix(b"0.5s"), 0.5);
+        assert_eq!(strtod_prefix(b"abc"), 0.0);
+    }
+}

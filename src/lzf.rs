@@ -1,0 +1,218 @@
+//! LZF compression in the exact variant Redis uses for RDB strings (liblzf 3.6 with a 16-bit
+//! hash, "very fast" mode, 8 KiB window). Output must be byte-identical to Redis's for
+//! DEBUG OBJECT's serializedlength today and for RDB files later, so the control flow
+//! (literal runs of up to 32 bytes, back-references of up to 264 bytes, re-hashing the two
+//! positions before the end of each match) follows the LZF format definition precisely.
+
+const HLOG: u32 = 16;
+const HSIZE: usize = 1 << HLOG;
+const MAX_LIT: usize = 1 << 5;
+const MAX_OFF: usize = 1 << 13;
+const MAX_REF: usize = (1 << 8) + (1 << 3);
+
+#[inline]
+fn first(input: &[u8], p: usize) -> u32 {
+    ((input[p] as u32) << 8) | input.get(p + 1).copied().unwrap_or(0) as u32
+}
+
+#[inline]
+fn next(h: u32, input: &[u8], p: usize) -> u32 {
+    (h << 8) | input[p + 2] as u32
+}
+
+#[inline]
+fn idx(h: u32) -> usize {
+    ((h >> (3 * 8 - HLOG)).wrapping_sub(h.wrapping_mul(5)) as usize) & (HSIZE - 1)
+}
+
+/// Compress `input` into at most `out_len` bytes; None when it does not fit (LZF returns 0).
+pub fn compress(input: &[u8], out_len: usize) -> Option<Vec<u8>> {
+    let in_len = input.len();
+    if in_len == 0 || out_len == 0 {
+        return None;
+    }
+    // Slot value 0 means "empty": position 0 can never be a reference anyway.
+    let mut htab = vec![0u32; HSIZE];
+    let mut out = vec![0u8; out_len + 8];
+    let mut op = 1usize; // byte 0 holds the length of the first literal run
+    let mut lit = 0usize;
+    let mut ip = 0usize;
+    let mut hval = first(input, ip);
+    while ip + 2 < in_len {
+        hval = next(hval, input, ip);
+        let slot = idx(hval);
+        let r = htab[slot] as usize;
+        htab[slot] = ip as u32;
+        let matched = r > 0
+            && r < ip
+            && ip - r - 1 < MAX_OFF
+            && input[r + 2] == input[ip + 2]
+            && input[r] == input[ip]
+            && input[r + 1] == input[ip + 1];
+        if matched {
+            let off = ip - r - 1;
+            let maxlen = (in_len - ip - 2).min(MAX_REF);
+            if op + 4 >= out_len && op - (lit == 0) as usize + 4 >= out_len {
+                return None;
+            }
+            out[op - lit - 1] = (lit as u8).wrapping_sub(1);
+            op -= (lit == 0) as usize;
+            let mut len = 2usize;
+            let mut done = false;
+            if maxlen > 16 {
+                for _ in 0..16 {
+                    len += 1;
+                    if input[r + len] != input[ip + len] {
+                        done = true;
+                        break;
+                    }
+                }
+            }
+            if !done {
+                loop {
+                    len += 1;
+                    if !(len < maxlen && input[r + len] == input[ip + len]) {
+                        break;
+                    }
+                }
+            }
+            len -= 2;
+            ip += 1;
+            if len < 7 {
+                out[op] = ((off >> 8) + (len << 5)) as u8;
+                op += 1;
+            } else {
+                out[op] = ((off >> 8) + (7 << 5)) as u8;
+                out[op + 1] = (len - 7) as u8;
+                op += 2;
+            }
+            out[op] = off as u8;
+            op += 1;
+            lit = 0;
+            op += 1;
+            ip += len + 1;
+            if ip + 2 >= in_len {
+                break;
+            }
+            ip -= 2;
+            hval = first(input, ip);
+            hval = next(hval, input, ip);
+            htab[idx(hval)] = ip as u32;
+            ip += 1;
+            hval = next(hval, input, ip);
+            htab[idx(hval)] = ip as u32;
+            ip += 1;
+        } else {
+            if op >= out_len {
+                return None;
+            }
+            lit += 1;
+            out[op] = input[ip];
+            op += 1;
+            ip += 1;
+            if lit == MAX_LIT {
+                out[op - lit - 1] = (lit - 1) as u8;
+                lit = 0;
+                op += 1;
+            }
+        }
+    }
+    if op + 3 > out_len {
+        return None;
+    }
+    while ip < in_len {
+        lit += 1;
+        out[op] = input[ip];
+        op += 1;
+        ip += 1;
+        if lit == MAX_LIT {
+            out[op - lit - 1] = (lit - 1) as u8;
+            lit = 0;
+            op += 1;
+        }
+    }
+    out[op - lit - 1] = (lit as u8).wrapping_sub(1);
+    op -= (lit == 0) as usize;
+    out.truncate(op);
+    Some(out)
+}
+
+/// Decompress LZF data whose original length is `out_len`; None on corrupt input.
+pub fn decompress(input: &[u8], out_len: usize) -> Option<Vec<u8>> {
+    let mut out = Vec::with_capacity(out_len);
+    let mut ip = 0;
+    while ip < input.len() {
+        let ctrl = input[ip] as usize;
+        ip += 1;
+        if ctrl < 32 {
+            let n = ctrl + 1;
+            out.extend_from_slice(input.get(ip..ip + n)?);
+            ip += n;
+        } else {
+            let mut len = ctrl >> 5;
+            let mut back = (ctrl & 0x1f) << 8;
+            if len == 7 {
+                len += *input.get(ip)? as usize;
+                ip += 1;
+            }
+            back += *input.get(ip)? as usize;
+            ip += 1;
+            let start = out.len().checked_sub(back + 1)?;
+            for i in 0..len + 2 {
+                let b = out[start + i];
+                out.push(b);
+            }
+        }
+        if out.len() > out_len {
+            return None;
+        }
+    }
+    (out.len() == out_len).then_some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn roundtrip() {
+        let mut samples: Vec<Vec<u8>> = vec![
+            b"value:1"
+                .iter()
+                .copied()
+                .chain(std::iter::repeat(0).take(43))
+                .collect(),
+            b"abcabcabcabcabcabcabcabcabcabcabcabcabcabc".to_vec(),
+            (0..5000u32).map(|i| (i % 251) as u8).collect(),
+            {
+                let mut x = 0x9E3779B97F4A7C15u64;
+                (0..3000)
+                    .map(|_| {
+                        x ^= x << 13;
+                        x ^= x >> 7;
+                        x ^= x << 17;
+                        (x >> 24) as u8
+                    })
+                    .collect()
+            },
+        ];
+        samples.push(vec![b'x'; 1000]);
+        for s in &samples {
+            if let Some(c) = compress(s, s.len() - 4) {
+                assert_eq!(decompress(&c, s.len()).as_deref(), Some(&s[..]));
+            }
+        }
+        assert!(compress(&samples[3], samples[3].len() - 4).is_none());
+    }
+
+    #[test]
+    fn redis_sizes() {
+        // DEBUG OBJECT serializedlength 18 = 1 + 1 + 1 + 15 for POPULATE's 50-byte value.
+        let v: Vec<u8> = b"value:1"
+            .iter()
+            .copied()
+            .chain(std::iter::repeat(0).take(43))
+            .collect();
+        assert_eq!(compress(&v, v.len() - 4).map(|c| c.len()), Some(15));
+    }
+}
