@@ -3,6 +3,8 @@
 //! DEBUG OBJECT's serializedlength today and for RDB files later, so the control flow
 //! (literal runs of up to 32 bytes, back-references of up to 264 bytes, re-hashing the two
 //! positions before the end of each match) follows the LZF format definition precisely.
+//! Hand-written on purpose: the `lzf` crate emits valid but different (often longer) output
+//! than Redis's liblzf build, which would break serializedlength parity and RDB size parity.
 
 const HLOG: u32 = 16;
 const HSIZE: usize = 1 << HLOG;
