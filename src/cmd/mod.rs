@@ -2,6 +2,7 @@
 //! gathers them for the dispatcher and for COMMAND.
 pub mod args;
 pub mod client;
+pub mod config;
 pub mod connection;
 pub mod keys;
 pub mod server;
@@ -16,6 +17,7 @@ pub fn all_commands() -> Vec<&'static Command> {
         string::COMMANDS,
         keys::COMMANDS,
         server::COMMANDS,
+        config::COMMANDS,
     ];
     families.iter().flat_map(|f| f.iter()).collect()
 }
