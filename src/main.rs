@@ -23,12 +23,10 @@ fn main() {
             return;
         }
         Action::TestConfig(cfg) => {
-            let src = cfg
-                .file
-                .as_ref()
-                .map(|f| f.display().to_string())
-                .unwrap_or_else(|| cli::ARGV_SOURCE.into());
-            println!("Configuration OK: {src}");
+            match &cfg.file {
+                Some(f) => println!("Configuration OK: {}", f.display()),
+                None => println!("Configuration OK"),
+            }
             return;
         }
         Action::Run(cfg) => cfg,

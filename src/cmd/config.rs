@@ -67,7 +67,7 @@ fn protected_allowed(ctx: &Ctx) -> bool {
 
 fn config_set(ctx: &mut Ctx, a: &mut Args) -> Reply {
     if a.len() % 2 != 0 {
-        return Reply::err("ERR wrong number of arguments for 'config|set' command");
+        return Reply::syntax_error();
     }
     let pairs: Vec<(String, String)> = a[2..]
         .chunks(2)
