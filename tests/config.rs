@@ -411,3 +411,47 @@ fn config_rewrite_round_trip() {
     assert_eq!(p2.conn().s(&["CONFIG", "REWRITE"]), "+OK\r\n");
     assert_eq!(std::fs::read_to_string(&path).unwrap(), text);
 }
+
+#[test]
+fn rename_command_from_config_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let f = dir.path().join("rn.conf");
+    std::fs::write(
+        &f,
+        format!("port {port}\nsave \"\"\nrename-command ECHO myecho\n"),
+    )
+    .unwrap();
+    let p = start_with_file(dir, &f, port, &[]);
+    let mut c = p.conn();
+    assert_eq!(c.s(&["MYECHO", "hi"]), "$2\r\nhi\r\n");
+    assert!(c
+        .s(&["ECHO", "hi"])
+        .starts_with("-ERR unknown command 'ECHO'"));
+}
+
+#[test]
+fn config_set_dir_when_protected_configs_enabled() {
+    let ox = start_oxidis(&["--enable-protected-configs", "yes"]);
+    let target = tempfile::tempdir().unwrap();
+    let want = std::fs::canonicalize(target.path()).unwrap();
+    let mut c = ox.conn();
+    assert_eq!(
+        c.s(&[
+            "CONFIG",
+            "SET",
+            "dir",
+            target.path().to_str().unwrap(),
+            "dbfilename",
+            "x.rdb"
+        ]),
+        "+OK\r\n"
+    );
+    let got = config_get(&mut c, "d*");
+    assert_eq!(got["dir"], want.display().to_string());
+    assert_eq!(got["dbfilename"], "x.rdb");
+    assert_eq!(
+        c.s(&["CONFIG", "SET", "dir", "/nonexistent/oxidis"]),
+        "-ERR CONFIG SET failed (possibly related to argument 'dir') - No such file or directory\r\n"
+    );
+}

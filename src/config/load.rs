@@ -67,6 +67,8 @@ pub struct LoadState {
     pub save_loaded: bool,
     /// Canonical paths of the files being read, innermost last (include loop detection).
     pub stack: Vec<PathBuf>,
+    /// Command names as renamed so far (filled on the first `rename-command`).
+    pub commands: Option<std::collections::HashSet<String>>,
 }
 
 /// Why a directive failed: a plain message for this line, or an error already located in an
@@ -183,6 +185,19 @@ fn directive(
     match (name.to_ascii_lowercase().as_str(), args.len()) {
         ("include", 1) => include(cfg, st, &args[0]),
         ("rename-command", 2) => {
+            // Redis refuses unknown commands and clashes while loading, at the line.
+            let names = st.commands.get_or_insert_with(|| {
+                crate::cmd::all_commands()
+                    .iter()
+                    .map(|c| c.name.to_string())
+                    .collect()
+            });
+            if !names.remove(&args[0].to_ascii_lowercase()) {
+                return Err(Failure::Msg("No such command in rename-command".into()));
+            }
+            if !args[1].is_empty() && !names.insert(args[1].to_ascii_lowercase()) {
+                return Err(Failure::Msg("Target command name already exists".into()));
+            }
             cfg.rename_commands.push((args[0].clone(), args[1].clone()));
             Ok(())
         }
@@ -269,9 +284,6 @@ pub fn validate(cfg: &Config) -> Result<(), String> {
     if cfg.replicaof.is_some() && cfg.get_by_name("cluster-enabled").as_deref() == Some("yes") {
         return Err("replicaof directive not allowed in cluster mode".into());
     }
-    if cfg.sentinel_mode && cfg.file.is_none() {
-        return Err("Sentinel needs config file on disk to save state. Exiting...".into());
-    }
     Ok(())
 }
 
@@ -318,6 +330,10 @@ mod tests {
         assert_eq!(e.msg, "Unbalanced quotes in configuration line");
         let e = load("rename-command").unwrap_err();
         assert_eq!(e.msg, BAD);
+        let e = load("rename-command nosuchcmd x").unwrap_err();
+        assert_eq!(e.msg, "No such command in rename-command");
+        let e = load("rename-command ping select").unwrap_err();
+        assert_eq!(e.msg, "Target command name already exists");
         let e = load("maxmemory 1zb").unwrap_err();
         assert_eq!(e.msg, "argument must be a memory value");
         let e = load("sentinel monitor m 127.0.0.1 6379 2").unwrap_err();

@@ -10,6 +10,7 @@
 pub mod cli;
 pub mod glob;
 pub mod load;
+pub mod rename;
 pub mod rewrite;
 pub mod set;
 pub mod table;
@@ -524,6 +525,46 @@ impl Config {
                 "These configuration directives are accepted but have no effect yet in oxidis: {}",
                 names.join(", ")
             );
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unimplemented_directives_are_listed_once() {
+        let mut c = Config::default();
+        c.apply("appendonly", &["yes".into()]).unwrap();
+        c.apply("lazyfree-lazy-expire", &["yes".into()]).unwrap();
+        c.apply("activerehashing", &["yes".into()]).unwrap(); // the default: nothing to say
+        c.apply("timeout", &["5".into()]).unwrap(); // implemented
+        assert_eq!(
+            c.unimplemented_set(),
+            vec!["appendonly", "lazyfree-lazy-expire"]
+        );
+    }
+
+    #[test]
+    fn every_directive_default_round_trips() {
+        // The default text of every directive parses back to itself.
+        let c = Config::default();
+        for d in table::DIRECTIVES {
+            if d.name == "dir" {
+                continue;
+            }
+            assert_eq!(c.get(d), d.default, "{}", d.name);
+            let args: Vec<String> = if d.multi_arg() {
+                d.default.split(' ').map(str::to_string).collect()
+            } else {
+                vec![d.default.to_string()]
+            };
+            if d.name == "replicaof" {
+                continue;
+            }
+            let v = parse_value(&c, d, &args);
+            assert!(v.is_ok(), "{}: {:?}", d.name, v);
         }
     }
 }

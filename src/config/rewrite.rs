@@ -209,9 +209,11 @@ mod tests {
 
     #[test]
     fn formats() {
-        let mut c = Config::default();
-        c.masterauth = Some("a b\"c".into());
-        c.maxmemory = 100 << 20;
+        let mut c = Config {
+            masterauth: Some("a b\"c".into()),
+            maxmemory: 100 << 20,
+            ..Config::default()
+        };
         c.client_output_buffer_limit[0].hard = 1 << 20;
         let all = DIRECTIVES
             .iter()

@@ -22,13 +22,10 @@ pub fn memtoull(s: &str) -> Option<u64> {
     }
     let mut v: u64 = 0;
     for c in digits.bytes() {
-        v = match v
+        v = v
             .checked_mul(10)
             .and_then(|x| x.checked_add((c - b'0') as u64))
-        {
-            Some(x) => x,
-            None => u64::MAX,
-        };
+            .unwrap_or(u64::MAX);
     }
     Some(v.wrapping_mul(mul))
 }

@@ -157,6 +157,10 @@ impl Server {
         for c in crate::cmd::all_commands() {
             commands.insert(c.name.as_bytes().to_vec(), c);
         }
+        // Validated when the config was loaded; a failure here cannot happen.
+        if let Err(e) = crate::config::rename::apply(&mut commands, &config.rename_commands) {
+            log::warn!("rename-command: {e}");
+        }
         Server {
             keyspace: Keyspace::new(config.databases),
             tcp_port: config.port,
