@@ -35,6 +35,8 @@ pub const DEFAULT_CLIENT_QUERY_BUFFER_LIMIT: usize = 1024 * 1024 * 1024;
 pub const DEFAULT_DBFILENAME: &str = "dump.rdb";
 pub const DEFAULT_SAVE: &[(u64, u64)] = &[(3600, 1), (300, 100), (60, 10000)];
 pub const DEFAULT_REPL_BACKLOG_SIZE: u64 = 1024 * 1024;
+/// Redis raises smaller backlog sizes to this.
+pub const MIN_REPL_BACKLOG_SIZE: u64 = 16 * 1024;
 pub const DEFAULT_REPL_TIMEOUT: u64 = 60;
 pub const DEFAULT_REPL_PING_REPLICA_PERIOD: u64 = 10;
 pub const DEFAULT_REPL_DISKLESS_SYNC_DELAY: u64 = 5;
@@ -301,7 +303,14 @@ pub fn parse_value(cfg: &Config, d: &Directive, args: &[String]) -> Result<Val, 
         Kind::Int(min, max) => Val::Int(value::parse_int(one(), min, max)?),
         Kind::Mem(min, max) => Val::Mem(value::parse_mem(one(), min, max)?),
         Kind::Enum(opts) => Val::Str(value::parse_enum(one(), opts)?),
-        Kind::Str => Val::Str(one().to_string()),
+        Kind::Str => Val::Str(match d.name {
+            "proc-title-template" => value::parse_proc_title(one())?,
+            "dbfilename" | "appendfilename" | "appenddirname" => {
+                value::parse_filename(d.name, one())?
+            }
+            "cluster-announce-hostname" => value::parse_hostname(one())?,
+            _ => one().to_string(),
+        }),
         Kind::Special => match d.name {
             "save" => Val::Save(value::parse_save(args)?),
             "bind" => {
@@ -329,6 +338,10 @@ pub fn parse_value(cfg: &Config, d: &Directive, args: &[String]) -> Result<Val, 
             "oom-score-adj-values" => Val::Str(value::parse_oom_values(args)?),
             "latency-tracking-info-percentiles" => Val::Str(value::parse_percentiles(args)?),
             "maxmemory-clients" => Val::Str(value::parse_mem_or_percent(one())?),
+            "shutdown-on-sigint" | "shutdown-on-sigterm" => {
+                Val::Str(value::parse_shutdown_flags(args)?)
+            }
+            "unixsocketperm" => Val::Str(value::parse_octal_perm(one())?),
             _ => Val::Str(args.join(" ")),
         },
     })
@@ -394,7 +407,7 @@ impl Config {
             "masteruser" => self.masteruser = v.opt_str(),
             "replica-read-only" => self.replica_read_only = v.flag(),
             "replica-serve-stale-data" => self.replica_serve_stale_data = v.flag(),
-            "repl-backlog-size" => self.repl_backlog_size = v.uint(),
+            "repl-backlog-size" => self.repl_backlog_size = v.uint().max(MIN_REPL_BACKLOG_SIZE),
             "repl-timeout" => self.repl_timeout = v.uint(),
             "repl-ping-replica-period" => self.repl_ping_replica_period = v.uint(),
             "repl-diskless-sync" => self.repl_diskless_sync = v.flag(),

@@ -17,7 +17,8 @@ pub fn memtoull(s: &str) -> Option<u64> {
         "gb" => 1024 * 1024 * 1024,
         _ => return None,
     };
-    if digits.is_empty() || digits.len() >= 128 {
+    // Like strtoull, no digits at all reads as 0 (`""` and `k` are 0).
+    if digits.len() >= 128 {
         return None;
     }
     let mut v: u64 = 0;
@@ -228,8 +229,11 @@ pub fn format_obuf(l: &[ObufLimit; 3]) -> String {
         .join(" ")
 }
 
-/// `replicaof HOST PORT` or `replicaof no one`.
+/// `replicaof HOST PORT` or `replicaof no one`. Like Redis, the words are re-split on
+/// spaces, so `replicaof "host port"` works too.
 pub fn parse_replicaof(args: &[String]) -> Result<Option<(String, u16)>, String> {
+    let joined = args.join(" ");
+    let args: Vec<String> = joined.split(' ').map(str::to_string).collect();
     if args.len() != 2 {
         return Err("wrong number of arguments".into());
     }
@@ -321,6 +325,113 @@ pub fn parse_mem_or_percent(v: &str) -> Result<String, String> {
     Err("argument must be a memory or percent value".into())
 }
 
+/// `proc-title-template`: known `{variables}` only, balanced braces, not empty.
+pub fn parse_proc_title(v: &str) -> Result<String, String> {
+    const VARS: &[&str] = &[
+        "title",
+        "listen-addr",
+        "server-mode",
+        "port",
+        "tls-port",
+        "unixsocket",
+        "config-file",
+    ];
+    let bad = || "template format is invalid or contains unknown variables".to_string();
+    let mut rest = v;
+    let mut literal = String::new();
+    while let Some(i) = rest.find(['{', '}']) {
+        literal.push_str(&rest[..i]);
+        if rest.as_bytes()[i] == b'}' {
+            return Err(bad());
+        }
+        let after = &rest[i + 1..];
+        let end = after.find('}').ok_or_else(bad)?;
+        if !VARS.contains(&&after[..end]) {
+            return Err(bad());
+        }
+        // Redis checks the expansion with an empty title; these may expand to nothing.
+        if !["title", "server-mode", "unixsocket", "config-file"].contains(&&after[..end]) {
+            literal.push('x');
+        }
+        rest = &after[end + 1..];
+    }
+    literal.push_str(rest);
+    if literal.trim().is_empty() {
+        return Err(bad());
+    }
+    Ok(v.to_string())
+}
+
+/// `cluster-announce-hostname`: letters, digits, `-` and `.` only.
+pub fn parse_hostname(v: &str) -> Result<String, String> {
+    if v.bytes()
+        .all(|c| c.is_ascii_alphanumeric() || c == b'-' || c == b'.')
+    {
+        Ok(v.to_string())
+    } else {
+        Err("Hostnames may only contain alphanumeric characters, hyphens or dots".into())
+    }
+}
+
+/// `shutdown-on-sigint` / `shutdown-on-sigterm`: `default`, or `save`|`nosave` with `now`
+/// and `force`, printed in that order.
+pub fn parse_shutdown_flags(args: &[String]) -> Result<String, String> {
+    const OPTS: &[&str] = &["default", "save", "nosave", "now", "force"];
+    if args.is_empty() {
+        return Err(parse_enum("", OPTS).unwrap_err());
+    }
+    let mut set = [false; 5];
+    for a in args {
+        let w = parse_enum(a, OPTS)?;
+        if let Some(i) = OPTS.iter().position(|o| *o == w) {
+            set[i] = true;
+        }
+    }
+    if set[1] && set[2] {
+        return Err("shutdown options SAVE and NOSAVE can't be used simultaneously".into());
+    }
+    let words: Vec<&str> = (1..5).filter(|&i| set[i]).map(|i| OPTS[i]).collect();
+    Ok(if words.is_empty() {
+        "default".into()
+    } else {
+        words.join(" ")
+    })
+}
+
+/// `unixsocketperm`: an octal mode up to 777, printed in octal.
+pub fn parse_octal_perm(v: &str) -> Result<String, String> {
+    if v.is_empty() {
+        // strtol reads no digits as 0.
+        return Ok("0".into());
+    }
+    let n = if let Some(d) = v.strip_prefix('-') {
+        u32::from_str_radix(d, 8).map(|_| -1i64)
+    } else {
+        u32::from_str_radix(v, 8).map(i64::from)
+    }
+    .map_err(|_| "argument couldn't be parsed as an octal number".to_string())?;
+    if !(0..=0o777).contains(&n) {
+        return Err("argument must be between 0 and 777 inclusive".into());
+    }
+    Ok(format!("{n:o}"))
+}
+
+/// `dbfilename`, `appendfilename`, `appenddirname`: a plain name, not a path.
+pub fn parse_filename(name: &str, v: &str) -> Result<String, String> {
+    if v.is_empty() && name != "dbfilename" {
+        return Err(format!("{name} can't be empty"));
+    }
+    if v.contains('/') {
+        let what = if name == "appenddirname" {
+            "dirname"
+        } else {
+            "filename"
+        };
+        return Err(format!("{name} can't be a path, just a {what}"));
+    }
+    Ok(v.to_string())
+}
+
 /// Quote a string for a config file line the way Redis `sdscatrepr` does.
 pub fn repr(s: &str) -> String {
     let mut out = String::from("\"");
@@ -367,7 +478,7 @@ mod tests {
         assert_eq!(memtoull("1t"), None);
         assert_eq!(memtoull("-1"), None);
         assert_eq!(memtoull("1.5mb"), None);
-        assert_eq!(memtoull(""), None);
+        assert_eq!(memtoull(""), Some(0));
         assert_eq!(format_memory(64 * 1024 * 1024), "64mb");
         assert_eq!(format_memory(1 << 30), "1gb");
         assert_eq!(format_memory(1025), "1025");
@@ -444,5 +555,29 @@ mod tests {
             "Invalid master port"
         );
         assert_eq!(repr("a b\"c"), "\"a b\\\"c\"");
+        assert!(parse_proc_title("{title} {listen-addr} {server-mode}").is_ok());
+        assert!(parse_proc_title("").is_err());
+        assert!(parse_proc_title("{title}").is_err());
+        assert!(parse_proc_title("{nope}").is_err());
+        assert!(parse_proc_title("{title").is_err());
+        assert!(parse_hostname("a.b-c").is_ok());
+        assert_eq!(
+            parse_shutdown_flags(&s(&["force", "now", "save"])).unwrap(),
+            "save now force"
+        );
+        assert_eq!(
+            parse_shutdown_flags(&s(&["default", "now"])).unwrap(),
+            "now"
+        );
+        assert!(parse_shutdown_flags(&s(&["save", "nosave"])).is_err());
+        assert_eq!(parse_octal_perm("0700").unwrap(), "700");
+        assert!(parse_octal_perm("778").is_err());
+        assert!(parse_filename("dbfilename", "a/b").is_err());
+        assert!(parse_filename("appendfilename", "").is_err());
+        assert_eq!(
+            parse_replicaof(&s(&["h 5"])).unwrap(),
+            Some(("h".into(), 5))
+        );
+        assert!(parse_hostname("a b").is_err());
     }
 }
