@@ -455,3 +455,30 @@ fn config_set_dir_when_protected_configs_enabled() {
         "-ERR CONFIG SET failed (possibly related to argument 'dir') - No such file or directory\r\n"
     );
 }
+
+#[test]
+fn unimplemented_directives_are_named_in_one_startup_warning() {
+    let p = start_oxidis(&[
+        "--appendonly",
+        "yes",
+        "--lazyfree-lazy-expire",
+        "yes",
+        "--timeout",
+        "5",
+    ]);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    let mut logs = p.logs();
+    while !logs.contains("no effect yet") && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        logs = p.logs();
+    }
+    let lines: Vec<&str> = logs
+        .lines()
+        .filter(|l| l.contains("no effect yet"))
+        .collect();
+    assert_eq!(lines.len(), 1, "{logs}");
+    assert!(
+        lines[0].ends_with(": appendonly, lazyfree-lazy-expire"),
+        "{logs}"
+    );
+}

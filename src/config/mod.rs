@@ -526,6 +526,8 @@ impl Config {
             .iter()
             .filter_map(|n| table::lookup(n))
             .filter(|d| !d.implemented && self.get(d) != d.default)
+            // `save ""` (no snapshots) is what a server without persistence does anyway.
+            .filter(|d| !(d.name == "save" && self.save.is_empty()))
             .map(|d| d.name)
             .collect()
     }

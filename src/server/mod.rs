@@ -161,6 +161,8 @@ impl Server {
         if let Err(e) = crate::config::rename::apply(&mut commands, &config.rename_commands) {
             log::warn!("rename-command: {e}");
         }
+        // One startup warning naming the directives that are set but not acted on yet.
+        config.log_unimplemented();
         Server {
             keyspace: Keyspace::new(config.databases),
             tcp_port: config.port,
