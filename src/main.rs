@@ -19,8 +19,9 @@ fn main() {
             return;
         }
         Action::Help => {
+            // Like redis-server: usage on stderr, exit status 1.
             eprint!("{}", cli::usage());
-            return;
+            std::process::exit(1);
         }
         Action::TestConfig(cfg) => {
             match &cfg.file {

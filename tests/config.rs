@@ -93,8 +93,9 @@ fn version_and_help() {
     let (code, out, _) = run(&["-v"], None);
     assert_eq!(code, 0);
     assert!(out.contains("oxidis v="));
+    // redis-server prints its usage to stderr and exits 1.
     let (code, _, err) = run(&["--help"], None);
-    assert_eq!(code, 0);
+    assert_eq!(code, 1);
     assert!(err.contains("Usage: oxidis"), "{err}");
 }
 

@@ -127,7 +127,7 @@ pub static DIRECTIVES: &[Directive] = &[
     Directive { name: "dir", alias: None, kind: Kind::Special, default: "", flags: PROTECTED, implemented: true },
     Directive { name: "disable-thp", alias: None, kind: Kind::Bool, default: "yes", flags: IMMUTABLE, implemented: false },
     Directive { name: "dynamic-hz", alias: None, kind: Kind::Bool, default: "yes", flags: 0, implemented: false },
-    Directive { name: "enable-debug-command", alias: None, kind: Kind::Enum(&["no", "yes", "local"]), default: "no", flags: IMMUTABLE, implemented: true },
+    Directive { name: "enable-debug-command", alias: None, kind: Kind::Enum(&["no", "yes", "local"]), default: "no", flags: IMMUTABLE, implemented: false },
     Directive { name: "enable-module-command", alias: None, kind: Kind::Enum(&["no", "yes", "local"]), default: "no", flags: IMMUTABLE, implemented: false },
     Directive { name: "enable-protected-configs", alias: None, kind: Kind::Enum(&["no", "yes", "local"]), default: "no", flags: IMMUTABLE|PROTECTED, implemented: true },
     Directive { name: "hash-max-listpack-entries", alias: Some("hash-max-ziplist-entries"), kind: Kind::Int(0, 9223372036854775807), default: "512", flags: 0, implemented: false },
