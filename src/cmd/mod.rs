@@ -4,6 +4,7 @@ pub mod args;
 pub mod client;
 pub mod command;
 pub mod command_tables;
+pub mod config;
 pub mod connection;
 pub mod debug;
 pub mod info;
@@ -22,6 +23,7 @@ pub fn all_commands() -> Vec<&'static Command> {
         debug::COMMANDS,
         server::COMMANDS,
         command::COMMANDS,
+        config::COMMANDS,
     ];
     families.iter().flat_map(|f| f.iter()).collect()
 }

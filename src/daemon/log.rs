@@ -66,13 +66,7 @@ pub fn level_char(level: Level) -> char {
 
 /// The `log` filter for a `loglevel` setting.
 pub fn level_filter(level: LogLevel) -> LevelFilter {
-    match level {
-        LogLevel::Debug => LevelFilter::Trace,
-        LogLevel::Verbose => LevelFilter::Debug,
-        LogLevel::Notice => LevelFilter::Info,
-        LogLevel::Warning => LevelFilter::Warn,
-        LogLevel::Nothing => LevelFilter::Off,
-    }
+    level.filter()
 }
 
 /// Change the verbosity at run time (e.g. CONFIG SET loglevel).

@@ -164,6 +164,12 @@ impl Server {
         for c in crate::cmd::all_commands() {
             commands.insert(c.name.as_bytes().to_vec(), c);
         }
+        // Validated when the config was loaded; a failure here cannot happen.
+        if let Err(e) = crate::config::rename::apply(&mut commands, &config.rename_commands) {
+            log::warn!("rename-command: {e}");
+        }
+        // One startup warning naming the directives that are set but not acted on yet.
+        config.log_unimplemented();
         let srv = Server {
             keyspace: Keyspace::new(config.databases),
             tcp_port: config.port,
