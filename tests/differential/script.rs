@@ -39,6 +39,13 @@ pub enum Step {
     Reconnect,
 }
 
+/// A parsed script: its steps, and the extra server arguments if it asked for servers of its own.
+#[derive(Debug, Clone)]
+pub struct Script {
+    pub server_args: Option<Vec<String>>,
+    pub lines: Vec<Line>,
+}
+
 /// A step with the 1-based line it came from.
 #[derive(Debug, Clone)]
 pub struct Line {
@@ -219,9 +226,12 @@ fn one_quoted(name: &str, no: usize, text: &str) -> Result<Vec<u8>, String> {
 /// - `@pipeline` ... `@end` sends the enclosed commands in one write, then reads every reply;
 /// - `@raw N "bytes"` sends raw bytes and reads N replies; `@raw-close "bytes"` reads until the
 ///   server closes the connection, then reconnects;
-/// - `@sleep MS`, `@reconnect`.
-pub fn parse(name: &str, text: &str) -> Result<Vec<Line>, String> {
+/// - `@sleep MS`, `@reconnect`;
+/// - `@server [--directive value ...]` before any other step: run this script on a fresh pair of
+///   servers started with these extra arguments (for config-dependent or state-leaking tests).
+pub fn parse(name: &str, text: &str) -> Result<Script, String> {
     let mut out = Vec::new();
+    let mut server_args = None;
     let mut pipe: Option<(usize, Vec<Cmd>)> = None;
     for (i, raw) in text.lines().enumerate() {
         let no = i + 1;
@@ -245,6 +255,17 @@ pub fn parse(name: &str, text: &str) -> Result<Vec<Line>, String> {
                 }),
                 None => return Err(err(name, no, "@end without @pipeline")),
             },
+            "@server" => {
+                if !out.is_empty() || pipe.is_some() || server_args.is_some() {
+                    return Err(err(name, no, "@server must come first, once"));
+                }
+                let args = split(tail.as_bytes()).ok_or_else(|| err(name, no, "bad @server"))?;
+                let args = args
+                    .into_iter()
+                    .map(|a| String::from_utf8_lossy(&a).into_owned())
+                    .collect();
+                server_args = Some(args);
+            }
             "@raw" | "@raw-close" | "@sleep" | "@reconnect" if pipe.is_some() => {
                 return Err(err(name, no, &format!("{word} inside @pipeline")))
             }
@@ -286,5 +307,8 @@ pub fn parse(name: &str, text: &str) -> Result<Vec<Line>, String> {
     if pipe.is_some() {
         return Err(err(name, 0, "@pipeline without @end"));
     }
-    Ok(out)
+    Ok(Script {
+        server_args,
+        lines: out,
+    })
 }
