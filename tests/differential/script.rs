@@ -155,6 +155,24 @@ fn replace_i(arg: &[u8], i: usize) -> Vec<u8> {
     out
 }
 
+/// An argument written `{big:N:chunk}` becomes `chunk` repeated up to exactly N bytes, for
+/// values too large to write out (they exercise partial reads and writes).
+fn expand_big(arg: &[u8]) -> Result<Vec<u8>, String> {
+    let Some(body) = arg
+        .strip_prefix(b"{big:")
+        .and_then(|a| a.strip_suffix(b"}"))
+    else {
+        return Ok(arg.to_vec());
+    };
+    let text = String::from_utf8_lossy(body);
+    let (n, chunk) = text.split_once(':').ok_or("{big:N:chunk}")?;
+    let n: usize = n.parse().map_err(|_| "{big:N:chunk} needs a number")?;
+    if chunk.is_empty() {
+        return Err("{big:N:chunk} needs a chunk".into());
+    }
+    Ok(chunk.bytes().cycle().take(n).collect())
+}
+
 fn err(name: &str, no: usize, msg: &str) -> String {
     format!("{name}:{no}: {msg}")
 }
@@ -196,6 +214,10 @@ fn parse_cmds(name: &str, no: usize, text: &str) -> Result<Vec<Cmd>, String> {
         rest = tail;
     }
     let args = split(rest.as_bytes()).ok_or_else(|| err(name, no, "unbalanced quotes"))?;
+    let args = args
+        .into_iter()
+        .map(|a| expand_big(&a).map_err(|e| err(name, no, &e)))
+        .collect::<Result<Vec<_>, _>>()?;
     if args.is_empty() {
         return Err(err(name, no, "empty command"));
     }
@@ -222,7 +244,7 @@ fn one_quoted(name: &str, no: usize, text: &str) -> Result<Vec<u8>, String> {
 /// - blank lines and lines starting with `#` are ignored;
 /// - `CMD arg ...` sends one command; it may be prefixed by modifiers `@unordered`, `@pairs`,
 ///   `@shape`, `@noint`, `@between LO HI` and by `@repeat N` (expands to N commands, `{i}`
-///   replaced by 0..N-1);
+///   replaced by 0..N-1); an argument `{big:N:chunk}` is `chunk` repeated to N bytes;
 /// - `@pipeline` ... `@end` sends the enclosed commands in one write, then reads every reply;
 /// - `@raw N "bytes"` sends raw bytes and reads N replies; `@raw-close "bytes"` reads until the
 ///   server closes the connection, then reconnects;
