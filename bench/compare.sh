@@ -2,10 +2,11 @@
 # Throughput of oxidis next to a real redis-server, measured in the same run with
 # redis-benchmark: SET, GET, INCR, MSET at pipeline depth 1 and 16, 50 clients.
 #
-# usage: bench/compare.sh [--record] [-n REQUESTS_AT_P1] [--quick]
+# usage: bench/compare.sh [--record] [-n REQUESTS_AT_P1] [--quick] [--bin PATH]
 #   --record   also write the table to bench/RESULTS.md (with date, machine, commit)
 #   -n N       requests per test at -P 1 (default 200000; -P 16 runs 5x as many)
 #   --quick    tiny run (20000 requests) to check that the script works
+#   --bin PATH benchmark this oxidis binary instead of building target/release/oxidis
 #
 # Both servers listen on free loopback ports with persistence off, run from a temp dir, and are
 # stopped by PID when the script exits.
@@ -14,12 +15,14 @@ cd "$(dirname "$0")/.."
 
 record=0
 n1=200000
+bin=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --record) record=1 ;;
     --quick) n1=20000 ;;
     -n) shift; n1="$1" ;;
-    -h|--help) sed -n '2,12p' "$0"; exit 0 ;;
+    --bin) shift; bin="$1" ;;
+    -h|--help) sed -n '2,13p' "$0"; exit 0 ;;
     *) echo "unknown option: $1" >&2; exit 2 ;;
   esac
   shift
@@ -33,9 +36,13 @@ for tool in redis-server redis-benchmark redis-cli; do
   command -v "$tool" >/dev/null || { echo "$tool not found (apt-get install redis-server redis-tools)" >&2; exit 1; }
 done
 
-echo "building oxidis (release)..." >&2
-cargo build --release --quiet
-oxidis="$PWD/target/release/oxidis"
+if [ -n "$bin" ]; then
+  oxidis=$(realpath "$bin")
+else
+  echo "building oxidis (release)..." >&2
+  cargo build --release --quiet
+  oxidis="$PWD/target/release/oxidis"
+fi
 
 work=$(mktemp -d)
 pids=()
@@ -134,7 +141,11 @@ if [ "$record" = 1 ]; then
     echo "- date: $(date -u '+%Y-%m-%d %H:%M UTC')"
     echo "- machine: $(nproc) cores${cpu:+, $cpu}, $(uname -sm)"
     echo "- redis: $(redis-server --version | awk '{ print $3 }')"
-    echo "- oxidis: commit $(git rev-parse --short HEAD 2>/dev/null || echo unknown) (branch $(git rev-parse --abbrev-ref HEAD 2>/dev/null || echo unknown))"
+    if [ -n "$bin" ]; then
+      echo "- oxidis: binary $bin ($("$oxidis" --version 2>/dev/null | head -1 || true))"
+    else
+      echo "- oxidis: commit $(git rev-parse --short HEAD 2>/dev/null || echo unknown) (branch $(git rev-parse --abbrev-ref HEAD 2>/dev/null || echo unknown))"
+    fi
     echo
     echo "$table"
   } >bench/RESULTS.md
