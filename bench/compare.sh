@@ -4,7 +4,7 @@
 #
 # usage: bench/compare.sh [--record] [-n REQUESTS_AT_P1] [--quick] [--bin PATH]
 #   --record   also write the table to bench/RESULTS.md (with date, machine, commit)
-#   -n N       requests per test at -P 1 (default 200000; -P 16 runs 5x as many)
+#   -n N       requests per test at -P 1 (default 400000; -P 16 runs 5x as many)
 #   --quick    tiny run (20000 requests) to check that the script works
 #   --bin PATH benchmark this oxidis binary instead of building target/release/oxidis
 #
@@ -14,7 +14,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 record=0
-n1=200000
+n1=400000
 bin=""
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -136,7 +136,8 @@ if [ "$record" = 1 ]; then
     echo "redis-server started side by side on loopback (persistence off), $clients clients,"
     echo "random keys over a keyspace of $keyspace (\`-r\`), $n1 requests per test at pipeline 1"
     echo "and $n16 at pipeline 16. Numbers vary from run to run by several percent; compare the"
-    echo "ratio column, which is measured in one run on the same machine."
+    echo "ratio column, which is measured in one run on the same machine. \"failed\" means"
+    echo "redis-benchmark reported no result for that test (for example, the command is missing)."
     echo
     echo "- date: $(date -u '+%Y-%m-%d %H:%M UTC')"
     echo "- machine: $(nproc) cores${cpu:+, $cpu}, $(uname -sm)"
