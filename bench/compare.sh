@@ -1,0 +1,154 @@
+#!/usr/bin/env bash
+# Throughput of oxidis next to a real redis-server, measured in the same run with
+# redis-benchmark: SET, GET, INCR, MSET at pipeline depth 1 and 16, 50 clients.
+#
+# usage: bench/compare.sh [--record] [-n REQUESTS_AT_P1] [--quick] [--bin PATH]
+#   --record   also write the table to bench/RESULTS.md (with date, machine, commit)
+#   -n N       requests per test at -P 1 (default 400000; -P 16 runs 5x as many)
+#   --quick    tiny run (20000 requests) to check that the script works
+#   --bin PATH benchmark this oxidis binary instead of building target/release/oxidis
+#
+# Both servers listen on free loopback ports with persistence off, run from a temp dir, and are
+# stopped by PID when the script exits.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+record=0
+n1=400000
+bin=""
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --record) record=1 ;;
+    --quick) n1=20000 ;;
+    -n) shift; n1="$1" ;;
+    --bin) shift; bin="$1" ;;
+    -h|--help) sed -n '2,13p' "$0"; exit 0 ;;
+    *) echo "unknown option: $1" >&2; exit 2 ;;
+  esac
+  shift
+done
+n16=$((n1 * 5))
+clients=50
+keyspace=100000
+tests="set,get,incr,mset"
+
+for tool in redis-server redis-benchmark redis-cli; do
+  command -v "$tool" >/dev/null || { echo "$tool not found (apt-get install redis-server redis-tools)" >&2; exit 1; }
+done
+
+if [ -n "$bin" ]; then
+  oxidis=$(realpath "$bin")
+else
+  echo "building oxidis (release)..." >&2
+  cargo build --release --quiet
+  oxidis="$PWD/target/release/oxidis"
+fi
+
+work=$(mktemp -d)
+pids=()
+cleanup() {
+  for pid in "${pids[@]}"; do
+    kill "$pid" 2>/dev/null || true
+  done
+  for pid in "${pids[@]}"; do
+    wait "$pid" 2>/dev/null || true
+  done
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+# A loopback port nobody answers on (and not one of the Debian service ports).
+free_port() {
+  local p
+  for _ in $(seq 1 100); do
+    p=$((20000 + RANDOM % 30000))
+    if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
+      echo "$p"
+      return 0
+    fi
+  done
+  echo "no free port found" >&2
+  return 1
+}
+
+wait_ready() {
+  local port=$1 name=$2
+  for _ in $(seq 1 200); do
+    if [ "$(redis-cli -p "$port" ping 2>/dev/null)" = "PONG" ]; then
+      return 0
+    fi
+    sleep 0.05
+  done
+  echo "$name did not start on port $port; log:" >&2
+  cat "$work/$name.log" >&2 || true
+  exit 1
+}
+
+ox_port=$(free_port)
+mkdir -p "$work/oxidis" "$work/redis"
+(cd "$work/oxidis" && exec "$oxidis" --port "$ox_port" --bind 127.0.0.1 --save "" >"$work/oxidis.log" 2>&1) &
+pids+=($!)
+wait_ready "$ox_port" oxidis
+
+rd_port=$(free_port)
+(cd "$work/redis" && exec redis-server --port "$rd_port" --bind 127.0.0.1 --save "" --appendonly no \
+  --daemonize no --dir "$work/redis" >"$work/redis.log" 2>&1) &
+pids+=($!)
+wait_ready "$rd_port" redis
+
+# Requests per second of each test, as "TEST RPS" lines.
+bench() {
+  local port=$1 pipeline=$2 n=$3
+  timeout 300 redis-benchmark -h 127.0.0.1 -p "$port" -q --csv -t "$tests" -c "$clients" \
+    -n "$n" -r "$keyspace" -P "$pipeline" 2>/dev/null |
+    awk -F'","' 'NR > 1 { gsub(/"/, "", $1); gsub(/"/, "", $2); print $1, $2 }' || true
+}
+
+rows=()
+for pipeline in 1 16; do
+  if [ "$pipeline" = 1 ]; then n=$n1; else n=$n16; fi
+  echo "pipeline $pipeline: oxidis..." >&2
+  ox=$(bench "$ox_port" "$pipeline" "$n")
+  echo "pipeline $pipeline: redis..." >&2
+  rd=$(bench "$rd_port" "$pipeline" "$n")
+  for t in SET GET INCR "MSET (10 keys)"; do
+    o=$(printf '%s\n' "$ox" | awk -v t="$t" '{ r = $NF; $NF = ""; sub(/ $/, ""); if ($0 == t) print r }')
+    r=$(printf '%s\n' "$rd" | awk -v t="$t" '{ r = $NF; $NF = ""; sub(/ $/, ""); if ($0 == t) print r }')
+    ratio=$(awk -v o="${o:-0}" -v r="${r:-0}" 'BEGIN { if (r > 0 && o > 0) printf "%.2f", o / r; else print "n/a" }')
+    rows+=("| $t | $pipeline | ${o:-failed} | ${r:-failed} | $ratio |")
+  done
+done
+
+table=$(
+  echo "| test | pipeline | oxidis ops/s | redis ops/s | oxidis/redis |"
+  echo "|---|---|---|---|---|"
+  printf '%s\n' "${rows[@]}"
+)
+echo
+echo "$table"
+
+if [ "$record" = 1 ]; then
+  cpu=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo 2>/dev/null || true)
+  {
+    echo "# Benchmark results"
+    echo
+    echo "Produced by \`bench/compare.sh --record\`: redis-benchmark against oxidis and a real"
+    echo "redis-server started side by side on loopback (persistence off), $clients clients,"
+    echo "random keys over a keyspace of $keyspace (\`-r\`), $n1 requests per test at pipeline 1"
+    echo "and $n16 at pipeline 16. Numbers vary from run to run by several percent; compare the"
+    echo "ratio column, which is measured in one run on the same machine. \"failed\" means"
+    echo "redis-benchmark reported no result for that test (for example, the command is missing)."
+    echo
+    echo "- date: $(date -u '+%Y-%m-%d %H:%M UTC')"
+    echo "- machine: $(nproc) cores${cpu:+, $cpu}, $(uname -sm)"
+    echo "- redis: $(redis-server --version | awk '{ print $3 }')"
+    if [ -n "$bin" ]; then
+      echo "- oxidis: binary $bin ($("$oxidis" --version 2>/dev/null | head -1 || true))"
+    else
+      echo "- oxidis: commit $(git rev-parse --short HEAD 2>/dev/null || echo unknown) (branch $(git rev-parse --abbrev-ref HEAD 2>/dev/null || echo unknown))"
+    fi
+    echo
+    echo "$table"
+  } >bench/RESULTS.md
+  echo "wrote bench/RESULTS.md" >&2
+fi
