@@ -430,7 +430,12 @@ fn ttl_generic(ctx: &mut Ctx, a: &mut Args, ms: bool, abs: bool) -> Reply {
         return Reply::Int(-1);
     }
     let t = if abs { e.expire_at } else { e.expire_at - now }.max(0);
-    Reply::Int(if ms { t } else { (t + 500) / 1000 })
+    // Rounded to seconds in 128 bits: an expiry near i64::MAX must not wrap.
+    Reply::Int(if ms {
+        t
+    } else {
+        ((t as i128 + 500) / 1000) as i64
+    })
 }
 
 fn ttl(ctx: &mut Ctx, a: &mut Args) -> Reply {
