@@ -2,9 +2,10 @@
 # Throughput of oxidis next to a real redis-server, measured in the same run with
 # redis-benchmark: SET, GET, INCR, MSET at pipeline depth 1 and 16, 50 clients.
 #
-# usage: bench/compare.sh [--record] [-n REQUESTS_AT_P1] [--quick] [--bin PATH]
+# usage: bench/compare.sh [--record] [-n REQUESTS_AT_P1] [--rounds R] [--quick] [--bin PATH]
 #   --record   also write the table to bench/RESULTS.md (with date, machine, commit)
-#   -n N       requests per test at -P 1 (default 400000; -P 16 runs 5x as many)
+#   -n N       requests per test at -P 1 (default 200000; -P 16 runs 5x as many)
+#   --rounds R alternate oxidis and redis R times and report the median of each (default 3)
 #   --quick    tiny run (20000 requests) to check that the script works
 #   --bin PATH benchmark this oxidis binary instead of building target/release/oxidis
 #
@@ -14,15 +15,17 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 record=0
-n1=400000
+n1=200000
+rounds=3
 bin=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --record) record=1 ;;
-    --quick) n1=20000 ;;
+    --quick) n1=20000; rounds=1 ;;
+    --rounds) shift; rounds="$1" ;;
     -n) shift; n1="$1" ;;
     --bin) shift; bin="$1" ;;
-    -h|--help) sed -n '2,13p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
     *) echo "unknown option: $1" >&2; exit 2 ;;
   esac
   shift
@@ -42,6 +45,13 @@ else
   echo "building oxidis (release)..." >&2
   cargo build --release --quiet
   oxidis="$PWD/target/release/oxidis"
+fi
+
+# On a machine with 2+ cores, servers run on CPU 0 and redis-benchmark on CPU 1 so the two
+# do not fight over one core; this makes run-to-run numbers much steadier.
+pin_srv=() pin_cli=()
+if command -v taskset >/dev/null && [ "$(nproc)" -ge 2 ]; then
+  pin_srv=(taskset -c 0) pin_cli=(taskset -c 1)
 fi
 
 work=$(mktemp -d)
@@ -86,12 +96,12 @@ wait_ready() {
 
 ox_port=$(free_port)
 mkdir -p "$work/oxidis" "$work/redis"
-(cd "$work/oxidis" && exec "$oxidis" --port "$ox_port" --bind 127.0.0.1 --save "" >"$work/oxidis.log" 2>&1) &
+(cd "$work/oxidis" && exec "${pin_srv[@]}" "$oxidis" --port "$ox_port" --bind 127.0.0.1 --save "" >"$work/oxidis.log" 2>&1) &
 pids+=($!)
 wait_ready "$ox_port" oxidis
 
 rd_port=$(free_port)
-(cd "$work/redis" && exec redis-server --port "$rd_port" --bind 127.0.0.1 --save "" --appendonly no \
+(cd "$work/redis" && exec "${pin_srv[@]}" redis-server --port "$rd_port" --bind 127.0.0.1 --save "" --appendonly no \
   --daemonize no --dir "$work/redis" >"$work/redis.log" 2>&1) &
 pids+=($!)
 wait_ready "$rd_port" redis
@@ -99,21 +109,34 @@ wait_ready "$rd_port" redis
 # Requests per second of each test, as "TEST RPS" lines.
 bench() {
   local port=$1 pipeline=$2 n=$3
-  timeout 300 redis-benchmark -h 127.0.0.1 -p "$port" -q --csv -t "$tests" -c "$clients" \
+  timeout 300 "${pin_cli[@]}" redis-benchmark -h 127.0.0.1 -p "$port" -q --csv -t "$tests" -c "$clients" \
     -n "$n" -r "$keyspace" -P "$pipeline" 2>/dev/null |
     awk -F'","' 'NR > 1 { gsub(/"/, "", $1); gsub(/"/, "", $2); print $1, $2 }' || true
+}
+
+# Median of the numbers on standard input.
+median() {
+  sort -g | awk '{ v[NR] = $1 } END { if (NR == 0) exit; if (NR % 2) print v[(NR + 1) / 2]; else printf "%.2f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+
+# The rate of test $2 in a block of "TEST RPS" lines $1.
+rate_of() {
+  printf '%s\n' "$1" | awk -v t="$2" '{ r = $NF; $NF = ""; sub(/ $/, ""); if ($0 == t) print r }'
 }
 
 rows=()
 for pipeline in 1 16; do
   if [ "$pipeline" = 1 ]; then n=$n1; else n=$n16; fi
-  echo "pipeline $pipeline: oxidis..." >&2
-  ox=$(bench "$ox_port" "$pipeline" "$n")
-  echo "pipeline $pipeline: redis..." >&2
-  rd=$(bench "$rd_port" "$pipeline" "$n")
+  ox_all="" rd_all=""
+  for round in $(seq 1 "$rounds"); do
+    echo "pipeline $pipeline, round $round/$rounds: oxidis..." >&2
+    ox_all+=$(bench "$ox_port" "$pipeline" "$n")$'\n'
+    echo "pipeline $pipeline, round $round/$rounds: redis..." >&2
+    rd_all+=$(bench "$rd_port" "$pipeline" "$n")$'\n'
+  done
   for t in SET GET INCR "MSET (10 keys)"; do
-    o=$(printf '%s\n' "$ox" | awk -v t="$t" '{ r = $NF; $NF = ""; sub(/ $/, ""); if ($0 == t) print r }')
-    r=$(printf '%s\n' "$rd" | awk -v t="$t" '{ r = $NF; $NF = ""; sub(/ $/, ""); if ($0 == t) print r }')
+    o=$(rate_of "$ox_all" "$t" | median)
+    r=$(rate_of "$rd_all" "$t" | median)
     ratio=$(awk -v o="${o:-0}" -v r="${r:-0}" 'BEGIN { if (r > 0 && o > 0) printf "%.2f", o / r; else print "n/a" }')
     rows+=("| $t | $pipeline | ${o:-failed} | ${r:-failed} | $ratio |")
   done
@@ -135,9 +158,10 @@ if [ "$record" = 1 ]; then
     echo "Produced by \`bench/compare.sh --record\`: redis-benchmark against oxidis and a real"
     echo "redis-server started side by side on loopback (persistence off), $clients clients,"
     echo "random keys over a keyspace of $keyspace (\`-r\`), $n1 requests per test at pipeline 1"
-    echo "and $n16 at pipeline 16. Numbers vary from run to run by several percent; compare the"
-    echo "ratio column, which is measured in one run on the same machine. \"failed\" means"
-    echo "redis-benchmark reported no result for that test (for example, the command is missing)."
+    echo "and $n16 at pipeline 16. The two servers are benchmarked alternately $rounds times and each"
+    echo "cell is the median; servers are pinned to CPU 0 and redis-benchmark to CPU 1 when taskset"
+    echo "and 2 cores are there. Compare the ratio column, measured in one run on the same machine."
+    echo "\"failed\" means redis-benchmark reported no result for that test."
     echo
     echo "- date: $(date -u '+%Y-%m-%d %H:%M UTC')"
     echo "- machine: $(nproc) cores${cpu:+, $cpu}, $(uname -sm)"

@@ -212,6 +212,36 @@ pub fn split_args(line: &[u8]) -> Option<Vec<Vec<u8>>> {
     }
 }
 
+/// FNV-1a: a fast hasher for small fixed tables that clients cannot grow (the command table,
+/// per-command stats), where SipHash's flooding resistance buys nothing.
+#[derive(Default, Clone, Copy)]
+pub struct FastHasher(u64);
+
+impl std::hash::Hasher for FastHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        let mut h = if self.0 == 0 {
+            0xcbf29ce484222325
+        } else {
+            self.0
+        };
+        for &b in bytes {
+            h ^= b as u64;
+            h = h.wrapping_mul(0x100000001b3);
+        }
+        self.0 = h;
+    }
+    fn write_usize(&mut self, n: usize) {
+        self.0 = (self.0 ^ n as u64)
+            .wrapping_mul(0x9E3779B97F4A7C15)
+            .rotate_left(29);
+    }
+}
+
+pub type FastBuild = std::hash::BuildHasherDefault<FastHasher>;
+
 /// ASCII-lowercase copy of a command or option name.
 pub fn lower(b: &[u8]) -> Vec<u8> {
     b.to_ascii_lowercase()

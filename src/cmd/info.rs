@@ -311,9 +311,10 @@ fn section(ctx: &mut Ctx, name: &str, o: &mut String) {
         "modules" => f!("# Modules"),
         "commandstats" => {
             f!("# Commandstats");
-            let mut v: Vec<_> = srv.stats.commands.iter().collect();
-            v.sort_by(|a, b| a.0.cmp(b.0));
-            for (name, st) in v {
+            let mut v: Vec<_> = srv.stats.commands.values().collect();
+            v.sort_by(|a, b| a.name.cmp(&b.name));
+            for st in v {
+                let name = &st.name;
                 if st.calls == 0 && st.failed_calls == 0 && st.rejected_calls == 0 {
                     continue;
                 }

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 /// Apply the renames in order. The error is the message Redis prints for the offending line.
 pub fn apply(
-    commands: &mut HashMap<Vec<u8>, &'static Command>,
+    commands: &mut HashMap<Vec<u8>, &'static Command, crate::util::FastBuild>,
     renames: &[(String, String)],
 ) -> Result<(), String> {
     for (old, new) in renames {
@@ -30,7 +30,7 @@ mod tests {
 
     #[test]
     fn renames() {
-        let mut m: HashMap<Vec<u8>, &'static Command> = HashMap::new();
+        let mut m: HashMap<Vec<u8>, &'static Command, crate::util::FastBuild> = HashMap::default();
         for c in crate::cmd::all_commands() {
             m.insert(c.name.as_bytes().to_vec(), c);
         }

@@ -26,6 +26,8 @@ pub struct EventLoop {
     pub listeners: Vec<TcpListener>,
     pub srv: Server,
     signals: Signals,
+    /// Scratch buffer every socket read lands in; only the bytes read are copied to the client.
+    read_buf: Box<[u8]>,
 }
 
 /// Parse a `bind` entry: `-` prefix marks an address whose failure to bind is not fatal.
@@ -124,6 +126,7 @@ impl EventLoop {
             listeners,
             srv,
             signals,
+            read_buf: vec![0u8; IOBUF_LEN].into_boxed_slice(),
         })
     }
 
@@ -252,30 +255,21 @@ impl EventLoop {
                     c.query.clear();
                     c.qpos = 0;
                 }
-                let len = c.query.len();
-                c.query.resize(len + IOBUF_LEN, 0);
-                match conn.read(&mut c.query[len..]) {
+                match conn.read(&mut self.read_buf) {
                     Ok(0) => {
-                        c.query.truncate(len);
                         closed = true;
                         break;
                     }
                     Ok(n) => {
-                        c.query.truncate(len + n);
+                        c.query.extend_from_slice(&self.read_buf[..n]);
                         nread_total += n as u64;
                         if c.query.len() - c.qpos > limit {
                             break;
                         }
                     }
-                    Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
-                        c.query.truncate(len);
-                        break;
-                    }
-                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {
-                        c.query.truncate(len);
-                    }
+                    Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                     Err(_) => {
-                        c.query.truncate(len);
                         closed = true;
                         break;
                     }
@@ -302,6 +296,7 @@ impl EventLoop {
         let mut client = self.srv.clients.remove(token);
         let max_bulk = self.srv.config.proto_max_bulk_len;
         let limit = self.srv.config.client_query_buffer_limit;
+        self.srv.cmd_clock = std::time::Instant::now();
         loop {
             if client.close_after_reply || client.close_asap || self.srv.shutdown.is_some() {
                 break;

@@ -38,13 +38,19 @@ pub struct Stats {
     pub total_writes_processed: u64,
     /// Per-command `(calls, usec, rejected, failed)`, keyed by command name; subcommands are
     /// keyed `container|sub` as in Redis (`client|list`).
-    pub commands: HashMap<String, CommandStats>,
+    /// Per-command counters keyed by the resolved (command, subcommand) table entries.
+    pub commands: HashMap<StatKey, CommandStats, crate::util::FastBuild>,
     /// Error prefixes counted for INFO errorstats.
     pub errors: HashMap<String, u64>,
 }
 
-#[derive(Default, Debug, Clone, Copy)]
+/// Identity of a resolved command for stats: addresses of its static table entries.
+pub type StatKey = (usize, usize);
+
+#[derive(Default, Debug, Clone)]
 pub struct CommandStats {
+    /// The name stats report (`get`, `client|list`).
+    pub name: std::borrow::Cow<'static, str>,
     pub calls: u64,
     pub usec: u64,
     pub rejected_calls: u64,
@@ -83,7 +89,7 @@ pub struct Server {
     pub shutdown: Option<Shutdown>,
     /// Tokens of clients with output to flush before the next poll.
     pub pending_writes: Vec<usize>,
-    pub commands: HashMap<Vec<u8>, &'static Command>,
+    pub commands: HashMap<Vec<u8>, &'static Command, crate::util::FastBuild>,
     pub pause: Pause,
     /// Cached time for this event-loop iteration (ms).
     pub now_ms: i64,
@@ -93,6 +99,9 @@ pub struct Server {
     pub ops_samples: crate::server::OpsSampler,
     pub executable: String,
     pub tcp_port: u16,
+    /// When the command now running started: set at the start of each input batch and
+    /// advanced by `execute` after each command.
+    pub cmd_clock: std::time::Instant,
 }
 
 /// Rolling samples of a counter, as Redis's `trackInstantaneousMetric`.
@@ -160,7 +169,7 @@ pub fn random_hex40() -> String {
 impl Server {
     pub fn new(config: Config) -> Self {
         let now = crate::util::now_ms();
-        let mut commands = HashMap::new();
+        let mut commands = HashMap::default();
         for c in crate::cmd::all_commands() {
             commands.insert(c.name.as_bytes().to_vec(), c);
         }
@@ -183,6 +192,7 @@ impl Server {
             shutdown: None,
             pending_writes: Vec::new(),
             commands,
+            cmd_clock: std::time::Instant::now(),
             pause: Pause::None,
             now_ms: now,
             active_expire_enabled: true,
@@ -301,14 +311,22 @@ fn stat_name(r: Resolved) -> std::borrow::Cow<'static, str> {
     }
 }
 
-/// The stats entry of `name`, created on first use (allocating only then).
-fn cmd_stats<'a>(srv: &'a mut Server, name: &str) -> Option<&'a mut CommandStats> {
-    if !srv.stats.commands.contains_key(name) {
-        srv.stats
-            .commands
-            .insert(name.to_string(), CommandStats::default());
-    }
-    srv.stats.commands.get_mut(name)
+fn stat_key(r: Resolved) -> StatKey {
+    (
+        r.0 as *const Command as usize,
+        r.1.map(|c| c as *const Command as usize).unwrap_or(0),
+    )
+}
+
+/// The stats entry of a resolved command, created (and named) on first use.
+fn cmd_stats(srv: &mut Server, r: Resolved) -> &mut CommandStats {
+    srv.stats
+        .commands
+        .entry(stat_key(r))
+        .or_insert_with(|| CommandStats {
+            name: stat_name(r),
+            ..Default::default()
+        })
 }
 
 /// Count an error reply for INFO stats/errorstats: the code is the first word of the message.
@@ -333,9 +351,7 @@ pub fn execute(srv: &mut Server, client: &mut Client, args: &mut Args) -> Reply 
         Ok(r) => r,
         Err((e, charged)) => {
             if let Some(r) = charged {
-                if let Some(st) = cmd_stats(srv, &stat_name(r)) {
-                    st.rejected_calls += 1;
-                }
+                cmd_stats(srv, r).rejected_calls += 1;
             }
             if let Reply::Error(msg) = &e {
                 count_error(srv, msg);
@@ -344,31 +360,37 @@ pub fn execute(srv: &mut Server, client: &mut Client, args: &mut Args) -> Reply 
         }
     };
     let cmd = resolved.1.unwrap_or(resolved.0);
-    let name = stat_name(resolved);
     if srv.auth_required(client) && !cmd.has(flags::NO_AUTH) {
-        if let Some(st) = cmd_stats(srv, &name) {
-            st.rejected_calls += 1;
-        }
+        cmd_stats(srv, resolved).rejected_calls += 1;
         let e = "NOAUTH Authentication required.";
         count_error(srv, e);
         return Reply::err(e);
     }
     client.last_cmd.clear();
-    client.last_cmd.push_str(&name);
+    match resolved {
+        (top, None) => client.last_cmd.push_str(top.name),
+        (top, Some(sub)) => {
+            client.last_cmd.push_str(top.name);
+            client.last_cmd.push('|');
+            client.last_cmd.push_str(sub.name);
+        }
+    }
     let now = srv.now_ms;
-    let start = std::time::Instant::now();
     let reply = {
         let mut ctx = Ctx { srv, client, now };
         (cmd.handler)(&mut ctx, args)
     };
     srv.stats.expired_keys += srv.keyspace.take_expired();
-    let usec = start.elapsed().as_micros() as u64;
+    // One clock read per command: this command's end is the next one's start (clock reads
+    // are syscalls on some VMs, and a pipelined batch runs back to back).
+    let end = std::time::Instant::now();
+    let usec = end.duration_since(srv.cmd_clock).as_micros() as u64;
+    srv.cmd_clock = end;
     let failed = reply.is_error();
-    if let Some(st) = cmd_stats(srv, &name) {
-        st.calls += 1;
-        st.usec += usec;
-        st.failed_calls += failed as u64;
-    }
+    let st = cmd_stats(srv, resolved);
+    st.calls += 1;
+    st.usec += usec;
+    st.failed_calls += failed as u64;
     if let Reply::Error(e) = &reply {
         count_error(srv, e);
     }
