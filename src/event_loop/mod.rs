@@ -154,7 +154,8 @@ impl EventLoop {
                     }
                     Token(t) => {
                         if ev.is_readable() || ev.is_read_closed() || ev.is_error() {
-                            self.read_client(t);
+                            // After a FIN or error, read to the end so the close is seen now.
+                            self.read_client(t, ev.is_read_closed() || ev.is_error());
                         }
                         if ev.is_writable() {
                             self.write_client(t);
@@ -242,7 +243,7 @@ impl EventLoop {
     }
 
     /// Read everything available (mio is edge-triggered), then run every complete command.
-    fn read_client(&mut self, token: usize) {
+    fn read_client(&mut self, token: usize, drain: bool) {
         let limit = self.srv.config.client_query_buffer_limit;
         let Some(c) = self.srv.clients.get_mut(token) else {
             return;
@@ -263,7 +264,9 @@ impl EventLoop {
                     Ok(n) => {
                         c.query.extend_from_slice(&self.read_buf[..n]);
                         nread_total += n as u64;
-                        if c.query.len() - c.qpos > limit {
+                        // A short read drained the socket: data arriving later raises a new
+                        // edge, so skip the read that would only return WouldBlock.
+                        if (!drain && n < self.read_buf.len()) || c.query.len() - c.qpos > limit {
                             break;
                         }
                     }
