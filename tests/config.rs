@@ -3,7 +3,8 @@
 mod common;
 
 use common::{
-    free_port, have_redis, oxidis_bin, start_oxidis, start_redis, wait_ready, Conn, Proc,
+    free_port, have_redis, oxidis_bin, spawn_ready, start_oxidis, start_redis, wait_ready, Conn,
+    Proc,
 };
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -35,22 +36,9 @@ fn run(args: &[&str], stdin: Option<&str>) -> (i32, String, String) {
 
 /// Start oxidis with a config file as first argument (plus extra argv), cwd = the file's dir.
 fn start_with_file(dir: tempfile::TempDir, file: &Path, port: u16, extra: &[&str]) -> Proc {
-    let child = Command::new(oxidis_bin())
-        .arg(file)
-        .args(extra)
-        .current_dir(dir.path())
-        .stdin(Stdio::null())
-        .stdout(Stdio::from(
-            std::fs::File::create(dir.path().join("stdout.log")).unwrap(),
-        ))
-        .stderr(Stdio::from(
-            std::fs::File::create(dir.path().join("stderr.log")).unwrap(),
-        ))
-        .spawn()
-        .unwrap();
-    let p = Proc { child, port, dir };
-    assert!(wait_ready(port), "server did not start: {}", p.logs());
-    p
+    let mut cmd = Command::new(oxidis_bin());
+    cmd.arg(file).args(extra);
+    spawn_ready(cmd, dir, port)
 }
 
 /// Parse a RESP2 flat array of bulk strings (a CONFIG GET reply) into pairs.

@@ -224,27 +224,17 @@ fn loglevel_warning_hides_notices() {
 fn start_supervised(notify: &str) -> Proc {
     let dir = tempfile::tempdir().unwrap();
     let port = free_port();
-    let child = Command::new(oxidis_bin())
-        .args([
-            "--port",
-            &port.to_string(),
-            "--save",
-            "",
-            "--supervised",
-            "systemd",
-        ])
-        .env("NOTIFY_SOCKET", notify)
-        .current_dir(dir.path())
-        .stdin(Stdio::null())
-        .stdout(Stdio::from(
-            std::fs::File::create(dir.path().join("stdout.log")).unwrap(),
-        ))
-        .stderr(Stdio::from(
-            std::fs::File::create(dir.path().join("stderr.log")).unwrap(),
-        ))
-        .spawn()
-        .unwrap();
-    Proc { child, port, dir }
+    let mut cmd = Command::new(oxidis_bin());
+    cmd.args([
+        "--port",
+        &port.to_string(),
+        "--save",
+        "",
+        "--supervised",
+        "systemd",
+    ])
+    .env("NOTIFY_SOCKET", notify);
+    spawn_logged(cmd, dir, port)
 }
 
 /// Receive datagrams until one contains `want`; returns everything received.

@@ -4,7 +4,7 @@
 use super::string::invalid_expire;
 use crate::db::{secs, Entry, NO_EXPIRE};
 use crate::resp::Reply;
-use crate::server::command::{flags::*, Args, Command, BASE};
+use crate::server::command::{flags::*, Args, Command};
 use crate::server::{Ctx, Server};
 use crate::tri;
 use crate::util::{eq_ic, parse_i64};
@@ -573,6 +573,7 @@ fn flushdb(ctx: &mut Ctx, a: &mut Args) -> Reply {
     Reply::Ok
 }
 
+/// Table entry for a command of this family whose only key is argument 1.
 const fn key_cmd(
     name: &'static str,
     arity: i32,
@@ -582,20 +583,7 @@ const fn key_cmd(
     summary: &'static str,
     since: &'static str,
 ) -> Command {
-    Command {
-        name,
-        arity,
-        flags,
-        first_key: 1,
-        last_key: 1,
-        step: 1,
-        acl,
-        group: "generic",
-        handler,
-        summary,
-        since,
-        ..BASE
-    }
+    crate::server::command::single_key(name, "generic", arity, flags, acl, handler, summary, since)
 }
 
 const R_FAST: &[&str] = &["keyspace", "read", "fast"];

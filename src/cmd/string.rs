@@ -4,7 +4,7 @@
 use super::keys::{lookup_read, proto_max_bulk_len};
 use crate::db::{Entry, StrEnc, Value};
 use crate::resp::Reply;
-use crate::server::command::{flags::*, Args, Command, BASE};
+use crate::server::command::{flags::*, Args, Command};
 use crate::server::Ctx;
 use crate::tri;
 use crate::util::parse_i64;
@@ -474,6 +474,7 @@ fn setrange(ctx: &mut Ctx, a: &mut Args) -> Reply {
     Reply::Int(n)
 }
 
+/// Table entry for a command of this family whose only key is argument 1.
 const fn string_cmd(
     name: &'static str,
     arity: i32,
@@ -483,20 +484,7 @@ const fn string_cmd(
     summary: &'static str,
     since: &'static str,
 ) -> Command {
-    Command {
-        name,
-        arity,
-        flags,
-        first_key: 1,
-        last_key: 1,
-        step: 1,
-        acl,
-        group: "string",
-        handler,
-        summary,
-        since,
-        ..BASE
-    }
+    crate::server::command::single_key(name, "string", arity, flags, acl, handler, summary, since)
 }
 
 const R_FAST: &[&str] = &["read", "string", "fast"];

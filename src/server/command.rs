@@ -106,3 +106,31 @@ pub const BASE: Command = Command {
     handler: |_, _| Reply::err("ERR not implemented"),
     subcommands: &[],
 };
+
+/// A command whose only key is its first argument (the common shape), for table brevity.
+#[allow(clippy::too_many_arguments)]
+pub const fn single_key(
+    name: &'static str,
+    group: &'static str,
+    arity: i32,
+    flags: u32,
+    acl: &'static [&'static str],
+    handler: Handler,
+    summary: &'static str,
+    since: &'static str,
+) -> Command {
+    Command {
+        name,
+        arity,
+        flags,
+        first_key: 1,
+        last_key: 1,
+        step: 1,
+        acl,
+        group,
+        handler,
+        summary,
+        since,
+        ..BASE
+    }
+}

@@ -96,20 +96,23 @@ pub fn wait_ready(port: u16) -> bool {
     false
 }
 
-fn spawn(bin: &Path, args: &[String], dir: tempfile::TempDir, port: u16) -> Proc {
-    let child = Command::new(bin)
-        .args(args)
+/// Start `cmd` in `dir` with stdin closed and stdout/stderr going to `stdout.log`/`stderr.log`
+/// there (see `Proc::logs`), without waiting for it to answer.
+pub fn spawn_logged(mut cmd: Command, dir: tempfile::TempDir, port: u16) -> Proc {
+    let log = |name: &str| Stdio::from(std::fs::File::create(dir.path().join(name)).expect(name));
+    let child = cmd
         .current_dir(dir.path())
         .stdin(Stdio::null())
-        .stdout(Stdio::from(
-            std::fs::File::create(dir.path().join("stdout.log")).expect("stdout log"),
-        ))
-        .stderr(Stdio::from(
-            std::fs::File::create(dir.path().join("stderr.log")).expect("stderr log"),
-        ))
+        .stdout(log("stdout.log"))
+        .stderr(log("stderr.log"))
         .spawn()
         .expect("spawn server");
-    let p = Proc { child, port, dir };
+    Proc { child, port, dir }
+}
+
+/// Start `cmd` like `spawn_logged`, then wait until it answers PING on `port`.
+pub fn spawn_ready(cmd: Command, dir: tempfile::TempDir, port: u16) -> Proc {
+    let p = spawn_logged(cmd, dir, port);
     assert!(
         wait_ready(port),
         "server on port {port} did not become ready: {}",
@@ -124,6 +127,12 @@ impl Proc {
         let e = std::fs::read_to_string(self.dir.path().join("stderr.log")).unwrap_or_default();
         format!("--- stdout\n{o}\n--- stderr\n{e}")
     }
+}
+
+fn spawn(bin: &Path, args: &[String], dir: tempfile::TempDir, port: u16) -> Proc {
+    let mut cmd = Command::new(bin);
+    cmd.args(args);
+    spawn_ready(cmd, dir, port)
 }
 
 /// Start oxidis on a free port with extra `--directive value` arguments.

@@ -53,89 +53,11 @@ pub struct Line {
     pub step: Step,
 }
 
-fn hex(c: u8) -> Option<u8> {
-    (c as char).to_digit(16).map(|d| d as u8)
-}
-
-/// Split a line the way redis-cli does: whitespace separates arguments; "double quotes" allow
-/// `\xHH`, `\n`, `\r`, `\t`, `\b`, `\a` and `\<char>` escapes; 'single quotes' allow only `\'`.
-/// A closing quote must be followed by whitespace or the end. None on unbalanced quotes.
+/// Split a line the way redis-cli does (the server's own `sdssplitargs` rules): whitespace
+/// separates arguments; "double quotes" allow `\xHH` and backslash escapes; 'single quotes'
+/// allow only `\'`. None on unbalanced quotes.
 pub fn split(line: &[u8]) -> Option<Vec<Vec<u8>>> {
-    let mut out = Vec::new();
-    let mut i = 0;
-    let n = line.len();
-    loop {
-        while i < n && line[i].is_ascii_whitespace() {
-            i += 1;
-        }
-        if i >= n {
-            return Some(out);
-        }
-        let mut cur = Vec::new();
-        let (mut dq, mut sq) = (false, false);
-        loop {
-            if i >= n {
-                if dq || sq {
-                    return None;
-                }
-                break;
-            }
-            let c = line[i];
-            if dq {
-                if c == b'\\' && i + 3 < n && line[i + 1] == b'x' {
-                    if let (Some(h), Some(l)) = (hex(line[i + 2]), hex(line[i + 3])) {
-                        cur.push(h * 16 + l);
-                        i += 4;
-                        continue;
-                    }
-                }
-                if c == b'\\' && i + 1 < n {
-                    cur.push(match line[i + 1] {
-                        b'n' => b'\n',
-                        b'r' => b'\r',
-                        b't' => b'\t',
-                        b'b' => 8,
-                        b'a' => 7,
-                        o => o,
-                    });
-                    i += 2;
-                    continue;
-                }
-                if c == b'"' {
-                    if i + 1 < n && !line[i + 1].is_ascii_whitespace() {
-                        return None;
-                    }
-                    i += 1;
-                    break;
-                }
-                cur.push(c);
-            } else if sq {
-                if c == b'\\' && i + 1 < n && line[i + 1] == b'\'' {
-                    cur.push(b'\'');
-                    i += 2;
-                    continue;
-                }
-                if c == b'\'' {
-                    if i + 1 < n && !line[i + 1].is_ascii_whitespace() {
-                        return None;
-                    }
-                    i += 1;
-                    break;
-                }
-                cur.push(c);
-            } else if c.is_ascii_whitespace() {
-                break;
-            } else if c == b'"' {
-                dq = true;
-            } else if c == b'\'' {
-                sq = true;
-            } else {
-                cur.push(c);
-            }
-            i += 1;
-        }
-        out.push(cur);
-    }
+    oxidis::util::split_args(line)
 }
 
 fn replace_i(arg: &[u8], i: usize) -> Vec<u8> {
