@@ -4,7 +4,7 @@
 use super::string::invalid_expire;
 use crate::db::{secs, Entry, NO_EXPIRE};
 use crate::resp::Reply;
-use crate::server::command::{flags::*, Args, Command};
+use crate::server::command::{flags::*, single_key, Args, Command};
 use crate::server::{Ctx, Server};
 use crate::tri;
 use crate::util::{eq_ic, parse_i64};
@@ -573,19 +573,6 @@ fn flushdb(ctx: &mut Ctx, a: &mut Args) -> Reply {
     Reply::Ok
 }
 
-/// Table entry for a command of this family whose only key is argument 1.
-const fn key_cmd(
-    name: &'static str,
-    arity: i32,
-    flags: u32,
-    acl: &'static [&'static str],
-    handler: crate::server::command::Handler,
-    summary: &'static str,
-    since: &'static str,
-) -> Command {
-    crate::server::command::single_key(name, "generic", arity, flags, acl, handler, summary, since)
-}
-
 const R_FAST: &[&str] = &["keyspace", "read", "fast"];
 const R_SLOW: &[&str] = &["keyspace", "read", "slow"];
 const W_FAST: &[&str] = &["keyspace", "write", "fast"];
@@ -597,8 +584,9 @@ static OBJECT_SUBCOMMANDS: &[Command] = &[
         arity: 3,
         first_key: 2,
         last_key: 2,
-        ..key_cmd(
+        ..single_key(
             "encoding",
+            "generic",
             3,
             READONLY,
             R_SLOW,
@@ -611,8 +599,9 @@ static OBJECT_SUBCOMMANDS: &[Command] = &[
         name: "freq",
         first_key: 2,
         last_key: 2,
-        ..key_cmd(
+        ..single_key(
             "freq",
+            "generic",
             3,
             READONLY,
             R_SLOW,
@@ -625,8 +614,9 @@ static OBJECT_SUBCOMMANDS: &[Command] = &[
         name: "idletime",
         first_key: 2,
         last_key: 2,
-        ..key_cmd(
+        ..single_key(
             "idletime",
+            "generic",
             3,
             READONLY,
             R_SLOW,
@@ -639,8 +629,9 @@ static OBJECT_SUBCOMMANDS: &[Command] = &[
         name: "refcount",
         first_key: 2,
         last_key: 2,
-        ..key_cmd(
+        ..single_key(
             "refcount",
+            "generic",
             3,
             READONLY,
             R_SLOW,
@@ -653,8 +644,9 @@ static OBJECT_SUBCOMMANDS: &[Command] = &[
         first_key: 0,
         last_key: 0,
         step: 0,
-        ..key_cmd(
+        ..single_key(
             "help",
+            "generic",
             2,
             LOADING | STALE,
             &["keyspace", "slow"],
@@ -666,32 +658,32 @@ static OBJECT_SUBCOMMANDS: &[Command] = &[
 ];
 
 pub static COMMANDS: &[Command] = &[
-    Command { last_key: -1, ..key_cmd("del", -2, WRITE, W_SLOW, del, "Deletes one or more keys.", "1.0.0") },
-    Command { last_key: -1, ..key_cmd("unlink", -2, WRITE | FAST, W_FAST, del, "Asynchronously deletes one or more keys.", "4.0.0") },
-    Command { last_key: -1, ..key_cmd("exists", -2, READONLY | FAST, R_FAST, exists, "Determines whether one or more keys exist.", "1.0.0") },
-    Command { last_key: -1, ..key_cmd("touch", -2, READONLY | FAST, R_FAST, touch, "Returns the number of existing keys out of those specified after updating the time they were last accessed.", "3.2.1") },
-    key_cmd("type", 2, READONLY | FAST, R_FAST, type_, "Determines the type of value stored at a key.", "1.0.0"),
-    Command { first_key: 0, last_key: 0, step: 0, ..key_cmd("keys", 2, READONLY, &["keyspace", "read", "slow", "dangerous"], keys, "Returns all key names that match a pattern.", "1.0.0") },
-    Command { first_key: 0, last_key: 0, step: 0, ..key_cmd("scan", -2, READONLY, R_SLOW, scan, "Iterates over the key names in the database.", "2.8.0") },
-    Command { first_key: 0, last_key: 0, step: 0, ..key_cmd("randomkey", 1, READONLY, R_SLOW, randomkey, "Returns a random key name from the database.", "1.0.0") },
-    Command { last_key: 2, ..key_cmd("rename", 3, WRITE, W_SLOW, rename, "Renames a key and overwrites the destination.", "1.0.0") },
-    Command { last_key: 2, ..key_cmd("renamenx", 3, WRITE | FAST, W_FAST, renamenx, "Renames a key only when the target key name doesn't exist.", "1.0.0") },
-    Command { last_key: 2, ..key_cmd("copy", -3, WRITE | DENYOOM, W_SLOW, copy, "Copies the value of a key to a new key.", "6.2.0") },
-    key_cmd("move", 3, WRITE | FAST, W_FAST, move_, "Moves a key to another database.", "1.0.0"),
-    Command { first_key: 0, last_key: 0, step: 0, ..key_cmd("swapdb", 3, WRITE | FAST, &["keyspace", "write", "fast", "dangerous"], swapdb, "Swaps two Redis databases.", "4.0.0") },
-    key_cmd("expire", -3, WRITE | FAST, W_FAST, expire, "Sets the expiration time of a key in seconds.", "1.0.0"),
-    key_cmd("pexpire", -3, WRITE | FAST, W_FAST, pexpire, "Sets the expiration time of a key in milliseconds.", "2.6.0"),
-    key_cmd("expireat", -3, WRITE | FAST, W_FAST, expireat, "Sets the expiration time of a key to a Unix timestamp.", "1.2.0"),
-    key_cmd("pexpireat", -3, WRITE | FAST, W_FAST, pexpireat, "Sets the expiration time of a key to a Unix milliseconds timestamp.", "2.6.0"),
-    key_cmd("ttl", 2, READONLY | FAST, R_FAST, ttl, "Returns the expiration time in seconds of a key.", "1.0.0"),
-    key_cmd("pttl", 2, READONLY | FAST, R_FAST, pttl, "Returns the expiration time in milliseconds of a key.", "2.6.0"),
-    key_cmd("expiretime", 2, READONLY | FAST, R_FAST, expiretime, "Returns the expiration time of a key as a Unix timestamp.", "7.0.0"),
-    key_cmd("pexpiretime", 2, READONLY | FAST, R_FAST, pexpiretime, "Returns the expiration time of a key as a Unix milliseconds timestamp.", "7.0.0"),
-    key_cmd("persist", 2, WRITE | FAST, W_FAST, persist, "Removes the expiration time of a key.", "2.2.0"),
-    Command { first_key: 0, last_key: 0, step: 0, subcommands: OBJECT_SUBCOMMANDS, ..key_cmd("object", -2, 0, &["slow"], object_help, "A container for object introspection commands.", "2.2.3") },
-    Command { first_key: 0, last_key: 0, step: 0, group: "server", ..key_cmd("dbsize", 1, READONLY | FAST, R_FAST, dbsize, "Returns the number of keys in the database.", "1.0.0") },
-    Command { first_key: 0, last_key: 0, step: 0, group: "server", ..key_cmd("flushall", -1, WRITE, &["keyspace", "write", "slow", "dangerous"], flushall, "Removes all keys from all databases.", "1.0.0") },
-    Command { first_key: 0, last_key: 0, step: 0, group: "server", ..key_cmd("flushdb", -1, WRITE, &["keyspace", "write", "slow", "dangerous"], flushdb, "Remove all keys from the current database.", "1.0.0") },
+    Command { last_key: -1, ..single_key("del", "generic", -2, WRITE, W_SLOW, del, "Deletes one or more keys.", "1.0.0") },
+    Command { last_key: -1, ..single_key("unlink", "generic", -2, WRITE | FAST, W_FAST, del, "Asynchronously deletes one or more keys.", "4.0.0") },
+    Command { last_key: -1, ..single_key("exists", "generic", -2, READONLY | FAST, R_FAST, exists, "Determines whether one or more keys exist.", "1.0.0") },
+    Command { last_key: -1, ..single_key("touch", "generic", -2, READONLY | FAST, R_FAST, touch, "Returns the number of existing keys out of those specified after updating the time they were last accessed.", "3.2.1") },
+    single_key("type", "generic", 2, READONLY | FAST, R_FAST, type_, "Determines the type of value stored at a key.", "1.0.0"),
+    Command { first_key: 0, last_key: 0, step: 0, ..single_key("keys", "generic", 2, READONLY, &["keyspace", "read", "slow", "dangerous"], keys, "Returns all key names that match a pattern.", "1.0.0") },
+    Command { first_key: 0, last_key: 0, step: 0, ..single_key("scan", "generic", -2, READONLY, R_SLOW, scan, "Iterates over the key names in the database.", "2.8.0") },
+    Command { first_key: 0, last_key: 0, step: 0, ..single_key("randomkey", "generic", 1, READONLY, R_SLOW, randomkey, "Returns a random key name from the database.", "1.0.0") },
+    Command { last_key: 2, ..single_key("rename", "generic", 3, WRITE, W_SLOW, rename, "Renames a key and overwrites the destination.", "1.0.0") },
+    Command { last_key: 2, ..single_key("renamenx", "generic", 3, WRITE | FAST, W_FAST, renamenx, "Renames a key only when the target key name doesn't exist.", "1.0.0") },
+    Command { last_key: 2, ..single_key("copy", "generic", -3, WRITE | DENYOOM, W_SLOW, copy, "Copies the value of a key to a new key.", "6.2.0") },
+    single_key("move", "generic", 3, WRITE | FAST, W_FAST, move_, "Moves a key to another database.", "1.0.0"),
+    Command { first_key: 0, last_key: 0, step: 0, ..single_key("swapdb", "generic", 3, WRITE | FAST, &["keyspace", "write", "fast", "dangerous"], swapdb, "Swaps two Redis databases.", "4.0.0") },
+    single_key("expire", "generic", -3, WRITE | FAST, W_FAST, expire, "Sets the expiration time of a key in seconds.", "1.0.0"),
+    single_key("pexpire", "generic", -3, WRITE | FAST, W_FAST, pexpire, "Sets the expiration time of a key in milliseconds.", "2.6.0"),
+    single_key("expireat", "generic", -3, WRITE | FAST, W_FAST, expireat, "Sets the expiration time of a key to a Unix timestamp.", "1.2.0"),
+    single_key("pexpireat", "generic", -3, WRITE | FAST, W_FAST, pexpireat, "Sets the expiration time of a key to a Unix milliseconds timestamp.", "2.6.0"),
+    single_key("ttl", "generic", 2, READONLY | FAST, R_FAST, ttl, "Returns the expiration time in seconds of a key.", "1.0.0"),
+    single_key("pttl", "generic", 2, READONLY | FAST, R_FAST, pttl, "Returns the expiration time in milliseconds of a key.", "2.6.0"),
+    single_key("expiretime", "generic", 2, READONLY | FAST, R_FAST, expiretime, "Returns the expiration time of a key as a Unix timestamp.", "7.0.0"),
+    single_key("pexpiretime", "generic", 2, READONLY | FAST, R_FAST, pexpiretime, "Returns the expiration time of a key as a Unix milliseconds timestamp.", "7.0.0"),
+    single_key("persist", "generic", 2, WRITE | FAST, W_FAST, persist, "Removes the expiration time of a key.", "2.2.0"),
+    Command { first_key: 0, last_key: 0, step: 0, subcommands: OBJECT_SUBCOMMANDS, ..single_key("object", "generic", -2, 0, &["slow"], object_help, "A container for object introspection commands.", "2.2.3") },
+    Command { first_key: 0, last_key: 0, step: 0, group: "server", ..single_key("dbsize", "generic", 1, READONLY | FAST, R_FAST, dbsize, "Returns the number of keys in the database.", "1.0.0") },
+    Command { first_key: 0, last_key: 0, step: 0, group: "server", ..single_key("flushall", "generic", -1, WRITE, &["keyspace", "write", "slow", "dangerous"], flushall, "Removes all keys from all databases.", "1.0.0") },
+    Command { first_key: 0, last_key: 0, step: 0, group: "server", ..single_key("flushdb", "generic", -1, WRITE, &["keyspace", "write", "slow", "dangerous"], flushdb, "Remove all keys from the current database.", "1.0.0") },
 ];
 
 #[cfg(test)]

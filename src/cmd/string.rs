@@ -4,7 +4,7 @@
 use super::keys::{lookup_read, proto_max_bulk_len};
 use crate::db::{Entry, StrEnc, Value};
 use crate::resp::Reply;
-use crate::server::command::{flags::*, Args, Command};
+use crate::server::command::{flags::*, single_key, Args, Command};
 use crate::server::Ctx;
 use crate::tri;
 use crate::util::parse_i64;
@@ -474,46 +474,33 @@ fn setrange(ctx: &mut Ctx, a: &mut Args) -> Reply {
     Reply::Int(n)
 }
 
-/// Table entry for a command of this family whose only key is argument 1.
-const fn string_cmd(
-    name: &'static str,
-    arity: i32,
-    flags: u32,
-    acl: &'static [&'static str],
-    handler: crate::server::command::Handler,
-    summary: &'static str,
-    since: &'static str,
-) -> Command {
-    crate::server::command::single_key(name, "string", arity, flags, acl, handler, summary, since)
-}
-
 const R_FAST: &[&str] = &["read", "string", "fast"];
 const R_SLOW: &[&str] = &["read", "string", "slow"];
 const W_FAST: &[&str] = &["write", "string", "fast"];
 const W_SLOW: &[&str] = &["write", "string", "slow"];
 
 pub static COMMANDS: &[Command] = &[
-    string_cmd("get", 2, READONLY | FAST, R_FAST, get, "Returns the string value of a key.", "1.0.0"),
-    string_cmd("set", -3, WRITE | DENYOOM, W_SLOW, set, "Sets the string value of a key, ignoring its type. The key is created if it doesn't exist.", "1.0.0"),
-    string_cmd("setnx", 3, WRITE | DENYOOM | FAST, W_FAST, setnx, "Set the string value of a key only when the key doesn't exist.", "1.0.0"),
-    string_cmd("setex", 4, WRITE | DENYOOM, W_SLOW, setex, "Sets the string value and expiration time of a key. Creates the key if it doesn't exist.", "2.0.0"),
-    string_cmd("psetex", 4, WRITE | DENYOOM, W_SLOW, psetex, "Sets both string value and expiration time in milliseconds of a key. The key is created if it doesn't exist.", "2.6.0"),
-    string_cmd("getset", 3, WRITE | DENYOOM | FAST, W_FAST, getset, "Returns the previous string value of a key after setting it to a new value.", "1.0.0"),
-    string_cmd("getdel", 2, WRITE | FAST, W_FAST, getdel, "Returns the string value of a key after deleting the key.", "6.2.0"),
-    string_cmd("getex", -2, WRITE | FAST, W_FAST, getex, "Returns the string value of a key after setting its expiration time.", "6.2.0"),
-    Command { last_key: -1, ..string_cmd("mget", -2, READONLY | FAST, R_FAST, mget, "Atomically returns the string values of one or more keys.", "1.0.0") },
-    Command { last_key: -1, step: 2, ..string_cmd("mset", -3, WRITE | DENYOOM, W_SLOW, mset, "Atomically creates or modifies the string values of one or more keys.", "1.0.1") },
-    Command { last_key: -1, step: 2, ..string_cmd("msetnx", -3, WRITE | DENYOOM, W_SLOW, msetnx, "Atomically modifies the string values of one or more keys only when all keys don't exist.", "1.0.1") },
-    string_cmd("incr", 2, WRITE | DENYOOM | FAST, W_FAST, incr, "Increments the integer value of a key by one. Uses 0 as initial value if the key doesn't exist.", "1.0.0"),
-    string_cmd("decr", 2, WRITE | DENYOOM | FAST, W_FAST, decr, "Decrements the integer value of a key by one. Uses 0 as initial value if the key doesn't exist.", "1.0.0"),
-    string_cmd("incrby", 3, WRITE | DENYOOM | FAST, W_FAST, incrby, "Increments the integer value of a key by a number. Uses 0 as initial value if the key doesn't exist.", "1.0.0"),
-    string_cmd("decrby", 3, WRITE | DENYOOM | FAST, W_FAST, decrby, "Decrements a number from the integer value of a key. Uses 0 as initial value if the key doesn't exist.", "1.0.0"),
-    string_cmd("incrbyfloat", 3, WRITE | DENYOOM | FAST, W_FAST, incrbyfloat, "Increment the floating point value of a key by a number. Uses 0 as initial value if the key doesn't exist.", "2.6.0"),
-    string_cmd("append", 3, WRITE | DENYOOM | FAST, W_FAST, append, "Appends a string to the value of a key. Creates the key if it doesn't exist.", "2.0.0"),
-    string_cmd("strlen", 2, READONLY | FAST, R_FAST, strlen, "Returns the length of a string value.", "2.2.0"),
-    string_cmd("getrange", 4, READONLY, R_SLOW, getrange, "Returns a substring of the string stored at a key.", "2.4.0"),
-    string_cmd("substr", 4, READONLY, R_SLOW, getrange, "Returns a substring from a string value.", "1.0.0"),
-    string_cmd("setrange", 4, WRITE | DENYOOM, W_SLOW, setrange, "Overwrites a part of a string value with another by an offset. Creates the key if it doesn't exist.", "2.2.0"),
+    single_key("get", "string", 2, READONLY | FAST, R_FAST, get, "Returns the string value of a key.", "1.0.0"),
+    single_key("set", "string", -3, WRITE | DENYOOM, W_SLOW, set, "Sets the string value of a key, ignoring its type. The key is created if it doesn't exist.", "1.0.0"),
+    single_key("setnx", "string", 3, WRITE | DENYOOM | FAST, W_FAST, setnx, "Set the string value of a key only when the key doesn't exist.", "1.0.0"),
+    single_key("setex", "string", 4, WRITE | DENYOOM, W_SLOW, setex, "Sets the string value and expiration time of a key. Creates the key if it doesn't exist.", "2.0.0"),
+    single_key("psetex", "string", 4, WRITE | DENYOOM, W_SLOW, psetex, "Sets both string value and expiration time in milliseconds of a key. The key is created if it doesn't exist.", "2.6.0"),
+    single_key("getset", "string", 3, WRITE | DENYOOM | FAST, W_FAST, getset, "Returns the previous string value of a key after setting it to a new value.", "1.0.0"),
+    single_key("getdel", "string", 2, WRITE | FAST, W_FAST, getdel, "Returns the string value of a key after deleting the key.", "6.2.0"),
+    single_key("getex", "string", -2, WRITE | FAST, W_FAST, getex, "Returns the string value of a key after setting its expiration time.", "6.2.0"),
+    Command { last_key: -1, ..single_key("mget", "string", -2, READONLY | FAST, R_FAST, mget, "Atomically returns the string values of one or more keys.", "1.0.0") },
+    Command { last_key: -1, step: 2, ..single_key("mset", "string", -3, WRITE | DENYOOM, W_SLOW, mset, "Atomically creates or modifies the string values of one or more keys.", "1.0.1") },
+    Command { last_key: -1, step: 2, ..single_key("msetnx", "string", -3, WRITE | DENYOOM, W_SLOW, msetnx, "Atomically modifies the string values of one or more keys only when all keys don't exist.", "1.0.1") },
+    single_key("incr", "string", 2, WRITE | DENYOOM | FAST, W_FAST, incr, "Increments the integer value of a key by one. Uses 0 as initial value if the key doesn't exist.", "1.0.0"),
+    single_key("decr", "string", 2, WRITE | DENYOOM | FAST, W_FAST, decr, "Decrements the integer value of a key by one. Uses 0 as initial value if the key doesn't exist.", "1.0.0"),
+    single_key("incrby", "string", 3, WRITE | DENYOOM | FAST, W_FAST, incrby, "Increments the integer value of a key by a number. Uses 0 as initial value if the key doesn't exist.", "1.0.0"),
+    single_key("decrby", "string", 3, WRITE | DENYOOM | FAST, W_FAST, decrby, "Decrements a number from the integer value of a key. Uses 0 as initial value if the key doesn't exist.", "1.0.0"),
+    single_key("incrbyfloat", "string", 3, WRITE | DENYOOM | FAST, W_FAST, incrbyfloat, "Increment the floating point value of a key by a number. Uses 0 as initial value if the key doesn't exist.", "2.6.0"),
+    single_key("append", "string", 3, WRITE | DENYOOM | FAST, W_FAST, append, "Appends a string to the value of a key. Creates the key if it doesn't exist.", "2.0.0"),
+    single_key("strlen", "string", 2, READONLY | FAST, R_FAST, strlen, "Returns the length of a string value.", "2.2.0"),
+    single_key("getrange", "string", 4, READONLY, R_SLOW, getrange, "Returns a substring of the string stored at a key.", "2.4.0"),
+    single_key("substr", "string", 4, READONLY, R_SLOW, getrange, "Returns a substring from a string value.", "1.0.0"),
+    single_key("setrange", "string", 4, WRITE | DENYOOM, W_SLOW, setrange, "Overwrites a part of a string value with another by an offset. Creates the key if it doesn't exist.", "2.2.0"),
 ];
 
 #[cfg(test)]
