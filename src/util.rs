@@ -134,9 +134,11 @@ fn hex_val(c: u8) -> Option<u8> {
 pub fn split_args(line: &[u8]) -> Option<Vec<Vec<u8>>> {
     let mut args = Vec::new();
     let mut i = 0;
-    let n = line.len();
+    // sdssplitargs works on C strings: a NUL byte ends the input.
+    let n = line.iter().position(|&c| c == 0).unwrap_or(line.len());
+    let line = &line[..n];
     loop {
-        while i < n && line[i].is_ascii_whitespace() {
+        while i < n && is_c_space(line[i]) {
             i += 1;
         }
         if i >= n {
@@ -171,7 +173,7 @@ pub fn split_args(line: &[u8]) -> Option<Vec<Vec<u8>>> {
                         c => c,
                     });
                 } else if line[i] == b'"' {
-                    if i + 1 < n && !line[i + 1].is_ascii_whitespace() {
+                    if i + 1 < n && !is_c_space(line[i + 1]) {
                         return None;
                     }
                     i += 1;
@@ -187,7 +189,7 @@ pub fn split_args(line: &[u8]) -> Option<Vec<Vec<u8>>> {
                     i += 1;
                     cur.push(b'\'');
                 } else if line[i] == b'\'' {
-                    if i + 1 < n && !line[i + 1].is_ascii_whitespace() {
+                    if i + 1 < n && !is_c_space(line[i + 1]) {
                         return None;
                     }
                     i += 1;
@@ -200,7 +202,7 @@ pub fn split_args(line: &[u8]) -> Option<Vec<Vec<u8>>> {
                     break;
                 }
                 match line[i] {
-                    b' ' | b'\n' | b'\r' | b'\t' | 0 => break,
+                    b' ' | b'\n' | b'\r' | b'\t' => break,
                     b'"' => inq = true,
                     b'\'' => insq = true,
                     c => cur.push(c),
@@ -241,6 +243,11 @@ impl std::hash::Hasher for FastHasher {
 }
 
 pub type FastBuild = std::hash::BuildHasherDefault<FastHasher>;
+
+/// C `isspace`: unlike `u8::is_ascii_whitespace` it includes vertical tab.
+fn is_c_space(c: u8) -> bool {
+    matches!(c, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r')
+}
 
 /// ASCII-lowercase copy of a command or option name.
 pub fn lower(b: &[u8]) -> Vec<u8> {
@@ -288,5 +295,15 @@ mod tests {
         assert!(split_args(b"\"abc\"def").is_none());
         assert!(split_args(b"'abc").is_none());
         assert!(split_args(b"").unwrap().is_empty());
+        // A NUL ends the input, as in C (this once looped forever).
+        assert_eq!(split_args(b"ab\0cd ef").unwrap(), vec![b"ab".to_vec()]);
+        assert_eq!(split_args(b"\0x").unwrap(), Vec::<Vec<u8>>::new());
+        assert!(split_args(b"\"a\0b\"").is_none());
+        // Vertical tab separates arguments like the other C whitespace.
+        assert_eq!(split_args(b"a\x0bb").unwrap(), vec![b"a\x0bb".to_vec()]);
+        assert_eq!(
+            split_args(b"a \x0b b").unwrap(),
+            vec![b"a".to_vec(), b"b".to_vec()]
+        );
     }
 }

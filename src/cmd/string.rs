@@ -424,6 +424,11 @@ fn getrange(ctx: &mut Ctx, a: &mut Args) -> Reply {
     Reply::Bulk(s[start as usize..=end as usize].to_vec())
 }
 
+/// The reply when a string cannot grow to `n` bytes: the server stays up instead of aborting.
+fn out_of_memory(n: usize) -> Reply {
+    Reply::Error(format!("ERR out of memory allocating {n} bytes"))
+}
+
 fn setrange(ctx: &mut Ctx, a: &mut Args) -> Reply {
     let offset = tri!(parse_i64(&a[2]).ok_or_else(Reply::not_integer));
     if offset < 0 {
@@ -451,6 +456,9 @@ fn setrange(ctx: &mut Ctx, a: &mut Args) -> Reply {
             return Reply::err("ERR string exceeds maximum allowed size (proto-max-bulk-len)");
         }
         if buf.len() < off + value.len() {
+            if buf.try_reserve(off + value.len() - buf.len()).is_err() {
+                return out_of_memory(off + value.len());
+            }
             buf.resize(off + value.len(), 0);
         }
         buf[off..off + value.len()].copy_from_slice(&value);
@@ -465,7 +473,11 @@ fn setrange(ctx: &mut Ctx, a: &mut Args) -> Reply {
     if too_big(value.len()) {
         return Reply::err("ERR string exceeds maximum allowed size (proto-max-bulk-len)");
     }
-    let mut buf = vec![0u8; off + value.len()];
+    let mut buf = Vec::new();
+    if buf.try_reserve_exact(off + value.len()).is_err() {
+        return out_of_memory(off + value.len());
+    }
+    buf.resize(off + value.len(), 0);
     buf[off..].copy_from_slice(&value);
     let n = buf.len() as i64;
     let key = std::mem::take(&mut a[1]);

@@ -134,7 +134,13 @@ impl Decoder {
 
     fn inline(&mut self, buf: &[u8], pos: &mut usize) -> Result<Option<Vec<Vec<u8>>>, DecodeError> {
         let rest = &buf[*pos..];
-        let Some(nl) = rest.iter().position(|&c| c == b'\n') else {
+        // Like Redis (which finds the newline with strchr), a NUL byte hides any newline after
+        // it: the request stays incomplete until it grows past the inline limit.
+        let nl = rest
+            .iter()
+            .position(|&c| c == b'\n' || c == 0)
+            .filter(|&i| rest[i] == b'\n');
+        let Some(nl) = nl else {
             if rest.len() > PROTO_INLINE_MAX_SIZE {
                 return Err(DecodeError::new("too big inline request"));
             }
@@ -203,6 +209,22 @@ mod tests {
         assert_eq!(
             all(b"set \"k\r\n").unwrap_err().0,
             "unbalanced quotes in request"
+        );
+    }
+
+    #[test]
+    fn inline_nul_waits_then_overflows() {
+        let mut d = Decoder::new();
+        let mut pos = 0;
+        assert_eq!(
+            d.next(b"SET a\0b\r\nPING\r\n", &mut pos, 1 << 20, false),
+            Ok(None)
+        );
+        let mut big = b"SET a\0b\r\n".to_vec();
+        big.resize(PROTO_INLINE_MAX_SIZE + 10, b'x');
+        assert_eq!(
+            d.next(&big, &mut 0, 1 << 20, false).unwrap_err().0,
+            "too big inline request"
         );
     }
 
