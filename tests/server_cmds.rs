@@ -409,7 +409,7 @@ fn command_introspection() {
     );
     let docs = c.s(&["COMMAND", "DOCS", "hello"]);
     assert!(
-        docs.starts_with("*2\r\n$5\r\nhello\r\n*8\r\n$7\r\nsummary\r\n"),
+        docs.starts_with("*2\r\n$5\r\nhello\r\n*12\r\n$7\r\nsummary\r\n"),
         "{docs}"
     );
     assert!(docs.contains("$5\r\nsince\r\n$5\r\n6.0.0\r\n$5\r\ngroup\r\n$10\r\nconnection\r\n"));

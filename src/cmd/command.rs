@@ -1,6 +1,7 @@
 //! COMMAND and its subcommands: introspection of the command table (INFO, DOCS, COUNT, LIST,
 //! GETKEYS) in the shapes Redis 7.0 replies, which client libraries and redis-cli parse.
 use crate::cmd::client::help_reply;
+use crate::cmd::command_docs;
 use crate::cmd::command_tables::{KEY_SPEC_FLAGS, TIPS};
 use crate::resp::Reply;
 use crate::server::command::{flags, flags::*, Args, Command, BASE};
@@ -105,16 +106,25 @@ pub fn command_info(parent: Option<&Command>, c: &Command) -> Reply {
     ])
 }
 
-/// The COMMAND DOCS map of `c`.
-fn command_docs(c: &Command) -> Reply {
-    let mut doc = vec![
-        ("summary", Reply::bulk(c.summary.as_bytes())),
-        ("since", Reply::bulk(c.since.as_bytes())),
-        ("group", Reply::bulk(c.group.as_bytes())),
-    ];
-    if !c.complexity.is_empty() {
-        doc.push(("complexity", Reply::bulk(c.complexity.as_bytes())));
-    }
+/// The COMMAND DOCS map of `c` (a subcommand of `parent` if given): the generated Redis 7.0
+/// documentation where the table has it, else the summary fields of the command table.
+fn command_docs(parent: Option<&Command>, c: &Command) -> Reply {
+    let mut doc = match command_docs::lookup(&full_name(parent, c)) {
+        Some(d) => command_docs::doc_fields(d),
+        None => {
+            let mut doc = vec![
+                ("summary", Reply::bulk(c.summary.as_bytes())),
+                ("since", Reply::bulk(c.since.as_bytes())),
+                ("group", Reply::bulk(c.group.as_bytes())),
+            ];
+            if !c.complexity.is_empty() {
+                doc.push(("complexity", Reply::bulk(c.complexity.as_bytes())));
+            }
+            doc.into_iter()
+                .map(|(k, v)| (Reply::bulk(k.as_bytes()), v))
+                .collect()
+        }
+    };
     if !c.subcommands.is_empty() {
         let subs = c
             .subcommands
@@ -122,13 +132,13 @@ fn command_docs(c: &Command) -> Reply {
             .map(|s| {
                 (
                     Reply::bulk(full_name(Some(c), s).into_bytes()),
-                    command_docs(s),
+                    command_docs(Some(c), s),
                 )
             })
             .collect();
-        doc.push(("subcommands", Reply::Map(subs)));
+        doc.push((Reply::bulk("subcommands"), Reply::Map(subs)));
     }
-    bulk_map(doc)
+    Reply::Map(doc)
 }
 
 /// Every top-level command, sorted by name.
@@ -186,12 +196,15 @@ fn command_docs_cmd(ctx: &mut Ctx, a: &mut Args) -> Reply {
     let mut out = Vec::new();
     if a.len() == 2 {
         for c in sorted_commands(ctx) {
-            out.push((Reply::bulk(c.name.as_bytes()), command_docs(c)));
+            out.push((Reply::bulk(c.name.as_bytes()), command_docs(None, c)));
         }
     } else {
         for n in &a[2..] {
             if let Some((p, c)) = find_command(ctx, n) {
-                out.push((Reply::bulk(full_name(p, c).into_bytes()), command_docs(c)));
+                out.push((
+                    Reply::bulk(full_name(p, c).into_bytes()),
+                    command_docs(p, c),
+                ));
             }
         }
     }

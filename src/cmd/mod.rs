@@ -3,6 +3,8 @@
 pub mod args;
 pub mod client;
 pub mod command;
+pub mod command_docs;
+pub mod command_docs_table;
 pub mod command_tables;
 pub mod config;
 pub mod connection;
