@@ -449,46 +449,36 @@ impl EventLoop {
         true
     }
 
+    /// Before sleeping: let clients woken by the end of a CLIENT PAUSE run their buffered
+    /// input, then write every pending reply (freeing clients marked for closing).
     fn flush_pending(&mut self) {
-        let pending = std::mem::take(&mut self.srv.pending_writes);
-        for t in pending {
-            if let Some(c) = self.srv.clients.get_mut(t) {
-                c.pending_write = false;
-                if c.close_asap {
-                    self.free_client(t);
-                    continue;
-                }
-                self.write_client(t);
-            }
-        }
-        // Clients unpaused or otherwise woken may have buffered input to process.
-        let woken = self.srv_woken();
-        for t in woken {
+        for t in self.woken_by_unpause() {
             self.process_input(t);
         }
-        if !self.srv.pending_writes.is_empty() {
-            let pending = std::mem::take(&mut self.srv.pending_writes);
-            for t in pending {
-                if let Some(c) = self.srv.clients.get_mut(t) {
-                    c.pending_write = false;
-                }
+        for t in std::mem::take(&mut self.srv.pending_writes) {
+            let Some(c) = self.srv.clients.get_mut(t) else {
+                continue;
+            };
+            c.pending_write = false;
+            if c.close_asap {
+                self.free_client(t);
+            } else {
                 self.write_client(t);
             }
         }
     }
 
-    /// Clients whose buffered input should be processed again (e.g. after CLIENT UNPAUSE).
-    fn srv_woken(&mut self) -> Vec<usize> {
-        if crate::cmd::client::pause_just_ended(&mut self.srv) {
-            self.srv
-                .clients
-                .iter()
-                .filter(|(_, c)| c.pending_query() > 0 || c.postponed.is_some())
-                .map(|(t, _)| t)
-                .collect()
-        } else {
-            Vec::new()
+    /// Clients with buffered or postponed input when a CLIENT PAUSE has just ended.
+    fn woken_by_unpause(&mut self) -> Vec<usize> {
+        if !crate::cmd::client::pause_just_ended(&mut self.srv) {
+            return Vec::new();
         }
+        self.srv
+            .clients
+            .iter()
+            .filter(|(_, c)| c.pending_query() > 0 || c.postponed.is_some())
+            .map(|(t, _)| t)
+            .collect()
     }
 
     fn close_marked_clients(&mut self) {
