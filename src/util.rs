@@ -244,6 +244,26 @@ impl std::hash::Hasher for FastHasher {
 
 pub type FastBuild = std::hash::BuildHasherDefault<FastHasher>;
 
+/// Loopback in the sense of protected mode and `local` options: 127.0.0.0/8, ::1, and
+/// IPv4-mapped loopback.
+pub fn is_loopback_ip(ip: std::net::IpAddr) -> bool {
+    match ip {
+        std::net::IpAddr::V4(v) => v.is_loopback(),
+        std::net::IpAddr::V6(v) => {
+            v.is_loopback() || v.to_ipv4_mapped().is_some_and(|m| m.is_loopback())
+        }
+    }
+}
+
+/// Whether a client's peer address (`ip:port`, as `Client::addr` holds it) is local. Clients
+/// without an address (internal ones) count as local.
+pub fn is_local_peer(addr: &str) -> bool {
+    addr.is_empty()
+        || addr
+            .parse::<std::net::SocketAddr>()
+            .is_ok_and(|a| is_loopback_ip(a.ip()))
+}
+
 /// C `isspace`: unlike `u8::is_ascii_whitespace` it includes vertical tab.
 fn is_c_space(c: u8) -> bool {
     matches!(c, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r')
@@ -284,6 +304,28 @@ mod tests {
         assert_eq!(fmt_double(f64::INFINITY), "inf");
         assert_eq!(fmt_g(0.0001, 17), "0.0001");
         assert_eq!(fmt_g(0.00001, 17), "1.0000000000000001e-05");
+    }
+
+    #[test]
+    fn local_peers() {
+        for a in [
+            "127.0.0.1:5",
+            "127.8.9.1:5",
+            "[::1]:5",
+            "[::ffff:127.0.0.1]:5",
+            "",
+        ] {
+            assert!(is_local_peer(a), "{a}");
+        }
+        for a in [
+            "10.0.0.1:5",
+            "192.168.1.2:5",
+            "[::ffff:10.0.0.1]:5",
+            "[fe80::1]:5",
+            "junk",
+        ] {
+            assert!(!is_local_peer(a), "{a}");
+        }
     }
 
     #[test]

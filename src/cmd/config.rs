@@ -50,17 +50,7 @@ fn protected_allowed(ctx: &Ctx) -> bool {
         .as_deref()
     {
         Some("yes") => true,
-        Some("local") => ctx
-            .client
-            .addr
-            .parse::<std::net::SocketAddr>()
-            .map(|s| match s.ip() {
-                std::net::IpAddr::V4(v) => v.is_loopback(),
-                std::net::IpAddr::V6(v) => {
-                    v.is_loopback() || v.to_ipv4_mapped().is_some_and(|m| m.is_loopback())
-                }
-            })
-            .unwrap_or(false),
+        Some("local") => crate::util::is_local_peer(&ctx.client.addr),
         _ => false,
     }
 }

@@ -12,17 +12,6 @@ use crate::util::{eq_ic, parse_i64};
 
 const NOT_ALLOWED: &str = "ERR DEBUG command not allowed. If the enable-debug-command option is set to \"local\", you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server.";
 
-/// True when the peer address `ip:port` (or `[ip]:port`) is a loopback address; connections
-/// without an address (unix socket, internal clients) count as local.
-fn is_local(addr: &str) -> bool {
-    if addr.is_empty() {
-        return true;
-    }
-    let ip = addr.rsplit_once(':').map(|(h, _)| h).unwrap_or(addr);
-    let ip = ip.trim_start_matches('[').trim_end_matches(']');
-    ip == "127.0.0.1" || ip == "::1"
-}
-
 fn allowed(ctx: &Ctx) -> bool {
     match ctx
         .srv
@@ -32,7 +21,7 @@ fn allowed(ctx: &Ctx) -> bool {
         .as_str()
     {
         "yes" => true,
-        "local" => is_local(&ctx.client.addr),
+        "local" => crate::util::is_local_peer(&ctx.client.addr),
         _ => false,
     }
 }
@@ -286,14 +275,6 @@ pub static COMMANDS: &[Command] = &[Command {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn local_addresses() {
-        assert!(is_local("127.0.0.1:5555"));
-        assert!(is_local("[::1]:5555"));
-        assert!(!is_local("10.0.0.1:5555"));
-        assert!(!is_local("[::2]:5555"));
-    }
 
     #[test]
     fn rdb_lengths() {

@@ -68,15 +68,6 @@ fn bind_one(addr: &str, port: u16, backlog: i32) -> io::Result<TcpListener> {
     Ok(TcpListener::from_std(std_listener))
 }
 
-fn is_loopback(addr: &SocketAddr) -> bool {
-    match addr.ip() {
-        std::net::IpAddr::V4(v) => v.is_loopback(),
-        std::net::IpAddr::V6(v) => {
-            v.is_loopback() || v.to_ipv4_mapped().map(|m| m.is_loopback()).unwrap_or(false)
-        }
-    }
-}
-
 const DENIED_MSG: &str = "-DENIED Redis is running in protected mode because protected mode is enabled and no password is set for the default user. In this mode connections are only accepted from the loopback interface. If you want to connect from external computers to Redis you may adopt one of the following solutions: 1) Just disable protected mode sending the command 'CONFIG SET protected-mode no' from the loopback interface by connecting to Redis from the same host the server is running, however MAKE SURE Redis is not publicly accessible from internet if you do so. Use CONFIG REWRITE to make this change permanent. 2) Alternatively you can just disable the protected mode by editing the Redis configuration file, and setting the protected mode option to 'no', and then restarting the server. 3) If you started the server manually just for testing, restart it with the '--protected-mode no' option. 4) Set up an authentication password for the default user. NOTE: You only need to do one of the above things in order for the server to start accepting connections from the outside.\r\n";
 
 impl EventLoop {
@@ -219,7 +210,10 @@ impl EventLoop {
             srv.stats.rejected_connections += 1;
             return;
         }
-        if srv.config.protected_mode && srv.config.requirepass.is_none() && !is_loopback(&peer) {
+        if srv.config.protected_mode
+            && srv.config.requirepass.is_none()
+            && !crate::util::is_loopback_ip(peer.ip())
+        {
             let _ = stream.write(DENIED_MSG.as_bytes());
             srv.stats.rejected_connections += 1;
             return;
@@ -512,31 +506,6 @@ impl EventLoop {
                     let _ = conn.write(&c.out[c.opos..]);
                 }
             }
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::is_loopback;
-
-    #[test]
-    fn loopback_peers_skip_protected_mode() {
-        for a in [
-            "127.0.0.1:5",
-            "127.8.9.1:5",
-            "[::1]:5",
-            "[::ffff:127.0.0.1]:5",
-        ] {
-            assert!(is_loopback(&a.parse().unwrap()), "{a}");
-        }
-        for a in [
-            "10.0.0.1:5",
-            "192.168.1.2:5",
-            "[::ffff:10.0.0.1]:5",
-            "[fe80::1]:5",
-        ] {
-            assert!(!is_loopback(&a.parse().unwrap()), "{a}");
         }
     }
 }
