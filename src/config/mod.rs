@@ -511,13 +511,6 @@ impl Config {
         load::apply_directive(self, &mut st, name, args)
     }
 
-    /// Build a config from the command line (`oxidis [FILE] [--name value ...]`).
-    pub fn from_args(args: &[String]) -> Result<Config, String> {
-        match cli::parse(args).map_err(|e| e.to_string())? {
-            cli::Action::Run(cfg) | cli::Action::TestConfig(cfg) => Ok(*cfg),
-            _ => Err("not a server invocation".into()),
-        }
-    }
 
     /// Directives set (by the file or command line) to a non-default value that oxidis does
     /// not act on yet.

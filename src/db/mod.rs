@@ -104,10 +104,6 @@ impl Db {
         self.dict.get(key).filter(|e| !e.is_expired(now))
     }
 
-    pub fn get_value(&mut self, key: &[u8], now: i64) -> Option<&mut Value> {
-        self.get(key, now).map(|e| &mut e.value)
-    }
-
     pub fn exists(&mut self, key: &[u8], now: i64) -> bool {
         self.expire_if_needed(key, now);
         self.dict.contains_key(key)

@@ -41,11 +41,6 @@ impl Decoder {
         Self::default()
     }
 
-    /// True while inside a partially received multibulk.
-    pub fn in_progress(&self) -> bool {
-        self.pending > 0
-    }
-
     /// Decode the next command from `buf[*pos..]`, advancing `*pos` past what was consumed.
     /// `Ok(Some(args))` is a whole command (possibly empty: skip it), `Ok(None)` needs more bytes.
     pub fn next(
