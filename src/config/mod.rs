@@ -511,7 +511,6 @@ impl Config {
         load::apply_directive(self, &mut st, name, args)
     }
 
-
     /// Directives set (by the file or command line) to a non-default value that oxidis does
     /// not act on yet.
     pub fn unimplemented_set(&self) -> Vec<&'static str> {
