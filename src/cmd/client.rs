@@ -465,8 +465,6 @@ const ACL_ADMIN: &[&str] = &["admin", "slow", "dangerous", "connection"];
 const SUB: Command = Command {
     flags: SUB_FLAGS,
     acl: ACL,
-    group: "connection",
-    complexity: "O(1)",
     ..BASE
 };
 
@@ -475,24 +473,18 @@ pub static SUBCOMMANDS: &[Command] = &[
         name: "id",
         arity: 2,
         handler: id,
-        summary: "Returns the unique client ID of the connection.",
-        since: "5.0.0",
         ..SUB
     },
     Command {
         name: "setname",
         arity: 3,
         handler: setname,
-        summary: "Sets the connection name.",
-        since: "2.6.9",
         ..SUB
     },
     Command {
         name: "getname",
         arity: 2,
         handler: getname,
-        summary: "Returns the name of the connection.",
-        since: "2.6.9",
         ..SUB
     },
     Command {
@@ -501,17 +493,12 @@ pub static SUBCOMMANDS: &[Command] = &[
         flags: SUB_ADMIN,
         acl: ACL_ADMIN,
         handler: list,
-        summary: "Lists open connections.",
-        since: "2.4.0",
-        complexity: "O(N) where N is the number of client connections",
         ..SUB
     },
     Command {
         name: "info",
         arity: 2,
         handler: info,
-        summary: "Returns information about the connection.",
-        since: "6.2.0",
         ..SUB
     },
     Command {
@@ -520,9 +507,6 @@ pub static SUBCOMMANDS: &[Command] = &[
         flags: SUB_ADMIN,
         acl: ACL_ADMIN,
         handler: kill,
-        summary: "Terminates open connections.",
-        since: "2.4.0",
-        complexity: "O(N) where N is the number of client connections",
         ..SUB
     },
     Command {
@@ -531,8 +515,6 @@ pub static SUBCOMMANDS: &[Command] = &[
         flags: SUB_ADMIN,
         acl: ACL_ADMIN,
         handler: pause,
-        summary: "Suspends commands processing.",
-        since: "3.0.0",
         ..SUB
     },
     Command {
@@ -541,17 +523,12 @@ pub static SUBCOMMANDS: &[Command] = &[
         flags: SUB_ADMIN,
         acl: ACL_ADMIN,
         handler: unpause,
-        summary: "Resumes processing commands from paused clients.",
-        since: "6.2.0",
-        complexity: "O(N) Where N is the number of paused clients",
         ..SUB
     },
     Command {
         name: "reply",
         arity: 3,
         handler: reply,
-        summary: "Instructs the server whether to reply to commands.",
-        since: "3.2.0",
         ..SUB
     },
     Command {
@@ -560,8 +537,6 @@ pub static SUBCOMMANDS: &[Command] = &[
         flags: SUB_ADMIN,
         acl: ACL_ADMIN,
         handler: no_evict,
-        summary: "Sets the client eviction mode of the connection.",
-        since: "7.0.0",
         ..SUB
     },
     Command {
@@ -570,27 +545,18 @@ pub static SUBCOMMANDS: &[Command] = &[
         flags: SUB_ADMIN,
         acl: ACL_ADMIN,
         handler: unblock,
-        summary: "Unblocks a client blocked by a blocking command from a different connection.",
-        since: "5.0.0",
-        complexity: "O(log N) where N is the number of client connections",
         ..SUB
     },
     Command {
         name: "getredir",
         arity: 2,
         handler: getredir,
-        summary:
-            "Returns the client ID to which the connection's tracking notifications are redirected.",
-        since: "6.0.0",
         ..SUB
     },
     Command {
         name: "trackinginfo",
         arity: 2,
         handler: trackinginfo,
-        summary:
-            "Returns information about server-assisted client-side caching for the connection.",
-        since: "6.2.0",
         ..SUB
     },
     Command {
@@ -598,8 +564,6 @@ pub static SUBCOMMANDS: &[Command] = &[
         arity: 2,
         flags: LOADING | STALE,
         handler: help,
-        summary: "Returns helpful text about the different subcommands.",
-        since: "5.0.0",
         ..SUB
     },
 ];
@@ -609,10 +573,6 @@ pub static COMMANDS: &[Command] = &[Command {
     arity: -2,
     flags: 0,
     acl: &["slow"],
-    group: "connection",
-    summary: "A container for client connection commands.",
-    since: "2.4.0",
-    complexity: "Depends on subcommand.",
     subcommands: SUBCOMMANDS,
     ..BASE
 }];

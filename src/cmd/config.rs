@@ -134,9 +134,6 @@ fn config_container(_ctx: &mut Ctx, _a: &mut Args) -> Reply {
 const SUB: Command = Command {
     flags: ADMIN | NOSCRIPT | LOADING | STALE,
     acl: &["admin", "slow", "dangerous"],
-    group: "server",
-    since: "2.0.0",
-    complexity: "O(N) when N is the number of configuration parameters provided",
     ..BASE
 };
 
@@ -145,7 +142,6 @@ pub static CONFIG_SUBCOMMANDS: &[Command] = &[
         name: "get",
         arity: -3,
         handler: config_get,
-        summary: "Returns the effective values of configuration parameters.",
         ..SUB
     },
     Command {
@@ -153,24 +149,18 @@ pub static CONFIG_SUBCOMMANDS: &[Command] = &[
         arity: -4,
         flags: ADMIN | NOSCRIPT | LOADING | STALE,
         handler: config_set,
-        summary: "Sets configuration parameters in-flight.",
         ..SUB
     },
     Command {
         name: "resetstat",
         arity: 2,
         handler: config_resetstat,
-        summary: "Resets the server's statistics.",
-        complexity: "O(1)",
         ..SUB
     },
     Command {
         name: "rewrite",
         arity: 2,
         handler: config_rewrite,
-        summary: "Persists the effective configuration to file.",
-        since: "2.8.0",
-        complexity: "O(1)",
         ..SUB
     },
     Command {
@@ -179,9 +169,6 @@ pub static CONFIG_SUBCOMMANDS: &[Command] = &[
         flags: LOADING | STALE,
         acl: &["slow"],
         handler: config_help,
-        summary: "Returns helpful text about the different subcommands.",
-        since: "5.0.0",
-        complexity: "O(1)",
         ..SUB
     },
 ];
@@ -191,11 +178,7 @@ pub static COMMANDS: &[Command] = &[Command {
     arity: -2,
     flags: 0,
     acl: &["slow"],
-    group: "server",
-    since: "2.0.0",
     handler: config_container,
-    summary: "A container for server configuration commands.",
-    complexity: "Depends on subcommand.",
     subcommands: CONFIG_SUBCOMMANDS,
     ..BASE
 }];

@@ -161,10 +161,7 @@ pub static COMMANDS: &[Command] = &[
         arity: -1,
         flags: FAST | SENTINEL,
         acl: &["fast", "connection"],
-        group: "connection",
         handler: ping,
-        summary: "Returns the server's liveliness response.",
-        complexity: "O(1)",
         ..BASE
     },
     Command {
@@ -172,10 +169,7 @@ pub static COMMANDS: &[Command] = &[
         arity: 2,
         flags: LOADING | STALE | FAST,
         acl: &["fast", "connection"],
-        group: "connection",
         handler: echo,
-        summary: "Returns the given string.",
-        complexity: "O(1)",
         ..BASE
     },
     Command {
@@ -183,10 +177,7 @@ pub static COMMANDS: &[Command] = &[
         arity: -1,
         flags: CONN_FLAGS,
         acl: &["fast", "connection"],
-        group: "connection",
         handler: quit,
-        summary: "Closes the connection.",
-        complexity: "O(1)",
         ..BASE
     },
     Command {
@@ -194,10 +185,7 @@ pub static COMMANDS: &[Command] = &[
         arity: 2,
         flags: LOADING | STALE | FAST,
         acl: &["fast", "connection"],
-        group: "connection",
         handler: select,
-        summary: "Changes the selected database.",
-        complexity: "O(1)",
         ..BASE
     },
     Command {
@@ -205,10 +193,7 @@ pub static COMMANDS: &[Command] = &[
         arity: -2,
         flags: CONN_FLAGS | SENTINEL,
         acl: &["fast", "connection"],
-        group: "connection",
         handler: auth,
-        summary: "Authenticates the connection.",
-        complexity: "O(N) where N is the number of passwords defined for the user",
         ..BASE
     },
     Command {
@@ -216,11 +201,7 @@ pub static COMMANDS: &[Command] = &[
         arity: -1,
         flags: CONN_FLAGS | SENTINEL,
         acl: &["fast", "connection"],
-        group: "connection",
         handler: hello,
-        summary: "Handshakes with the Redis server.",
-        since: "6.0.0",
-        complexity: "O(1)",
         ..BASE
     },
     Command {
@@ -228,11 +209,7 @@ pub static COMMANDS: &[Command] = &[
         arity: 1,
         flags: CONN_FLAGS,
         acl: &["fast", "connection"],
-        group: "connection",
         handler: reset,
-        summary: "Resets the connection.",
-        since: "6.2.0",
-        complexity: "O(1)",
         ..BASE
     },
 ];

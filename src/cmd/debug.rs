@@ -265,10 +265,7 @@ pub static COMMANDS: &[Command] = &[Command {
     arity: -2,
     flags: ADMIN | NOSCRIPT | LOADING | STALE | PROTECTED,
     acl: &["admin", "slow", "dangerous"],
-    group: "server",
     handler: debug,
-    summary: "A container for debugging commands.",
-    since: "1.0.0",
     ..BASE
 }];
 

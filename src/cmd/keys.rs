@@ -584,61 +584,25 @@ static OBJECT_SUBCOMMANDS: &[Command] = &[
         arity: 3,
         first_key: 2,
         last_key: 2,
-        ..single_key(
-            "encoding",
-            "generic",
-            3,
-            READONLY,
-            R_SLOW,
-            object_encoding,
-            "Returns the internal encoding of a Redis object.",
-            "2.2.3",
-        )
+        ..single_key("encoding", 3, READONLY, R_SLOW, object_encoding)
     },
     Command {
         name: "freq",
         first_key: 2,
         last_key: 2,
-        ..single_key(
-            "freq",
-            "generic",
-            3,
-            READONLY,
-            R_SLOW,
-            object_freq,
-            "Returns the logarithmic access frequency counter of a Redis object.",
-            "4.0.0",
-        )
+        ..single_key("freq", 3, READONLY, R_SLOW, object_freq)
     },
     Command {
         name: "idletime",
         first_key: 2,
         last_key: 2,
-        ..single_key(
-            "idletime",
-            "generic",
-            3,
-            READONLY,
-            R_SLOW,
-            object_idletime,
-            "Returns the time since the last access to a Redis object.",
-            "2.2.3",
-        )
+        ..single_key("idletime", 3, READONLY, R_SLOW, object_idletime)
     },
     Command {
         name: "refcount",
         first_key: 2,
         last_key: 2,
-        ..single_key(
-            "refcount",
-            "generic",
-            3,
-            READONLY,
-            R_SLOW,
-            object_refcount,
-            "Returns the reference count of a value of a key.",
-            "2.2.3",
-        )
+        ..single_key("refcount", 3, READONLY, R_SLOW, object_refcount)
     },
     Command {
         first_key: 0,
@@ -646,44 +610,127 @@ static OBJECT_SUBCOMMANDS: &[Command] = &[
         step: 0,
         ..single_key(
             "help",
-            "generic",
             2,
             LOADING | STALE,
             &["keyspace", "slow"],
             object_help,
-            "Returns helpful text about the different subcommands.",
-            "6.2.0",
         )
     },
 ];
 
 pub static COMMANDS: &[Command] = &[
-    Command { last_key: -1, ..single_key("del", "generic", -2, WRITE, W_SLOW, del, "Deletes one or more keys.", "1.0.0") },
-    Command { last_key: -1, ..single_key("unlink", "generic", -2, WRITE | FAST, W_FAST, del, "Asynchronously deletes one or more keys.", "4.0.0") },
-    Command { last_key: -1, ..single_key("exists", "generic", -2, READONLY | FAST, R_FAST, exists, "Determines whether one or more keys exist.", "1.0.0") },
-    Command { last_key: -1, ..single_key("touch", "generic", -2, READONLY | FAST, R_FAST, touch, "Returns the number of existing keys out of those specified after updating the time they were last accessed.", "3.2.1") },
-    single_key("type", "generic", 2, READONLY | FAST, R_FAST, type_, "Determines the type of value stored at a key.", "1.0.0"),
-    Command { first_key: 0, last_key: 0, step: 0, ..single_key("keys", "generic", 2, READONLY, &["keyspace", "read", "slow", "dangerous"], keys, "Returns all key names that match a pattern.", "1.0.0") },
-    Command { first_key: 0, last_key: 0, step: 0, ..single_key("scan", "generic", -2, READONLY, R_SLOW, scan, "Iterates over the key names in the database.", "2.8.0") },
-    Command { first_key: 0, last_key: 0, step: 0, ..single_key("randomkey", "generic", 1, READONLY, R_SLOW, randomkey, "Returns a random key name from the database.", "1.0.0") },
-    Command { last_key: 2, ..single_key("rename", "generic", 3, WRITE, W_SLOW, rename, "Renames a key and overwrites the destination.", "1.0.0") },
-    Command { last_key: 2, ..single_key("renamenx", "generic", 3, WRITE | FAST, W_FAST, renamenx, "Renames a key only when the target key name doesn't exist.", "1.0.0") },
-    Command { last_key: 2, ..single_key("copy", "generic", -3, WRITE | DENYOOM, W_SLOW, copy, "Copies the value of a key to a new key.", "6.2.0") },
-    single_key("move", "generic", 3, WRITE | FAST, W_FAST, move_, "Moves a key to another database.", "1.0.0"),
-    Command { first_key: 0, last_key: 0, step: 0, ..single_key("swapdb", "generic", 3, WRITE | FAST, &["keyspace", "write", "fast", "dangerous"], swapdb, "Swaps two Redis databases.", "4.0.0") },
-    single_key("expire", "generic", -3, WRITE | FAST, W_FAST, expire, "Sets the expiration time of a key in seconds.", "1.0.0"),
-    single_key("pexpire", "generic", -3, WRITE | FAST, W_FAST, pexpire, "Sets the expiration time of a key in milliseconds.", "2.6.0"),
-    single_key("expireat", "generic", -3, WRITE | FAST, W_FAST, expireat, "Sets the expiration time of a key to a Unix timestamp.", "1.2.0"),
-    single_key("pexpireat", "generic", -3, WRITE | FAST, W_FAST, pexpireat, "Sets the expiration time of a key to a Unix milliseconds timestamp.", "2.6.0"),
-    single_key("ttl", "generic", 2, READONLY | FAST, R_FAST, ttl, "Returns the expiration time in seconds of a key.", "1.0.0"),
-    single_key("pttl", "generic", 2, READONLY | FAST, R_FAST, pttl, "Returns the expiration time in milliseconds of a key.", "2.6.0"),
-    single_key("expiretime", "generic", 2, READONLY | FAST, R_FAST, expiretime, "Returns the expiration time of a key as a Unix timestamp.", "7.0.0"),
-    single_key("pexpiretime", "generic", 2, READONLY | FAST, R_FAST, pexpiretime, "Returns the expiration time of a key as a Unix milliseconds timestamp.", "7.0.0"),
-    single_key("persist", "generic", 2, WRITE | FAST, W_FAST, persist, "Removes the expiration time of a key.", "2.2.0"),
-    Command { first_key: 0, last_key: 0, step: 0, subcommands: OBJECT_SUBCOMMANDS, ..single_key("object", "generic", -2, 0, &["slow"], object_help, "A container for object introspection commands.", "2.2.3") },
-    Command { first_key: 0, last_key: 0, step: 0, group: "server", ..single_key("dbsize", "generic", 1, READONLY | FAST, R_FAST, dbsize, "Returns the number of keys in the database.", "1.0.0") },
-    Command { first_key: 0, last_key: 0, step: 0, group: "server", ..single_key("flushall", "generic", -1, WRITE, &["keyspace", "write", "slow", "dangerous"], flushall, "Removes all keys from all databases.", "1.0.0") },
-    Command { first_key: 0, last_key: 0, step: 0, group: "server", ..single_key("flushdb", "generic", -1, WRITE, &["keyspace", "write", "slow", "dangerous"], flushdb, "Remove all keys from the current database.", "1.0.0") },
+    Command {
+        last_key: -1,
+        ..single_key("del", -2, WRITE, W_SLOW, del)
+    },
+    Command {
+        last_key: -1,
+        ..single_key("unlink", -2, WRITE | FAST, W_FAST, del)
+    },
+    Command {
+        last_key: -1,
+        ..single_key("exists", -2, READONLY | FAST, R_FAST, exists)
+    },
+    Command {
+        last_key: -1,
+        ..single_key("touch", -2, READONLY | FAST, R_FAST, touch)
+    },
+    single_key("type", 2, READONLY | FAST, R_FAST, type_),
+    Command {
+        first_key: 0,
+        last_key: 0,
+        step: 0,
+        ..single_key(
+            "keys",
+            2,
+            READONLY,
+            &["keyspace", "read", "slow", "dangerous"],
+            keys,
+        )
+    },
+    Command {
+        first_key: 0,
+        last_key: 0,
+        step: 0,
+        ..single_key("scan", -2, READONLY, R_SLOW, scan)
+    },
+    Command {
+        first_key: 0,
+        last_key: 0,
+        step: 0,
+        ..single_key("randomkey", 1, READONLY, R_SLOW, randomkey)
+    },
+    Command {
+        last_key: 2,
+        ..single_key("rename", 3, WRITE, W_SLOW, rename)
+    },
+    Command {
+        last_key: 2,
+        ..single_key("renamenx", 3, WRITE | FAST, W_FAST, renamenx)
+    },
+    Command {
+        last_key: 2,
+        ..single_key("copy", -3, WRITE | DENYOOM, W_SLOW, copy)
+    },
+    single_key("move", 3, WRITE | FAST, W_FAST, move_),
+    Command {
+        first_key: 0,
+        last_key: 0,
+        step: 0,
+        ..single_key(
+            "swapdb",
+            3,
+            WRITE | FAST,
+            &["keyspace", "write", "fast", "dangerous"],
+            swapdb,
+        )
+    },
+    single_key("expire", -3, WRITE | FAST, W_FAST, expire),
+    single_key("pexpire", -3, WRITE | FAST, W_FAST, pexpire),
+    single_key("expireat", -3, WRITE | FAST, W_FAST, expireat),
+    single_key("pexpireat", -3, WRITE | FAST, W_FAST, pexpireat),
+    single_key("ttl", 2, READONLY | FAST, R_FAST, ttl),
+    single_key("pttl", 2, READONLY | FAST, R_FAST, pttl),
+    single_key("expiretime", 2, READONLY | FAST, R_FAST, expiretime),
+    single_key("pexpiretime", 2, READONLY | FAST, R_FAST, pexpiretime),
+    single_key("persist", 2, WRITE | FAST, W_FAST, persist),
+    Command {
+        first_key: 0,
+        last_key: 0,
+        step: 0,
+        subcommands: OBJECT_SUBCOMMANDS,
+        ..single_key("object", -2, 0, &["slow"], object_help)
+    },
+    Command {
+        first_key: 0,
+        last_key: 0,
+        step: 0,
+        ..single_key("dbsize", 1, READONLY | FAST, R_FAST, dbsize)
+    },
+    Command {
+        first_key: 0,
+        last_key: 0,
+        step: 0,
+        ..single_key(
+            "flushall",
+            -1,
+            WRITE,
+            &["keyspace", "write", "slow", "dangerous"],
+            flushall,
+        )
+    },
+    Command {
+        first_key: 0,
+        last_key: 0,
+        step: 0,
+        ..single_key(
+            "flushdb",
+            -1,
+            WRITE,
+            &["keyspace", "write", "slow", "dangerous"],
+            flushdb,
+        )
+    },
 ];
 
 #[cfg(test)]

@@ -54,10 +54,7 @@ pub static COMMANDS: &[Command] = &[
         arity: -1,
         flags: ADMIN | NOSCRIPT | LOADING | STALE | NO_MULTI | SENTINEL | ALLOW_BUSY,
         acl: &["admin", "slow", "dangerous"],
-        group: "server",
         handler: shutdown,
-        summary: "Synchronously saves the database(s) to disk and shuts down the Redis server.",
-        complexity: "O(N) when saving, where N is the total number of keys in all databases when saving data, otherwise O(1)",
         ..BASE
     },
     Command {
@@ -65,10 +62,7 @@ pub static COMMANDS: &[Command] = &[
         arity: -1,
         flags: LOADING | STALE | SENTINEL,
         acl: &["slow", "dangerous"],
-        group: "server",
         handler: info,
-        summary: "Returns information and statistics about the server.",
-        complexity: "O(1)",
         ..BASE
     },
     Command {
@@ -76,11 +70,7 @@ pub static COMMANDS: &[Command] = &[
         arity: 1,
         flags: LOADING | STALE | FAST,
         acl: &["fast"],
-        group: "server",
         handler: time,
-        summary: "Returns the server time.",
-        since: "2.6.0",
-        complexity: "O(1)",
         ..BASE
     },
 ];

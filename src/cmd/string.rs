@@ -492,27 +492,44 @@ const W_FAST: &[&str] = &["write", "string", "fast"];
 const W_SLOW: &[&str] = &["write", "string", "slow"];
 
 pub static COMMANDS: &[Command] = &[
-    single_key("get", "string", 2, READONLY | FAST, R_FAST, get, "Returns the string value of a key.", "1.0.0"),
-    single_key("set", "string", -3, WRITE | DENYOOM, W_SLOW, set, "Sets the string value of a key, ignoring its type. The key is created if it doesn't exist.", "1.0.0"),
-    single_key("setnx", "string", 3, WRITE | DENYOOM | FAST, W_FAST, setnx, "Set the string value of a key only when the key doesn't exist.", "1.0.0"),
-    single_key("setex", "string", 4, WRITE | DENYOOM, W_SLOW, setex, "Sets the string value and expiration time of a key. Creates the key if it doesn't exist.", "2.0.0"),
-    single_key("psetex", "string", 4, WRITE | DENYOOM, W_SLOW, psetex, "Sets both string value and expiration time in milliseconds of a key. The key is created if it doesn't exist.", "2.6.0"),
-    single_key("getset", "string", 3, WRITE | DENYOOM | FAST, W_FAST, getset, "Returns the previous string value of a key after setting it to a new value.", "1.0.0"),
-    single_key("getdel", "string", 2, WRITE | FAST, W_FAST, getdel, "Returns the string value of a key after deleting the key.", "6.2.0"),
-    single_key("getex", "string", -2, WRITE | FAST, W_FAST, getex, "Returns the string value of a key after setting its expiration time.", "6.2.0"),
-    Command { last_key: -1, ..single_key("mget", "string", -2, READONLY | FAST, R_FAST, mget, "Atomically returns the string values of one or more keys.", "1.0.0") },
-    Command { last_key: -1, step: 2, ..single_key("mset", "string", -3, WRITE | DENYOOM, W_SLOW, mset, "Atomically creates or modifies the string values of one or more keys.", "1.0.1") },
-    Command { last_key: -1, step: 2, ..single_key("msetnx", "string", -3, WRITE | DENYOOM, W_SLOW, msetnx, "Atomically modifies the string values of one or more keys only when all keys don't exist.", "1.0.1") },
-    single_key("incr", "string", 2, WRITE | DENYOOM | FAST, W_FAST, incr, "Increments the integer value of a key by one. Uses 0 as initial value if the key doesn't exist.", "1.0.0"),
-    single_key("decr", "string", 2, WRITE | DENYOOM | FAST, W_FAST, decr, "Decrements the integer value of a key by one. Uses 0 as initial value if the key doesn't exist.", "1.0.0"),
-    single_key("incrby", "string", 3, WRITE | DENYOOM | FAST, W_FAST, incrby, "Increments the integer value of a key by a number. Uses 0 as initial value if the key doesn't exist.", "1.0.0"),
-    single_key("decrby", "string", 3, WRITE | DENYOOM | FAST, W_FAST, decrby, "Decrements a number from the integer value of a key. Uses 0 as initial value if the key doesn't exist.", "1.0.0"),
-    single_key("incrbyfloat", "string", 3, WRITE | DENYOOM | FAST, W_FAST, incrbyfloat, "Increment the floating point value of a key by a number. Uses 0 as initial value if the key doesn't exist.", "2.6.0"),
-    single_key("append", "string", 3, WRITE | DENYOOM | FAST, W_FAST, append, "Appends a string to the value of a key. Creates the key if it doesn't exist.", "2.0.0"),
-    single_key("strlen", "string", 2, READONLY | FAST, R_FAST, strlen, "Returns the length of a string value.", "2.2.0"),
-    single_key("getrange", "string", 4, READONLY, R_SLOW, getrange, "Returns a substring of the string stored at a key.", "2.4.0"),
-    single_key("substr", "string", 4, READONLY, R_SLOW, getrange, "Returns a substring from a string value.", "1.0.0"),
-    single_key("setrange", "string", 4, WRITE | DENYOOM, W_SLOW, setrange, "Overwrites a part of a string value with another by an offset. Creates the key if it doesn't exist.", "2.2.0"),
+    single_key("get", 2, READONLY | FAST, R_FAST, get),
+    single_key("set", -3, WRITE | DENYOOM, W_SLOW, set),
+    single_key("setnx", 3, WRITE | DENYOOM | FAST, W_FAST, setnx),
+    single_key("setex", 4, WRITE | DENYOOM, W_SLOW, setex),
+    single_key("psetex", 4, WRITE | DENYOOM, W_SLOW, psetex),
+    single_key("getset", 3, WRITE | DENYOOM | FAST, W_FAST, getset),
+    single_key("getdel", 2, WRITE | FAST, W_FAST, getdel),
+    single_key("getex", -2, WRITE | FAST, W_FAST, getex),
+    Command {
+        last_key: -1,
+        ..single_key("mget", -2, READONLY | FAST, R_FAST, mget)
+    },
+    Command {
+        last_key: -1,
+        step: 2,
+        ..single_key("mset", -3, WRITE | DENYOOM, W_SLOW, mset)
+    },
+    Command {
+        last_key: -1,
+        step: 2,
+        ..single_key("msetnx", -3, WRITE | DENYOOM, W_SLOW, msetnx)
+    },
+    single_key("incr", 2, WRITE | DENYOOM | FAST, W_FAST, incr),
+    single_key("decr", 2, WRITE | DENYOOM | FAST, W_FAST, decr),
+    single_key("incrby", 3, WRITE | DENYOOM | FAST, W_FAST, incrby),
+    single_key("decrby", 3, WRITE | DENYOOM | FAST, W_FAST, decrby),
+    single_key(
+        "incrbyfloat",
+        3,
+        WRITE | DENYOOM | FAST,
+        W_FAST,
+        incrbyfloat,
+    ),
+    single_key("append", 3, WRITE | DENYOOM | FAST, W_FAST, append),
+    single_key("strlen", 2, READONLY | FAST, R_FAST, strlen),
+    single_key("getrange", 4, READONLY, R_SLOW, getrange),
+    single_key("substr", 4, READONLY, R_SLOW, getrange),
+    single_key("setrange", 4, WRITE | DENYOOM, W_SLOW, setrange),
 ];
 
 #[cfg(test)]

@@ -69,11 +69,6 @@ pub struct Command {
     pub step: i32,
     /// ACL categories without the `@`, e.g. `&["string", "fast"]`.
     pub acl: &'static [&'static str],
-    /// COMMAND DOCS: summary, since, group, complexity.
-    pub summary: &'static str,
-    pub since: &'static str,
-    pub group: &'static str,
-    pub complexity: &'static str,
     pub handler: Handler,
     /// Subcommands of a container command (CLIENT, CONFIG, ...); `handler` of the container
     /// is then only used for `HELP`-less dispatch errors.
@@ -99,25 +94,17 @@ pub const BASE: Command = Command {
     last_key: 0,
     step: 0,
     acl: &[],
-    summary: "",
-    since: "1.0.0",
-    group: "generic",
-    complexity: "",
     handler: |_, _| Reply::err("ERR not implemented"),
     subcommands: &[],
 };
 
 /// A command whose only key is its first argument (the common shape), for table brevity.
-#[allow(clippy::too_many_arguments)]
 pub const fn single_key(
     name: &'static str,
-    group: &'static str,
     arity: i32,
     flags: u32,
     acl: &'static [&'static str],
     handler: Handler,
-    summary: &'static str,
-    since: &'static str,
 ) -> Command {
     Command {
         name,
@@ -127,10 +114,7 @@ pub const fn single_key(
         last_key: 1,
         step: 1,
         acl,
-        group,
         handler,
-        summary,
-        since,
         ..BASE
     }
 }
