@@ -75,6 +75,9 @@ pub fn client_line(c: &Client, now_ms: i64, argv_mem: usize) -> String {
         ClientKind::PubSub => flags.push('P'),
         ClientKind::Normal => {}
     }
+    if c.blocked.is_some() {
+        flags.push('b');
+    }
     if c.close_after_reply {
         flags.push('c');
     }
@@ -387,18 +390,27 @@ fn no_evict(ctx: &mut Ctx, a: &mut Args) -> Reply {
     Reply::Ok
 }
 
-fn unblock(_ctx: &mut Ctx, a: &mut Args) -> Reply {
-    if crate::util::parse_i64(&a[2]).is_none() {
+fn unblock(ctx: &mut Ctx, a: &mut Args) -> Reply {
+    let Some(id) = crate::util::parse_i64(&a[2]) else {
         return Reply::not_integer();
-    }
+    };
     if a.len() == 4 && !(eq_ic(&a[3], "timeout") || eq_ic(&a[3], "error")) {
         return Reply::err("ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR");
     }
     if a.len() > 4 {
         return sub_syntax_error(a);
     }
-    // No command blocks yet, so there is never a client to unblock.
-    Reply::Int(0)
+    let with_error = a.len() == 4 && eq_ic(&a[3], "error");
+    let target = ctx
+        .srv
+        .clients
+        .iter()
+        .find(|(_, c)| c.id as i64 == id)
+        .map(|(t, _)| t);
+    match target {
+        Some(t) => Reply::Int(crate::server::blocking::unblock(ctx.srv, t, with_error) as i64),
+        None => Reply::Int(0),
+    }
 }
 
 fn getredir(_ctx: &mut Ctx, _a: &mut Args) -> Reply {

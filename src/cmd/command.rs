@@ -4,7 +4,7 @@ use crate::cmd::client::help_reply;
 use crate::cmd::command_docs;
 use crate::cmd::command_tables::{KEY_SPEC_FLAGS, TIPS};
 use crate::resp::Reply;
-use crate::server::command::{flags, flags::*, Args, Command, BASE};
+use crate::server::command::{flags, flags::*, key_positions, Args, Command, BASE};
 use crate::server::Ctx;
 use crate::util::eq_ic;
 
@@ -281,23 +281,6 @@ fn glob_match(p: &[u8], s: &[u8]) -> bool {
     }
 }
 
-/// Key positions of `args` (the command being inspected, name first) from its key range.
-fn key_positions(c: &Command, argc: usize) -> Vec<usize> {
-    if c.first_key <= 0 {
-        return vec![];
-    }
-    let last = if c.last_key < 0 {
-        argc as i64 + c.last_key as i64
-    } else {
-        c.last_key as i64
-    };
-    let step = c.step.max(1) as usize;
-    (c.first_key as usize..=last.max(0) as usize)
-        .step_by(step)
-        .filter(|&i| i < argc)
-        .collect()
-}
-
 fn getkeys_common(ctx: &mut Ctx, a: &Args, with_flags: bool) -> Reply {
     let target: Args = a[2..].to_vec();
     let Ok(c) = crate::server::resolve(ctx.srv, &target) else {
@@ -306,7 +289,7 @@ fn getkeys_common(ctx: &mut Ctx, a: &Args, with_flags: bool) -> Reply {
             Some(_) => Reply::err("ERR Invalid number of arguments specified for command"),
         };
     };
-    let keys = key_positions(c, target.len());
+    let keys = key_positions(c, &target);
     if keys.is_empty() {
         return Reply::err("ERR The command has no key arguments");
     }
@@ -448,13 +431,14 @@ mod tests {
             step: 2,
             ..BASE
         };
-        assert_eq!(key_positions(&mset, 5), vec![1, 3]);
+        let a = |n: usize| vec![Vec::new(); n];
+        assert_eq!(key_positions(&mset, &a(5)), vec![1, 3]);
         let get = Command {
             first_key: 1,
             last_key: 1,
             step: 1,
             ..BASE
         };
-        assert_eq!(key_positions(&get, 2), vec![1]);
+        assert_eq!(key_positions(&get, &a(2)), vec![1]);
     }
 }

@@ -183,9 +183,9 @@ fn section(ctx: &mut Ctx, name: &str, o: &mut String) {
             f!("maxclients:{}", srv.config.maxclients);
             f!("client_recent_max_input_buffer:{max_in}");
             f!("client_recent_max_output_buffer:{max_out}");
-            f!("blocked_clients:0");
+            f!("blocked_clients:{}", srv.blocking.count);
             f!("tracking_clients:0");
-            f!("clients_in_timeout_table:0");
+            f!("clients_in_timeout_table:{}", srv.blocking.with_timeout());
         }
         "memory" => memory(srv, o),
         "persistence" => {

@@ -9,10 +9,18 @@ pub mod command_tables;
 pub mod config;
 pub mod connection;
 pub mod debug;
+pub mod hash;
 pub mod info;
 pub mod keys;
+pub mod list;
+pub mod multi;
+pub mod pubsub;
 pub mod server;
+pub mod set;
+pub mod sort;
 pub mod string;
+pub mod typed;
+pub mod zset;
 
 use crate::server::command::Command;
 
@@ -26,6 +34,13 @@ pub fn all_commands() -> Vec<&'static Command> {
         server::COMMANDS,
         command::COMMANDS,
         config::COMMANDS,
+        list::COMMANDS,
+        hash::COMMANDS,
+        set::COMMANDS,
+        zset::COMMANDS,
+        pubsub::COMMANDS,
+        multi::COMMANDS,
+        sort::COMMANDS,
     ];
     families.iter().flat_map(|f| f.iter()).collect()
 }

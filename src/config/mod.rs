@@ -154,6 +154,8 @@ pub struct Config {
     pub syslog_enabled: bool,
     pub always_show_logo: bool,
     pub set_proc_title: bool,
+    /// When collections switch from their compact encodings to the general ones.
+    pub enc: EncLimits,
     /// Started with `--sentinel`.
     pub sentinel_mode: bool,
     /// `rename-command OLD NEW` pairs in file order (NEW empty = command removed).
@@ -168,6 +170,31 @@ pub struct Config {
     pub other: BTreeMap<&'static str, String>,
     /// Canonical names of the table directives that the file or command line set.
     pub set_directives: BTreeSet<&'static str>,
+}
+
+/// Thresholds of the compact encodings (`hash-max-listpack-entries` and friends). A collection
+/// converts to its general encoding when it grows past them and never converts back, as in Redis.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EncLimits {
+    pub hash_max_listpack_entries: u64,
+    pub hash_max_listpack_value: u64,
+    pub zset_max_listpack_entries: u64,
+    pub zset_max_listpack_value: u64,
+    pub set_max_intset_entries: u64,
+    pub list_max_listpack_size: i64,
+}
+
+impl Default for EncLimits {
+    fn default() -> Self {
+        EncLimits {
+            hash_max_listpack_entries: 512,
+            hash_max_listpack_value: 64,
+            zset_max_listpack_entries: 128,
+            zset_max_listpack_value: 64,
+            set_max_intset_entries: 512,
+            list_max_listpack_size: -2,
+        }
+    }
 }
 
 impl Default for Config {
@@ -221,6 +248,7 @@ impl Default for Config {
             syslog_enabled: false,
             always_show_logo: false,
             set_proc_title: true,
+            enc: EncLimits::default(),
             sentinel_mode: false,
             rename_commands: Vec::new(),
             users: Vec::new(),
@@ -429,6 +457,12 @@ impl Config {
             "syslog-enabled" => self.syslog_enabled = v.flag(),
             "always-show-logo" => self.always_show_logo = v.flag(),
             "set-proc-title" => self.set_proc_title = v.flag(),
+            "hash-max-listpack-entries" => self.enc.hash_max_listpack_entries = v.uint(),
+            "hash-max-listpack-value" => self.enc.hash_max_listpack_value = v.uint(),
+            "zset-max-listpack-entries" => self.enc.zset_max_listpack_entries = v.uint(),
+            "zset-max-listpack-value" => self.enc.zset_max_listpack_value = v.uint(),
+            "set-max-intset-entries" => self.enc.set_max_intset_entries = v.uint(),
+            "list-max-listpack-size" => self.enc.list_max_listpack_size = v.int(),
             _ => {
                 self.other.insert(d.name, v.text());
             }
@@ -491,6 +525,12 @@ impl Config {
             "syslog-enabled" => yn(self.syslog_enabled),
             "always-show-logo" => yn(self.always_show_logo),
             "set-proc-title" => yn(self.set_proc_title),
+            "hash-max-listpack-entries" => self.enc.hash_max_listpack_entries.to_string(),
+            "hash-max-listpack-value" => self.enc.hash_max_listpack_value.to_string(),
+            "zset-max-listpack-entries" => self.enc.zset_max_listpack_entries.to_string(),
+            "zset-max-listpack-value" => self.enc.zset_max_listpack_value.to_string(),
+            "set-max-intset-entries" => self.enc.set_max_intset_entries.to_string(),
+            "list-max-listpack-size" => self.enc.list_max_listpack_size.to_string(),
             _ => self
                 .other
                 .get(d.name)

@@ -25,18 +25,15 @@ pub fn mix_digest(digest: &mut Digest, data: &[u8]) {
     *digest = sha1(&digest[..]);
 }
 
-/// Redis's numeric object type (OBJ_STRING = 0, ...).
-fn type_id(v: &Value) -> u32 {
-    match v {
-        Value::Str(..) => 0,
-    }
-}
-
 /// Digest of one value (DEBUG DIGEST-VALUE), including the expire marker.
 pub fn value_digest(digest: &mut Digest, e: &Entry) {
-    mix_digest(digest, &type_id(&e.value).to_be_bytes());
+    mix_digest(digest, &e.value.type_id().to_be_bytes());
     match &e.value {
         Value::Str(s, _) => mix_digest(digest, s),
+        Value::List(l) => l.digest(digest),
+        Value::Hash(h) => h.digest(digest),
+        Value::Set(s) => s.digest(digest),
+        Value::ZSet(z) => z.digest(digest),
     }
     if e.expire_at != NO_EXPIRE {
         xor_digest(digest, b"!!expire!!");

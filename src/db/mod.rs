@@ -5,10 +5,14 @@
 pub mod dict;
 pub mod digest;
 pub mod expire;
+pub mod hash;
+pub mod list;
+pub mod set;
 pub mod value;
+pub mod zset;
 
 pub use dict::Dict;
-pub use value::{StrEnc, Value};
+pub use value::{Hash, List, Set, StrEnc, Value, ZSet};
 
 /// One key's record.
 pub struct Entry {

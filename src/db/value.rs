@@ -1,4 +1,4 @@
-//! The values stored under keys. Strings only for now; the collection types join this enum.
+//! The values stored under keys: strings and the collection types (each in its own module).
 //! A string remembers the encoding Redis would have chosen for it, because OBJECT ENCODING and
 //! DEBUG OBJECT report it and it depends on how the value was written (SET vs APPEND, ...).
 
@@ -16,9 +16,39 @@ pub const EMBSTR_MAX: usize = 44;
 /// Integers below this (and >= 0) are shared objects with refcount INT_MAX.
 pub const SHARED_INTEGERS: i64 = 10000;
 
+pub use super::hash::Hash;
+pub use super::list::List;
+pub use super::set::Set;
+pub use super::zset::ZSet;
+
 #[derive(Debug, Clone, PartialEq)]
 pub enum Value {
     Str(Vec<u8>, StrEnc),
+    List(List),
+    Hash(Hash),
+    Set(Set),
+    ZSet(ZSet),
+}
+
+// Every key holds one `Value`: keep it small (collections box their large representations).
+const _: () = assert!(std::mem::size_of::<Value>() <= 32);
+
+/// Typed access to a collection value: `Some` when the value has that type.
+macro_rules! typed_access {
+    ($as:ident, $as_mut:ident, $var:ident, $ty:ty) => {
+        pub fn $as(&self) -> Option<&$ty> {
+            match self {
+                Value::$var(x) => Some(x),
+                _ => None,
+            }
+        }
+        pub fn $as_mut(&mut self) -> Option<&mut $ty> {
+            match self {
+                Value::$var(x) => Some(x),
+                _ => None,
+            }
+        }
+    };
 }
 
 impl Value {
@@ -58,10 +88,30 @@ impl Value {
         Value::Str(buf.format(v).as_bytes().to_vec(), StrEnc::Int)
     }
 
+    typed_access!(as_list, as_list_mut, List, List);
+    typed_access!(as_hash, as_hash_mut, Hash, Hash);
+    typed_access!(as_set, as_set_mut, Set, Set);
+    typed_access!(as_zset, as_zset_mut, ZSet, ZSet);
+
     /// The name TYPE replies.
     pub fn type_name(&self) -> &'static str {
         match self {
             Value::Str(..) => "string",
+            Value::List(_) => "list",
+            Value::Hash(_) => "hash",
+            Value::Set(_) => "set",
+            Value::ZSet(_) => "zset",
+        }
+    }
+
+    /// Redis's numeric object type (OBJ_STRING = 0, OBJ_LIST, OBJ_SET, OBJ_ZSET, OBJ_HASH).
+    pub fn type_id(&self) -> u32 {
+        match self {
+            Value::Str(..) => 0,
+            Value::List(_) => 1,
+            Value::Set(_) => 2,
+            Value::ZSet(_) => 3,
+            Value::Hash(_) => 4,
         }
     }
 
@@ -71,6 +121,21 @@ impl Value {
             Value::Str(_, StrEnc::Int) => "int",
             Value::Str(_, StrEnc::Embstr) => "embstr",
             Value::Str(_, StrEnc::Raw) => "raw",
+            Value::List(l) => l.encoding(),
+            Value::Hash(h) => h.encoding(),
+            Value::Set(s) => s.encoding(),
+            Value::ZSet(z) => z.encoding(),
+        }
+    }
+
+    /// An empty collection is never stored: commands delete the key instead.
+    pub fn is_empty_collection(&self) -> bool {
+        match self {
+            Value::Str(..) => false,
+            Value::List(l) => l.is_empty(),
+            Value::Hash(h) => h.is_empty(),
+            Value::Set(s) => s.is_empty(),
+            Value::ZSet(z) => z.is_empty(),
         }
     }
 
@@ -81,7 +146,7 @@ impl Value {
                 Some(v) if (0..SHARED_INTEGERS).contains(&v) => i32::MAX as i64,
                 _ => 1,
             },
-            Value::Str(..) => 1,
+            _ => 1,
         }
     }
 
@@ -89,6 +154,7 @@ impl Value {
     pub fn as_str_mut(&mut self) -> Option<(&mut Vec<u8>, &mut StrEnc)> {
         match self {
             Value::Str(b, e) => Some((b, e)),
+            _ => None,
         }
     }
 
@@ -96,6 +162,7 @@ impl Value {
     pub fn as_str(&self) -> Option<&[u8]> {
         match self {
             Value::Str(s, _) => Some(s),
+            _ => None,
         }
     }
 }

@@ -127,7 +127,11 @@ impl EventLoop {
         let mut next_cron = crate::util::now_ms();
         loop {
             let now = crate::util::now_ms();
-            let wait = (next_cron - now).clamp(0, 1000) as u64;
+            let wake = match self.srv.blocking.next_deadline() {
+                Some(d) => d.min(next_cron),
+                None => next_cron,
+            };
+            let wait = (wake - now).clamp(0, 1000) as u64;
             if let Err(e) = self
                 .poll
                 .poll(&mut events, Some(Duration::from_millis(wait)))
@@ -156,6 +160,7 @@ impl EventLoop {
             }
             let now = crate::util::now_ms();
             self.srv.now_ms = now;
+            crate::server::blocking::expire_due(&mut self.srv, now);
             if now >= next_cron {
                 crate::cron::tick(&mut self.srv, now);
                 let hz = self.srv.config.hz.clamp(1, 500) as i64;
@@ -298,7 +303,7 @@ impl EventLoop {
             if client.close_after_reply || client.close_asap || self.srv.shutdown.is_some() {
                 break;
             }
-            if crate::cmd::client::is_paused_for(&self.srv, &client) {
+            if client.blocked.is_some() || crate::cmd::client::is_paused_for(&self.srv, &client) {
                 break;
             }
             let mut args = match client.postponed.take() {
@@ -342,6 +347,9 @@ impl EventLoop {
             client.reply(&reply);
             if client.reply_mode == ReplyMode::Skip {
                 client.reply_mode = ReplyMode::On;
+            }
+            if self.srv.blocking.has_ready() {
+                crate::server::blocking::serve_ready(&mut self.srv);
             }
         }
         if client.pending_query() > limit {
@@ -451,6 +459,17 @@ impl EventLoop {
         for t in self.woken_by_unpause() {
             self.process_input(t);
         }
+        // Clients just unblocked run the input they buffered meanwhile; that may unblock
+        // others in turn. Bounded: each round needs a client that was blocked until now.
+        for _ in 0..self.srv.clients.len() + 1 {
+            let woken = self.srv.blocking.take_unblocked();
+            if woken.is_empty() {
+                break;
+            }
+            for t in woken {
+                self.process_input(t);
+            }
+        }
         for t in std::mem::take(&mut self.srv.pending_writes) {
             let Some(c) = self.srv.clients.get_mut(t) else {
                 continue;
@@ -495,6 +514,8 @@ impl EventLoop {
             return;
         }
         let mut c = self.srv.clients.remove(token);
+        crate::server::blocking::forget(&mut self.srv, &mut c);
+        crate::server::multi::forget(&mut self.srv, &mut c);
         if let Some(conn) = c.conn.as_mut() {
             let _ = self.poll.registry().deregister(conn);
         }

@@ -56,6 +56,14 @@ pub struct Client {
     pub no_evict: bool,
     /// A parsed command held back by CLIENT PAUSE WRITE, run once the pause ends.
     pub postponed: Option<Vec<Vec<u8>>>,
+    /// Set while the client waits on keys (BLPOP, ...): its input is not processed meanwhile.
+    pub blocked: Option<Box<crate::server::blocking::Blocked>>,
+    /// Set while a blocked command is re-run because one of its keys became ready.
+    pub reexec: bool,
+    /// The key whose readiness caused the re-run: the handler serves from it first.
+    pub serving_key: Option<Vec<u8>>,
+    /// Blocking commands return their timeout reply at once (inside MULTI/EXEC).
+    pub no_block: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -109,6 +117,10 @@ impl Client {
             net_out: 0,
             no_evict: false,
             postponed: None,
+            blocked: None,
+            reexec: false,
+            serving_key: None,
+            no_block: false,
         }
     }
 

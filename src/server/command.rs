@@ -7,6 +7,10 @@ use crate::resp::Reply;
 /// individual arguments with `std::mem::take` to avoid copying values.
 pub type Args = Vec<Vec<u8>>;
 pub type Handler = fn(&mut Ctx, &mut Args) -> Reply;
+/// Key positions of a command whose keys move with its arguments (ZUNIONSTORE, LMPOP, SORT
+/// STORE, ...): indexes into the full argument vector, name at 0. Must not panic on any input
+/// that passed the arity check.
+pub type KeysFn = fn(&[Vec<u8>]) -> Vec<usize>;
 
 pub mod flags {
     pub const WRITE: u32 = 1 << 0;
@@ -73,6 +77,8 @@ pub struct Command {
     /// Subcommands of a container command (CLIENT, CONFIG, ...); `handler` of the container
     /// is then only used for `HELP`-less dispatch errors.
     pub subcommands: &'static [Command],
+    /// For MOVABLE_KEYS commands: where the keys are. Others use first/last/step.
+    pub getkeys: Option<KeysFn>,
 }
 
 impl Command {
@@ -96,6 +102,7 @@ pub const BASE: Command = Command {
     acl: &[],
     handler: |_, _| Reply::err("ERR not implemented"),
     subcommands: &[],
+    getkeys: None,
 };
 
 /// A command whose only key is its first argument (the common shape), for table brevity.
@@ -117,4 +124,26 @@ pub const fn single_key(
         handler,
         ..BASE
     }
+}
+
+/// Positions of the keys in `args` (name first): from the command's key function when it has
+/// one, else from its first/last/step range.
+pub fn key_positions(c: &Command, args: &[Vec<u8>]) -> Vec<usize> {
+    if let Some(f) = c.getkeys {
+        return f(args).into_iter().filter(|&i| i < args.len()).collect();
+    }
+    let argc = args.len();
+    if c.first_key <= 0 {
+        return vec![];
+    }
+    let last = if c.last_key < 0 {
+        argc as i64 + c.last_key as i64
+    } else {
+        c.last_key as i64
+    };
+    let step = c.step.max(1) as usize;
+    (c.first_key as usize..=last.max(0) as usize)
+        .step_by(step)
+        .filter(|&i| i < argc)
+        .collect()
 }

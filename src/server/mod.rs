@@ -1,7 +1,9 @@
 //! Server state shared by every command handler, the execution context handed to handlers, and
 //! `execute`, the single place where a parsed command is checked (arity, auth) and dispatched.
+pub mod blocking;
 pub mod client;
 pub mod command;
+pub mod multi;
 
 use crate::config::Config;
 use crate::db::{Db, Keyspace};
@@ -102,6 +104,10 @@ pub struct Server {
     /// When the command now running started: set at the start of each input batch and
     /// advanced by `execute` after each command.
     pub cmd_clock: std::time::Instant,
+    /// Clients blocked on keys (BLPOP and friends).
+    pub blocking: blocking::Registry,
+    /// WATCHed keys (MULTI/EXEC optimistic locking).
+    pub watched: multi::Watched,
 }
 
 /// Rolling samples of a counter, as Redis's `trackInstantaneousMetric`.
@@ -193,6 +199,8 @@ impl Server {
             pending_writes: Vec::new(),
             commands,
             cmd_clock: std::time::Instant::now(),
+            blocking: blocking::Registry::default(),
+            watched: multi::Watched::default(),
             pause: Pause::None,
             now_ms: now,
             active_expire_enabled: true,
@@ -376,10 +384,18 @@ pub fn execute(srv: &mut Server, client: &mut Client, args: &mut Args) -> Reply 
         }
     }
     let now = srv.now_ms;
+    let dirty_before = srv.dirty;
     let reply = {
         let mut ctx = Ctx { srv, client, now };
         (cmd.handler)(&mut ctx, args)
     };
+    if srv.dirty != dirty_before {
+        after_write(srv, client.db, cmd, args);
+    }
+    let just_blocked = client.blocked.is_some() && !client.reexec;
+    if just_blocked {
+        blocking::note_args(client, args);
+    }
     srv.stats.expired_keys += srv.keyspace.take_expired();
     // One clock read per command: this command's end is the next one's start (clock reads
     // are syscalls on some VMs, and a pipelined batch runs back to back).
@@ -388,12 +404,34 @@ pub fn execute(srv: &mut Server, client: &mut Client, args: &mut Args) -> Reply 
     srv.cmd_clock = end;
     let failed = reply.is_error();
     let st = cmd_stats(srv, resolved);
-    st.calls += 1;
+    // A command that blocked is counted once, when it is finally served.
+    st.calls += !just_blocked as u64;
     st.usec += usec;
     st.failed_calls += failed as u64;
     if let Reply::Error(e) = &reply {
         count_error(srv, e);
     }
-    srv.stats.total_commands_processed += 1;
+    srv.stats.total_commands_processed += !client.reexec as u64;
     reply
+}
+
+/// A command changed the data set: wake clients blocked on the keys it wrote and invalidate
+/// WATCHes of those keys. Commands that write outside the client's database (MOVE, COPY ... DB,
+/// SWAPDB, FLUSHALL) re-check every blocked key and touch the watched keys they affect.
+fn after_write(srv: &mut Server, db: usize, cmd: &Command, args: &Args) {
+    if srv.blocking.is_empty() && srv.watched.is_empty() {
+        return;
+    }
+    match cmd.name {
+        "move" | "copy" | "swapdb" | "flushall" | "flushdb" => {
+            blocking::signal_all(srv);
+            multi::touch_command(srv, db, cmd, args);
+            return;
+        }
+        _ => {}
+    }
+    for i in command::key_positions(cmd, args) {
+        blocking::signal_key(srv, db, &args[i]);
+        multi::touch_key(srv, db, &args[i]);
+    }
 }

@@ -1,0 +1,4 @@
+//! STUB: the set command family (filled in by its own work item).
+use crate::server::command::Command;
+
+pub static COMMANDS: &[Command] = &[];

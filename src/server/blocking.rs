@@ -1,0 +1,311 @@
+//! Clients blocked on keys (BLPOP, BLMOVE, BZPOPMIN, ...). A blocking handler that finds nothing
+//! to serve calls `block`; writes that may have filled a watched key mark it ready
+//! (`signal_key`); after each command the event loop calls `serve_ready`, which re-runs the
+//! blocked commands of each ready key in the order their clients blocked (FIFO), as long as the
+//! key still holds data of the awaited type. Timeouts are kept sorted by deadline so the event
+//! loop can sleep exactly until the next one (`next_deadline`) and expire them (`expire_due`).
+use super::client::Client;
+use super::{Ctx, Server};
+use crate::resp::Reply;
+use std::collections::{BTreeSet, HashMap, HashSet, VecDeque};
+
+/// The type of value a blocked client waits for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Awaits {
+    List,
+    ZSet,
+}
+
+/// What a blocked client waits for.
+#[derive(Debug)]
+pub struct Blocked {
+    pub db: usize,
+    pub keys: Vec<Vec<u8>>,
+    pub awaits: Awaits,
+    /// Absolute deadline in ms, or None to wait forever.
+    pub deadline: Option<i64>,
+    /// The command to run again once a key is ready.
+    pub args: Vec<Vec<u8>>,
+    /// The reply sent when the timeout passes (or on CLIENT UNBLOCK ... TIMEOUT).
+    pub timeout_reply: Reply,
+    /// When the client blocked (ms), for stats.
+    pub since: i64,
+}
+
+/// The server-wide registry of blocked clients.
+#[derive(Default)]
+pub struct Registry {
+    /// (db, key) → tokens of the clients blocked on it, in blocking order.
+    by_key: HashMap<(usize, Vec<u8>), VecDeque<usize>>,
+    /// Keys written since the last `serve_ready`, in the order they were signalled.
+    ready: Vec<(usize, Vec<u8>)>,
+    ready_set: HashSet<(usize, Vec<u8>)>,
+    /// (deadline ms, token) of every blocked client with a timeout.
+    timeouts: BTreeSet<(i64, usize)>,
+    /// Clients unblocked since the event loop last looked: their buffered input can run now.
+    unblocked: Vec<usize>,
+    /// Number of blocked clients (INFO blocked_clients).
+    pub count: usize,
+}
+
+impl Registry {
+    /// Number of distinct keys clients are blocked on (INFO total_blocking_keys).
+    pub fn total_keys(&self) -> usize {
+        self.by_key.len()
+    }
+
+    /// True when some client is blocked on `key` of `db`.
+    pub fn is_watched(&self, db: usize, key: &[u8]) -> bool {
+        !self.by_key.is_empty() && self.by_key.contains_key(&(db, key.to_vec()))
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.count == 0
+    }
+
+    /// Blocked clients that have a timeout (INFO clients_in_timeout_table).
+    pub fn with_timeout(&self) -> usize {
+        self.timeouts.len()
+    }
+
+    /// The earliest timeout, if any client waits with one.
+    pub fn next_deadline(&self) -> Option<i64> {
+        self.timeouts.iter().next().map(|(d, _)| *d)
+    }
+
+    /// Clients unblocked since the last call.
+    pub fn take_unblocked(&mut self) -> Vec<usize> {
+        std::mem::take(&mut self.unblocked)
+    }
+
+    pub fn has_ready(&self) -> bool {
+        !self.ready.is_empty()
+    }
+
+    fn register(&mut self, token: usize, b: &Blocked) {
+        for k in &b.keys {
+            let q = self.by_key.entry((b.db, k.clone())).or_default();
+            if !q.contains(&token) {
+                q.push_back(token);
+            }
+        }
+        if let Some(d) = b.deadline {
+            self.timeouts.insert((d, token));
+        }
+        self.count += 1;
+    }
+
+    fn unregister(&mut self, token: usize, b: &Blocked) {
+        for k in &b.keys {
+            let id = (b.db, k.clone());
+            if let Some(q) = self.by_key.get_mut(&id) {
+                q.retain(|&t| t != token);
+                if q.is_empty() {
+                    self.by_key.remove(&id);
+                }
+            }
+        }
+        if let Some(d) = b.deadline {
+            self.timeouts.remove(&(d, token));
+        }
+        self.count = self.count.saturating_sub(1);
+    }
+}
+
+/// Parse a blocking timeout in seconds (fractions allowed), as Redis's
+/// `getTimeoutFromObjectOrReply` with UNIT_SECONDS: the absolute deadline in ms, or None for 0.
+pub fn parse_timeout(arg: &[u8], now: i64) -> Result<Option<i64>, Reply> {
+    let err = || Reply::err("ERR timeout is not a float or out of range");
+    let s = std::str::from_utf8(arg).map_err(|_| err())?;
+    let secs = crate::util::parse_f64(s.as_bytes()).ok_or_else(err)?;
+    if !secs.is_finite() {
+        return Err(err());
+    }
+    if secs < 0.0 {
+        return Err(Reply::err("ERR timeout is negative"));
+    }
+    let ms = (secs * 1000.0) as i64;
+    if ms > i64::MAX / 2 {
+        return Err(Reply::err("ERR timeout is out of range"));
+    }
+    if ms == 0 {
+        return Ok(None);
+    }
+    Ok(Some(now + ms))
+}
+
+/// Called by a blocking handler that found nothing to serve. Inside MULTI (or a script) the
+/// command does not block: the timeout reply is returned at once. When the command is being
+/// re-run for a ready key and still finds nothing, the client simply stays blocked. Otherwise
+/// the client blocks and `Reply::None` (nothing written) is returned.
+pub fn block(
+    ctx: &mut Ctx,
+    keys: Vec<Vec<u8>>,
+    awaits: Awaits,
+    deadline: Option<i64>,
+    timeout_reply: Reply,
+) -> Reply {
+    if ctx.client.reexec {
+        return Reply::None;
+    }
+    if ctx.client.no_block {
+        return timeout_reply;
+    }
+    let b = Blocked {
+        db: ctx.client.db,
+        keys,
+        awaits,
+        deadline,
+        args: Vec::new(),
+        timeout_reply,
+        since: ctx.now,
+    };
+    ctx.srv.blocking.register(ctx.client.token, &b);
+    ctx.client.blocked = Some(Box::new(b));
+    Reply::None
+}
+
+/// After a command has run: if the client just blocked, keep its arguments for the re-run.
+pub fn note_args(client: &mut Client, args: &[Vec<u8>]) {
+    if let Some(b) = client.blocked.as_mut() {
+        if b.args.is_empty() {
+            b.args = args.to_vec();
+        }
+    }
+}
+
+/// A write touched `key` of `db`: if clients wait on it, queue it for `serve_ready`.
+pub fn signal_key(srv: &mut Server, db: usize, key: &[u8]) {
+    let reg = &mut srv.blocking;
+    if !reg.is_watched(db, key) {
+        return;
+    }
+    let id = (db, key.to_vec());
+    if reg.ready_set.insert(id.clone()) {
+        reg.ready.push(id);
+    }
+}
+
+/// Mark every key some client waits on as ready (after FLUSHALL, SWAPDB, MOVE, ...).
+pub fn signal_all(srv: &mut Server) {
+    let ids: Vec<(usize, Vec<u8>)> = srv.blocking.by_key.keys().cloned().collect();
+    for (db, k) in ids {
+        signal_key(srv, db, &k);
+    }
+}
+
+/// Whether `key` of `db` holds data of the awaited type.
+fn servable(srv: &mut Server, db: usize, key: &[u8], awaits: Awaits, now: i64) -> bool {
+    match srv.keyspace.dbs[db].peek(key, now).map(|e| &e.value) {
+        Some(crate::db::Value::List(l)) => awaits == Awaits::List && !l.is_empty(),
+        Some(crate::db::Value::ZSet(z)) => awaits == Awaits::ZSet && !z.is_empty(),
+        _ => false,
+    }
+}
+
+/// Serve the clients blocked on every ready key, in blocking order, re-running each one's
+/// command. Serving may write other keys (BLMOVE's destination), which are served in turn.
+pub fn serve_ready(srv: &mut Server) {
+    // Bounded by the writes the served commands make; each round consumes data.
+    while !srv.blocking.ready.is_empty() {
+        let ready = std::mem::take(&mut srv.blocking.ready);
+        srv.blocking.ready_set.clear();
+        for (db, key) in ready {
+            serve_key(srv, db, &key);
+        }
+    }
+}
+
+fn serve_key(srv: &mut Server, db: usize, key: &[u8]) {
+    let Some(queue) = srv.blocking.by_key.get(&(db, key.to_vec())) else {
+        return;
+    };
+    let tokens: Vec<usize> = queue.iter().copied().collect();
+    for token in tokens {
+        let now = srv.now_ms;
+        let Some(c) = srv.clients.get(token) else {
+            continue;
+        };
+        let Some(b) = c.blocked.as_ref() else {
+            continue;
+        };
+        if !servable(srv, db, key, b.awaits, now) {
+            break;
+        }
+        let mut client = srv.clients.remove(token);
+        let Some(mut args) = client.blocked.as_ref().map(|b| b.args.clone()) else {
+            srv.clients.insert(client);
+            continue;
+        };
+        // Serve the key that became ready first: BLPOP k1 k2 with k2 ready pops from k2 even
+        // when k1 also has data by now, as Redis does.
+        client.reexec = true;
+        client.serving_key = Some(key.to_vec());
+        let reply = super::execute(srv, &mut client, &mut args);
+        client.reexec = false;
+        client.serving_key = None;
+        if !matches!(reply, Reply::None) {
+            finish(srv, &mut client, &reply);
+        }
+        let t = srv.clients.insert(client);
+        debug_assert_eq!(t, token);
+    }
+}
+
+/// Unblock a client: drop its registration, send `reply`, and let its buffered input run.
+fn finish(srv: &mut Server, client: &mut Client, reply: &Reply) {
+    if let Some(b) = client.blocked.take() {
+        srv.blocking.unregister(client.token, &b);
+    }
+    client.reply(reply);
+    srv.blocking.unblocked.push(client.token);
+    if !client.pending_write {
+        client.pending_write = true;
+        srv.pending_writes.push(client.token);
+    }
+}
+
+/// Unblock every client whose deadline is at or before `now` with its timeout reply.
+pub fn expire_due(srv: &mut Server, now: i64) {
+    while let Some(&(d, token)) = srv.blocking.timeouts.iter().next() {
+        if d > now {
+            break;
+        }
+        srv.blocking.timeouts.remove(&(d, token));
+        let Some(mut client) = srv.clients.try_remove(token) else {
+            continue;
+        };
+        if let Some(reply) = client.blocked.as_ref().map(|b| b.timeout_reply.clone()) {
+            finish(srv, &mut client, &reply);
+        }
+        srv.clients.insert(client);
+    }
+}
+
+/// CLIENT UNBLOCK: end the wait of client `token` with its timeout reply, or with an
+/// `UNBLOCKED` error. Returns false if that client is not blocked.
+pub fn unblock(srv: &mut Server, token: usize, with_error: bool) -> bool {
+    let Some(mut client) = srv.clients.try_remove(token) else {
+        return false;
+    };
+    let reply = match client.blocked.as_ref() {
+        None => None,
+        Some(_) if with_error => Some(Reply::err("UNBLOCKED client unblocked via CLIENT UNBLOCK")),
+        Some(b) => Some(b.timeout_reply.clone()),
+    };
+    if let Some(r) = &reply {
+        if let Reply::Error(e) = r {
+            super::count_error(srv, e);
+        }
+        finish(srv, &mut client, r);
+    }
+    srv.clients.insert(client);
+    reply.is_some()
+}
+
+/// A client is going away: forget its wait.
+pub fn forget(srv: &mut Server, client: &mut Client) {
+    if let Some(b) = client.blocked.take() {
+        srv.blocking.unregister(client.token, &b);
+    }
+}
