@@ -291,7 +291,15 @@ fn getkeys_common(ctx: &mut Ctx, a: &Args, with_flags: bool) -> Reply {
     };
     let keys = key_positions(c, &target);
     if keys.is_empty() {
-        return Reply::err("ERR The command has no key arguments");
+        // A command with key arguments whose keys cannot be found in these arguments (LMPOP
+        // with a bad numkeys) is told apart from one that takes no keys at all, as in Redis.
+        if c.first_key <= 0 && c.getkeys.is_none() {
+            return Reply::err("ERR The command has no key arguments");
+        }
+        if c.has(NO_MANDATORY_KEYS) {
+            return Reply::Array(Vec::new());
+        }
+        return Reply::err("ERR Invalid arguments specified for command");
     }
     let name = match ctx.srv.lookup_command(&target[0]) {
         Some(p) if !std::ptr::eq(p, c) => format!("{}|{}", p.name, c.name),

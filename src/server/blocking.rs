@@ -112,26 +112,24 @@ impl Registry {
     }
 }
 
-/// Parse a blocking timeout in seconds (fractions allowed), as Redis's
+/// Parse a blocking timeout in seconds (fractions allowed), as Redis 7.0's
 /// `getTimeoutFromObjectOrReply` with UNIT_SECONDS: the absolute deadline in ms, or None for 0.
+/// Redis rounds the milliseconds up (0.0001 waits 1 ms, -0.0001 means 0: forever) and casts
+/// them to an integer, so values beyond that range, infinities included, count as negative.
 pub fn parse_timeout(arg: &[u8], now: i64) -> Result<Option<i64>, Reply> {
-    let err = || Reply::err("ERR timeout is not a float or out of range");
-    let s = std::str::from_utf8(arg).map_err(|_| err())?;
-    let secs = crate::util::parse_f64(s.as_bytes()).ok_or_else(err)?;
-    if !secs.is_finite() {
-        return Err(err());
-    }
-    if secs < 0.0 {
+    let secs = crate::util::parse_f64(arg)
+        .ok_or_else(|| Reply::err("ERR timeout is not a float or out of range"))?;
+    let ms = (secs * 1000.0).ceil();
+    // 2^63: the first value an i64 cannot hold.
+    let in_range = (-9.223372036854775808e18..9.223372036854775808e18).contains(&ms);
+    if !in_range || ms < 0.0 {
         return Err(Reply::err("ERR timeout is negative"));
     }
-    let ms = (secs * 1000.0) as i64;
-    if ms > i64::MAX / 2 {
-        return Err(Reply::err("ERR timeout is out of range"));
-    }
+    let ms = ms as i64;
     if ms == 0 {
         return Ok(None);
     }
-    Ok(Some(now + ms))
+    Ok(Some(now.saturating_add(ms)))
 }
 
 /// Called by a blocking handler that found nothing to serve. Inside MULTI (or a script) the
