@@ -291,7 +291,14 @@ fn getkeys_common(ctx: &mut Ctx, a: &Args, with_flags: bool) -> Reply {
     };
     let keys = key_positions(c, &target);
     if keys.is_empty() {
-        return Reply::err("ERR The command has no key arguments");
+        // A command that takes keys but found none in these arguments (SINTERCARD 0 ...).
+        if c.first_key <= 0 && c.getkeys.is_none() {
+            return Reply::err("ERR The command has no key arguments");
+        }
+        if c.has(NO_MANDATORY_KEYS) {
+            return Reply::Array(vec![]);
+        }
+        return Reply::err("ERR Invalid arguments specified for command");
     }
     let name = match ctx.srv.lookup_command(&target[0]) {
         Some(p) if !std::ptr::eq(p, c) => format!("{}|{}", p.name, c.name),

@@ -2,6 +2,7 @@
 //! gathers them for the dispatcher and for COMMAND.
 pub mod args;
 pub mod client;
+pub mod coll_scan;
 pub mod command;
 pub mod command_docs;
 pub mod command_docs_table;
@@ -15,6 +16,7 @@ pub mod keys;
 pub mod list;
 pub mod multi;
 pub mod pubsub;
+pub mod sample;
 pub mod server;
 pub mod set;
 pub mod sort;

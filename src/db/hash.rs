@@ -208,6 +208,29 @@ impl Hash {
         }
     }
 
+    /// A random field with its value: the `r % len`-th pair of the compact form, or a
+    /// sample of the hash table. None when empty.
+    pub fn random_pair(&mut self, r: usize) -> Option<(Vec<u8>, Vec<u8>)> {
+        let n = self.len();
+        if n == 0 {
+            return None;
+        }
+        let field = match &mut self.0 {
+            Repr::Pack(_) => None,
+            Repr::Table(t) => t.random_key().map(|k| k.to_vec()),
+        };
+        match field {
+            Some(f) => {
+                let v = self.get_field(&f)?.to_vec();
+                Some((f, v))
+            }
+            None => self
+                .iter()
+                .nth(r % n)
+                .map(|(f, v)| (f.to_vec(), v.to_vec())),
+        }
+    }
+
     /// One HSCAN step over the hash table form: calls `f` for the pairs of the buckets the
     /// cursor names and returns the next cursor. The compact form reports everything at once
     /// and returns 0, as Redis does.
