@@ -1,9 +1,9 @@
 //! HSCAN / SSCAN (and any other per-key SCAN): option parsing and the iteration loop of Redis's
 //! `scanGenericCommand`, so each collection only supplies "scan one step from this cursor".
 use super::keys::parse_cursor;
-use crate::util::eq_ic;
 use crate::resp::Reply;
 use crate::server::command::Args;
+use crate::util::eq_ic;
 use crate::util::parse_i64;
 
 /// The cursor argument (`a[2]`), parsed before the key is looked up, as Redis does.

@@ -101,7 +101,10 @@ fn hlen(ctx: &mut Ctx, a: &mut Args) -> Reply {
 
 fn hstrlen(ctx: &mut Ctx, a: &mut Args) -> Reply {
     let h = tri!(typed::read::<Hash>(ctx, &a[1]));
-    Reply::Int(h.and_then(|h| h.get_field(&a[2])).map_or(0, |v| v.len() as i64))
+    Reply::Int(
+        h.and_then(|h| h.get_field(&a[2]))
+            .map_or(0, |v| v.len() as i64),
+    )
 }
 
 fn hexists(ctx: &mut Ctx, a: &mut Args) -> Reply {
@@ -265,7 +268,13 @@ pub static COMMANDS: &[Command] = &[
     single_key("hvals", 2, READONLY, R_SLOW, hvals),
     single_key("hgetall", 2, READONLY, R_SLOW, hgetall),
     single_key("hincrby", 4, WRITE | DENYOOM | FAST, W_FAST, hincrby),
-    single_key("hincrbyfloat", 4, WRITE | DENYOOM | FAST, W_FAST, hincrbyfloat),
+    single_key(
+        "hincrbyfloat",
+        4,
+        WRITE | DENYOOM | FAST,
+        W_FAST,
+        hincrbyfloat,
+    ),
     single_key("hrandfield", -2, READONLY, R_SLOW, hrandfield),
     single_key("hscan", -3, READONLY, R_SLOW, hscan),
 ];

@@ -210,7 +210,10 @@ mod tests {
             s.add(m.as_bytes(), &l);
         }
         assert_eq!(s.encoding(), "intset");
-        assert_eq!(s.members(), vec![b"1".to_vec(), b"2".to_vec(), b"3".to_vec()]);
+        assert_eq!(
+            s.members(),
+            vec![b"1".to_vec(), b"2".to_vec(), b"3".to_vec()]
+        );
         assert!(s.contains(b"2") && !s.contains(b"02") && !s.contains(b"x"));
         assert!(!s.add(b"2", &l));
         assert!(s.add(b"4", &l));
