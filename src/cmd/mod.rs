@@ -12,6 +12,7 @@ pub mod connection;
 pub mod debug;
 pub mod hash;
 pub mod info;
+pub mod key_specs;
 pub mod keys;
 pub mod list;
 pub mod multi;
