@@ -53,9 +53,14 @@ pub fn parse_count(arg: &[u8]) -> Result<i64, Reply> {
         Some(i64::MIN) => Err(Reply::err(
             "ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807",
         )),
+        // Redis would stream that many replies for minutes; refuse what cannot be buffered.
+        Some(v) if v < 0 && v.unsigned_abs() > MAX_REPEATS => Err(Reply::err("ERR value is out of range")),
         Some(v) => Ok(v),
     }
 }
+
+/// Largest negative count (picks with repetitions) served.
+const MAX_REPEATS: u64 = 1 << 26;
 
 #[cfg(test)]
 mod tests {
