@@ -1,11 +1,12 @@
 #!/usr/bin/env python3
 """Memory per key of oxidis next to a real redis-server, for many small keys.
 
-usage: bench/memory_hash.py [--keys N] [--type hash|string|set] [--bin PATH] [--header]
+usage: bench/memory_hash.py [--keys N] [--type hash|string|set] [--fields F] [--bin PATH] [--header]
 
 Starts both servers on free loopback ports (persistence off, from a temp dir), loads N keys
 `key:<i>` into each with pipelined raw RESP (hash: `HSET key:<i> field value`, string:
-`SET key:<i> value`, set: `SADD key:<i> member`), then reads VmRSS from /proc/PID/status before
+`SET key:<i> value`, set: `SADD key:<i> member`; `--fields F` makes each hash
+`HSET key:<i> field0 value0 ... field<F-1> value<F-1>`), then reads VmRSS from /proc/PID/status before
 and after loading. Prints one markdown table row:
 
 | type | keys | oxidis RSS MB | redis RSS MB | oxidis B/key | redis B/key | ratio (RSS) |
@@ -46,8 +47,13 @@ def resp(*args):
     return b"".join(out)
 
 
-def command_for(kind, i):
+def command_for(kind, i, fields=1):
     key = b"key:%d" % i
+    if kind == "hash" and fields > 1:
+        pairs = []
+        for f in range(fields):
+            pairs += [b"field%d" % f, b"value%d" % f]
+        return resp(b"HSET", key, *pairs)
     if kind == "hash":
         return resp(b"HSET", key, b"field", b"value")
     if kind == "set":
@@ -70,14 +76,14 @@ def wait_ready(port, proc):
     sys.exit(f"server on port {port} did not answer PING")
 
 
-def load(port, kind, n, batch=10000):
+def load(port, kind, n, fields, batch=10000):
     """Send n commands in pipelined batches; count the replies by their line ends."""
     with socket.create_connection(("127.0.0.1", port)) as s:
         s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         i = 0
         while i < n:
             m = min(batch, n - i)
-            s.sendall(b"".join(command_for(kind, j) for j in range(i, i + m)))
+            s.sendall(b"".join(command_for(kind, j, fields) for j in range(i, i + m)))
             got, buf = 0, b""
             while got < m:
                 chunk = s.recv(1 << 16)
@@ -95,14 +101,14 @@ def load(port, kind, n, batch=10000):
         return s.recv(64).strip()
 
 
-def measure(argv, port, kind, n, workdir):
+def measure(argv, port, kind, n, fields, workdir):
     proc = subprocess.Popen(
         argv, cwd=workdir, stdin=subprocess.DEVNULL,
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         wait_ready(port, proc)
         before = rss_kb(proc.pid)
-        dbsize = load(port, kind, n)
+        dbsize = load(port, kind, n, fields)
         time.sleep(0.5)
         after = rss_kb(proc.pid)
         if dbsize != b":%d" % n:
@@ -117,6 +123,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[1])
     ap.add_argument("--keys", type=int, default=1_000_000)
     ap.add_argument("--type", choices=["hash", "string", "set"], default="hash")
+    ap.add_argument("--fields", type=int, default=1, help="fields per hash (hash only)")
     ap.add_argument("--bin", default=None, help="oxidis binary (default: build release)")
     ap.add_argument("--header", action="store_true")
     o = ap.parse_args()
@@ -132,10 +139,11 @@ def main():
 
     with tempfile.TemporaryDirectory() as work:
         p = free_port()
-        ox = measure([oxidis, "--port", str(p), "--save", ""], p, o.type, o.keys, work)
+        ox = measure([oxidis, "--port", str(p), "--save", ""],
+                     p, o.type, o.keys, o.fields, work)
         p = free_port()
         rd = measure([redis, "--port", str(p), "--save", "", "--appendonly", "no"],
-                     p, o.type, o.keys, work)
+                     p, o.type, o.keys, o.fields, work)
 
     def per_key(b):
         return (b[1] - b[0]) * 1024 / o.keys
@@ -143,7 +151,8 @@ def main():
     if o.header:
         print("| type | keys | oxidis RSS MB | redis RSS MB | oxidis B/key | redis B/key | ratio (RSS) |")
         print("|---|---|---|---|---|---|---|")
-    print(f"| {o.type} | {o.keys} | {ox[1] / 1024:.1f} | {rd[1] / 1024:.1f} | "
+    kind = o.type if o.fields == 1 or o.type != "hash" else f"hash ({o.fields} fields)"
+    print(f"| {kind} | {o.keys} | {ox[1] / 1024:.1f} | {rd[1] / 1024:.1f} | "
           f"{per_key(ox):.1f} | {per_key(rd):.1f} | {ox[1] / rd[1]:.2f} |")
 
 
