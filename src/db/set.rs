@@ -155,8 +155,8 @@ impl Set {
         }
     }
 
-    /// The member at position `i` of an intset, or a random member of a hash table
-    /// (`i` then only seeds nothing: the table samples itself). None when empty.
+    /// A random member: the member at position `i % len` of an intset (the caller picks `i`
+    /// at random), or a sample drawn by the hash table itself. None when empty.
     pub fn random_member(&mut self, i: usize) -> Option<Vec<u8>> {
         match &mut self.0 {
             Repr::Ints(v) => {
