@@ -688,6 +688,21 @@ pub static DOCS: &[(&str, Doc)] = &[
         },
     ),
     (
+        "hdel",
+        Doc {
+            summary: "Delete one or more hash fields",
+            since: "2.0.0",
+            group: "hash",
+            complexity: Some("O(N) where N is the number of fields to be removed."),
+            history: &[("2.4.0", "Accepts multiple `field` arguments.")],
+            args: &[
+            Arg { name: "key", kind: Key, key_spec_index: 0, ..ARG },
+            Arg { name: "field", kind: String, flags: MULTIPLE, ..ARG },
+        ],
+            ..DOC
+        },
+    ),
+    (
         "hello",
         Doc {
             summary: "Handshake with Redis",
@@ -704,6 +719,230 @@ pub static DOCS: &[(&str, Doc)] = &[
                 ], ..ARG },
                 Arg { name: "clientname", kind: String, token: Some("SETNAME"), flags: OPTIONAL, ..ARG },
             ], ..ARG },
+        ],
+            ..DOC
+        },
+    ),
+    (
+        "hexists",
+        Doc {
+            summary: "Determine if a hash field exists",
+            since: "2.0.0",
+            group: "hash",
+            complexity: Some("O(1)"),
+            args: &[
+            Arg { name: "key", kind: Key, key_spec_index: 0, ..ARG },
+            Arg { name: "field", kind: String, ..ARG },
+        ],
+            ..DOC
+        },
+    ),
+    (
+        "hget",
+        Doc {
+            summary: "Get the value of a hash field",
+            since: "2.0.0",
+            group: "hash",
+            complexity: Some("O(1)"),
+            args: &[
+            Arg { name: "key", kind: Key, key_spec_index: 0, ..ARG },
+            Arg { name: "field", kind: String, ..ARG },
+        ],
+            ..DOC
+        },
+    ),
+    (
+        "hgetall",
+        Doc {
+            summary: "Get all the fields and values in a hash",
+            since: "2.0.0",
+            group: "hash",
+            complexity: Some("O(N) where N is the size of the hash."),
+            args: &[
+            Arg { name: "key", kind: Key, key_spec_index: 0, ..ARG },
+        ],
+            ..DOC
+        },
+    ),
+    (
+        "hincrby",
+        Doc {
+            summary: "Increment the integer value of a hash field by the given number",
+            since: "2.0.0",
+            group: "hash",
+            complexity: Some("O(1)"),
+            args: &[
+            Arg { name: "key", kind: Key, key_spec_index: 0, ..ARG },
+            Arg { name: "field", kind: String, ..ARG },
+            Arg { name: "increment", kind: Integer, ..ARG },
+        ],
+            ..DOC
+        },
+    ),
+    (
+        "hincrbyfloat",
+        Doc {
+            summary: "Increment the float value of a hash field by the given amount",
+            since: "2.6.0",
+            group: "hash",
+            complexity: Some("O(1)"),
+            args: &[
+            Arg { name: "key", kind: Key, key_spec_index: 0, ..ARG },
+            Arg { name: "field", kind: String, ..ARG },
+            Arg { name: "increment", kind: Double, ..ARG },
+        ],
+            ..DOC
+        },
+    ),
+    (
+        "hkeys",
+        Doc {
+            summary: "Get all the fields in a hash",
+            since: "2.0.0",
+            group: "hash",
+            complexity: Some("O(N) where N is the size of the hash."),
+            args: &[
+            Arg { name: "key", kind: Key, key_spec_index: 0, ..ARG },
+        ],
+            ..DOC
+        },
+    ),
+    (
+        "hlen",
+        Doc {
+            summary: "Get the number of fields in a hash",
+            since: "2.0.0",
+            group: "hash",
+            complexity: Some("O(1)"),
+            args: &[
+            Arg { name: "key", kind: Key, key_spec_index: 0, ..ARG },
+        ],
+            ..DOC
+        },
+    ),
+    (
+        "hmget",
+        Doc {
+            summary: "Get the values of all the given hash fields",
+            since: "2.0.0",
+            group: "hash",
+            complexity: Some("O(N) where N is the number of fields being requested."),
+            args: &[
+            Arg { name: "key", kind: Key, key_spec_index: 0, ..ARG },
+            Arg { name: "field", kind: String, flags: MULTIPLE, ..ARG },
+        ],
+            ..DOC
+        },
+    ),
+    (
+        "hmset",
+        Doc {
+            summary: "Set multiple hash fields to multiple values",
+            since: "2.0.0",
+            group: "hash",
+            complexity: Some("O(N) where N is the number of fields being set."),
+            doc_flags: &["deprecated"],
+            deprecated_since: Some("4.0.0"),
+            replaced_by: Some("`HSET` with multiple field-value pairs"),
+            args: &[
+            Arg { name: "key", kind: Key, key_spec_index: 0, ..ARG },
+            Arg { name: "field_value", kind: Block, flags: MULTIPLE, args: &[
+                Arg { name: "field", kind: String, ..ARG },
+                Arg { name: "value", kind: String, ..ARG },
+            ], ..ARG },
+        ],
+            ..DOC
+        },
+    ),
+    (
+        "hrandfield",
+        Doc {
+            summary: "Get one or multiple random fields from a hash",
+            since: "6.2.0",
+            group: "hash",
+            complexity: Some("O(N) where N is the number of fields returned"),
+            args: &[
+            Arg { name: "key", kind: Key, key_spec_index: 0, ..ARG },
+            Arg { name: "options", kind: Block, flags: OPTIONAL, args: &[
+                Arg { name: "count", kind: Integer, ..ARG },
+                Arg { name: "withvalues", kind: PureToken, token: Some("WITHVALUES"), flags: OPTIONAL, ..ARG },
+            ], ..ARG },
+        ],
+            ..DOC
+        },
+    ),
+    (
+        "hscan",
+        Doc {
+            summary: "Incrementally iterate hash fields and associated values",
+            since: "2.8.0",
+            group: "hash",
+            complexity: Some("O(1) for every call. O(N) for a complete iteration, including enough command calls for the cursor to return back to 0. N is the number of elements inside the collection.."),
+            args: &[
+            Arg { name: "key", kind: Key, key_spec_index: 0, ..ARG },
+            Arg { name: "cursor", kind: Integer, ..ARG },
+            Arg { name: "pattern", kind: Pattern, token: Some("MATCH"), flags: OPTIONAL, ..ARG },
+            Arg { name: "count", kind: Integer, token: Some("COUNT"), flags: OPTIONAL, ..ARG },
+        ],
+            ..DOC
+        },
+    ),
+    (
+        "hset",
+        Doc {
+            summary: "Set the string value of a hash field",
+            since: "2.0.0",
+            group: "hash",
+            complexity: Some("O(1) for each field/value pair added, so O(N) to add N field/value pairs when the command is called with multiple field/value pairs."),
+            history: &[("4.0.0", "Accepts multiple `field` and `value` arguments.")],
+            args: &[
+            Arg { name: "key", kind: Key, key_spec_index: 0, ..ARG },
+            Arg { name: "field_value", kind: Block, flags: MULTIPLE, args: &[
+                Arg { name: "field", kind: String, ..ARG },
+                Arg { name: "value", kind: String, ..ARG },
+            ], ..ARG },
+        ],
+            ..DOC
+        },
+    ),
+    (
+        "hsetnx",
+        Doc {
+            summary: "Set the value of a hash field, only if the field does not exist",
+            since: "2.0.0",
+            group: "hash",
+            complexity: Some("O(1)"),
+            args: &[
+            Arg { name: "key", kind: Key, key_spec_index: 0, ..ARG },
+            Arg { name: "field", kind: String, ..ARG },
+            Arg { name: "value", kind: String, ..ARG },
+        ],
+            ..DOC
+        },
+    ),
+    (
+        "hstrlen",
+        Doc {
+            summary: "Get the length of the value of a hash field",
+            since: "3.2.0",
+            group: "hash",
+            complexity: Some("O(1)"),
+            args: &[
+            Arg { name: "key", kind: Key, key_spec_index: 0, ..ARG },
+            Arg { name: "field", kind: String, ..ARG },
+        ],
+            ..DOC
+        },
+    ),
+    (
+        "hvals",
+        Doc {
+            summary: "Get all the values in a hash",
+            since: "2.0.0",
+            group: "hash",
+            complexity: Some("O(N) where N is the size of the hash."),
+            args: &[
+            Arg { name: "key", kind: Key, key_spec_index: 0, ..ARG },
         ],
             ..DOC
         },
@@ -1077,6 +1316,21 @@ pub static DOCS: &[(&str, Doc)] = &[
         },
     ),
     (
+        "sadd",
+        Doc {
+            summary: "Add one or more members to a set",
+            since: "1.0.0",
+            group: "set",
+            complexity: Some("O(1) for each element added, so O(N) to add N elements when the command is called with multiple arguments."),
+            history: &[("2.4.0", "Accepts multiple `member` arguments.")],
+            args: &[
+            Arg { name: "key", kind: Key, key_spec_index: 0, ..ARG },
+            Arg { name: "member", kind: String, flags: MULTIPLE, ..ARG },
+        ],
+            ..DOC
+        },
+    ),
+    (
         "scan",
         Doc {
             summary: "Incrementally iterate the keys space",
@@ -1089,6 +1343,46 @@ pub static DOCS: &[(&str, Doc)] = &[
             Arg { name: "pattern", kind: Pattern, token: Some("MATCH"), flags: OPTIONAL, ..ARG },
             Arg { name: "count", kind: Integer, token: Some("COUNT"), flags: OPTIONAL, ..ARG },
             Arg { name: "type", kind: String, token: Some("TYPE"), since: Some("6.0.0"), flags: OPTIONAL, ..ARG },
+        ],
+            ..DOC
+        },
+    ),
+    (
+        "scard",
+        Doc {
+            summary: "Get the number of members in a set",
+            since: "1.0.0",
+            group: "set",
+            complexity: Some("O(1)"),
+            args: &[
+            Arg { name: "key", kind: Key, key_spec_index: 0, ..ARG },
+        ],
+            ..DOC
+        },
+    ),
+    (
+        "sdiff",
+        Doc {
+            summary: "Subtract multiple sets",
+            since: "1.0.0",
+            group: "set",
+            complexity: Some("O(N) where N is the total number of elements in all given sets."),
+            args: &[
+            Arg { name: "key", kind: Key, key_spec_index: 0, flags: MULTIPLE, ..ARG },
+        ],
+            ..DOC
+        },
+    ),
+    (
+        "sdiffstore",
+        Doc {
+            summary: "Subtract multiple sets and store the resulting set in a key",
+            since: "1.0.0",
+            group: "set",
+            complexity: Some("O(N) where N is the total number of elements in all given sets."),
+            args: &[
+            Arg { name: "destination", kind: Key, key_spec_index: 0, ..ARG },
+            Arg { name: "key", kind: Key, key_spec_index: 1, flags: MULTIPLE, ..ARG },
         ],
             ..DOC
         },
@@ -1198,6 +1492,165 @@ pub static DOCS: &[(&str, Doc)] = &[
         },
     ),
     (
+        "sinter",
+        Doc {
+            summary: "Intersect multiple sets",
+            since: "1.0.0",
+            group: "set",
+            complexity: Some("O(N*M) worst case where N is the cardinality of the smallest set and M is the number of sets."),
+            args: &[
+            Arg { name: "key", kind: Key, key_spec_index: 0, flags: MULTIPLE, ..ARG },
+        ],
+            ..DOC
+        },
+    ),
+    (
+        "sintercard",
+        Doc {
+            summary: "Intersect multiple sets and return the cardinality of the result",
+            since: "7.0.0",
+            group: "set",
+            complexity: Some("O(N*M) worst case where N is the cardinality of the smallest set and M is the number of sets."),
+            args: &[
+            Arg { name: "numkeys", kind: Integer, ..ARG },
+            Arg { name: "key", kind: Key, key_spec_index: 0, flags: MULTIPLE, ..ARG },
+            Arg { name: "limit", kind: Integer, token: Some("LIMIT"), flags: OPTIONAL, ..ARG },
+        ],
+            ..DOC
+        },
+    ),
+    (
+        "sinterstore",
+        Doc {
+            summary: "Intersect multiple sets and store the resulting set in a key",
+            since: "1.0.0",
+            group: "set",
+            complexity: Some("O(N*M) worst case where N is the cardinality of the smallest set and M is the number of sets."),
+            args: &[
+            Arg { name: "destination", kind: Key, key_spec_index: 0, ..ARG },
+            Arg { name: "key", kind: Key, key_spec_index: 1, flags: MULTIPLE, ..ARG },
+        ],
+            ..DOC
+        },
+    ),
+    (
+        "sismember",
+        Doc {
+            summary: "Determine if a given value is a member of a set",
+            since: "1.0.0",
+            group: "set",
+            complexity: Some("O(1)"),
+            args: &[
+            Arg { name: "key", kind: Key, key_spec_index: 0, ..ARG },
+            Arg { name: "member", kind: String, ..ARG },
+        ],
+            ..DOC
+        },
+    ),
+    (
+        "smembers",
+        Doc {
+            summary: "Get all the members in a set",
+            since: "1.0.0",
+            group: "set",
+            complexity: Some("O(N) where N is the set cardinality."),
+            args: &[
+            Arg { name: "key", kind: Key, key_spec_index: 0, ..ARG },
+        ],
+            ..DOC
+        },
+    ),
+    (
+        "smismember",
+        Doc {
+            summary: "Returns the membership associated with the given elements for a set",
+            since: "6.2.0",
+            group: "set",
+            complexity: Some("O(N) where N is the number of elements being checked for membership"),
+            args: &[
+            Arg { name: "key", kind: Key, key_spec_index: 0, ..ARG },
+            Arg { name: "member", kind: String, flags: MULTIPLE, ..ARG },
+        ],
+            ..DOC
+        },
+    ),
+    (
+        "smove",
+        Doc {
+            summary: "Move a member from one set to another",
+            since: "1.0.0",
+            group: "set",
+            complexity: Some("O(1)"),
+            args: &[
+            Arg { name: "source", kind: Key, key_spec_index: 0, ..ARG },
+            Arg { name: "destination", kind: Key, key_spec_index: 1, ..ARG },
+            Arg { name: "member", kind: String, ..ARG },
+        ],
+            ..DOC
+        },
+    ),
+    (
+        "spop",
+        Doc {
+            summary: "Remove and return one or multiple random members from a set",
+            since: "1.0.0",
+            group: "set",
+            complexity: Some("Without the count argument O(1), otherwise O(N) where N is the value of the passed count."),
+            history: &[("3.2.0", "Added the `count` argument.")],
+            args: &[
+            Arg { name: "key", kind: Key, key_spec_index: 0, ..ARG },
+            Arg { name: "count", kind: Integer, since: Some("3.2.0"), flags: OPTIONAL, ..ARG },
+        ],
+            ..DOC
+        },
+    ),
+    (
+        "srandmember",
+        Doc {
+            summary: "Get one or multiple random members from a set",
+            since: "1.0.0",
+            group: "set",
+            complexity: Some("Without the count argument O(1), otherwise O(N) where N is the absolute value of the passed count."),
+            history: &[("2.6.0", "Added the optional `count` argument.")],
+            args: &[
+            Arg { name: "key", kind: Key, key_spec_index: 0, ..ARG },
+            Arg { name: "count", kind: Integer, since: Some("2.6.0"), flags: OPTIONAL, ..ARG },
+        ],
+            ..DOC
+        },
+    ),
+    (
+        "srem",
+        Doc {
+            summary: "Remove one or more members from a set",
+            since: "1.0.0",
+            group: "set",
+            complexity: Some("O(N) where N is the number of members to be removed."),
+            history: &[("2.4.0", "Accepts multiple `member` arguments.")],
+            args: &[
+            Arg { name: "key", kind: Key, key_spec_index: 0, ..ARG },
+            Arg { name: "member", kind: String, flags: MULTIPLE, ..ARG },
+        ],
+            ..DOC
+        },
+    ),
+    (
+        "sscan",
+        Doc {
+            summary: "Incrementally iterate Set elements",
+            since: "2.8.0",
+            group: "set",
+            complexity: Some("O(1) for every call. O(N) for a complete iteration, including enough command calls for the cursor to return back to 0. N is the number of elements inside the collection.."),
+            args: &[
+            Arg { name: "key", kind: Key, key_spec_index: 0, ..ARG },
+            Arg { name: "cursor", kind: Integer, ..ARG },
+            Arg { name: "pattern", kind: Pattern, token: Some("MATCH"), flags: OPTIONAL, ..ARG },
+            Arg { name: "count", kind: Integer, token: Some("COUNT"), flags: OPTIONAL, ..ARG },
+        ],
+            ..DOC
+        },
+    ),
+    (
         "strlen",
         Doc {
             summary: "Get the length of the value stored in a key",
@@ -1224,6 +1677,33 @@ pub static DOCS: &[(&str, Doc)] = &[
             Arg { name: "key", kind: Key, key_spec_index: 0, ..ARG },
             Arg { name: "start", kind: Integer, ..ARG },
             Arg { name: "end", kind: Integer, ..ARG },
+        ],
+            ..DOC
+        },
+    ),
+    (
+        "sunion",
+        Doc {
+            summary: "Add multiple sets",
+            since: "1.0.0",
+            group: "set",
+            complexity: Some("O(N) where N is the total number of elements in all given sets."),
+            args: &[
+            Arg { name: "key", kind: Key, key_spec_index: 0, flags: MULTIPLE, ..ARG },
+        ],
+            ..DOC
+        },
+    ),
+    (
+        "sunionstore",
+        Doc {
+            summary: "Add multiple sets and store the resulting set in a key",
+            since: "1.0.0",
+            group: "set",
+            complexity: Some("O(N) where N is the total number of elements in all given sets."),
+            args: &[
+            Arg { name: "destination", kind: Key, key_spec_index: 0, ..ARG },
+            Arg { name: "key", kind: Key, key_spec_index: 1, flags: MULTIPLE, ..ARG },
         ],
             ..DOC
         },

@@ -2,6 +2,7 @@
 //! gathers them for the dispatcher and for COMMAND.
 pub mod args;
 pub mod client;
+pub mod coll_scan;
 pub mod command;
 pub mod command_docs;
 pub mod command_docs_table;
@@ -11,10 +12,12 @@ pub mod connection;
 pub mod debug;
 pub mod hash;
 pub mod info;
+pub mod key_specs;
 pub mod keys;
 pub mod list;
 pub mod multi;
 pub mod pubsub;
+pub mod sample;
 pub mod server;
 pub mod set;
 pub mod sort;

@@ -7,6 +7,7 @@ pub mod digest;
 pub mod expire;
 pub mod hash;
 pub mod list;
+pub mod packed;
 pub mod set;
 pub mod value;
 pub mod zset;

@@ -1,0 +1,191 @@
+//! Full key specifications (COMMAND INFO element 9, COMMAND GETKEYSANDFLAGS) of the commands
+//! whose keys are not one range starting at `first_key`: several specs with different flags
+//! (SMOVE, SINTERSTORE, ...) or a key count argument (SINTERCARD, ...). Every other command's
+//! single spec is derived from its table entry and `KEY_SPEC_FLAGS`.
+use crate::resp::Reply;
+use crate::util::parse_i64;
+
+/// Where the search for a spec's keys begins.
+pub enum Begin {
+    /// At this argument index (the command name is index 0).
+    Index(i64),
+}
+
+/// How the keys are found from the beginning.
+pub enum Find {
+    /// `lastkey` relative to the beginning (negative: from the end of the arguments).
+    Range {
+        lastkey: i64,
+        keystep: i64,
+        limit: i64,
+    },
+    /// A key count at `keynumidx` (relative), the first key at `firstkey` (relative).
+    Keynum {
+        keynumidx: i64,
+        firstkey: i64,
+        keystep: i64,
+    },
+}
+
+pub struct KeySpec {
+    pub flags: &'static [&'static str],
+    pub begin: Begin,
+    pub find: Find,
+}
+
+const fn range(flags: &'static [&'static str], index: i64, lastkey: i64) -> KeySpec {
+    KeySpec {
+        flags,
+        begin: Begin::Index(index),
+        find: Find::Range {
+            lastkey,
+            keystep: 1,
+            limit: 0,
+        },
+    }
+}
+
+const fn keynum(flags: &'static [&'static str], index: i64) -> KeySpec {
+    KeySpec {
+        flags,
+        begin: Begin::Index(index),
+        find: Find::Keynum {
+            keynumidx: 0,
+            firstkey: 1,
+            keystep: 1,
+        },
+    }
+}
+
+const RO: &[&str] = &["RO", "access"];
+const STORE_SOURCES: &[KeySpec] = &[range(&["OW", "update"], 1, 0), range(RO, 2, -1)];
+
+/// Commands with such specs, as Redis 7.0 declares them.
+pub const TABLE: &[(&str, &[KeySpec])] = &[
+    (
+        "smove",
+        &[
+            range(&["RW", "access", "delete"], 1, 0),
+            range(&["RW", "insert"], 2, 0),
+        ],
+    ),
+    (
+        "sinterstore",
+        &[range(&["RW", "update"], 1, 0), range(RO, 2, -1)],
+    ),
+    ("sunionstore", STORE_SOURCES),
+    ("sdiffstore", STORE_SOURCES),
+    ("sintercard", &[keynum(RO, 1)]),
+];
+
+pub fn lookup(name: &str) -> Option<&'static [KeySpec]> {
+    TABLE.iter().find(|(n, _)| *n == name).map(|(_, s)| *s)
+}
+
+fn map(pairs: Vec<(&str, Reply)>) -> Reply {
+    Reply::Map(
+        pairs
+            .into_iter()
+            .map(|(k, v)| (Reply::bulk(k.as_bytes()), v))
+            .collect(),
+    )
+}
+
+/// The COMMAND INFO rendering of `specs`.
+pub fn render(specs: &[KeySpec]) -> Reply {
+    Reply::Array(
+        specs
+            .iter()
+            .map(|s| {
+                let Begin::Index(i) = s.begin;
+                let find = match s.find {
+                    Find::Range {
+                        lastkey,
+                        keystep,
+                        limit,
+                    } => map(vec![
+                        ("type", Reply::bulk("range")),
+                        (
+                            "spec",
+                            map(vec![
+                                ("lastkey", Reply::Int(lastkey)),
+                                ("keystep", Reply::Int(keystep)),
+                                ("limit", Reply::Int(limit)),
+                            ]),
+                        ),
+                    ]),
+                    Find::Keynum {
+                        keynumidx,
+                        firstkey,
+                        keystep,
+                    } => map(vec![
+                        ("type", Reply::bulk("keynum")),
+                        (
+                            "spec",
+                            map(vec![
+                                ("keynumidx", Reply::Int(keynumidx)),
+                                ("firstkey", Reply::Int(firstkey)),
+                                ("keystep", Reply::Int(keystep)),
+                            ]),
+                        ),
+                    ]),
+                };
+                map(vec![
+                    (
+                        "flags",
+                        Reply::Array(s.flags.iter().map(|f| Reply::status(*f)).collect()),
+                    ),
+                    (
+                        "begin_search",
+                        map(vec![
+                            ("type", Reply::bulk("index")),
+                            ("spec", map(vec![("index", Reply::Int(i))])),
+                        ]),
+                    ),
+                    ("find_keys", find),
+                ])
+            })
+            .collect(),
+    )
+}
+
+/// Whether argument `pos` of `args` is one of the keys `spec` finds.
+fn covers(spec: &KeySpec, args: &[Vec<u8>], pos: usize) -> bool {
+    let Begin::Index(start) = spec.begin;
+    let argc = args.len() as i64;
+    let pos = pos as i64;
+    let (first, last, step) = match spec.find {
+        Find::Range {
+            lastkey, keystep, ..
+        } => {
+            let last = if lastkey >= 0 {
+                start + lastkey
+            } else {
+                argc + lastkey
+            };
+            (start, last, keystep)
+        }
+        Find::Keynum {
+            keynumidx,
+            firstkey,
+            keystep,
+        } => {
+            let n = args
+                .get((start + keynumidx) as usize)
+                .and_then(|a| parse_i64(a))
+                .unwrap_or(0);
+            let first = start + firstkey;
+            (first, first + (n - 1) * keystep, keystep)
+        }
+    };
+    pos >= first && pos <= last && (pos - first) % step.max(1) == 0
+}
+
+/// The flags of the spec that finds the key at `pos` (COMMAND GETKEYSANDFLAGS).
+pub fn flags_at(
+    specs: &[KeySpec],
+    args: &[Vec<u8>],
+    pos: usize,
+) -> Option<&'static [&'static str]> {
+    specs.iter().find(|s| covers(s, args, pos)).map(|s| s.flags)
+}
