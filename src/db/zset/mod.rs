@@ -6,12 +6,13 @@
 //!
 //! Every rank here is 0-based in ascending (score, member) order.
 pub mod range;
+pub mod score;
 pub mod skiplist;
 
 use super::dict::Dict;
-use super::digest::{mix_digest, Digest};
+use super::digest::{mix_digest, xor_digest, Digest};
 use crate::config::EncLimits;
-use skiplist::{before, SkipList};
+use skiplist::{before, cmp_entry, SkipList};
 
 /// The large encoding: the hash table answers "score of member", the skiplist everything
 /// ordered.
@@ -98,7 +99,7 @@ impl ZSet {
                 repr: Repr::Pack(
                     entries
                         .into_iter()
-                        .map(|(m, s)| (m.into_boxed_slice(), s))
+                        .map(|(m, s)| (m.into_boxed_slice(), s + 0.0))
                         .collect(),
                 ),
             }
@@ -133,6 +134,11 @@ impl ZSet {
         }
     }
 
+    /// Is this the compact encoding?
+    pub fn is_listpack(&self) -> bool {
+        matches!(self.repr, Repr::Pack(_))
+    }
+
     /// Call `f` for every member in rank order.
     pub fn for_each(&self, mut f: impl FnMut(&[u8], f64)) {
         match &self.repr {
@@ -156,15 +162,13 @@ impl ZSet {
     }
 
     /// Mix the value into a DEBUG DIGEST the way Redis 7.0 does: per member, the digest of the
-    /// member then of its score printed with `%.17g`, XORed into the key's digest.
+    /// member then of its score printed with `%.17g`, whose SHA-1 is XORed into the key's digest.
     pub fn digest(&self, d: &mut Digest) {
         self.for_each(|m, s| {
             let mut e = [0u8; 20];
             mix_digest(&mut e, m);
             mix_digest(&mut e, crate::util::fmt_g(s, 17).as_bytes());
-            for (x, y) in d.iter_mut().zip(e) {
-                *x ^= y;
-            }
+            xor_digest(d, &e);
         });
     }
 
@@ -191,6 +195,8 @@ impl ZSet {
     /// when a new member would outgrow the listpack limits. Returns the previous score.
     pub fn set(&mut self, member: &[u8], score: f64, lim: &EncLimits) -> Option<f64> {
         if let Repr::Pack(v) = &mut self.repr {
+            // A listpack keeps scores as text written by d2string, which prints -0 as 0.
+            let score = score + 0.0;
             if let Some(i) = v.iter().position(|(m, _)| &**m == member) {
                 let old = v[i].1;
                 if old != score {
@@ -340,16 +346,6 @@ impl ZSet {
             Repr::Pack(_) => None,
             Repr::Skip(b) => Some(b.dict.scan(cursor, |m, s| f(m, *s))),
         }
-    }
-}
-
-fn cmp_entry(s1: f64, m1: &[u8], s2: f64, m2: &[u8]) -> std::cmp::Ordering {
-    if before(s1, m1, s2, m2) {
-        std::cmp::Ordering::Less
-    } else if before(s2, m2, s1, m1) {
-        std::cmp::Ordering::Greater
-    } else {
-        std::cmp::Ordering::Equal
     }
 }
 

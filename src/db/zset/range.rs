@@ -3,22 +3,7 @@
 //! ranks by two prefix counts (`ZSet::count_while`): elements below the minimum, and elements not
 //! above the maximum.
 
-/// `strtod` as Redis's score-range parser uses it: leading C whitespace skipped, an empty rest
-/// reads as 0, anything left unparsed or NaN is an error.
-fn strtod_whole(b: &[u8]) -> Option<f64> {
-    let start = b
-        .iter()
-        .position(|c| !matches!(c, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r'))
-        .unwrap_or(b.len());
-    if b.is_empty() {
-        return Some(0.0);
-    }
-    if start == b.len() {
-        // Only whitespace: strtod converts nothing and leaves the pointer at the start.
-        return None;
-    }
-    crate::util::parse_f64(&b[start..])
-}
+use super::score::parse_bound;
 
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct ScoreRange {
@@ -33,8 +18,8 @@ impl ScoreRange {
     pub fn parse(min: &[u8], max: &[u8]) -> Option<ScoreRange> {
         let one = |b: &[u8]| -> Option<(f64, bool)> {
             match b.first() {
-                Some(b'(') => strtod_whole(&b[1..]).map(|v| (v, true)),
-                _ => strtod_whole(b).map(|v| (v, false)),
+                Some(b'(') => parse_bound(&b[1..]).map(|v| (v, true)),
+                _ => parse_bound(b).map(|v| (v, false)),
             }
         };
         let (min, minex) = one(min)?;

@@ -34,6 +34,17 @@ pub fn before(s1: f64, m1: &[u8], s2: f64, m2: &[u8]) -> bool {
     s1 < s2 || (s1 == s2 && m1 < m2)
 }
 
+/// Total order of (score, member) pairs.
+pub fn cmp_entry(s1: f64, m1: &[u8], s2: f64, m2: &[u8]) -> std::cmp::Ordering {
+    if before(s1, m1, s2, m2) {
+        std::cmp::Ordering::Less
+    } else if before(s2, m2, s1, m1) {
+        std::cmp::Ordering::Greater
+    } else {
+        std::cmp::Ordering::Equal
+    }
+}
+
 #[derive(Debug)]
 pub struct SkipList {
     nodes: Vec<Node>,
@@ -361,15 +372,7 @@ mod tests {
     }
 
     fn model_sort(m: &mut [(f64, Vec<u8>)]) {
-        m.sort_by(|a, b| {
-            if before(a.0, &a.1, b.0, &b.1) {
-                std::cmp::Ordering::Less
-            } else if before(b.0, &b.1, a.0, &a.1) {
-                std::cmp::Ordering::Greater
-            } else {
-                std::cmp::Ordering::Equal
-            }
-        });
+        m.sort_by(|a, b| cmp_entry(a.0, &a.1, b.0, &b.1));
     }
 
     fn check(sl: &SkipList, model: &[(f64, Vec<u8>)]) {
