@@ -249,7 +249,10 @@ pub fn zrandmember(ctx: &mut Ctx, a: &mut Args) -> Reply {
     let items: Vec<(Vec<u8>, f64)> = if l < 0 {
         (0..count).filter_map(|_| pick(rand_below(size))).collect()
     } else if count >= size {
-        z.members()
+        // The whole set; Redis walks a listpack from its tail here.
+        let mut all = z.members();
+        all.reverse();
+        all
     } else if count * 3 > size {
         // Many wanted: drop random ranks until `count` remain (order stays by rank).
         let mut keep = vec![true; size];
