@@ -68,7 +68,7 @@ fn add_generic(ctx: &mut Ctx, a: &mut Args, idx: usize, f: AddFlags) -> Reply {
     if f.nx && f.xx {
         return Reply::err("ERR XX and NX options at the same time are not compatible");
     }
-    if (f.gt && f.nx) || (f.lt && f.nx) || (f.gt && f.lt) {
+    if (f.nx && (f.gt || f.lt)) || (f.gt && f.lt) {
         return Reply::err("ERR GT, LT, and/or NX options at the same time are not compatible");
     }
     if f.incr && elements > 2 {
@@ -78,14 +78,14 @@ fn add_generic(ctx: &mut Ctx, a: &mut Args, idx: usize, f: AddFlags) -> Reply {
     for j in (idx..a.len()).step_by(2) {
         scores.push(tri!(score_arg(&a[j])));
     }
-    let key = std::mem::take(&mut a[1]);
+    let key: &[u8] = &a[1];
     let lim = ctx.srv.config.enc;
-    let exists = tri!(typed::write::<ZSet>(ctx, &key)).is_some();
+    let exists = tri!(typed::write::<ZSet>(ctx, key)).is_some();
     let (mut added, mut updated, mut processed) = (0u64, 0u64, 0u64);
     let mut last = 0.0;
     let mut nan = false;
     if exists || !f.xx {
-        let z = tri!(typed::write_or_create::<ZSet>(ctx, &key));
+        let z = tri!(typed::write_or_create::<ZSet>(ctx, key));
         for (j, &score) in scores.iter().enumerate() {
             let member = &a[idx + 1 + 2 * j];
             match z.score(member) {
@@ -117,7 +117,7 @@ fn add_generic(ctx: &mut Ctx, a: &mut Args, idx: usize, f: AddFlags) -> Reply {
                 None => {}
             }
         }
-        typed::delete_if_empty(ctx, &key);
+        typed::delete_if_empty(ctx, key);
     }
     if nan {
         return Reply::err(NAN_ERR);
@@ -137,8 +137,8 @@ fn add_generic(ctx: &mut Ctx, a: &mut Args, idx: usize, f: AddFlags) -> Reply {
 }
 
 pub fn zrem(ctx: &mut Ctx, a: &mut Args) -> Reply {
-    let key = std::mem::take(&mut a[1]);
-    let Some(z) = tri!(typed::write::<ZSet>(ctx, &key)) else {
+    let key: &[u8] = &a[1];
+    let Some(z) = tri!(typed::write::<ZSet>(ctx, key)) else {
         return Reply::Int(0);
     };
     let mut deleted = 0;
@@ -150,7 +150,7 @@ pub fn zrem(ctx: &mut Ctx, a: &mut Args) -> Reply {
             }
         }
     }
-    typed::delete_if_empty(ctx, &key);
+    typed::delete_if_empty(ctx, key);
     if deleted > 0 {
         ctx.dirty(deleted);
     }
@@ -280,9 +280,7 @@ pub fn zscan(ctx: &mut Ctx, a: &mut Args) -> Reply {
             let mut cur = cursor;
             let mut maxit = count.saturating_mul(10);
             loop {
-                cur = z
-                    .scan(cur, |m, s| found.push((m.to_vec(), s)))
-                    .unwrap_or(0);
+                cur = z.scan(cur, |m, s| found.push((m.to_vec(), s))).unwrap_or(0);
                 if cur == 0 || maxit == 0 || found.len() as i64 >= count {
                     break;
                 }

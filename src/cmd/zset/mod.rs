@@ -113,7 +113,13 @@ pub static COMMANDS: &[Command] = &[
     single_key("zrange", -4, READONLY, RS, range::zrange),
     single_key("zrevrange", -4, READONLY, RS, range::zrevrange),
     single_key("zrangebyscore", -4, READONLY, RS, range::zrangebyscore),
-    single_key("zrevrangebyscore", -4, READONLY, RS, range::zrevrangebyscore),
+    single_key(
+        "zrevrangebyscore",
+        -4,
+        READONLY,
+        RS,
+        range::zrevrangebyscore,
+    ),
     single_key("zrangebylex", -4, READONLY, RS, range::zrangebylex),
     single_key("zrevrangebylex", -4, READONLY, RS, range::zrevrangebylex),
     Command {
@@ -183,9 +189,33 @@ pub static COMMANDS: &[Command] = &[
         true,
         keys_store,
     ),
-    movable("zunion", -3, READONLY, RS, setops::zunion, false, keys_numkeys1),
-    movable("zinter", -3, READONLY, RS, setops::zinter, false, keys_numkeys1),
-    movable("zdiff", -3, READONLY, RS, setops::zdiff, false, keys_numkeys1),
+    movable(
+        "zunion",
+        -3,
+        READONLY,
+        RS,
+        setops::zunion,
+        false,
+        keys_numkeys1,
+    ),
+    movable(
+        "zinter",
+        -3,
+        READONLY,
+        RS,
+        setops::zinter,
+        false,
+        keys_numkeys1,
+    ),
+    movable(
+        "zdiff",
+        -3,
+        READONLY,
+        RS,
+        setops::zdiff,
+        false,
+        keys_numkeys1,
+    ),
     movable(
         "zintercard",
         -3,
@@ -207,14 +237,17 @@ mod tests {
 
     #[test]
     fn key_functions() {
-        assert_eq!(keys_store(&args("zunionstore d 2 a b weights 1 2")), [1, 3, 4]);
-        assert_eq!(keys_store(&args("zunionstore d 3 a b")), Vec::<usize>::new());
+        assert_eq!(
+            keys_store(&args("zunionstore d 2 a b weights 1 2")),
+            [1, 3, 4]
+        );
+        assert_eq!(
+            keys_store(&args("zunionstore d 3 a b")),
+            Vec::<usize>::new()
+        );
         assert_eq!(keys_numkeys1(&args("zunion 2 a b")), [2, 3]);
         assert_eq!(keys_numkeys1(&args("zunion x a b")), Vec::<usize>::new());
         assert_eq!(keys_numkeys2(&args("bzmpop 0 1 a min")), [3]);
-        assert_eq!(
-            keys_numkeys1(&args("zmpop -1 a min")),
-            Vec::<usize>::new()
-        );
+        assert_eq!(keys_numkeys1(&args("zmpop -1 a min")), Vec::<usize>::new());
     }
 }

@@ -10,6 +10,9 @@ use crate::server::Ctx;
 use crate::tri;
 use crate::util::{eq_ic, parse_i64};
 
+/// A key and the members popped from it.
+type Popped = (Vec<u8>, Vec<(Vec<u8>, f64)>);
+
 /// Pop up to `count` members from the first key of `keys` that holds a sorted set (WRONGTYPE
 /// for a key of another type met before it). None when no key exists.
 fn pop_first(
@@ -17,7 +20,7 @@ fn pop_first(
     keys: &[Vec<u8>],
     max: bool,
     count: usize,
-) -> Result<Option<(Vec<u8>, Vec<(Vec<u8>, f64)>)>, Reply> {
+) -> Result<Option<Popped>, Reply> {
     for k in keys {
         let Some(z) = typed::write::<ZSet>(ctx, k)? else {
             continue;
@@ -49,8 +52,7 @@ fn zpop(ctx: &mut Ctx, a: &mut Args, max: bool) -> Reply {
         },
         None => None,
     };
-    let key = a[1].clone();
-    match tri!(pop_first(ctx, &[key], max, count.unwrap_or(1))) {
+    match tri!(pop_first(ctx, &a[1..2], max, count.unwrap_or(1))) {
         None => Reply::Array(vec![]),
         Some((_, items)) => entries_reply(ctx, items, true, count.is_some()),
     }
@@ -153,7 +155,7 @@ fn blocking_pop(
     keys: &[Vec<u8>],
     max: bool,
     count: usize,
-) -> Result<Option<(Vec<u8>, Vec<(Vec<u8>, f64)>)>, Reply> {
+) -> Result<Option<Popped>, Reply> {
     for k in serving_order(ctx, keys) {
         let nonempty = match typed::write::<ZSet>(ctx, &k)? {
             Some(z) => !z.is_empty(),
@@ -234,7 +236,7 @@ pub fn zrandmember(ctx: &mut Ctx, a: &mut Args) -> Reply {
         return Reply::syntax_error();
     }
     let withscores = a.len() == 4;
-    if withscores && (l < -i64::MAX / 2 || l > i64::MAX / 2) {
+    if withscores && !(-i64::MAX / 2..=i64::MAX / 2).contains(&l) {
         return Reply::err("ERR value is out of range");
     }
     let Some(z) = tri!(typed::read::<ZSet>(ctx, &a[1])) else {
@@ -264,10 +266,7 @@ pub fn zrandmember(ctx: &mut Ctx, a: &mut Args) -> Reply {
                 left -= 1;
             }
         }
-        (0..size)
-            .filter(|&r| keep[r])
-            .filter_map(pick)
-            .collect()
+        (0..size).filter(|&r| keep[r]).filter_map(pick).collect()
     } else {
         let mut seen = std::collections::HashSet::new();
         let mut out = Vec::with_capacity(count);

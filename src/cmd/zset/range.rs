@@ -42,7 +42,14 @@ fn rank_span(start: i64, end: i64, len: usize) -> Option<(usize, usize)> {
 
 /// Members of `lo..hi` (ascending ranks) after skipping `offset` and taking `limit` (negative:
 /// all), walking down from the top when `rev`.
-fn span_items(z: &ZSet, lo: usize, hi: usize, rev: bool, offset: i64, limit: i64) -> Vec<(Vec<u8>, f64)> {
+fn span_items(
+    z: &ZSet,
+    lo: usize,
+    hi: usize,
+    rev: bool,
+    offset: i64,
+    limit: i64,
+) -> Vec<(Vec<u8>, f64)> {
     if offset < 0 || hi <= lo {
         return Vec::new();
     }
@@ -51,7 +58,11 @@ fn span_items(z: &ZSet, lo: usize, hi: usize, rev: bool, offset: i64, limit: i64
     if off >= n {
         return Vec::new();
     }
-    let take = if limit < 0 { usize::MAX } else { limit as usize };
+    let take = if limit < 0 {
+        usize::MAX
+    } else {
+        limit as usize
+    };
     if rev {
         z.range(lo, hi - 1 - off, true, take)
     } else {
@@ -61,7 +72,14 @@ fn span_items(z: &ZSet, lo: usize, hi: usize, rev: bool, offset: i64, limit: i64
 
 /// The shared body of every ZRANGE form. `src` is the index of the source key (the range
 /// arguments follow it); `dst` is the destination of ZRANGESTORE.
-fn generic(ctx: &mut Ctx, a: &Args, src: usize, dst: Option<usize>, mut kind: Kind, rev: Option<bool>) -> Reply {
+fn generic(
+    ctx: &mut Ctx,
+    a: &Args,
+    src: usize,
+    dst: Option<usize>,
+    mut kind: Kind,
+    rev: Option<bool>,
+) -> Reply {
     let mut rev = rev;
     let mut withscores = false;
     let (mut offset, mut limit) = (0i64, -1i64);
@@ -197,8 +215,8 @@ fn remrange(ctx: &mut Ctx, a: &mut Args, kind: Kind) -> Reply {
         Kind::Lex => Parsed::Lex(tri!(lex_range(&a[2], &a[3]))),
         _ => Parsed::Rank(tri!(int(&a[2])), tri!(int(&a[3]))),
     };
-    let key = std::mem::take(&mut a[1]);
-    let Some(z) = tri!(typed::write::<ZSet>(ctx, &key)) else {
+    let key: &[u8] = &a[1];
+    let Some(z) = tri!(typed::write::<ZSet>(ctx, key)) else {
         return Reply::Int(0);
     };
     let (lo, hi) = match parsed {
@@ -209,8 +227,12 @@ fn remrange(ctx: &mut Ctx, a: &mut Args, kind: Kind) -> Reply {
         Parsed::Score(r) => score_span(z, &r),
         Parsed::Lex(r) => lex_span(z, &r),
     };
-    let removed = if hi > lo { z.remove_range(lo, hi - 1) } else { 0 };
-    typed::delete_if_empty(ctx, &key);
+    let removed = if hi > lo {
+        z.remove_range(lo, hi - 1)
+    } else {
+        0
+    };
+    typed::delete_if_empty(ctx, key);
     if removed > 0 {
         ctx.dirty(removed as u64);
     }

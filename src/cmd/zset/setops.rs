@@ -93,8 +93,9 @@ fn generic(ctx: &mut Ctx, a: &Args, dst: Option<usize>, nk: usize, op: Op, card:
         if op != Op::Diff && !card && remaining > setnum && eq_ic(&a[j], "weights") {
             j += 1;
             for s in srcs.iter_mut() {
-                s.weight = tri!(parse_score(&a[j])
-                    .ok_or_else(|| Reply::err("ERR weight value is not a float")));
+                s.weight =
+                    tri!(parse_score(&a[j])
+                        .ok_or_else(|| Reply::err("ERR weight value is not a float")));
                 j += 1;
             }
         } else if op != Op::Diff && !card && remaining >= 2 && eq_ic(&a[j], "aggregate") {
@@ -133,9 +134,7 @@ fn generic(ctx: &mut Ctx, a: &Args, dst: Option<usize>, nk: usize, op: Op, card:
     match dst {
         Some(d) => store_result(ctx, &a[d], items),
         None => {
-            items.sort_by(|x, y| {
-                crate::db::zset::skiplist::cmp_entry(x.1, &x.0, y.1, &y.0)
-            });
+            items.sort_by(|x, y| crate::db::zset::skiplist::cmp_entry(x.1, &x.0, y.1, &y.0));
             entries_reply(ctx, items, withscores, true)
         }
     }

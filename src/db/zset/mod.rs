@@ -393,10 +393,7 @@ mod tests {
         assert_eq!(big.encoding(), "skiplist");
         assert_eq!(small.members(), big.members());
         let n = small.len();
-        assert_eq!(
-            small.range(3, n + 5, true, 7),
-            big.range(3, n + 5, true, 7)
-        );
+        assert_eq!(small.range(3, n + 5, true, 7), big.range(3, n + 5, true, 7));
         assert_eq!(small.pop(true), big.pop(true));
         assert_eq!(small.pop(false), big.pop(false));
         let mut d1 = [0u8; 20];
