@@ -35,8 +35,17 @@ impl Aggr {
                     *acc = 0.0;
                 }
             }
-            Aggr::Min => *acc = acc.min(v),
-            Aggr::Max => *acc = acc.max(v),
+            // C comparisons: a NaN operand keeps the accumulated value, and so does -0 vs 0.
+            Aggr::Min => {
+                if v < *acc {
+                    *acc = v
+                }
+            }
+            Aggr::Max => {
+                if v > *acc {
+                    *acc = v
+                }
+            }
         }
     }
 }
@@ -188,7 +197,8 @@ fn inter(srcs: &mut [Src], aggr: Aggr) -> Vec<(Vec<u8>, f64)> {
         let mut v = weighted(srcs[0].weight, *sc);
         for (i, map) in maps.iter().enumerate() {
             match map.get(m.as_slice()) {
-                Some(&o) => aggr.apply(&mut v, weighted(srcs[i + 1].weight, o)),
+                // Only the first score is cleaned of NaN (as Redis does); SUM cleans its result.
+                Some(&o) => aggr.apply(&mut v, o * srcs[i + 1].weight),
                 None => continue 'outer,
             }
         }
