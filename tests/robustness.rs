@@ -90,7 +90,24 @@ const WORDS: &[&str] = &[
 /// CONFIG too, because random limits (a huge proto-max-bulk-len, then SETRANGE at gigabyte
 /// offsets) make the server legitimately use all memory. Config input is tested in config.rs.
 const SKIP: &[&str] = &[
-    "shutdown", "quit", "debug", "client", "reset", "monitor", "sync", "psync", "config",
+    "shutdown",
+    "quit",
+    "debug",
+    "client",
+    "reset",
+    "monitor",
+    "sync",
+    "psync",
+    "config",
+    // Blocking commands with a zero timeout would wait forever for a reply.
+    "blpop",
+    "brpop",
+    "brpoplpush",
+    "blmove",
+    "blmpop",
+    "bzpopmin",
+    "bzpopmax",
+    "bzmpop",
 ];
 
 fn random_arg(r: &mut Rng) -> Vec<u8> {

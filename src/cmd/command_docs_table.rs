@@ -37,6 +37,56 @@ pub static DOCS: &[(&str, Doc)] = &[
         },
     ),
     (
+        "bzmpop",
+        Doc {
+            summary: "Remove and return members with scores in a sorted set or block until one is available",
+            since: "7.0.0",
+            group: "sorted-set",
+            complexity: Some("O(K) + O(M*log(N)) where K is the number of provided keys, N being the number of elements in the sorted set, and M being the number of elements popped."),
+            args: &[
+            Arg { name: "timeout", kind: Double, ..ARG },
+            Arg { name: "numkeys", kind: Integer, ..ARG },
+            Arg { name: "key", kind: Key, key_spec_index: 0, flags: MULTIPLE, ..ARG },
+            Arg { name: "where", kind: OneOf, args: &[
+                Arg { name: "min", kind: PureToken, token: Some("MIN"), ..ARG },
+                Arg { name: "max", kind: PureToken, token: Some("MAX"), ..ARG },
+            ], ..ARG },
+            Arg { name: "count", kind: Integer, token: Some("COUNT"), flags: OPTIONAL, ..ARG },
+        ],
+            ..DOC
+        },
+    ),
+    (
+        "bzpopmax",
+        Doc {
+            summary: "Remove and return the member with the highest score from one or more sorted sets, or block until one is available",
+            since: "5.0.0",
+            group: "sorted-set",
+            complexity: Some("O(log(N)) with N being the number of elements in the sorted set."),
+            history: &[("6.0.0", "`timeout` is interpreted as a double instead of an integer.")],
+            args: &[
+            Arg { name: "key", kind: Key, key_spec_index: 0, flags: MULTIPLE, ..ARG },
+            Arg { name: "timeout", kind: Double, ..ARG },
+        ],
+            ..DOC
+        },
+    ),
+    (
+        "bzpopmin",
+        Doc {
+            summary: "Remove and return the member with the lowest score from one or more sorted sets, or block until one is available",
+            since: "5.0.0",
+            group: "sorted-set",
+            complexity: Some("O(log(N)) with N being the number of elements in the sorted set."),
+            history: &[("6.0.0", "`timeout` is interpreted as a double instead of an integer.")],
+            args: &[
+            Arg { name: "key", kind: Key, key_spec_index: 0, flags: MULTIPLE, ..ARG },
+            Arg { name: "timeout", kind: Double, ..ARG },
+        ],
+            ..DOC
+        },
+    ),
+    (
         "client",
         Doc {
             summary: "A container for client connection commands",
@@ -1781,6 +1831,579 @@ pub static DOCS: &[(&str, Doc)] = &[
             complexity: Some("O(1) for each key removed regardless of its size. Then the command does O(N) work in a different thread in order to reclaim memory, where N is the number of allocations the deleted objects where composed of."),
             args: &[
             Arg { name: "key", kind: Key, key_spec_index: 0, flags: MULTIPLE, ..ARG },
+        ],
+            ..DOC
+        },
+    ),
+    (
+        "zadd",
+        Doc {
+            summary: "Add one or more members to a sorted set, or update its score if it already exists",
+            since: "1.2.0",
+            group: "sorted-set",
+            complexity: Some("O(log(N)) for each item added, where N is the number of elements in the sorted set."),
+            history: &[("2.4.0", "Accepts multiple elements."), ("3.0.2", "Added the `XX`, `NX`, `CH` and `INCR` options."), ("6.2.0", "Added the `GT` and `LT` options.")],
+            args: &[
+            Arg { name: "key", kind: Key, key_spec_index: 0, ..ARG },
+            Arg { name: "condition", kind: OneOf, since: Some("3.0.2"), flags: OPTIONAL, args: &[
+                Arg { name: "nx", kind: PureToken, token: Some("NX"), ..ARG },
+                Arg { name: "xx", kind: PureToken, token: Some("XX"), ..ARG },
+            ], ..ARG },
+            Arg { name: "comparison", kind: OneOf, since: Some("6.2.0"), flags: OPTIONAL, args: &[
+                Arg { name: "gt", kind: PureToken, token: Some("GT"), ..ARG },
+                Arg { name: "lt", kind: PureToken, token: Some("LT"), ..ARG },
+            ], ..ARG },
+            Arg { name: "change", kind: PureToken, token: Some("CH"), since: Some("3.0.2"), flags: OPTIONAL, ..ARG },
+            Arg { name: "increment", kind: PureToken, token: Some("INCR"), since: Some("3.0.2"), flags: OPTIONAL, ..ARG },
+            Arg { name: "score_member", kind: Block, flags: MULTIPLE, args: &[
+                Arg { name: "score", kind: Double, ..ARG },
+                Arg { name: "member", kind: String, ..ARG },
+            ], ..ARG },
+        ],
+            ..DOC
+        },
+    ),
+    (
+        "zcard",
+        Doc {
+            summary: "Get the number of members in a sorted set",
+            since: "1.2.0",
+            group: "sorted-set",
+            complexity: Some("O(1)"),
+            args: &[
+            Arg { name: "key", kind: Key, key_spec_index: 0, ..ARG },
+        ],
+            ..DOC
+        },
+    ),
+    (
+        "zcount",
+        Doc {
+            summary: "Count the members in a sorted set with scores within the given values",
+            since: "2.0.0",
+            group: "sorted-set",
+            complexity: Some("O(log(N)) with N being the number of elements in the sorted set."),
+            args: &[
+            Arg { name: "key", kind: Key, key_spec_index: 0, ..ARG },
+            Arg { name: "min", kind: Double, ..ARG },
+            Arg { name: "max", kind: Double, ..ARG },
+        ],
+            ..DOC
+        },
+    ),
+    (
+        "zdiff",
+        Doc {
+            summary: "Subtract multiple sorted sets",
+            since: "6.2.0",
+            group: "sorted-set",
+            complexity: Some("O(L + (N-K)log(N)) worst case where L is the total number of elements in all the sets, N is the size of the first set, and K is the size of the result set."),
+            args: &[
+            Arg { name: "numkeys", kind: Integer, ..ARG },
+            Arg { name: "key", kind: Key, key_spec_index: 0, flags: MULTIPLE, ..ARG },
+            Arg { name: "withscores", kind: PureToken, token: Some("WITHSCORES"), flags: OPTIONAL, ..ARG },
+        ],
+            ..DOC
+        },
+    ),
+    (
+        "zdiffstore",
+        Doc {
+            summary: "Subtract multiple sorted sets and store the resulting sorted set in a new key",
+            since: "6.2.0",
+            group: "sorted-set",
+            complexity: Some("O(L + (N-K)log(N)) worst case where L is the total number of elements in all the sets, N is the size of the first set, and K is the size of the result set."),
+            args: &[
+            Arg { name: "destination", kind: Key, key_spec_index: 0, ..ARG },
+            Arg { name: "numkeys", kind: Integer, ..ARG },
+            Arg { name: "key", kind: Key, key_spec_index: 1, flags: MULTIPLE, ..ARG },
+        ],
+            ..DOC
+        },
+    ),
+    (
+        "zincrby",
+        Doc {
+            summary: "Increment the score of a member in a sorted set",
+            since: "1.2.0",
+            group: "sorted-set",
+            complexity: Some("O(log(N)) where N is the number of elements in the sorted set."),
+            args: &[
+            Arg { name: "key", kind: Key, key_spec_index: 0, ..ARG },
+            Arg { name: "increment", kind: Integer, ..ARG },
+            Arg { name: "member", kind: String, ..ARG },
+        ],
+            ..DOC
+        },
+    ),
+    (
+        "zinter",
+        Doc {
+            summary: "Intersect multiple sorted sets",
+            since: "6.2.0",
+            group: "sorted-set",
+            complexity: Some("O(N*K)+O(M*log(M)) worst case with N being the smallest input sorted set, K being the number of input sorted sets and M being the number of elements in the resulting sorted set."),
+            args: &[
+            Arg { name: "numkeys", kind: Integer, ..ARG },
+            Arg { name: "key", kind: Key, key_spec_index: 0, flags: MULTIPLE, ..ARG },
+            Arg { name: "weight", kind: Integer, token: Some("WEIGHTS"), flags: OPTIONAL | MULTIPLE, ..ARG },
+            Arg { name: "aggregate", kind: OneOf, token: Some("AGGREGATE"), flags: OPTIONAL, args: &[
+                Arg { name: "sum", kind: PureToken, token: Some("SUM"), ..ARG },
+                Arg { name: "min", kind: PureToken, token: Some("MIN"), ..ARG },
+                Arg { name: "max", kind: PureToken, token: Some("MAX"), ..ARG },
+            ], ..ARG },
+            Arg { name: "withscores", kind: PureToken, token: Some("WITHSCORES"), flags: OPTIONAL, ..ARG },
+        ],
+            ..DOC
+        },
+    ),
+    (
+        "zintercard",
+        Doc {
+            summary: "Intersect multiple sorted sets and return the cardinality of the result",
+            since: "7.0.0",
+            group: "sorted-set",
+            complexity: Some("O(N*K) worst case with N being the smallest input sorted set, K being the number of input sorted sets."),
+            args: &[
+            Arg { name: "numkeys", kind: Integer, ..ARG },
+            Arg { name: "key", kind: Key, key_spec_index: 0, flags: MULTIPLE, ..ARG },
+            Arg { name: "limit", kind: Integer, token: Some("LIMIT"), flags: OPTIONAL, ..ARG },
+        ],
+            ..DOC
+        },
+    ),
+    (
+        "zinterstore",
+        Doc {
+            summary: "Intersect multiple sorted sets and store the resulting sorted set in a new key",
+            since: "2.0.0",
+            group: "sorted-set",
+            complexity: Some("O(N*K)+O(M*log(M)) worst case with N being the smallest input sorted set, K being the number of input sorted sets and M being the number of elements in the resulting sorted set."),
+            args: &[
+            Arg { name: "destination", kind: Key, key_spec_index: 0, ..ARG },
+            Arg { name: "numkeys", kind: Integer, ..ARG },
+            Arg { name: "key", kind: Key, key_spec_index: 1, flags: MULTIPLE, ..ARG },
+            Arg { name: "weight", kind: Integer, token: Some("WEIGHTS"), flags: OPTIONAL | MULTIPLE, ..ARG },
+            Arg { name: "aggregate", kind: OneOf, token: Some("AGGREGATE"), flags: OPTIONAL, args: &[
+                Arg { name: "sum", kind: PureToken, token: Some("SUM"), ..ARG },
+                Arg { name: "min", kind: PureToken, token: Some("MIN"), ..ARG },
+                Arg { name: "max", kind: PureToken, token: Some("MAX"), ..ARG },
+            ], ..ARG },
+        ],
+            ..DOC
+        },
+    ),
+    (
+        "zlexcount",
+        Doc {
+            summary: "Count the number of members in a sorted set between a given lexicographical range",
+            since: "2.8.9",
+            group: "sorted-set",
+            complexity: Some("O(log(N)) with N being the number of elements in the sorted set."),
+            args: &[
+            Arg { name: "key", kind: Key, key_spec_index: 0, ..ARG },
+            Arg { name: "min", kind: String, ..ARG },
+            Arg { name: "max", kind: String, ..ARG },
+        ],
+            ..DOC
+        },
+    ),
+    (
+        "zmpop",
+        Doc {
+            summary: "Remove and return members with scores in a sorted set",
+            since: "7.0.0",
+            group: "sorted-set",
+            complexity: Some("O(K) + O(M*log(N)) where K is the number of provided keys, N being the number of elements in the sorted set, and M being the number of elements popped."),
+            args: &[
+            Arg { name: "numkeys", kind: Integer, ..ARG },
+            Arg { name: "key", kind: Key, key_spec_index: 0, flags: MULTIPLE, ..ARG },
+            Arg { name: "where", kind: OneOf, args: &[
+                Arg { name: "min", kind: PureToken, token: Some("MIN"), ..ARG },
+                Arg { name: "max", kind: PureToken, token: Some("MAX"), ..ARG },
+            ], ..ARG },
+            Arg { name: "count", kind: Integer, token: Some("COUNT"), flags: OPTIONAL, ..ARG },
+        ],
+            ..DOC
+        },
+    ),
+    (
+        "zmscore",
+        Doc {
+            summary: "Get the score associated with the given members in a sorted set",
+            since: "6.2.0",
+            group: "sorted-set",
+            complexity: Some("O(N) where N is the number of members being requested."),
+            args: &[
+            Arg { name: "key", kind: Key, key_spec_index: 0, ..ARG },
+            Arg { name: "member", kind: String, flags: MULTIPLE, ..ARG },
+        ],
+            ..DOC
+        },
+    ),
+    (
+        "zpopmax",
+        Doc {
+            summary: "Remove and return members with the highest scores in a sorted set",
+            since: "5.0.0",
+            group: "sorted-set",
+            complexity: Some("O(log(N)*M) with N being the number of elements in the sorted set, and M being the number of elements popped."),
+            args: &[
+            Arg { name: "key", kind: Key, key_spec_index: 0, ..ARG },
+            Arg { name: "count", kind: Integer, flags: OPTIONAL, ..ARG },
+        ],
+            ..DOC
+        },
+    ),
+    (
+        "zpopmin",
+        Doc {
+            summary: "Remove and return members with the lowest scores in a sorted set",
+            since: "5.0.0",
+            group: "sorted-set",
+            complexity: Some("O(log(N)*M) with N being the number of elements in the sorted set, and M being the number of elements popped."),
+            args: &[
+            Arg { name: "key", kind: Key, key_spec_index: 0, ..ARG },
+            Arg { name: "count", kind: Integer, flags: OPTIONAL, ..ARG },
+        ],
+            ..DOC
+        },
+    ),
+    (
+        "zrandmember",
+        Doc {
+            summary: "Get one or multiple random elements from a sorted set",
+            since: "6.2.0",
+            group: "sorted-set",
+            complexity: Some("O(N) where N is the number of elements returned"),
+            args: &[
+            Arg { name: "key", kind: Key, key_spec_index: 0, ..ARG },
+            Arg { name: "options", kind: Block, flags: OPTIONAL, args: &[
+                Arg { name: "count", kind: Integer, ..ARG },
+                Arg { name: "withscores", kind: PureToken, token: Some("WITHSCORES"), flags: OPTIONAL, ..ARG },
+            ], ..ARG },
+        ],
+            ..DOC
+        },
+    ),
+    (
+        "zrange",
+        Doc {
+            summary: "Return a range of members in a sorted set",
+            since: "1.2.0",
+            group: "sorted-set",
+            complexity: Some("O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements returned."),
+            history: &[("6.2.0", "Added the `REV`, `BYSCORE`, `BYLEX` and `LIMIT` options.")],
+            args: &[
+            Arg { name: "key", kind: Key, key_spec_index: 0, ..ARG },
+            Arg { name: "start", kind: String, ..ARG },
+            Arg { name: "stop", kind: String, ..ARG },
+            Arg { name: "sortby", kind: OneOf, since: Some("6.2.0"), flags: OPTIONAL, args: &[
+                Arg { name: "byscore", kind: PureToken, token: Some("BYSCORE"), ..ARG },
+                Arg { name: "bylex", kind: PureToken, token: Some("BYLEX"), ..ARG },
+            ], ..ARG },
+            Arg { name: "rev", kind: PureToken, token: Some("REV"), since: Some("6.2.0"), flags: OPTIONAL, ..ARG },
+            Arg { name: "offset_count", kind: Block, token: Some("LIMIT"), since: Some("6.2.0"), flags: OPTIONAL, args: &[
+                Arg { name: "offset", kind: Integer, ..ARG },
+                Arg { name: "count", kind: Integer, ..ARG },
+            ], ..ARG },
+            Arg { name: "withscores", kind: PureToken, token: Some("WITHSCORES"), flags: OPTIONAL, ..ARG },
+        ],
+            ..DOC
+        },
+    ),
+    (
+        "zrangebylex",
+        Doc {
+            summary: "Return a range of members in a sorted set, by lexicographical range",
+            since: "2.8.9",
+            group: "sorted-set",
+            complexity: Some("O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements being returned. If M is constant (e.g. always asking for the first 10 elements with LIMIT), you can consider it O(log(N))."),
+            doc_flags: &["deprecated"],
+            deprecated_since: Some("6.2.0"),
+            replaced_by: Some("`ZRANGE` with the `BYLEX` argument"),
+            args: &[
+            Arg { name: "key", kind: Key, key_spec_index: 0, ..ARG },
+            Arg { name: "min", kind: String, ..ARG },
+            Arg { name: "max", kind: String, ..ARG },
+            Arg { name: "offset_count", kind: Block, token: Some("LIMIT"), flags: OPTIONAL, args: &[
+                Arg { name: "offset", kind: Integer, ..ARG },
+                Arg { name: "count", kind: Integer, ..ARG },
+            ], ..ARG },
+        ],
+            ..DOC
+        },
+    ),
+    (
+        "zrangebyscore",
+        Doc {
+            summary: "Return a range of members in a sorted set, by score",
+            since: "1.0.5",
+            group: "sorted-set",
+            complexity: Some("O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements being returned. If M is constant (e.g. always asking for the first 10 elements with LIMIT), you can consider it O(log(N))."),
+            doc_flags: &["deprecated"],
+            deprecated_since: Some("6.2.0"),
+            replaced_by: Some("`ZRANGE` with the `BYSCORE` argument"),
+            history: &[("2.0.0", "Added the `WITHSCORES` modifier.")],
+            args: &[
+            Arg { name: "key", kind: Key, key_spec_index: 0, ..ARG },
+            Arg { name: "min", kind: Double, ..ARG },
+            Arg { name: "max", kind: Double, ..ARG },
+            Arg { name: "withscores", kind: PureToken, token: Some("WITHSCORES"), since: Some("2.0.0"), flags: OPTIONAL, ..ARG },
+            Arg { name: "offset_count", kind: Block, token: Some("LIMIT"), flags: OPTIONAL, args: &[
+                Arg { name: "offset", kind: Integer, ..ARG },
+                Arg { name: "count", kind: Integer, ..ARG },
+            ], ..ARG },
+        ],
+            ..DOC
+        },
+    ),
+    (
+        "zrangestore",
+        Doc {
+            summary: "Store a range of members from sorted set into another key",
+            since: "6.2.0",
+            group: "sorted-set",
+            complexity: Some("O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements stored into the destination key."),
+            args: &[
+            Arg { name: "dst", kind: Key, key_spec_index: 0, ..ARG },
+            Arg { name: "src", kind: Key, key_spec_index: 1, ..ARG },
+            Arg { name: "min", kind: String, ..ARG },
+            Arg { name: "max", kind: String, ..ARG },
+            Arg { name: "sortby", kind: OneOf, flags: OPTIONAL, args: &[
+                Arg { name: "byscore", kind: PureToken, token: Some("BYSCORE"), ..ARG },
+                Arg { name: "bylex", kind: PureToken, token: Some("BYLEX"), ..ARG },
+            ], ..ARG },
+            Arg { name: "rev", kind: PureToken, token: Some("REV"), flags: OPTIONAL, ..ARG },
+            Arg { name: "offset_count", kind: Block, token: Some("LIMIT"), flags: OPTIONAL, args: &[
+                Arg { name: "offset", kind: Integer, ..ARG },
+                Arg { name: "count", kind: Integer, ..ARG },
+            ], ..ARG },
+        ],
+            ..DOC
+        },
+    ),
+    (
+        "zrank",
+        Doc {
+            summary: "Determine the index of a member in a sorted set",
+            since: "2.0.0",
+            group: "sorted-set",
+            complexity: Some("O(log(N))"),
+            args: &[
+            Arg { name: "key", kind: Key, key_spec_index: 0, ..ARG },
+            Arg { name: "member", kind: String, ..ARG },
+        ],
+            ..DOC
+        },
+    ),
+    (
+        "zrem",
+        Doc {
+            summary: "Remove one or more members from a sorted set",
+            since: "1.2.0",
+            group: "sorted-set",
+            complexity: Some("O(M*log(N)) with N being the number of elements in the sorted set and M the number of elements to be removed."),
+            history: &[("2.4.0", "Accepts multiple elements.")],
+            args: &[
+            Arg { name: "key", kind: Key, key_spec_index: 0, ..ARG },
+            Arg { name: "member", kind: String, flags: MULTIPLE, ..ARG },
+        ],
+            ..DOC
+        },
+    ),
+    (
+        "zremrangebylex",
+        Doc {
+            summary: "Remove all members in a sorted set between the given lexicographical range",
+            since: "2.8.9",
+            group: "sorted-set",
+            complexity: Some("O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements removed by the operation."),
+            args: &[
+            Arg { name: "key", kind: Key, key_spec_index: 0, ..ARG },
+            Arg { name: "min", kind: String, ..ARG },
+            Arg { name: "max", kind: String, ..ARG },
+        ],
+            ..DOC
+        },
+    ),
+    (
+        "zremrangebyrank",
+        Doc {
+            summary: "Remove all members in a sorted set within the given indexes",
+            since: "2.0.0",
+            group: "sorted-set",
+            complexity: Some("O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements removed by the operation."),
+            args: &[
+            Arg { name: "key", kind: Key, key_spec_index: 0, ..ARG },
+            Arg { name: "start", kind: Integer, ..ARG },
+            Arg { name: "stop", kind: Integer, ..ARG },
+        ],
+            ..DOC
+        },
+    ),
+    (
+        "zremrangebyscore",
+        Doc {
+            summary: "Remove all members in a sorted set within the given scores",
+            since: "1.2.0",
+            group: "sorted-set",
+            complexity: Some("O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements removed by the operation."),
+            args: &[
+            Arg { name: "key", kind: Key, key_spec_index: 0, ..ARG },
+            Arg { name: "min", kind: Double, ..ARG },
+            Arg { name: "max", kind: Double, ..ARG },
+        ],
+            ..DOC
+        },
+    ),
+    (
+        "zrevrange",
+        Doc {
+            summary: "Return a range of members in a sorted set, by index, with scores ordered from high to low",
+            since: "1.2.0",
+            group: "sorted-set",
+            complexity: Some("O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements returned."),
+            doc_flags: &["deprecated"],
+            deprecated_since: Some("6.2.0"),
+            replaced_by: Some("`ZRANGE` with the `REV` argument"),
+            args: &[
+            Arg { name: "key", kind: Key, key_spec_index: 0, ..ARG },
+            Arg { name: "start", kind: Integer, ..ARG },
+            Arg { name: "stop", kind: Integer, ..ARG },
+            Arg { name: "withscores", kind: PureToken, token: Some("WITHSCORES"), flags: OPTIONAL, ..ARG },
+        ],
+            ..DOC
+        },
+    ),
+    (
+        "zrevrangebylex",
+        Doc {
+            summary: "Return a range of members in a sorted set, by lexicographical range, ordered from higher to lower strings.",
+            since: "2.8.9",
+            group: "sorted-set",
+            complexity: Some("O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements being returned. If M is constant (e.g. always asking for the first 10 elements with LIMIT), you can consider it O(log(N))."),
+            doc_flags: &["deprecated"],
+            deprecated_since: Some("6.2.0"),
+            replaced_by: Some("`ZRANGE` with the `REV` and `BYLEX` arguments"),
+            args: &[
+            Arg { name: "key", kind: Key, key_spec_index: 0, ..ARG },
+            Arg { name: "max", kind: String, ..ARG },
+            Arg { name: "min", kind: String, ..ARG },
+            Arg { name: "offset_count", kind: Block, token: Some("LIMIT"), flags: OPTIONAL, args: &[
+                Arg { name: "offset", kind: Integer, ..ARG },
+                Arg { name: "count", kind: Integer, ..ARG },
+            ], ..ARG },
+        ],
+            ..DOC
+        },
+    ),
+    (
+        "zrevrangebyscore",
+        Doc {
+            summary: "Return a range of members in a sorted set, by score, with scores ordered from high to low",
+            since: "2.2.0",
+            group: "sorted-set",
+            complexity: Some("O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements being returned. If M is constant (e.g. always asking for the first 10 elements with LIMIT), you can consider it O(log(N))."),
+            doc_flags: &["deprecated"],
+            deprecated_since: Some("6.2.0"),
+            replaced_by: Some("`ZRANGE` with the `REV` and `BYSCORE` arguments"),
+            history: &[("2.1.6", "`min` and `max` can be exclusive.")],
+            args: &[
+            Arg { name: "key", kind: Key, key_spec_index: 0, ..ARG },
+            Arg { name: "max", kind: Double, ..ARG },
+            Arg { name: "min", kind: Double, ..ARG },
+            Arg { name: "withscores", kind: PureToken, token: Some("WITHSCORES"), flags: OPTIONAL, ..ARG },
+            Arg { name: "offset_count", kind: Block, token: Some("LIMIT"), flags: OPTIONAL, args: &[
+                Arg { name: "offset", kind: Integer, ..ARG },
+                Arg { name: "count", kind: Integer, ..ARG },
+            ], ..ARG },
+        ],
+            ..DOC
+        },
+    ),
+    (
+        "zrevrank",
+        Doc {
+            summary: "Determine the index of a member in a sorted set, with scores ordered from high to low",
+            since: "2.0.0",
+            group: "sorted-set",
+            complexity: Some("O(log(N))"),
+            args: &[
+            Arg { name: "key", kind: Key, key_spec_index: 0, ..ARG },
+            Arg { name: "member", kind: String, ..ARG },
+        ],
+            ..DOC
+        },
+    ),
+    (
+        "zscan",
+        Doc {
+            summary: "Incrementally iterate sorted sets elements and associated scores",
+            since: "2.8.0",
+            group: "sorted-set",
+            complexity: Some("O(1) for every call. O(N) for a complete iteration, including enough command calls for the cursor to return back to 0. N is the number of elements inside the collection.."),
+            args: &[
+            Arg { name: "key", kind: Key, key_spec_index: 0, ..ARG },
+            Arg { name: "cursor", kind: Integer, ..ARG },
+            Arg { name: "pattern", kind: Pattern, token: Some("MATCH"), flags: OPTIONAL, ..ARG },
+            Arg { name: "count", kind: Integer, token: Some("COUNT"), flags: OPTIONAL, ..ARG },
+        ],
+            ..DOC
+        },
+    ),
+    (
+        "zscore",
+        Doc {
+            summary: "Get the score associated with the given member in a sorted set",
+            since: "1.2.0",
+            group: "sorted-set",
+            complexity: Some("O(1)"),
+            args: &[
+            Arg { name: "key", kind: Key, key_spec_index: 0, ..ARG },
+            Arg { name: "member", kind: String, ..ARG },
+        ],
+            ..DOC
+        },
+    ),
+    (
+        "zunion",
+        Doc {
+            summary: "Add multiple sorted sets",
+            since: "6.2.0",
+            group: "sorted-set",
+            complexity: Some("O(N)+O(M*log(M)) with N being the sum of the sizes of the input sorted sets, and M being the number of elements in the resulting sorted set."),
+            args: &[
+            Arg { name: "numkeys", kind: Integer, ..ARG },
+            Arg { name: "key", kind: Key, key_spec_index: 0, flags: MULTIPLE, ..ARG },
+            Arg { name: "weight", kind: Integer, token: Some("WEIGHTS"), flags: OPTIONAL | MULTIPLE, ..ARG },
+            Arg { name: "aggregate", kind: OneOf, token: Some("AGGREGATE"), flags: OPTIONAL, args: &[
+                Arg { name: "sum", kind: PureToken, token: Some("SUM"), ..ARG },
+                Arg { name: "min", kind: PureToken, token: Some("MIN"), ..ARG },
+                Arg { name: "max", kind: PureToken, token: Some("MAX"), ..ARG },
+            ], ..ARG },
+            Arg { name: "withscores", kind: PureToken, token: Some("WITHSCORES"), flags: OPTIONAL, ..ARG },
+        ],
+            ..DOC
+        },
+    ),
+    (
+        "zunionstore",
+        Doc {
+            summary: "Add multiple sorted sets and store the resulting sorted set in a new key",
+            since: "2.0.0",
+            group: "sorted-set",
+            complexity: Some("O(N)+O(M log(M)) with N being the sum of the sizes of the input sorted sets, and M being the number of elements in the resulting sorted set."),
+            args: &[
+            Arg { name: "destination", kind: Key, key_spec_index: 0, ..ARG },
+            Arg { name: "numkeys", kind: Integer, ..ARG },
+            Arg { name: "key", kind: Key, key_spec_index: 1, flags: MULTIPLE, ..ARG },
+            Arg { name: "weight", kind: Integer, token: Some("WEIGHTS"), flags: OPTIONAL | MULTIPLE, ..ARG },
+            Arg { name: "aggregate", kind: OneOf, token: Some("AGGREGATE"), flags: OPTIONAL, args: &[
+                Arg { name: "sum", kind: PureToken, token: Some("SUM"), ..ARG },
+                Arg { name: "min", kind: PureToken, token: Some("MIN"), ..ARG },
+                Arg { name: "max", kind: PureToken, token: Some("MAX"), ..ARG },
+            ], ..ARG },
         ],
             ..DOC
         },
