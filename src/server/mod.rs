@@ -478,12 +478,20 @@ fn call(srv: &mut Server, client: &mut Client, resolved: Resolved, args: &mut Ar
     let cmd = resolved.1.unwrap_or(resolved.0);
     let now = srv.now_ms;
     let dirty_before = srv.dirty;
+    // Handlers may take their arguments: copy the keys first when someone waits on writes.
+    let keys = if cmd.is_write() && !(srv.blocking.is_empty() && srv.watched.is_empty()) {
+        Some(keys_before(cmd, args))
+    } else {
+        None
+    };
     let reply = {
         let mut ctx = Ctx { srv, client, now };
         (cmd.handler)(&mut ctx, args)
     };
     if srv.dirty != dirty_before {
-        after_write(srv, client.db, cmd, args);
+        if let Some(keys) = &keys {
+            after_write(srv, client.db, cmd, args, keys);
+        }
     }
     let just_blocked = client.blocked.is_some() && !client.reexec;
     if just_blocked {
@@ -508,23 +516,38 @@ fn call(srv: &mut Server, client: &mut Client, resolved: Resolved, args: &mut Ar
     reply
 }
 
+/// The key arguments of a write command (position and copy), taken before its handler runs.
+fn keys_before(cmd: &Command, args: &Args) -> Vec<(usize, Vec<u8>)> {
+    command::key_positions(cmd, args)
+        .into_iter()
+        .map(|i| (i, args[i].clone()))
+        .collect()
+}
+
 /// A command changed the data set: wake clients blocked on the keys it wrote and invalidate
-/// WATCHes of those keys. Commands that write outside the client's database (MOVE, COPY ... DB,
-/// SWAPDB, FLUSHALL) re-check every blocked key and touch the watched keys they affect.
-fn after_write(srv: &mut Server, db: usize, cmd: &Command, args: &Args) {
+/// WATCHes of those keys (`keys`: the key arguments as they were before the handler ran).
+/// Commands that write outside the client's database (MOVE, COPY ... DB, SWAPDB, FLUSHALL)
+/// re-check every blocked key and touch the watched keys they affect.
+fn after_write(srv: &mut Server, db: usize, cmd: &Command, args: &Args, keys: &[(usize, Vec<u8>)]) {
     if srv.blocking.is_empty() && srv.watched.is_empty() {
         return;
     }
     match cmd.name {
         "move" | "copy" | "swapdb" | "flushall" | "flushdb" => {
             blocking::signal_all(srv);
-            multi::touch_command(srv, db, cmd, args);
+            let mut restored = args.clone();
+            for (i, k) in keys {
+                if let Some(slot) = restored.get_mut(*i) {
+                    slot.clone_from(k);
+                }
+            }
+            multi::touch_command(srv, db, cmd, &restored);
             return;
         }
         _ => {}
     }
-    for i in command::key_positions(cmd, args) {
-        blocking::signal_key(srv, db, &args[i]);
-        multi::touch_key(srv, db, &args[i]);
+    for (_, k) in keys {
+        blocking::signal_key(srv, db, k);
+        multi::touch_key(srv, db, k);
     }
 }
