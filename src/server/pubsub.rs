@@ -54,6 +54,11 @@ impl PubSub {
         map.get(ch).map_or(0, |v| v.len())
     }
 
+    /// Distinct (channels, patterns, shard channels) with subscribers (INFO stats).
+    pub fn sizes(&self) -> (usize, usize, usize) {
+        (self.channels.len(), self.patterns.len(), self.shard.len())
+    }
+
     /// Number of distinct patterns subscribed to (PUBSUB NUMPAT).
     pub fn numpat(&self) -> usize {
         self.patterns.len()
