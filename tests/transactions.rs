@@ -154,7 +154,11 @@ fn exec_with_writes_waits_for_client_pause_write() {
     a.cmd(&["multi"]);
     assert_eq!(a.s(&["set", "k", "v"]), "+QUEUED\r\n");
     assert_eq!(a.s(&["exec"]), "*1\r\n+OK\r\n");
-    assert!(t.elapsed() >= Duration::from_millis(250), "{:?}", t.elapsed());
+    assert!(
+        t.elapsed() >= Duration::from_millis(250),
+        "{:?}",
+        t.elapsed()
+    );
 }
 
 #[test]

@@ -494,6 +494,16 @@ pub static DOCS: &[(&str, Doc)] = &[
         },
     ),
     (
+        "discard",
+        Doc {
+            summary: "Discard all commands issued after MULTI",
+            since: "2.0.0",
+            group: "transactions",
+            complexity: Some("O(N), when N is the number of queued commands"),
+            ..DOC
+        },
+    ),
+    (
         "echo",
         Doc {
             summary: "Echo the given string",
@@ -503,6 +513,16 @@ pub static DOCS: &[(&str, Doc)] = &[
             args: &[
             Arg { name: "message", kind: String, ..ARG },
         ],
+            ..DOC
+        },
+    ),
+    (
+        "exec",
+        Doc {
+            summary: "Execute all commands issued after MULTI",
+            since: "1.2.0",
+            group: "transactions",
+            complexity: Some("Depends on commands in the transaction"),
             ..DOC
         },
     ),
@@ -836,6 +856,16 @@ pub static DOCS: &[(&str, Doc)] = &[
         },
     ),
     (
+        "multi",
+        Doc {
+            summary: "Mark the start of a transaction block",
+            since: "1.2.0",
+            group: "transactions",
+            complexity: Some("O(1)"),
+            ..DOC
+        },
+    ),
+    (
         "object",
         Doc {
             summary: "A container for object introspection commands",
@@ -1004,6 +1034,21 @@ pub static DOCS: &[(&str, Doc)] = &[
         },
     ),
     (
+        "psubscribe",
+        Doc {
+            summary: "Listen for messages published to channels matching the given patterns",
+            since: "2.0.0",
+            group: "pubsub",
+            complexity: Some("O(N) where N is the number of patterns the client is already subscribed to."),
+            args: &[
+            Arg { name: "pattern", kind: Block, flags: MULTIPLE, args: &[
+                Arg { name: "pattern", kind: Pattern, ..ARG },
+            ], ..ARG },
+        ],
+            ..DOC
+        },
+    ),
+    (
         "pttl",
         Doc {
             summary: "Get the time to live for a key in milliseconds",
@@ -1013,6 +1058,115 @@ pub static DOCS: &[(&str, Doc)] = &[
             history: &[("2.8.0", "Added the -2 reply.")],
             args: &[
             Arg { name: "key", kind: Key, key_spec_index: 0, ..ARG },
+        ],
+            ..DOC
+        },
+    ),
+    (
+        "publish",
+        Doc {
+            summary: "Post a message to a channel",
+            since: "2.0.0",
+            group: "pubsub",
+            complexity: Some("O(N+M) where N is the number of clients subscribed to the receiving channel and M is the total number of subscribed patterns (by any client)."),
+            args: &[
+            Arg { name: "channel", kind: String, ..ARG },
+            Arg { name: "message", kind: String, ..ARG },
+        ],
+            ..DOC
+        },
+    ),
+    (
+        "pubsub",
+        Doc {
+            summary: "A container for Pub/Sub commands",
+            since: "2.8.0",
+            group: "pubsub",
+            complexity: Some("Depends on subcommand."),
+            ..DOC
+        },
+    ),
+    (
+        "pubsub|channels",
+        Doc {
+            summary: "List active channels",
+            since: "2.8.0",
+            group: "pubsub",
+            complexity: Some("O(N) where N is the number of active channels, and assuming constant time pattern matching (relatively short channels and patterns)"),
+            args: &[
+            Arg { name: "pattern", kind: Pattern, flags: OPTIONAL, ..ARG },
+        ],
+            ..DOC
+        },
+    ),
+    (
+        "pubsub|help",
+        Doc {
+            summary: "Show helpful text about the different subcommands",
+            since: "6.2.0",
+            group: "pubsub",
+            complexity: Some("O(1)"),
+            ..DOC
+        },
+    ),
+    (
+        "pubsub|numpat",
+        Doc {
+            summary: "Get the count of unique patterns pattern subscriptions",
+            since: "2.8.0",
+            group: "pubsub",
+            complexity: Some("O(1)"),
+            ..DOC
+        },
+    ),
+    (
+        "pubsub|numsub",
+        Doc {
+            summary: "Get the count of subscribers for channels",
+            since: "2.8.0",
+            group: "pubsub",
+            complexity: Some("O(N) for the NUMSUB subcommand, where N is the number of requested channels"),
+            args: &[
+            Arg { name: "channel", kind: String, flags: OPTIONAL | MULTIPLE, ..ARG },
+        ],
+            ..DOC
+        },
+    ),
+    (
+        "pubsub|shardchannels",
+        Doc {
+            summary: "List active shard channels",
+            since: "7.0.0",
+            group: "pubsub",
+            complexity: Some("O(N) where N is the number of active shard channels, and assuming constant time pattern matching (relatively short shard channels)."),
+            args: &[
+            Arg { name: "pattern", kind: Pattern, flags: OPTIONAL, ..ARG },
+        ],
+            ..DOC
+        },
+    ),
+    (
+        "pubsub|shardnumsub",
+        Doc {
+            summary: "Get the count of subscribers for shard channels",
+            since: "7.0.0",
+            group: "pubsub",
+            complexity: Some("O(N) for the SHARDNUMSUB subcommand, where N is the number of requested shard channels"),
+            args: &[
+            Arg { name: "shardchannel", kind: String, flags: OPTIONAL | MULTIPLE, ..ARG },
+        ],
+            ..DOC
+        },
+    ),
+    (
+        "punsubscribe",
+        Doc {
+            summary: "Stop listening for messages posted to channels matching the given patterns",
+            since: "2.0.0",
+            group: "pubsub",
+            complexity: Some("O(N+M) where N is the number of patterns the client is already subscribed and M is the number of total patterns subscribed in the system (by any client)."),
+            args: &[
+            Arg { name: "pattern", kind: Pattern, flags: OPTIONAL | MULTIPLE, ..ARG },
         ],
             ..DOC
         },
@@ -1198,6 +1352,33 @@ pub static DOCS: &[(&str, Doc)] = &[
         },
     ),
     (
+        "spublish",
+        Doc {
+            summary: "Post a message to a shard channel",
+            since: "7.0.0",
+            group: "pubsub",
+            complexity: Some("O(N) where N is the number of clients subscribed to the receiving shard channel."),
+            args: &[
+            Arg { name: "shardchannel", kind: String, ..ARG },
+            Arg { name: "message", kind: String, ..ARG },
+        ],
+            ..DOC
+        },
+    ),
+    (
+        "ssubscribe",
+        Doc {
+            summary: "Listen for messages published to the given shard channels",
+            since: "7.0.0",
+            group: "pubsub",
+            complexity: Some("O(N) where N is the number of shard channels to subscribe to."),
+            args: &[
+            Arg { name: "shardchannel", kind: String, flags: MULTIPLE, ..ARG },
+        ],
+            ..DOC
+        },
+    ),
+    (
         "strlen",
         Doc {
             summary: "Get the length of the value stored in a key",
@@ -1206,6 +1387,19 @@ pub static DOCS: &[(&str, Doc)] = &[
             complexity: Some("O(1)"),
             args: &[
             Arg { name: "key", kind: Key, key_spec_index: 0, ..ARG },
+        ],
+            ..DOC
+        },
+    ),
+    (
+        "subscribe",
+        Doc {
+            summary: "Listen for messages published to the given channels",
+            since: "2.0.0",
+            group: "pubsub",
+            complexity: Some("O(N) where N is the number of channels to subscribe to."),
+            args: &[
+            Arg { name: "channel", kind: String, flags: MULTIPLE, ..ARG },
         ],
             ..DOC
         },
@@ -1224,6 +1418,19 @@ pub static DOCS: &[(&str, Doc)] = &[
             Arg { name: "key", kind: Key, key_spec_index: 0, ..ARG },
             Arg { name: "start", kind: Integer, ..ARG },
             Arg { name: "end", kind: Integer, ..ARG },
+        ],
+            ..DOC
+        },
+    ),
+    (
+        "sunsubscribe",
+        Doc {
+            summary: "Stop listening for messages posted to the given shard channels",
+            since: "7.0.0",
+            group: "pubsub",
+            complexity: Some("O(N) where N is the number of clients already subscribed to a shard channel."),
+            args: &[
+            Arg { name: "shardchannel", kind: String, flags: OPTIONAL | MULTIPLE, ..ARG },
         ],
             ..DOC
         },
@@ -1299,6 +1506,42 @@ pub static DOCS: &[(&str, Doc)] = &[
             since: "4.0.0",
             group: "generic",
             complexity: Some("O(1) for each key removed regardless of its size. Then the command does O(N) work in a different thread in order to reclaim memory, where N is the number of allocations the deleted objects where composed of."),
+            args: &[
+            Arg { name: "key", kind: Key, key_spec_index: 0, flags: MULTIPLE, ..ARG },
+        ],
+            ..DOC
+        },
+    ),
+    (
+        "unsubscribe",
+        Doc {
+            summary: "Stop listening for messages posted to the given channels",
+            since: "2.0.0",
+            group: "pubsub",
+            complexity: Some("O(N) where N is the number of clients already subscribed to a channel."),
+            args: &[
+            Arg { name: "channel", kind: String, flags: OPTIONAL | MULTIPLE, ..ARG },
+        ],
+            ..DOC
+        },
+    ),
+    (
+        "unwatch",
+        Doc {
+            summary: "Forget about all watched keys",
+            since: "2.2.0",
+            group: "transactions",
+            complexity: Some("O(1)"),
+            ..DOC
+        },
+    ),
+    (
+        "watch",
+        Doc {
+            summary: "Watch the given keys to determine execution of the MULTI/EXEC block",
+            since: "2.2.0",
+            group: "transactions",
+            complexity: Some("O(1) for every key."),
             args: &[
             Arg { name: "key", kind: Key, key_spec_index: 0, flags: MULTIPLE, ..ARG },
         ],

@@ -460,9 +460,7 @@ fn reject(srv: &mut Server, client: &mut Client, e: Reply, charged: Option<Resol
         (Reply::Error(msg), Some((top, _))) if top.name == "exec" => {
             multi::discard(srv, client);
             let why = msg.strip_prefix("ERR ").unwrap_or(msg);
-            Reply::Error(format!(
-                "EXECABORT Transaction discarded because of: {why}"
-            ))
+            Reply::Error(format!("EXECABORT Transaction discarded because of: {why}"))
         }
         _ => e,
     };

@@ -129,9 +129,9 @@ pub fn cas_failed(srv: &Server, token: usize) -> bool {
         return true;
     }
     let now = srv.now_ms;
-    w.keys.iter().any(|k| {
-        k.state == AtWatch::Alive && srv.keyspace.dbs[k.db].peek(&k.key, now).is_none()
-    })
+    w.keys
+        .iter()
+        .any(|k| k.state == AtWatch::Alive && srv.keyspace.dbs[k.db].peek(&k.key, now).is_none())
 }
 
 /// Apply a touch of (db, key) to each watcher: `effect` decides from the key's state at WATCH.
@@ -206,7 +206,10 @@ fn touch_swapped(srv: &mut Server, a: usize, b: usize) {
     let now = srv.now_ms;
     for (d, other) in [(a, b), (b, a)] {
         for k in watched_in(srv, d) {
-            let before = srv.keyspace.dbs[other].dict.get(&k).map(|e| e.is_expired(now));
+            let before = srv.keyspace.dbs[other]
+                .dict
+                .get(&k)
+                .map(|e| e.is_expired(now));
             let after = srv.keyspace.dbs[d].dict.get(&k).map(|e| e.is_expired(now));
             if before.is_none() && after.is_none() {
                 continue;
