@@ -31,7 +31,14 @@ pub fn is_paused_for(srv: &Server, c: &Client) -> bool {
 pub fn blocks_command(srv: &Server, c: &Client, cmd: Option<&Command>) -> bool {
     match pause_active(srv, c) {
         Some(Pause::All(_)) => true,
-        Some(Pause::Write(_)) => cmd.is_some_and(|k| k.has(WRITE | MAY_REPLICATE)),
+        Some(Pause::Write(_)) => cmd.is_some_and(|k| {
+            // EXEC counts as a write when its transaction holds one.
+            let queued = match &c.multi {
+                Some(m) if k.name == "exec" => m.flags,
+                _ => 0,
+            };
+            (k.flags | queued) & (WRITE | MAY_REPLICATE) != 0
+        }),
         _ => false,
     }
 }
@@ -66,8 +73,9 @@ fn unknown_type(name: &[u8]) -> Reply {
 }
 
 /// One CLIENT LIST / CLIENT INFO line (without the trailing newline), fields in Redis 7.0's
-/// order. `argv_mem` is the size of the command being run (only non-zero for the caller).
-pub fn client_line(c: &Client, now_ms: i64, argv_mem: usize) -> String {
+/// order. `argv_mem` is the size of the command being run (only non-zero for the caller);
+/// `dirty_cas` is whether a key the client WATCHes was touched.
+pub fn client_line(c: &Client, now_ms: i64, argv_mem: usize, dirty_cas: bool) -> String {
     let mut flags = String::new();
     match c.kind {
         ClientKind::Replica => flags.push('S'),
@@ -75,8 +83,14 @@ pub fn client_line(c: &Client, now_ms: i64, argv_mem: usize) -> String {
         ClientKind::PubSub => flags.push('P'),
         ClientKind::Normal => {}
     }
+    if c.multi.is_some() {
+        flags.push('x');
+    }
     if c.blocked.is_some() {
         flags.push('b');
+    }
+    if dirty_cas {
+        flags.push('d');
     }
     if c.close_after_reply {
         flags.push('c');
@@ -96,8 +110,13 @@ pub fn client_line(c: &Client, now_ms: i64, argv_mem: usize) -> String {
     let obl = c.pending_output();
     let tot_mem = std::mem::size_of::<Client>() + c.query.capacity() + c.out.capacity() + argv_mem;
     let events = if c.want_write { "rw" } else { "r" };
+    let (sub, psub, ssub) = crate::server::pubsub::counts(c);
+    let (multi, multi_mem) = match &c.multi {
+        Some(m) => (m.cmds.len() as i64, m.mem),
+        None => (-1, 0),
+    };
     format!(
-        "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub=0 psub=0 ssub=0 multi=-1 qbuf={} qbuf-free={} argv-mem={} multi-mem=0 rbs={} rbp={} obl={} oll=0 omem=0 tot-mem={} events={} cmd={} user={} redir=-1 resp={}",
+        "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub={} psub={} ssub={} multi={} qbuf={} qbuf-free={} argv-mem={} multi-mem={} rbs={} rbp={} obl={} oll=0 omem=0 tot-mem={} events={} cmd={} user={} redir=-1 resp={}",
         c.id,
         c.addr,
         c.laddr,
@@ -107,9 +126,14 @@ pub fn client_line(c: &Client, now_ms: i64, argv_mem: usize) -> String {
         (now_ms - c.last_interaction_ms).max(0) / 1000,
         flags,
         c.db,
+        sub,
+        psub,
+        ssub,
+        multi,
         qbuf,
         qbuf_free,
         argv_mem,
+        multi_mem,
         rbs,
         rbs,
         obl,
@@ -187,14 +211,16 @@ fn list(ctx: &mut Ctx, a: &mut Args) -> Reply {
         if ids.as_ref().is_some_and(|v| !v.contains(&c.id)) {
             continue;
         }
-        out.push_str(&client_line(c, now, mem));
+        let dirty = ctx.srv.watched.is_dirty(c.token);
+        out.push_str(&client_line(c, now, mem, dirty));
         out.push('\n');
     }
     Reply::Verbatim(out.into_bytes())
 }
 
 fn info(ctx: &mut Ctx, a: &mut Args) -> Reply {
-    let mut line = client_line(ctx.client, ctx.srv.now_ms, argv_mem(a));
+    let dirty = ctx.srv.watched.is_dirty(ctx.client.token);
+    let mut line = client_line(ctx.client, ctx.srv.now_ms, argv_mem(a), dirty);
     line.push('\n');
     Reply::Verbatim(line.into_bytes())
 }

@@ -8,7 +8,16 @@ use crate::util::eq_ic;
 
 const WRONGPASS: &str = "WRONGPASS invalid username-password pair or user is disabled.";
 
-fn ping(_ctx: &mut Ctx, a: &mut Args) -> Reply {
+fn ping(ctx: &mut Ctx, a: &mut Args) -> Reply {
+    if ctx.client.resp == 2 && ctx.client.kind == crate::server::client::ClientKind::PubSub {
+        // A subscribed RESP2 client gets PING answered in the shape of a message.
+        let payload = match a.len() {
+            1 => Vec::new(),
+            2 => std::mem::take(&mut a[1]),
+            _ => return Reply::wrong_arity("ping"),
+        };
+        return Reply::Array(vec![Reply::bulk("pong"), Reply::Bulk(payload)]);
+    }
     match a.len() {
         1 => Reply::status("PONG"),
         2 => Reply::Bulk(std::mem::take(&mut a[1])),
@@ -149,6 +158,8 @@ pub fn reset_client(srv: &Server, c: &mut Client) {
 }
 
 fn reset(ctx: &mut Ctx, _a: &mut Args) -> Reply {
+    // Leave MULTI, drop WATCHes and subscriptions (silently), then the per-connection state.
+    crate::server::multi::forget(ctx.srv, ctx.client);
     reset_client(ctx.srv, ctx.client);
     Reply::status("RESET")
 }

@@ -255,9 +255,10 @@ fn section(ctx: &mut Ctx, name: &str, o: &mut String) {
             f!("current_eviction_exceeded_time:0");
             f!("keyspace_hits:{}", s.keyspace_hits);
             f!("keyspace_misses:{}", s.keyspace_misses);
-            f!("pubsub_channels:0");
-            f!("pubsub_patterns:0");
-            f!("pubsubshard_channels:0");
+            let (channels, patterns, shard) = srv.pubsub.sizes();
+            f!("pubsub_channels:{channels}");
+            f!("pubsub_patterns:{patterns}");
+            f!("pubsubshard_channels:{shard}");
             f!("latest_fork_usec:0");
             f!("total_forks:0");
             f!("migrate_cached_sockets:0");

@@ -345,6 +345,8 @@ impl EventLoop {
             }
             let reply = execute(&mut self.srv, &mut client, &mut args);
             client.reply(&reply);
+            let srv = &mut self.srv;
+            crate::server::obuf::enforce(&srv.config, &mut srv.stats, &mut client, srv.now_ms);
             if client.reply_mode == ReplyMode::Skip {
                 client.reply_mode = ReplyMode::On;
             }

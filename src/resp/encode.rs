@@ -3,7 +3,7 @@ use super::reply::Reply;
 use crate::util::fmt_double;
 
 #[inline]
-fn put_len(out: &mut Vec<u8>, prefix: u8, n: i64) {
+pub fn put_len(out: &mut Vec<u8>, prefix: u8, n: i64) {
     out.push(prefix);
     let mut b = itoa::Buffer::new();
     out.extend_from_slice(b.format(n).as_bytes());

@@ -64,6 +64,12 @@ pub struct Client {
     pub serving_key: Option<Vec<u8>>,
     /// Blocking commands return their timeout reply at once (inside MULTI/EXEC).
     pub no_block: bool,
+    /// Channel / pattern / shard-channel subscriptions (None when there are none).
+    pub subs: Option<Box<crate::server::pubsub::ClientSubs>>,
+    /// MULTI state: the queued commands (None outside MULTI).
+    pub multi: Option<Box<crate::server::multi::MultiState>>,
+    /// When the output first stayed above the soft output-buffer limit (ms), 0 if it is not.
+    pub obuf_soft_since: i64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -121,6 +127,9 @@ impl Client {
             reexec: false,
             serving_key: None,
             no_block: false,
+            subs: None,
+            multi: None,
+            obuf_soft_since: 0,
         }
     }
 

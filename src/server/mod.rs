@@ -4,6 +4,8 @@ pub mod blocking;
 pub mod client;
 pub mod command;
 pub mod multi;
+pub mod obuf;
+pub mod pubsub;
 
 use crate::config::Config;
 use crate::db::{Db, Keyspace};
@@ -108,6 +110,8 @@ pub struct Server {
     pub blocking: blocking::Registry,
     /// WATCHed keys (MULTI/EXEC optimistic locking).
     pub watched: multi::Watched,
+    /// Pub/Sub subscriptions.
+    pub pubsub: pubsub::PubSub,
 }
 
 /// Rolling samples of a counter, as Redis's `trackInstantaneousMetric`.
@@ -201,6 +205,7 @@ impl Server {
             cmd_clock: std::time::Instant::now(),
             blocking: blocking::Registry::default(),
             watched: multi::Watched::default(),
+            pubsub: pubsub::PubSub::default(),
             pause: Pause::None,
             now_ms: now,
             active_expire_enabled: true,
@@ -353,44 +358,138 @@ pub fn count_error(srv: &mut Server, msg: &str) {
     }
 }
 
-/// Check and run one command for `client`, returning its reply.
+/// Check and run one command for `client`, returning its reply. Inside MULTI the command is
+/// queued instead (see `multi`); a subscribed RESP2 client may only run the Pub/Sub commands.
 pub fn execute(srv: &mut Server, client: &mut Client, args: &mut Args) -> Reply {
-    let resolved = match resolve_full(srv, args) {
+    let resolved = match check(srv, client, args) {
         Ok(r) => r,
-        Err((e, charged)) => {
-            if let Some(r) = charged {
-                cmd_stats(srv, r).rejected_calls += 1;
-            }
-            if let Reply::Error(msg) = &e {
-                count_error(srv, msg);
-            }
-            return e;
-        }
+        Err((e, charged)) => return reject(srv, client, e, charged),
     };
+    if !client.no_block {
+        client.last_cmd.clear();
+        match resolved {
+            (top, None) => client.last_cmd.push_str(top.name),
+            (top, Some(sub)) => {
+                client.last_cmd.push_str(top.name);
+                client.last_cmd.push('|');
+                client.last_cmd.push_str(sub.name);
+            }
+        }
+        if client.multi.is_some() && !multi_control(resolved.0) {
+            let cmd = resolved.1.unwrap_or(resolved.0);
+            if let Some(m) = client.multi.as_mut() {
+                m.flags |= cmd.flags;
+                m.mem += args.iter().map(|a| a.len() + 8).sum::<usize>();
+                m.cmds.push(std::mem::take(args));
+            }
+            return Reply::status("QUEUED");
+        }
+    }
+    call(srv, client, resolved, args)
+}
+
+/// Commands that run at once inside MULTI instead of being queued.
+fn multi_control(top: &Command) -> bool {
+    matches!(
+        top.name,
+        "exec" | "discard" | "multi" | "watch" | "quit" | "reset"
+    )
+}
+
+/// Commands a subscribed RESP2 client may run.
+fn pubsub_allowed(top: &Command) -> bool {
+    matches!(
+        top.name,
+        "ping"
+            | "subscribe"
+            | "ssubscribe"
+            | "unsubscribe"
+            | "sunsubscribe"
+            | "psubscribe"
+            | "punsubscribe"
+            | "quit"
+            | "reset"
+    )
+}
+
+type Rejection = (Reply, Option<Resolved>);
+
+/// Everything checked before a command may run or be queued: that it exists with the right
+/// arity, authentication, and the subscribed-client restriction.
+fn check(srv: &Server, client: &Client, args: &Args) -> Result<Resolved, Rejection> {
+    let resolved = resolve_full(srv, args)?;
     let cmd = resolved.1.unwrap_or(resolved.0);
     if srv.auth_required(client) && !cmd.has(flags::NO_AUTH) {
-        cmd_stats(srv, resolved).rejected_calls += 1;
-        let e = "NOAUTH Authentication required.";
-        count_error(srv, e);
-        return Reply::err(e);
+        return Err((
+            Reply::err("NOAUTH Authentication required."),
+            Some(resolved),
+        ));
     }
-    client.last_cmd.clear();
-    match resolved {
-        (top, None) => client.last_cmd.push_str(top.name),
-        (top, Some(sub)) => {
-            client.last_cmd.push_str(top.name);
-            client.last_cmd.push('|');
-            client.last_cmd.push_str(sub.name);
+    if client.resp == 2
+        && client.kind == client::ClientKind::PubSub
+        && !client.no_block
+        && !pubsub_allowed(resolved.0)
+    {
+        return Err((
+            Reply::Error(format!(
+                "ERR Can't execute '{}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context",
+                stat_name(resolved)
+            )),
+            Some(resolved),
+        ));
+    }
+    Ok(resolved)
+}
+
+/// A command refused before running: count it, flag an open transaction (its EXEC will
+/// fail), and turn the refusal of EXEC itself into the EXECABORT Redis replies.
+fn reject(srv: &mut Server, client: &mut Client, e: Reply, charged: Option<Resolved>) -> Reply {
+    if let Some(r) = charged {
+        cmd_stats(srv, r).rejected_calls += 1;
+    }
+    if client.no_block {
+        if let Reply::Error(msg) = &e {
+            count_error(srv, msg);
         }
+        return e;
     }
+    if let Some(m) = client.multi.as_mut() {
+        m.dirty_exec = true;
+    }
+    let e = match (&e, charged) {
+        (Reply::Error(msg), Some((top, _))) if top.name == "exec" => {
+            multi::discard(srv, client);
+            let why = msg.strip_prefix("ERR ").unwrap_or(msg);
+            Reply::Error(format!("EXECABORT Transaction discarded because of: {why}"))
+        }
+        _ => e,
+    };
+    if let Reply::Error(msg) = &e {
+        count_error(srv, msg);
+    }
+    e
+}
+
+/// Run a checked command: the handler, then the after-write hooks and the stats. EXEC runs
+/// its queued commands through `execute` with `client.no_block` set, which lands here.
+fn call(srv: &mut Server, client: &mut Client, resolved: Resolved, args: &mut Args) -> Reply {
+    let cmd = resolved.1.unwrap_or(resolved.0);
     let now = srv.now_ms;
     let dirty_before = srv.dirty;
+    // Handlers may take their arguments: copy the keys first when someone waits on writes.
+    let keys = if cmd.is_write() && !(srv.blocking.is_empty() && srv.watched.is_empty()) {
+        Some(keys_before(cmd, args))
+    } else {
+        None
+    };
     let reply = {
         let mut ctx = Ctx { srv, client, now };
         (cmd.handler)(&mut ctx, args)
     };
     if srv.dirty != dirty_before {
-        after_write(srv, client.db, cmd, args);
+        if let Some(keys) = &keys {
+            after_write(srv, client.db, cmd, args, keys);
+        }
     }
     let just_blocked = client.blocked.is_some() && !client.reexec;
     if just_blocked {
@@ -415,23 +514,38 @@ pub fn execute(srv: &mut Server, client: &mut Client, args: &mut Args) -> Reply 
     reply
 }
 
+/// The key arguments of a write command (position and copy), taken before its handler runs.
+fn keys_before(cmd: &Command, args: &Args) -> Vec<(usize, Vec<u8>)> {
+    command::key_positions(cmd, args)
+        .into_iter()
+        .map(|i| (i, args[i].clone()))
+        .collect()
+}
+
 /// A command changed the data set: wake clients blocked on the keys it wrote and invalidate
-/// WATCHes of those keys. Commands that write outside the client's database (MOVE, COPY ... DB,
-/// SWAPDB, FLUSHALL) re-check every blocked key and touch the watched keys they affect.
-fn after_write(srv: &mut Server, db: usize, cmd: &Command, args: &Args) {
+/// WATCHes of those keys (`keys`: the key arguments as they were before the handler ran).
+/// Commands that write outside the client's database (MOVE, COPY ... DB, SWAPDB, FLUSHALL)
+/// re-check every blocked key and touch the watched keys they affect.
+fn after_write(srv: &mut Server, db: usize, cmd: &Command, args: &Args, keys: &[(usize, Vec<u8>)]) {
     if srv.blocking.is_empty() && srv.watched.is_empty() {
         return;
     }
     match cmd.name {
         "move" | "copy" | "swapdb" | "flushall" | "flushdb" => {
             blocking::signal_all(srv);
-            multi::touch_command(srv, db, cmd, args);
+            let mut restored = args.clone();
+            for (i, k) in keys {
+                if let Some(slot) = restored.get_mut(*i) {
+                    slot.clone_from(k);
+                }
+            }
+            multi::touch_command(srv, db, cmd, &restored);
             return;
         }
         _ => {}
     }
-    for i in command::key_positions(cmd, args) {
-        blocking::signal_key(srv, db, &args[i]);
-        multi::touch_key(srv, db, &args[i]);
+    for (_, k) in keys {
+        blocking::signal_key(srv, db, k);
+        multi::touch_key(srv, db, k);
     }
 }
