@@ -56,7 +56,10 @@ pub enum Cmp {
     IfUnordered(String, Box<Cmp>),
     /// SORT/SORT_RO: determinism depends on the source's type and the options.
     Sort(SortInfo),
-    /// SPOP: random; afterwards the second server is made to hold the first one's set.
+    /// A lex range on `key`: Redis leaves the result unspecified when the scores differ, so
+    /// the runner skips the command unless all scores of the sorted set are equal.
+    Lex(String),
+    /// SPOP: random; afterwards the set is rebuilt on both servers from the first one's.
     Spop(String),
 }
 
@@ -92,6 +95,8 @@ pub struct Template {
 /// Number of keys the commands work on (`k0`..`k9`); SORT BY `k*` patterns point back at them
 /// through the digit members of the pools.
 const KEYS: usize = 10;
+/// A sorted-set key whose scores are kept equal (all 0) by ZADD and ZINCRBY, for lex ranges.
+const LEX_KEY: &str = "k9";
 
 const MEMBERS: &[&str] = &[
     "a",
@@ -161,6 +166,55 @@ const EXPIRE_ATS: &[&str] = &["4102444800", "4102444900", "4200000000", "1", "ab
 /// Generator state: the PRNG plus helpers drawing from the pools.
 pub struct G {
     pub rng: Rng,
+    /// The data type of the command being generated (see `family`): its keys are mostly
+    /// drawn from that type's two keys, so most commands hit a value of the right type.
+    pub fam: Option<usize>,
+}
+
+const STRING_COMMANDS: &[&str] = &[
+    "set",
+    "get",
+    "getset",
+    "getdel",
+    "getex",
+    "mget",
+    "mset",
+    "msetnx",
+    "setnx",
+    "setex",
+    "append",
+    "strlen",
+    "incr",
+    "decr",
+    "incrby",
+    "decrby",
+    "incrbyfloat",
+    "getrange",
+    "substr",
+    "setrange",
+    "lcs",
+    "setbit",
+    "getbit",
+    "bitcount",
+];
+
+/// The data type a command works on: 0 strings, 1 lists, 2 hashes, 3 sets, 4 sorted sets;
+/// None for type-agnostic commands (DEL, TYPE, SORT, ...).
+pub fn family(name: &str) -> Option<usize> {
+    let not_set = ["strlen", "substr", "sort", "sort_ro", "scan"];
+    if STRING_COMMANDS.contains(&name) {
+        Some(0)
+    } else if name.starts_with('l') || name.starts_with("rp") {
+        Some(1)
+    } else if name.starts_with('h') {
+        Some(2)
+    } else if name.starts_with('s') && !not_set.contains(&name) {
+        Some(3)
+    } else if name.starts_with('z') {
+        Some(4)
+    } else {
+        None
+    }
 }
 
 macro_rules! v {
@@ -176,7 +230,18 @@ fn exact(args: Vec<String>) -> Op {
 
 impl G {
     fn key(&mut self) -> String {
-        format!("k{}", self.rng.below(KEYS))
+        match self.fam {
+            Some(f) if self.rng.chance(85) => format!("k{}", 2 * f + self.rng.below(2)),
+            _ => format!("k{}", self.rng.below(KEYS)),
+        }
+    }
+    /// The key lex-range commands mostly use; ZADD/ZINCRBY keep its scores equal.
+    fn lex_key(&mut self) -> String {
+        if self.rng.chance(70) {
+            LEX_KEY.to_string()
+        } else {
+            self.key()
+        }
     }
     fn keys(&mut self, max: usize) -> Vec<String> {
         let n = 1 + self.rng.below(max);
@@ -246,6 +311,10 @@ impl G {
         let base = self.rng.below(1000);
         for i in 0..n {
             match kind {
+                b'z' if a[1] == LEX_KEY => {
+                    a.push("0".into());
+                    a.push(format!("m{}", base + i));
+                }
                 b'z' => {
                     a.push(format!("{}", (i * 7) % 97));
                     a.push(format!("m{}", base + i));
@@ -353,8 +422,11 @@ fn zadd_flags(g: &mut G, a: &mut Vec<String>) -> bool {
     incr
 }
 
-fn zrange_opts(g: &mut G, a: &mut Vec<String>) {
+/// ZRANGE/ZRANGESTORE options after the key at `a[src]`; BYLEX ranges go to the lex key and
+/// need the `Lex` rule.
+fn zrange_opts(g: &mut G, a: &mut [String], src: usize) -> Cmp {
     let by = g.rng.below(3);
+    let mut a = a.to_vec();
     let (lo, hi) = match by {
         0 => (g.p(INDEXES), g.p(INDEXES)),
         1 => (g.p(SCORE_BOUNDS), g.p(SCORE_BOUNDS)),
@@ -371,7 +443,12 @@ fn zrange_opts(g: &mut G, a: &mut Vec<String>) {
         a.push("REV".into());
     }
     let limit_pct = if by == 0 { 5 } else { 35 };
-    g.limit(a, limit_pct);
+    g.limit(&mut a, limit_pct);
+    if by == 2 {
+        a[src] = g.lex_key();
+        return Cmp::Lex(a[src].clone());
+    }
+    Cmp::Exact
 }
 
 /// Every template; the runner keeps those the server under test implements.
@@ -519,7 +596,7 @@ pub fn templates() -> Vec<Template> {
             cmp: Cmp::Unordered,
         }),
         t("scan", 1, |g| {
-            let mut a = v!["SCAN", "0", "COUNT", "1000"];
+            let mut a = v!["SCAN", "0", "COUNT", "100000"];
             if g.rng.chance(40) {
                 a.push("TYPE".into());
                 a.push(g.one_of(&["string", "list", "hash", "set", "zset"]));
@@ -674,7 +751,7 @@ pub fn templates() -> Vec<Template> {
         t("hstrlen", 1, |g| exact(v!["HSTRLEN", g.key(), g.p(FIELDS)])),
         t("hscan", 1, |g| {
             let k = g.key();
-            let mut a = v!["HSCAN", k, "0", "COUNT", "1000"];
+            let mut a = v!["HSCAN", k, "0", "COUNT", "100000"];
             if g.rng.chance(30) {
                 a.extend(v!["MATCH", g.one_of(&["f*", "*1", "a"])]);
             }
@@ -741,7 +818,7 @@ pub fn templates() -> Vec<Template> {
             }
             exact(a)
         }),
-        t_needs("spop", &["sadd", "srem"], 1, |g| {
+        t_needs("spop", &["sadd", "smembers", "del"], 1, |g| {
             let k = g.key();
             let mut a = v!["SPOP", k];
             if g.rng.chance(50) {
@@ -765,7 +842,7 @@ pub fn templates() -> Vec<Template> {
         t("sscan", 1, |g| {
             let k = g.key();
             Op {
-                args: v!["SSCAN", k, "0", "COUNT", "1000"],
+                args: v!["SSCAN", k, "0", "COUNT", "100000"],
                 cmp: if_hashtable(k, Cmp::ScanUnordered),
             }
         }),
@@ -778,8 +855,9 @@ pub fn templates() -> Vec<Template> {
             } else {
                 1 + g.rng.below(3)
             };
+            let lex = a[1] == LEX_KEY && g.rng.chance(95);
             for _ in 0..n {
-                a.push(g.p(FLOATS));
+                a.push(if lex { "0".into() } else { g.p(FLOATS) });
                 a.push(g.member());
             }
             exact(a)
@@ -796,7 +874,13 @@ pub fn templates() -> Vec<Template> {
             exact(v!["ZMSCORE", g.key(), g.member(), g.member()])
         }),
         t("zincrby", 2, |g| {
-            exact(v!["ZINCRBY", g.key(), g.p(FLOATS), g.member()])
+            let k = g.key();
+            let by = if k == LEX_KEY {
+                "0".into()
+            } else {
+                g.p(FLOATS)
+            };
+            exact(v!["ZINCRBY", k, by, g.member()])
         }),
         t("zrank", 1, |g| exact(v!["ZRANK", g.key(), g.member()])),
         t("zrevrank", 1, |g| {
@@ -804,16 +888,16 @@ pub fn templates() -> Vec<Template> {
         }),
         t("zrange", 4, |g| {
             let mut a = v!["ZRANGE", g.key()];
-            zrange_opts(g, &mut a);
+            let cmp = zrange_opts(g, &mut a, 1);
             if g.rng.chance(40) {
                 a.push("WITHSCORES".into());
             }
-            exact(a)
+            Op { args: a, cmp }
         }),
         t("zrangestore", 1, |g| {
             let mut a = v!["ZRANGESTORE", g.key(), g.key()];
-            zrange_opts(g, &mut a);
-            exact(a)
+            let cmp = zrange_opts(g, &mut a, 2);
+            Op { args: a, cmp }
         }),
         t("zrangebyscore", 2, |g| {
             let mut a = v![
@@ -841,22 +925,12 @@ pub fn templates() -> Vec<Template> {
             g.limit(&mut a, 30);
             exact(a)
         }),
-        t("zrangebylex", 1, |g| {
-            let mut a = v!["ZRANGEBYLEX", g.key(), g.p(LEX_BOUNDS), g.p(LEX_BOUNDS)];
-            g.limit(&mut a, 30);
-            exact(a)
-        }),
-        t("zrevrangebylex", 1, |g| {
-            let mut a = v!["ZREVRANGEBYLEX", g.key(), g.p(LEX_BOUNDS), g.p(LEX_BOUNDS)];
-            g.limit(&mut a, 30);
-            exact(a)
-        }),
+        t("zrangebylex", 1, |g| lex_op(g, "ZRANGEBYLEX", true)),
+        t("zrevrangebylex", 1, |g| lex_op(g, "ZREVRANGEBYLEX", true)),
         t("zcount", 1, |g| {
             exact(v!["ZCOUNT", g.key(), g.p(SCORE_BOUNDS), g.p(SCORE_BOUNDS)])
         }),
-        t("zlexcount", 1, |g| {
-            exact(v!["ZLEXCOUNT", g.key(), g.p(LEX_BOUNDS), g.p(LEX_BOUNDS)])
-        }),
+        t("zlexcount", 1, |g| lex_op(g, "ZLEXCOUNT", false)),
         t("zremrangebyrank", 1, |g| {
             exact(v!["ZREMRANGEBYRANK", g.key(), g.p(INDEXES), g.p(INDEXES)])
         }),
@@ -868,14 +942,7 @@ pub fn templates() -> Vec<Template> {
                 g.p(SCORE_BOUNDS)
             ])
         }),
-        t("zremrangebylex", 1, |g| {
-            exact(v![
-                "ZREMRANGEBYLEX",
-                g.key(),
-                g.p(LEX_BOUNDS),
-                g.p(LEX_BOUNDS)
-            ])
-        }),
+        t("zremrangebylex", 1, |g| lex_op(g, "ZREMRANGEBYLEX", false)),
         t("zpopmin", 1, |g| {
             let mut a = v!["ZPOPMIN", g.key()];
             if g.rng.chance(50) {
@@ -931,7 +998,7 @@ pub fn templates() -> Vec<Template> {
         t("zscan", 1, |g| {
             let k = g.key();
             Op {
-                args: v!["ZSCAN", k, "0", "COUNT", "1000"],
+                args: v!["ZSCAN", k, "0", "COUNT", "100000"],
                 cmp: if_hashtable(k, Cmp::ScanPairs),
             }
         }),
@@ -939,6 +1006,19 @@ pub fn templates() -> Vec<Template> {
         t("sort", 3, |g| gen_sort(g, "SORT")),
         t("sort_ro", 1, |g| gen_sort(g, "SORT_RO")),
     ]
+}
+
+/// A lex-range command, mostly on the lex key.
+fn lex_op(g: &mut G, cmd: &str, limit: bool) -> Op {
+    let key = g.lex_key();
+    let mut a = v![cmd, key, g.p(LEX_BOUNDS), g.p(LEX_BOUNDS)];
+    if limit {
+        g.limit(&mut a, 30);
+    }
+    Op {
+        args: a,
+        cmp: Cmp::Lex(key),
+    }
 }
 
 fn set_op(g: &mut G, cmd: &str) -> Op {
