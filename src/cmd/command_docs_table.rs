@@ -1198,6 +1198,55 @@ pub static DOCS: &[(&str, Doc)] = &[
         },
     ),
     (
+        "sort",
+        Doc {
+            summary: "Sort the elements in a list, set or sorted set",
+            since: "1.0.0",
+            group: "generic",
+            complexity: Some("O(N+M*log(M)) where N is the number of elements in the list or set to sort, and M the number of returned elements. When the elements are not sorted, complexity is O(N)."),
+            args: &[
+            Arg { name: "key", kind: Key, key_spec_index: 0, ..ARG },
+            Arg { name: "pattern", kind: Pattern, key_spec_index: 1, token: Some("BY"), flags: OPTIONAL, ..ARG },
+            Arg { name: "offset_count", kind: Block, token: Some("LIMIT"), flags: OPTIONAL, args: &[
+                Arg { name: "offset", kind: Integer, ..ARG },
+                Arg { name: "count", kind: Integer, ..ARG },
+            ], ..ARG },
+            Arg { name: "pattern", kind: Pattern, key_spec_index: 1, token: Some("GET"), flags: OPTIONAL | MULTIPLE | MULTIPLE_TOKEN, ..ARG },
+            Arg { name: "order", kind: OneOf, flags: OPTIONAL, args: &[
+                Arg { name: "asc", kind: PureToken, token: Some("ASC"), ..ARG },
+                Arg { name: "desc", kind: PureToken, token: Some("DESC"), ..ARG },
+            ], ..ARG },
+            Arg { name: "sorting", kind: PureToken, token: Some("ALPHA"), flags: OPTIONAL, ..ARG },
+            Arg { name: "destination", kind: Key, key_spec_index: 2, token: Some("STORE"), flags: OPTIONAL, ..ARG },
+        ],
+            ..DOC
+        },
+    ),
+    (
+        "sort_ro",
+        Doc {
+            summary: "Sort the elements in a list, set or sorted set. Read-only variant of SORT.",
+            since: "7.0.0",
+            group: "generic",
+            complexity: Some("O(N+M*log(M)) where N is the number of elements in the list or set to sort, and M the number of returned elements. When the elements are not sorted, complexity is O(N)."),
+            args: &[
+            Arg { name: "key", kind: Key, key_spec_index: 0, ..ARG },
+            Arg { name: "pattern", kind: Pattern, key_spec_index: 1, token: Some("BY"), flags: OPTIONAL, ..ARG },
+            Arg { name: "offset_count", kind: Block, token: Some("LIMIT"), flags: OPTIONAL, args: &[
+                Arg { name: "offset", kind: Integer, ..ARG },
+                Arg { name: "count", kind: Integer, ..ARG },
+            ], ..ARG },
+            Arg { name: "pattern", kind: Pattern, key_spec_index: 1, token: Some("GET"), flags: OPTIONAL | MULTIPLE | MULTIPLE_TOKEN, ..ARG },
+            Arg { name: "order", kind: OneOf, flags: OPTIONAL, args: &[
+                Arg { name: "asc", kind: PureToken, token: Some("ASC"), ..ARG },
+                Arg { name: "desc", kind: PureToken, token: Some("DESC"), ..ARG },
+            ], ..ARG },
+            Arg { name: "sorting", kind: PureToken, token: Some("ALPHA"), flags: OPTIONAL, ..ARG },
+        ],
+            ..DOC
+        },
+    ),
+    (
         "strlen",
         Doc {
             summary: "Get the length of the value stored in a key",
