@@ -1,13 +1,17 @@
 #!/usr/bin/env bash
 # Throughput of oxidis next to a real redis-server, measured in the same run with
-# redis-benchmark: SET, GET, INCR, MSET at pipeline depth 1 and 16, 50 clients.
+# redis-benchmark: SET, GET, INCR, MSET, LPUSH, LPOP, SADD, HSET, ZADD, LRANGE_100 at pipeline
+# depth 1 and 16, 50 clients. Tests whose command oxidis does not implement (COMMAND INFO) are
+# skipped for oxidis and reported as "not implemented".
 #
 # usage: bench/compare.sh [--record] [-n REQUESTS_AT_P1] [--rounds R] [--quick] [--bin PATH]
+#                         [--tests LIST]
 #   --record   also write the table to bench/RESULTS.md (with date, machine, commit)
 #   -n N       requests per test at -P 1 (default 200000; -P 16 runs 5x as many)
 #   --rounds R alternate oxidis and redis R times and report the median of each (default 3)
 #   --quick    tiny run (20000 requests) to check that the script works
 #   --bin PATH benchmark this oxidis binary instead of building target/release/oxidis
+#   --tests L  comma-separated redis-benchmark test names (default: all of the above)
 #
 # Both servers listen on free loopback ports with persistence off, run from a temp dir, and are
 # stopped by PID when the script exits.
@@ -15,6 +19,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 record=0
+tests="set,get,incr,mset,lpush,lpop,sadd,hset,zadd,lrange_100"
 n1=200000
 rounds=3
 bin=""
@@ -25,7 +30,8 @@ while [ $# -gt 0 ]; do
     --rounds) shift; rounds="$1" ;;
     -n) shift; n1="$1" ;;
     --bin) shift; bin="$1" ;;
-    -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
+    --tests) shift; tests="$1" ;;
+    -h|--help) sed -n '2,18p' "$0"; exit 0 ;;
     *) echo "unknown option: $1" >&2; exit 2 ;;
   esac
   shift
@@ -33,7 +39,6 @@ done
 n16=$((n1 * 5))
 clients=50
 keyspace=100000
-tests="set,get,incr,mset"
 
 for tool in redis-server redis-benchmark redis-cli; do
   command -v "$tool" >/dev/null || { echo "$tool not found (apt-get install redis-server redis-tools)" >&2; exit 1; }
@@ -106,10 +111,42 @@ rd_port=$(free_port)
 pids+=($!)
 wait_ready "$rd_port" redis
 
-# Requests per second of each test, as "TEST RPS" lines.
+# The name redis-benchmark prints for test $1, and the command it needs.
+test_title() {
+  case "$1" in
+    mset) echo "MSET (10 keys)" ;;
+    lrange_100) echo "LRANGE_100 (first 100 elements)" ;;
+    *) echo "$1" | tr '[:lower:]' '[:upper:]' ;;
+  esac
+}
+test_command() {
+  case "$1" in
+    lrange_100) echo lrange ;;
+    *) echo "$1" ;;
+  esac
+}
+
+# Does the server on port $1 implement command $2? (redis-benchmark stops at the first error
+# reply, so unimplemented tests must not be sent at all.)
+implements() {
+  [ -n "$(redis-cli -p "$1" command info "$2" 2>/dev/null | head -1)" ]
+}
+
+ox_tests=""
+IFS=, read -r -a test_list <<<"$tests"
+for t in "${test_list[@]}"; do
+  if implements "$ox_port" "$(test_command "$t")"; then
+    ox_tests+="${ox_tests:+,}$t"
+  else
+    echo "oxidis does not implement $(test_command "$t"): skipping test $t for oxidis" >&2
+  fi
+done
+
+# Requests per second of each test in list $4, as "TEST RPS" lines.
 bench() {
-  local port=$1 pipeline=$2 n=$3
-  timeout 300 "${pin_cli[@]}" redis-benchmark -h 127.0.0.1 -p "$port" -q --csv -t "$tests" -c "$clients" \
+  local port=$1 pipeline=$2 n=$3 list=$4
+  [ -n "$list" ] || return 0
+  timeout 600 "${pin_cli[@]}" redis-benchmark -h 127.0.0.1 -p "$port" -q --csv -t "$list" -c "$clients" \
     -n "$n" -r "$keyspace" -P "$pipeline" 2>/dev/null |
     awk -F'","' 'NR > 1 { gsub(/"/, "", $1); gsub(/"/, "", $2); print $1, $2 }' || true
 }
@@ -130,15 +167,18 @@ for pipeline in 1 16; do
   ox_all="" rd_all=""
   for round in $(seq 1 "$rounds"); do
     echo "pipeline $pipeline, round $round/$rounds: oxidis..." >&2
-    ox_all+=$(bench "$ox_port" "$pipeline" "$n")$'\n'
+    ox_all+=$(bench "$ox_port" "$pipeline" "$n" "$ox_tests")$'\n'
     echo "pipeline $pipeline, round $round/$rounds: redis..." >&2
-    rd_all+=$(bench "$rd_port" "$pipeline" "$n")$'\n'
+    rd_all+=$(bench "$rd_port" "$pipeline" "$n" "$tests")$'\n'
   done
-  for t in SET GET INCR "MSET (10 keys)"; do
+  for id in "${test_list[@]}"; do
+    t=$(test_title "$id")
     o=$(rate_of "$ox_all" "$t" | median)
     r=$(rate_of "$rd_all" "$t" | median)
     ratio=$(awk -v o="${o:-0}" -v r="${r:-0}" 'BEGIN { if (r > 0 && o > 0) printf "%.2f", o / r; else print "n/a" }')
-    rows+=("| $t | $pipeline | ${o:-failed} | ${r:-failed} | $ratio |")
+    o_cell=${o:-failed}
+    case ",$ox_tests," in *",$id,"*) ;; *) o_cell="not implemented" ;; esac
+    rows+=("| $t | $pipeline | $o_cell | ${r:-failed} | $ratio |")
   done
 done
 
@@ -161,7 +201,9 @@ if [ "$record" = 1 ]; then
     echo "and $n16 at pipeline 16. The two servers are benchmarked alternately $rounds times and each"
     echo "cell is the median; servers are pinned to CPU 0 and redis-benchmark to CPU 1 when taskset"
     echo "and 2 cores are there. Compare the ratio column, measured in one run on the same machine."
-    echo "\"failed\" means redis-benchmark reported no result for that test."
+    echo "\"failed\" means redis-benchmark reported no result for that test; \"not implemented\" that"
+    echo "oxidis lacks the command. LRANGE_100 reads the first 100 elements of a list that"
+    echo "redis-benchmark fills with LPUSH first."
     echo
     echo "- date: $(date -u '+%Y-%m-%d %H:%M UTC')"
     echo "- machine: $(nproc) cores${cpu:+, $cpu}, $(uname -sm)"

@@ -3,7 +3,7 @@
 use super::script::Compare;
 
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
-enum Node {
+pub enum Node {
     /// `+ - : _ , # (` lines: type byte and body.
     Line(u8, Vec<u8>),
     /// `$ = !` bulks; None is a null bulk (`$-1`).
@@ -120,13 +120,19 @@ fn mask(n: &mut Node, shape: bool, noint: bool) {
     }
 }
 
+/// One whole reply parsed into a tree (None when `raw` is not exactly one valid reply).
+pub fn parse(raw: &[u8]) -> Option<Node> {
+    let mut pos = 0;
+    let n = parse_node(raw, &mut pos)?;
+    (pos == raw.len()).then_some(n)
+}
+
 /// The reply as it should be compared under `cmp`. Unparseable bytes are returned unchanged.
 pub fn canonical(raw: &[u8], cmp: &Compare) -> Vec<u8> {
     if !(cmp.unordered || cmp.pairs || cmp.shape || cmp.noint) {
         return raw.to_vec();
     }
-    let mut pos = 0;
-    let Some(mut node) = parse_node(raw, &mut pos) else {
+    let Some(mut node) = parse(raw) else {
         return raw.to_vec();
     };
     if cmp.pairs {

@@ -180,6 +180,12 @@ impl ZSet {
         }
     }
 
+    /// Switch to the `skiplist` encoding whatever the size (SORT and SORT_RO do this to their
+    /// source, as Redis 7.0 does).
+    pub fn convert_to_skiplist(&mut self) {
+        self.convert();
+    }
+
     fn convert(&mut self) {
         if let Repr::Pack(v) = &mut self.repr {
             let mut big = Big::default();
