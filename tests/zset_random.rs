@@ -33,7 +33,9 @@ const SCORES: &[&str] = &[
 const BOUNDS: &[&str] = &[
     "0", "1", "(1", "2", "(2.5", "-1", "(-inf", "-inf", "+inf", "(7", "10", "(100", "5",
 ];
-const LEX: &[&str] = &["-", "+", "[a", "(a", "[m3", "(m3", "[m7", "(m12", "[n", "[", "(m"];
+const LEX: &[&str] = &[
+    "-", "+", "[a", "(a", "[m3", "(m3", "[m7", "(m12", "[n", "[", "(m",
+];
 
 fn member(r: &mut Rng) -> String {
     if r.below(40) == 0 {
@@ -76,7 +78,11 @@ fn gen(r: &mut Rng) -> Vec<String> {
             }
             let n = if incr { 1 } else { 1 + r.below(4) };
             for _ in 0..n {
-                v.push(if lex { "0".into() } else { r.pick(SCORES).into() });
+                v.push(if lex {
+                    "0".into()
+                } else {
+                    r.pick(SCORES).into()
+                });
                 v.push(member(r));
             }
             v
@@ -147,7 +153,13 @@ fn gen(r: &mut Rng) -> Vec<String> {
         14 => {
             let k = any_key(r);
             match r.below(4) {
-                0 => vec!["ZREVRANGE".into(), k.into(), rank(r), rank(r), "WITHSCORES".into()],
+                0 => vec![
+                    "ZREVRANGE".into(),
+                    k.into(),
+                    rank(r),
+                    rank(r),
+                    "WITHSCORES".into(),
+                ],
                 1 => vec![
                     "ZRANGEBYSCORE".into(),
                     k.into(),
@@ -176,7 +188,12 @@ fn gen(r: &mut Rng) -> Vec<String> {
                 ],
             }
         }
-        15 => vec!["ZREMRANGEBYRANK".into(), any_key(r).into(), rank(r), rank(r)],
+        15 => vec![
+            "ZREMRANGEBYRANK".into(),
+            any_key(r).into(),
+            rank(r),
+            rank(r),
+        ],
         16 => vec![
             "ZREMRANGEBYSCORE".into(),
             any_key(r).into(),
@@ -190,7 +207,11 @@ fn gen(r: &mut Rng) -> Vec<String> {
             r.pick(LEX).into(),
         ],
         18 => {
-            let cmd = if r.below(2) == 0 { "ZPOPMIN" } else { "ZPOPMAX" };
+            let cmd = if r.below(2) == 0 {
+                "ZPOPMIN"
+            } else {
+                "ZPOPMAX"
+            };
             let mut v = s(&[cmd, any_key(r)]);
             if r.below(2) == 0 {
                 v.push(r.below(4).to_string());
@@ -211,7 +232,11 @@ fn gen(r: &mut Rng) -> Vec<String> {
             let op = r.pick(&["ZUNION", "ZINTER", "ZDIFF", "ZINTERCARD"]);
             let store = op != "ZINTERCARD" && r.below(2) == 0;
             let aggr = r.pick(&["SUM", "MIN", "MAX"]);
-            let n = if aggr == "SUM" { 1 + r.below(2) } else { 1 + r.below(3) };
+            let n = if aggr == "SUM" {
+                1 + r.below(2)
+            } else {
+                1 + r.below(3)
+            };
             let mut v = vec![];
             if store {
                 v.push(format!("{op}STORE"));
@@ -286,7 +311,9 @@ fn random_sorted_set_commands_match_redis() {
     }
     let seeds: Vec<u64> = match std::env::var("ZSET_SEED").ok().and_then(|s| s.parse().ok()) {
         Some(s) => vec![s],
-        None => (1..=4).map(|i| i * 7919 + std::process::id() as u64).collect(),
+        None => (1..=4)
+            .map(|i| i * 7919 + std::process::id() as u64)
+            .collect(),
     };
     let args = [
         "--enable-debug-command",

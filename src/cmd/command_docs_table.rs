@@ -37,6 +37,98 @@ pub static DOCS: &[(&str, Doc)] = &[
         },
     ),
     (
+        "blmove",
+        Doc {
+            summary: "Pop an element from a list, push it to another list and return it; or block until one is available",
+            since: "6.2.0",
+            group: "list",
+            complexity: Some("O(1)"),
+            args: &[
+            Arg { name: "source", kind: Key, key_spec_index: 0, ..ARG },
+            Arg { name: "destination", kind: Key, key_spec_index: 1, ..ARG },
+            Arg { name: "wherefrom", kind: OneOf, args: &[
+                Arg { name: "left", kind: PureToken, token: Some("LEFT"), ..ARG },
+                Arg { name: "right", kind: PureToken, token: Some("RIGHT"), ..ARG },
+            ], ..ARG },
+            Arg { name: "whereto", kind: OneOf, args: &[
+                Arg { name: "left", kind: PureToken, token: Some("LEFT"), ..ARG },
+                Arg { name: "right", kind: PureToken, token: Some("RIGHT"), ..ARG },
+            ], ..ARG },
+            Arg { name: "timeout", kind: Double, ..ARG },
+        ],
+            ..DOC
+        },
+    ),
+    (
+        "blmpop",
+        Doc {
+            summary: "Pop elements from a list, or block until one is available",
+            since: "7.0.0",
+            group: "list",
+            complexity: Some("O(N+M) where N is the number of provided keys and M is the number of elements returned."),
+            args: &[
+            Arg { name: "timeout", kind: Double, ..ARG },
+            Arg { name: "numkeys", kind: Integer, ..ARG },
+            Arg { name: "key", kind: Key, key_spec_index: 0, flags: MULTIPLE, ..ARG },
+            Arg { name: "where", kind: OneOf, args: &[
+                Arg { name: "left", kind: PureToken, token: Some("LEFT"), ..ARG },
+                Arg { name: "right", kind: PureToken, token: Some("RIGHT"), ..ARG },
+            ], ..ARG },
+            Arg { name: "count", kind: Integer, token: Some("COUNT"), flags: OPTIONAL, ..ARG },
+        ],
+            ..DOC
+        },
+    ),
+    (
+        "blpop",
+        Doc {
+            summary: "Remove and get the first element in a list, or block until one is available",
+            since: "2.0.0",
+            group: "list",
+            complexity: Some("O(N) where N is the number of provided keys."),
+            history: &[("6.0.0", "`timeout` is interpreted as a double instead of an integer.")],
+            args: &[
+            Arg { name: "key", kind: Key, key_spec_index: 0, flags: MULTIPLE, ..ARG },
+            Arg { name: "timeout", kind: Double, ..ARG },
+        ],
+            ..DOC
+        },
+    ),
+    (
+        "brpop",
+        Doc {
+            summary: "Remove and get the last element in a list, or block until one is available",
+            since: "2.0.0",
+            group: "list",
+            complexity: Some("O(N) where N is the number of provided keys."),
+            history: &[("6.0.0", "`timeout` is interpreted as a double instead of an integer.")],
+            args: &[
+            Arg { name: "key", kind: Key, key_spec_index: 0, flags: MULTIPLE, ..ARG },
+            Arg { name: "timeout", kind: Double, ..ARG },
+        ],
+            ..DOC
+        },
+    ),
+    (
+        "brpoplpush",
+        Doc {
+            summary: "Pop an element from a list, push it to another list and return it; or block until one is available",
+            since: "2.2.0",
+            group: "list",
+            complexity: Some("O(1)"),
+            doc_flags: &["deprecated"],
+            deprecated_since: Some("6.2.0"),
+            replaced_by: Some("`BLMOVE` with the `RIGHT` and `LEFT` arguments"),
+            history: &[("6.0.0", "`timeout` is interpreted as a double instead of an integer.")],
+            args: &[
+            Arg { name: "source", kind: Key, key_spec_index: 0, ..ARG },
+            Arg { name: "destination", kind: Key, key_spec_index: 1, ..ARG },
+            Arg { name: "timeout", kind: Double, ..ARG },
+        ],
+            ..DOC
+        },
+    ),
+    (
         "bzmpop",
         Doc {
             summary: "Remove and return members with scores in a sorted set or block until one is available",
@@ -544,6 +636,16 @@ pub static DOCS: &[(&str, Doc)] = &[
         },
     ),
     (
+        "discard",
+        Doc {
+            summary: "Discard all commands issued after MULTI",
+            since: "2.0.0",
+            group: "transactions",
+            complexity: Some("O(N), when N is the number of queued commands"),
+            ..DOC
+        },
+    ),
+    (
         "echo",
         Doc {
             summary: "Echo the given string",
@@ -553,6 +655,16 @@ pub static DOCS: &[(&str, Doc)] = &[
             args: &[
             Arg { name: "message", kind: String, ..ARG },
         ],
+            ..DOC
+        },
+    ),
+    (
+        "exec",
+        Doc {
+            summary: "Execute all commands issued after MULTI",
+            since: "1.2.0",
+            group: "transactions",
+            complexity: Some("Depends on commands in the transaction"),
             ..DOC
         },
     ),
@@ -1066,6 +1178,215 @@ pub static DOCS: &[(&str, Doc)] = &[
         },
     ),
     (
+        "lindex",
+        Doc {
+            summary: "Get an element from a list by its index",
+            since: "1.0.0",
+            group: "list",
+            complexity: Some("O(N) where N is the number of elements to traverse to get to the element at index. This makes asking for the first or the last element of the list O(1)."),
+            args: &[
+            Arg { name: "key", kind: Key, key_spec_index: 0, ..ARG },
+            Arg { name: "index", kind: Integer, ..ARG },
+        ],
+            ..DOC
+        },
+    ),
+    (
+        "linsert",
+        Doc {
+            summary: "Insert an element before or after another element in a list",
+            since: "2.2.0",
+            group: "list",
+            complexity: Some("O(N) where N is the number of elements to traverse before seeing the value pivot. This means that inserting somewhere on the left end on the list (head) can be considered O(1) and inserting somewhere on the right end (tail) is O(N)."),
+            args: &[
+            Arg { name: "key", kind: Key, key_spec_index: 0, ..ARG },
+            Arg { name: "where", kind: OneOf, args: &[
+                Arg { name: "before", kind: PureToken, token: Some("BEFORE"), ..ARG },
+                Arg { name: "after", kind: PureToken, token: Some("AFTER"), ..ARG },
+            ], ..ARG },
+            Arg { name: "pivot", kind: String, ..ARG },
+            Arg { name: "element", kind: String, ..ARG },
+        ],
+            ..DOC
+        },
+    ),
+    (
+        "llen",
+        Doc {
+            summary: "Get the length of a list",
+            since: "1.0.0",
+            group: "list",
+            complexity: Some("O(1)"),
+            args: &[
+            Arg { name: "key", kind: Key, key_spec_index: 0, ..ARG },
+        ],
+            ..DOC
+        },
+    ),
+    (
+        "lmove",
+        Doc {
+            summary: "Pop an element from a list, push it to another list and return it",
+            since: "6.2.0",
+            group: "list",
+            complexity: Some("O(1)"),
+            args: &[
+            Arg { name: "source", kind: Key, key_spec_index: 0, ..ARG },
+            Arg { name: "destination", kind: Key, key_spec_index: 1, ..ARG },
+            Arg { name: "wherefrom", kind: OneOf, args: &[
+                Arg { name: "left", kind: PureToken, token: Some("LEFT"), ..ARG },
+                Arg { name: "right", kind: PureToken, token: Some("RIGHT"), ..ARG },
+            ], ..ARG },
+            Arg { name: "whereto", kind: OneOf, args: &[
+                Arg { name: "left", kind: PureToken, token: Some("LEFT"), ..ARG },
+                Arg { name: "right", kind: PureToken, token: Some("RIGHT"), ..ARG },
+            ], ..ARG },
+        ],
+            ..DOC
+        },
+    ),
+    (
+        "lmpop",
+        Doc {
+            summary: "Pop elements from a list",
+            since: "7.0.0",
+            group: "list",
+            complexity: Some("O(N+M) where N is the number of provided keys and M is the number of elements returned."),
+            args: &[
+            Arg { name: "numkeys", kind: Integer, ..ARG },
+            Arg { name: "key", kind: Key, key_spec_index: 0, flags: MULTIPLE, ..ARG },
+            Arg { name: "where", kind: OneOf, args: &[
+                Arg { name: "left", kind: PureToken, token: Some("LEFT"), ..ARG },
+                Arg { name: "right", kind: PureToken, token: Some("RIGHT"), ..ARG },
+            ], ..ARG },
+            Arg { name: "count", kind: Integer, token: Some("COUNT"), flags: OPTIONAL, ..ARG },
+        ],
+            ..DOC
+        },
+    ),
+    (
+        "lpop",
+        Doc {
+            summary: "Remove and get the first elements in a list",
+            since: "1.0.0",
+            group: "list",
+            complexity: Some("O(N) where N is the number of elements returned"),
+            history: &[("6.2.0", "Added the `count` argument.")],
+            args: &[
+            Arg { name: "key", kind: Key, key_spec_index: 0, ..ARG },
+            Arg { name: "count", kind: Integer, since: Some("6.2.0"), flags: OPTIONAL, ..ARG },
+        ],
+            ..DOC
+        },
+    ),
+    (
+        "lpos",
+        Doc {
+            summary: "Return the index of matching elements on a list",
+            since: "6.0.6",
+            group: "list",
+            complexity: Some("O(N) where N is the number of elements in the list, for the average case. When searching for elements near the head or the tail of the list, or when the MAXLEN option is provided, the command may run in constant time."),
+            args: &[
+            Arg { name: "key", kind: Key, key_spec_index: 0, ..ARG },
+            Arg { name: "element", kind: String, ..ARG },
+            Arg { name: "rank", kind: Integer, token: Some("RANK"), flags: OPTIONAL, ..ARG },
+            Arg { name: "num-matches", kind: Integer, token: Some("COUNT"), flags: OPTIONAL, ..ARG },
+            Arg { name: "len", kind: Integer, token: Some("MAXLEN"), flags: OPTIONAL, ..ARG },
+        ],
+            ..DOC
+        },
+    ),
+    (
+        "lpush",
+        Doc {
+            summary: "Prepend one or multiple elements to a list",
+            since: "1.0.0",
+            group: "list",
+            complexity: Some("O(1) for each element added, so O(N) to add N elements when the command is called with multiple arguments."),
+            history: &[("2.4.0", "Accepts multiple `element` arguments.")],
+            args: &[
+            Arg { name: "key", kind: Key, key_spec_index: 0, ..ARG },
+            Arg { name: "element", kind: String, flags: MULTIPLE, ..ARG },
+        ],
+            ..DOC
+        },
+    ),
+    (
+        "lpushx",
+        Doc {
+            summary: "Prepend an element to a list, only if the list exists",
+            since: "2.2.0",
+            group: "list",
+            complexity: Some("O(1) for each element added, so O(N) to add N elements when the command is called with multiple arguments."),
+            history: &[("4.0.0", "Accepts multiple `element` arguments.")],
+            args: &[
+            Arg { name: "key", kind: Key, key_spec_index: 0, ..ARG },
+            Arg { name: "element", kind: String, flags: MULTIPLE, ..ARG },
+        ],
+            ..DOC
+        },
+    ),
+    (
+        "lrange",
+        Doc {
+            summary: "Get a range of elements from a list",
+            since: "1.0.0",
+            group: "list",
+            complexity: Some("O(S+N) where S is the distance of start offset from HEAD for small lists, from nearest end (HEAD or TAIL) for large lists; and N is the number of elements in the specified range."),
+            args: &[
+            Arg { name: "key", kind: Key, key_spec_index: 0, ..ARG },
+            Arg { name: "start", kind: Integer, ..ARG },
+            Arg { name: "stop", kind: Integer, ..ARG },
+        ],
+            ..DOC
+        },
+    ),
+    (
+        "lrem",
+        Doc {
+            summary: "Remove elements from a list",
+            since: "1.0.0",
+            group: "list",
+            complexity: Some("O(N+M) where N is the length of the list and M is the number of elements removed."),
+            args: &[
+            Arg { name: "key", kind: Key, key_spec_index: 0, ..ARG },
+            Arg { name: "count", kind: Integer, ..ARG },
+            Arg { name: "element", kind: String, ..ARG },
+        ],
+            ..DOC
+        },
+    ),
+    (
+        "lset",
+        Doc {
+            summary: "Set the value of an element in a list by its index",
+            since: "1.0.0",
+            group: "list",
+            complexity: Some("O(N) where N is the length of the list. Setting either the first or the last element of the list is O(1)."),
+            args: &[
+            Arg { name: "key", kind: Key, key_spec_index: 0, ..ARG },
+            Arg { name: "index", kind: Integer, ..ARG },
+            Arg { name: "element", kind: String, ..ARG },
+        ],
+            ..DOC
+        },
+    ),
+    (
+        "ltrim",
+        Doc {
+            summary: "Trim a list to the specified range",
+            since: "1.0.0",
+            group: "list",
+            complexity: Some("O(N) where N is the number of elements to be removed by the operation."),
+            args: &[
+            Arg { name: "key", kind: Key, key_spec_index: 0, ..ARG },
+            Arg { name: "start", kind: Integer, ..ARG },
+            Arg { name: "stop", kind: Integer, ..ARG },
+        ],
+            ..DOC
+        },
+    ),
+    (
         "mget",
         Doc {
             summary: "Get the values of all the given keys",
@@ -1121,6 +1442,16 @@ pub static DOCS: &[(&str, Doc)] = &[
                 Arg { name: "value", kind: String, ..ARG },
             ], ..ARG },
         ],
+            ..DOC
+        },
+    ),
+    (
+        "multi",
+        Doc {
+            summary: "Mark the start of a transaction block",
+            since: "1.2.0",
+            group: "transactions",
+            complexity: Some("O(1)"),
             ..DOC
         },
     ),
@@ -1293,6 +1624,21 @@ pub static DOCS: &[(&str, Doc)] = &[
         },
     ),
     (
+        "psubscribe",
+        Doc {
+            summary: "Listen for messages published to channels matching the given patterns",
+            since: "2.0.0",
+            group: "pubsub",
+            complexity: Some("O(N) where N is the number of patterns the client is already subscribed to."),
+            args: &[
+            Arg { name: "pattern", kind: Block, flags: MULTIPLE, args: &[
+                Arg { name: "pattern", kind: Pattern, ..ARG },
+            ], ..ARG },
+        ],
+            ..DOC
+        },
+    ),
+    (
         "pttl",
         Doc {
             summary: "Get the time to live for a key in milliseconds",
@@ -1302,6 +1648,115 @@ pub static DOCS: &[(&str, Doc)] = &[
             history: &[("2.8.0", "Added the -2 reply.")],
             args: &[
             Arg { name: "key", kind: Key, key_spec_index: 0, ..ARG },
+        ],
+            ..DOC
+        },
+    ),
+    (
+        "publish",
+        Doc {
+            summary: "Post a message to a channel",
+            since: "2.0.0",
+            group: "pubsub",
+            complexity: Some("O(N+M) where N is the number of clients subscribed to the receiving channel and M is the total number of subscribed patterns (by any client)."),
+            args: &[
+            Arg { name: "channel", kind: String, ..ARG },
+            Arg { name: "message", kind: String, ..ARG },
+        ],
+            ..DOC
+        },
+    ),
+    (
+        "pubsub",
+        Doc {
+            summary: "A container for Pub/Sub commands",
+            since: "2.8.0",
+            group: "pubsub",
+            complexity: Some("Depends on subcommand."),
+            ..DOC
+        },
+    ),
+    (
+        "pubsub|channels",
+        Doc {
+            summary: "List active channels",
+            since: "2.8.0",
+            group: "pubsub",
+            complexity: Some("O(N) where N is the number of active channels, and assuming constant time pattern matching (relatively short channels and patterns)"),
+            args: &[
+            Arg { name: "pattern", kind: Pattern, flags: OPTIONAL, ..ARG },
+        ],
+            ..DOC
+        },
+    ),
+    (
+        "pubsub|help",
+        Doc {
+            summary: "Show helpful text about the different subcommands",
+            since: "6.2.0",
+            group: "pubsub",
+            complexity: Some("O(1)"),
+            ..DOC
+        },
+    ),
+    (
+        "pubsub|numpat",
+        Doc {
+            summary: "Get the count of unique patterns pattern subscriptions",
+            since: "2.8.0",
+            group: "pubsub",
+            complexity: Some("O(1)"),
+            ..DOC
+        },
+    ),
+    (
+        "pubsub|numsub",
+        Doc {
+            summary: "Get the count of subscribers for channels",
+            since: "2.8.0",
+            group: "pubsub",
+            complexity: Some("O(N) for the NUMSUB subcommand, where N is the number of requested channels"),
+            args: &[
+            Arg { name: "channel", kind: String, flags: OPTIONAL | MULTIPLE, ..ARG },
+        ],
+            ..DOC
+        },
+    ),
+    (
+        "pubsub|shardchannels",
+        Doc {
+            summary: "List active shard channels",
+            since: "7.0.0",
+            group: "pubsub",
+            complexity: Some("O(N) where N is the number of active shard channels, and assuming constant time pattern matching (relatively short shard channels)."),
+            args: &[
+            Arg { name: "pattern", kind: Pattern, flags: OPTIONAL, ..ARG },
+        ],
+            ..DOC
+        },
+    ),
+    (
+        "pubsub|shardnumsub",
+        Doc {
+            summary: "Get the count of subscribers for shard channels",
+            since: "7.0.0",
+            group: "pubsub",
+            complexity: Some("O(N) for the SHARDNUMSUB subcommand, where N is the number of requested shard channels"),
+            args: &[
+            Arg { name: "shardchannel", kind: String, flags: OPTIONAL | MULTIPLE, ..ARG },
+        ],
+            ..DOC
+        },
+    ),
+    (
+        "punsubscribe",
+        Doc {
+            summary: "Stop listening for messages posted to channels matching the given patterns",
+            since: "2.0.0",
+            group: "pubsub",
+            complexity: Some("O(N+M) where N is the number of patterns the client is already subscribed and M is the number of total patterns subscribed in the system (by any client)."),
+            args: &[
+            Arg { name: "pattern", kind: Pattern, flags: OPTIONAL | MULTIPLE, ..ARG },
         ],
             ..DOC
         },
@@ -1362,6 +1817,68 @@ pub static DOCS: &[(&str, Doc)] = &[
             since: "6.2.0",
             group: "connection",
             complexity: Some("O(1)"),
+            ..DOC
+        },
+    ),
+    (
+        "rpop",
+        Doc {
+            summary: "Remove and get the last elements in a list",
+            since: "1.0.0",
+            group: "list",
+            complexity: Some("O(N) where N is the number of elements returned"),
+            history: &[("6.2.0", "Added the `count` argument.")],
+            args: &[
+            Arg { name: "key", kind: Key, key_spec_index: 0, ..ARG },
+            Arg { name: "count", kind: Integer, since: Some("6.2.0"), flags: OPTIONAL, ..ARG },
+        ],
+            ..DOC
+        },
+    ),
+    (
+        "rpoplpush",
+        Doc {
+            summary: "Remove the last element in a list, prepend it to another list and return it",
+            since: "1.2.0",
+            group: "list",
+            complexity: Some("O(1)"),
+            doc_flags: &["deprecated"],
+            deprecated_since: Some("6.2.0"),
+            replaced_by: Some("`LMOVE` with the `RIGHT` and `LEFT` arguments"),
+            args: &[
+            Arg { name: "source", kind: Key, key_spec_index: 0, ..ARG },
+            Arg { name: "destination", kind: Key, key_spec_index: 1, ..ARG },
+        ],
+            ..DOC
+        },
+    ),
+    (
+        "rpush",
+        Doc {
+            summary: "Append one or multiple elements to a list",
+            since: "1.0.0",
+            group: "list",
+            complexity: Some("O(1) for each element added, so O(N) to add N elements when the command is called with multiple arguments."),
+            history: &[("2.4.0", "Accepts multiple `element` arguments.")],
+            args: &[
+            Arg { name: "key", kind: Key, key_spec_index: 0, ..ARG },
+            Arg { name: "element", kind: String, flags: MULTIPLE, ..ARG },
+        ],
+            ..DOC
+        },
+    ),
+    (
+        "rpushx",
+        Doc {
+            summary: "Append an element to a list, only if the list exists",
+            since: "2.2.0",
+            group: "list",
+            complexity: Some("O(1) for each element added, so O(N) to add N elements when the command is called with multiple arguments."),
+            history: &[("4.0.0", "Accepts multiple `element` arguments.")],
+            args: &[
+            Arg { name: "key", kind: Key, key_spec_index: 0, ..ARG },
+            Arg { name: "element", kind: String, flags: MULTIPLE, ..ARG },
+        ],
             ..DOC
         },
     ),
@@ -1640,6 +2157,55 @@ pub static DOCS: &[(&str, Doc)] = &[
         },
     ),
     (
+        "sort",
+        Doc {
+            summary: "Sort the elements in a list, set or sorted set",
+            since: "1.0.0",
+            group: "generic",
+            complexity: Some("O(N+M*log(M)) where N is the number of elements in the list or set to sort, and M the number of returned elements. When the elements are not sorted, complexity is O(N)."),
+            args: &[
+            Arg { name: "key", kind: Key, key_spec_index: 0, ..ARG },
+            Arg { name: "pattern", kind: Pattern, key_spec_index: 1, token: Some("BY"), flags: OPTIONAL, ..ARG },
+            Arg { name: "offset_count", kind: Block, token: Some("LIMIT"), flags: OPTIONAL, args: &[
+                Arg { name: "offset", kind: Integer, ..ARG },
+                Arg { name: "count", kind: Integer, ..ARG },
+            ], ..ARG },
+            Arg { name: "pattern", kind: Pattern, key_spec_index: 1, token: Some("GET"), flags: OPTIONAL | MULTIPLE | MULTIPLE_TOKEN, ..ARG },
+            Arg { name: "order", kind: OneOf, flags: OPTIONAL, args: &[
+                Arg { name: "asc", kind: PureToken, token: Some("ASC"), ..ARG },
+                Arg { name: "desc", kind: PureToken, token: Some("DESC"), ..ARG },
+            ], ..ARG },
+            Arg { name: "sorting", kind: PureToken, token: Some("ALPHA"), flags: OPTIONAL, ..ARG },
+            Arg { name: "destination", kind: Key, key_spec_index: 2, token: Some("STORE"), flags: OPTIONAL, ..ARG },
+        ],
+            ..DOC
+        },
+    ),
+    (
+        "sort_ro",
+        Doc {
+            summary: "Sort the elements in a list, set or sorted set. Read-only variant of SORT.",
+            since: "7.0.0",
+            group: "generic",
+            complexity: Some("O(N+M*log(M)) where N is the number of elements in the list or set to sort, and M the number of returned elements. When the elements are not sorted, complexity is O(N)."),
+            args: &[
+            Arg { name: "key", kind: Key, key_spec_index: 0, ..ARG },
+            Arg { name: "pattern", kind: Pattern, key_spec_index: 1, token: Some("BY"), flags: OPTIONAL, ..ARG },
+            Arg { name: "offset_count", kind: Block, token: Some("LIMIT"), flags: OPTIONAL, args: &[
+                Arg { name: "offset", kind: Integer, ..ARG },
+                Arg { name: "count", kind: Integer, ..ARG },
+            ], ..ARG },
+            Arg { name: "pattern", kind: Pattern, key_spec_index: 1, token: Some("GET"), flags: OPTIONAL | MULTIPLE | MULTIPLE_TOKEN, ..ARG },
+            Arg { name: "order", kind: OneOf, flags: OPTIONAL, args: &[
+                Arg { name: "asc", kind: PureToken, token: Some("ASC"), ..ARG },
+                Arg { name: "desc", kind: PureToken, token: Some("DESC"), ..ARG },
+            ], ..ARG },
+            Arg { name: "sorting", kind: PureToken, token: Some("ALPHA"), flags: OPTIONAL, ..ARG },
+        ],
+            ..DOC
+        },
+    ),
+    (
         "spop",
         Doc {
             summary: "Remove and return one or multiple random members from a set",
@@ -1650,6 +2216,20 @@ pub static DOCS: &[(&str, Doc)] = &[
             args: &[
             Arg { name: "key", kind: Key, key_spec_index: 0, ..ARG },
             Arg { name: "count", kind: Integer, since: Some("3.2.0"), flags: OPTIONAL, ..ARG },
+        ],
+            ..DOC
+        },
+    ),
+    (
+        "spublish",
+        Doc {
+            summary: "Post a message to a shard channel",
+            since: "7.0.0",
+            group: "pubsub",
+            complexity: Some("O(N) where N is the number of clients subscribed to the receiving shard channel."),
+            args: &[
+            Arg { name: "shardchannel", kind: String, ..ARG },
+            Arg { name: "message", kind: String, ..ARG },
         ],
             ..DOC
         },
@@ -1701,6 +2281,19 @@ pub static DOCS: &[(&str, Doc)] = &[
         },
     ),
     (
+        "ssubscribe",
+        Doc {
+            summary: "Listen for messages published to the given shard channels",
+            since: "7.0.0",
+            group: "pubsub",
+            complexity: Some("O(N) where N is the number of shard channels to subscribe to."),
+            args: &[
+            Arg { name: "shardchannel", kind: String, flags: MULTIPLE, ..ARG },
+        ],
+            ..DOC
+        },
+    ),
+    (
         "strlen",
         Doc {
             summary: "Get the length of the value stored in a key",
@@ -1709,6 +2302,19 @@ pub static DOCS: &[(&str, Doc)] = &[
             complexity: Some("O(1)"),
             args: &[
             Arg { name: "key", kind: Key, key_spec_index: 0, ..ARG },
+        ],
+            ..DOC
+        },
+    ),
+    (
+        "subscribe",
+        Doc {
+            summary: "Listen for messages published to the given channels",
+            since: "2.0.0",
+            group: "pubsub",
+            complexity: Some("O(N) where N is the number of channels to subscribe to."),
+            args: &[
+            Arg { name: "channel", kind: String, flags: MULTIPLE, ..ARG },
         ],
             ..DOC
         },
@@ -1754,6 +2360,19 @@ pub static DOCS: &[(&str, Doc)] = &[
             args: &[
             Arg { name: "destination", kind: Key, key_spec_index: 0, ..ARG },
             Arg { name: "key", kind: Key, key_spec_index: 1, flags: MULTIPLE, ..ARG },
+        ],
+            ..DOC
+        },
+    ),
+    (
+        "sunsubscribe",
+        Doc {
+            summary: "Stop listening for messages posted to the given shard channels",
+            since: "7.0.0",
+            group: "pubsub",
+            complexity: Some("O(N) where N is the number of clients already subscribed to a shard channel."),
+            args: &[
+            Arg { name: "shardchannel", kind: String, flags: OPTIONAL | MULTIPLE, ..ARG },
         ],
             ..DOC
         },
@@ -1829,6 +2448,42 @@ pub static DOCS: &[(&str, Doc)] = &[
             since: "4.0.0",
             group: "generic",
             complexity: Some("O(1) for each key removed regardless of its size. Then the command does O(N) work in a different thread in order to reclaim memory, where N is the number of allocations the deleted objects where composed of."),
+            args: &[
+            Arg { name: "key", kind: Key, key_spec_index: 0, flags: MULTIPLE, ..ARG },
+        ],
+            ..DOC
+        },
+    ),
+    (
+        "unsubscribe",
+        Doc {
+            summary: "Stop listening for messages posted to the given channels",
+            since: "2.0.0",
+            group: "pubsub",
+            complexity: Some("O(N) where N is the number of clients already subscribed to a channel."),
+            args: &[
+            Arg { name: "channel", kind: String, flags: OPTIONAL | MULTIPLE, ..ARG },
+        ],
+            ..DOC
+        },
+    ),
+    (
+        "unwatch",
+        Doc {
+            summary: "Forget about all watched keys",
+            since: "2.2.0",
+            group: "transactions",
+            complexity: Some("O(1)"),
+            ..DOC
+        },
+    ),
+    (
+        "watch",
+        Doc {
+            summary: "Watch the given keys to determine execution of the MULTI/EXEC block",
+            since: "2.2.0",
+            group: "transactions",
+            complexity: Some("O(1) for every key."),
             args: &[
             Arg { name: "key", kind: Key, key_spec_index: 0, flags: MULTIPLE, ..ARG },
         ],
