@@ -4,8 +4,6 @@
 //! `sortCommandGeneric`: option parsing order, the `nosort` fast paths, clamping of LIMIT, the
 //! destructive skiplist conversion of sorted sets, and its error texts.
 mod strtod;
-#[cfg(test)]
-mod stub_tests;
 
 use super::keys::lookup_read;
 use super::typed;
