@@ -33,6 +33,9 @@ fn bulk_map(pairs: Vec<(&str, Reply)>) -> Reply {
 }
 
 fn key_specs(name: &str, c: &Command) -> Reply {
+    if let Some(specs) = crate::cmd::key_specs::lookup(name) {
+        return crate::cmd::key_specs::render(specs);
+    }
     if c.first_key <= 0 {
         return Reply::Array(vec![]);
     }
@@ -311,10 +314,14 @@ fn getkeys_common(ctx: &mut Ctx, a: &Args, with_flags: bool) -> Reply {
         &["RO", "access"]
     };
     let fl = lookup(KEY_SPEC_FLAGS, &name).unwrap_or(derived);
+    let specs = crate::cmd::key_specs::lookup(&name);
     Reply::Array(
         keys.into_iter()
             .map(|i| {
                 let k = Reply::Bulk(target[i].clone());
+                let fl = specs
+                    .and_then(|s| crate::cmd::key_specs::flags_at(s, &target, i))
+                    .unwrap_or(fl);
                 if with_flags {
                     Reply::Array(vec![k, status_list(fl.iter().copied())])
                 } else {
