@@ -258,3 +258,31 @@ fn normal_client_over_its_limit_is_closed_and_others_are_not() {
         .logs()
         .contains("scheduled to be closed ASAP for overcoming of output buffer limits"));
 }
+
+#[test]
+fn soft_limit_closes_only_after_its_seconds() {
+    let srv = start_oxidis(&[]);
+    let mut admin = srv.conn();
+    admin.cmd(&[
+        "config",
+        "set",
+        "client-output-buffer-limit",
+        "pubsub 0 256kb 1",
+    ]);
+    let mut slow = srv.conn();
+    sub(&mut slow, "subscribe", &["c"]);
+    let payload = "y".repeat(64 * 1024);
+    let mut publisher = srv.conn();
+    // Enough to fill the socket buffers and pass the soft limit: still connected.
+    for _ in 0..512 {
+        assert_eq!(publisher.s(&["publish", "c", &payload]), ":1\r\n");
+    }
+    std::thread::sleep(Duration::from_millis(2100));
+    // Still above the soft limit after its seconds: the next message closes it.
+    publisher.cmd(&["publish", "c", &payload]);
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while !publisher.s(&["pubsub", "numsub", "c"]).ends_with(":0\r\n") {
+        assert!(Instant::now() < deadline, "subscriber still connected");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
