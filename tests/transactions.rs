@@ -58,6 +58,8 @@ fn watch_is_invalidated_by_expiry() {
     a.cmd(&["watch", "t"]);
     std::thread::sleep(Duration::from_millis(200));
     assert_eq!(b.s(&["get", "t"]), "$-1\r\n");
+    let list = b.s(&["client", "list"]);
+    assert!(list.contains("flags=d "), "{list}");
     assert_eq!(try_incr(&mut a, "x"), "*-1\r\n");
     // Active expiry.
     a.cmd(&["debug", "set-active-expire", "1"]);
