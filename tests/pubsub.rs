@@ -220,3 +220,69 @@ fn slow_subscriber_is_disconnected_at_the_output_buffer_limit() {
         .logs()
         .contains("scheduled to be closed ASAP for overcoming of output buffer limits"));
 }
+
+#[test]
+fn normal_client_over_its_limit_is_closed_and_others_are_not() {
+    let srv = start_oxidis(&[]);
+    let mut admin = srv.conn();
+    admin.cmd(&[
+        "config",
+        "set",
+        "client-output-buffer-limit",
+        "normal 100kb 0 0",
+    ]);
+    let big = "v".repeat(10 * 1024);
+    admin.cmd(&["set", "big", &big]);
+    // Within the limit: replies arrive.
+    let mut ok = srv.conn();
+    let mut pipe = Vec::new();
+    for _ in 0..5 {
+        pipe.extend_from_slice(&encode_cmd(&[b"get", b"big"]));
+    }
+    ok.send_raw(&pipe);
+    for _ in 0..5 {
+        assert_eq!(ok.read_reply().len(), big.len() + 10);
+    }
+    // A pipeline whose replies pass the hard limit closes the connection.
+    let mut greedy = srv.conn();
+    let mut pipe = Vec::new();
+    for _ in 0..50 {
+        pipe.extend_from_slice(&encode_cmd(&[b"get", b"big"]));
+    }
+    greedy.send_raw(&pipe);
+    let mut sink = Vec::new();
+    let _ = greedy.r.read_to_end(&mut sink);
+    assert!(sink.len() < 50 * big.len(), "got {} bytes", sink.len());
+    assert_eq!(admin.s(&["ping"]), "+PONG\r\n");
+    assert!(srv
+        .logs()
+        .contains("scheduled to be closed ASAP for overcoming of output buffer limits"));
+}
+
+#[test]
+fn soft_limit_closes_only_after_its_seconds() {
+    let srv = start_oxidis(&[]);
+    let mut admin = srv.conn();
+    admin.cmd(&[
+        "config",
+        "set",
+        "client-output-buffer-limit",
+        "pubsub 0 256kb 1",
+    ]);
+    let mut slow = srv.conn();
+    sub(&mut slow, "subscribe", &["c"]);
+    let payload = "y".repeat(64 * 1024);
+    let mut publisher = srv.conn();
+    // Enough to fill the socket buffers and pass the soft limit: still connected.
+    for _ in 0..512 {
+        assert_eq!(publisher.s(&["publish", "c", &payload]), ":1\r\n");
+    }
+    std::thread::sleep(Duration::from_millis(2100));
+    // Still above the soft limit after its seconds: the next message closes it.
+    publisher.cmd(&["publish", "c", &payload]);
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while !publisher.s(&["pubsub", "numsub", "c"]).ends_with(":0\r\n") {
+        assert!(Instant::now() < deadline, "subscriber still connected");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}

@@ -58,6 +58,8 @@ fn watch_is_invalidated_by_expiry() {
     a.cmd(&["watch", "t"]);
     std::thread::sleep(Duration::from_millis(200));
     assert_eq!(b.s(&["get", "t"]), "$-1\r\n");
+    let list = b.s(&["client", "list"]);
+    assert!(list.contains("flags=d "), "{list}");
     assert_eq!(try_incr(&mut a, "x"), "*-1\r\n");
     // Active expiry.
     a.cmd(&["debug", "set-active-expire", "1"]);
@@ -69,6 +71,9 @@ fn watch_is_invalidated_by_expiry() {
         assert!(Instant::now() < deadline);
         std::thread::sleep(Duration::from_millis(20));
     }
+    // The expiry cycle's deletion counts as a write: the watcher is flagged at once.
+    let list = b.s(&["client", "list"]);
+    assert!(list.contains("flags=d "), "{list}");
     assert_eq!(try_incr(&mut a, "x"), "*-1\r\n");
     // A key with a TTL that has not passed is fine.
     a.cmd(&["set", "t", "v", "ex", "100"]);

@@ -24,6 +24,9 @@ pub fn active_expire_cycle(srv: &mut Server, now: i64) {
     let (mut sampled_total, mut expired_total) = (0usize, 0usize);
     let mut timed_out = false;
     let mut iterations = 0u64;
+    // Keys removed here must invalidate WATCHes (Redis signals the deletion as a write).
+    let track = !srv.watched.is_empty();
+    let mut removed: Vec<(usize, Vec<u8>)> = Vec::new();
     for _ in 0..ndb.min(DBS_PER_CALL) {
         let dbi = srv.keyspace.expire_next_db % ndb;
         srv.keyspace.expire_next_db = (dbi + 1) % ndb;
@@ -49,6 +52,9 @@ pub fn active_expire_cycle(srv: &mut Server, now: i64) {
             for k in &keys {
                 if db.expire_if_needed(k, now) {
                     expired += 1;
+                    if track {
+                        removed.push((dbi, k.clone()));
+                    }
                 } else if let Some(at) = db.get_expire(k) {
                     ttl_sum += at - now;
                     ttl_n += 1;
@@ -77,6 +83,9 @@ pub fn active_expire_cycle(srv: &mut Server, now: i64) {
             srv.stats.expired_time_cap_reached_count += 1;
             break;
         }
+    }
+    for (dbi, k) in removed {
+        crate::server::multi::touch_key(srv, dbi, &k);
     }
     let perc = if sampled_total > 0 {
         expired_total as f64 / sampled_total as f64

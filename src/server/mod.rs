@@ -495,7 +495,16 @@ fn call(srv: &mut Server, client: &mut Client, resolved: Resolved, args: &mut Ar
     if just_blocked {
         blocking::note_args(client, args);
     }
-    srv.stats.expired_keys += srv.keyspace.take_expired();
+    let expired = srv.keyspace.take_expired();
+    if expired > 0 {
+        srv.stats.expired_keys += expired;
+        if !srv.watched.is_empty() {
+            // Keys the command found expired and deleted: a change for their watchers.
+            for i in command::key_positions(cmd, args) {
+                multi::note_expired(srv, client.db, &args[i]);
+            }
+        }
+    }
     // One clock read per command: this command's end is the next one's start (clock reads
     // are syscalls on some VMs, and a pipelined batch runs back to back).
     let end = std::time::Instant::now();

@@ -178,6 +178,19 @@ pub fn touch_key(srv: &mut Server, db: usize, key: &[u8]) {
     });
 }
 
+/// `key` of `db` may just have been deleted because its TTL passed (lazy expiry): if it is gone,
+/// watchers that saw it alive are dirty, and a key already expired when watched is now absent.
+pub fn note_expired(srv: &mut Server, db: usize, key: &[u8]) {
+    if srv.watched.by_key.is_empty() || srv.keyspace.dbs[db].dict.contains_key(key) {
+        return;
+    }
+    touch_with(srv, db, key, |s| match s {
+        AtWatch::Alive => Touch::Dirty,
+        AtWatch::Expired => Touch::Becomes(AtWatch::Absent),
+        AtWatch::Absent => Touch::Nothing,
+    });
+}
+
 /// Watched keys of database `db`.
 fn watched_in(srv: &Server, db: usize) -> Vec<Vec<u8>> {
     srv.watched

@@ -27,7 +27,9 @@ pub fn enforce(cfg: &Config, stats: &mut Stats, c: &mut Client, now_ms: i64) {
         None => 0,
     };
     if floor == 0 || used < floor {
-        c.obuf_soft_since = 0;
+        if c.obuf_soft_since != 0 {
+            c.obuf_soft_since = 0;
+        }
         return;
     }
     over_floor(cfg, stats, c, now_ms, used);

@@ -130,7 +130,8 @@ fn update_kind(c: &mut Client) {
 
 fn confirm(c: &mut Client, kind: Kind, subscribe: bool, name: Option<&[u8]>) {
     let n = kind_count(c, kind) as i64;
-    c.reply(&Reply::Push(vec![
+    // Pushes ignore CLIENT REPLY OFF/SKIP, as in Redis.
+    c.reply_always(&Reply::Push(vec![
         Reply::bulk(kind.verb(subscribe)),
         name.map_or(Reply::Nil, Reply::bulk),
         Reply::Int(n),
@@ -295,7 +296,8 @@ fn deliver(srv: &mut Server, me: &mut Client, token: usize, msg: &mut Message) {
             None => return,
         }
     };
-    if c.close_asap || c.reply_mode != super::client::ReplyMode::On {
+    // Pushes ignore CLIENT REPLY OFF/SKIP, as in Redis.
+    if c.close_asap {
         return;
     }
     c.out.extend_from_slice(msg.bytes(c.resp));
