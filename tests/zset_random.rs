@@ -6,18 +6,12 @@
 mod common;
 use common::*;
 
-struct Rng(u64);
+/// Choosing from a list of words.
+trait Pick {
+    fn pick<'a>(&mut self, v: &[&'a str]) -> &'a str;
+}
 
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
+impl Pick for Rng {
     fn pick<'a>(&mut self, v: &[&'a str]) -> &'a str {
         v[self.below(v.len())]
     }
@@ -33,7 +27,9 @@ const SCORES: &[&str] = &[
 const BOUNDS: &[&str] = &[
     "0", "1", "(1", "2", "(2.5", "-1", "(-inf", "-inf", "+inf", "(7", "10", "(100", "5",
 ];
-const LEX: &[&str] = &["-", "+", "[a", "(a", "[m3", "(m3", "[m7", "(m12", "[n", "[", "(m"];
+const LEX: &[&str] = &[
+    "-", "+", "[a", "(a", "[m3", "(m3", "[m7", "(m12", "[n", "[", "(m",
+];
 
 fn member(r: &mut Rng) -> String {
     if r.below(40) == 0 {
@@ -76,7 +72,11 @@ fn gen(r: &mut Rng) -> Vec<String> {
             }
             let n = if incr { 1 } else { 1 + r.below(4) };
             for _ in 0..n {
-                v.push(if lex { "0".into() } else { r.pick(SCORES).into() });
+                v.push(if lex {
+                    "0".into()
+                } else {
+                    r.pick(SCORES).into()
+                });
                 v.push(member(r));
             }
             v
@@ -147,7 +147,13 @@ fn gen(r: &mut Rng) -> Vec<String> {
         14 => {
             let k = any_key(r);
             match r.below(4) {
-                0 => vec!["ZREVRANGE".into(), k.into(), rank(r), rank(r), "WITHSCORES".into()],
+                0 => vec![
+                    "ZREVRANGE".into(),
+                    k.into(),
+                    rank(r),
+                    rank(r),
+                    "WITHSCORES".into(),
+                ],
                 1 => vec![
                     "ZRANGEBYSCORE".into(),
                     k.into(),
@@ -176,7 +182,12 @@ fn gen(r: &mut Rng) -> Vec<String> {
                 ],
             }
         }
-        15 => vec!["ZREMRANGEBYRANK".into(), any_key(r).into(), rank(r), rank(r)],
+        15 => vec![
+            "ZREMRANGEBYRANK".into(),
+            any_key(r).into(),
+            rank(r),
+            rank(r),
+        ],
         16 => vec![
             "ZREMRANGEBYSCORE".into(),
             any_key(r).into(),
@@ -190,7 +201,11 @@ fn gen(r: &mut Rng) -> Vec<String> {
             r.pick(LEX).into(),
         ],
         18 => {
-            let cmd = if r.below(2) == 0 { "ZPOPMIN" } else { "ZPOPMAX" };
+            let cmd = if r.below(2) == 0 {
+                "ZPOPMIN"
+            } else {
+                "ZPOPMAX"
+            };
             let mut v = s(&[cmd, any_key(r)]);
             if r.below(2) == 0 {
                 v.push(r.below(4).to_string());
@@ -211,7 +226,11 @@ fn gen(r: &mut Rng) -> Vec<String> {
             let op = r.pick(&["ZUNION", "ZINTER", "ZDIFF", "ZINTERCARD"]);
             let store = op != "ZINTERCARD" && r.below(2) == 0;
             let aggr = r.pick(&["SUM", "MIN", "MAX"]);
-            let n = if aggr == "SUM" { 1 + r.below(2) } else { 1 + r.below(3) };
+            let n = if aggr == "SUM" {
+                1 + r.below(2)
+            } else {
+                1 + r.below(3)
+            };
             let mut v = vec![];
             if store {
                 v.push(format!("{op}STORE"));
@@ -286,7 +305,9 @@ fn random_sorted_set_commands_match_redis() {
     }
     let seeds: Vec<u64> = match std::env::var("ZSET_SEED").ok().and_then(|s| s.parse().ok()) {
         Some(s) => vec![s],
-        None => (1..=4).map(|i| i * 7919 + std::process::id() as u64).collect(),
+        None => (1..=4)
+            .map(|i| i * 7919 + std::process::id() as u64)
+            .collect(),
     };
     let args = [
         "--enable-debug-command",
@@ -307,6 +328,9 @@ fn random_sorted_set_commands_match_redis() {
             let cmd = gen(&mut r);
             let refs: Vec<&str> = cmd.iter().map(|s| s.as_str()).collect();
             let (x, y) = (a.s(&refs), b.s(&refs));
+            if std::env::var_os("ZSET_TRACE").is_some() {
+                println!("#{i} {cmd:?} -> {y:?}");
+            }
             // ZSCAN of a skiplist walks a hash table: compare contents only.
             let same = if cmd[0] == "ZSCAN" && x != y {
                 let mut xs: Vec<&str> = x.split("\r\n").collect();
@@ -317,6 +341,12 @@ fn random_sorted_set_commands_match_redis() {
             } else {
                 x == y
             };
+            if !same {
+                for k in ZKEYS.iter().chain(LKEYS) {
+                    let c = ["ZRANGE", k, "0", "-1", "WITHSCORES"];
+                    println!("{k}: oxidis {:?}\n{k}:  redis {:?}", a.s(&c), b.s(&c));
+                }
+            }
             assert!(
                 same,
                 "seed {seed} (ZSET_SEED={seed}), command #{i} {cmd:?}\n oxidis: {x:?}\n  redis: {y:?}\n previous: {last:?}"

@@ -204,11 +204,9 @@ thread_local! {
 /// A random number below `n` (n > 0), from a per-thread xorshift generator.
 fn rand_below(n: usize) -> usize {
     RNG.with(|c| {
-        let mut x = c.get();
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        c.set(x);
+        let mut s = c.get();
+        let x = crate::util::xorshift64(&mut s);
+        c.set(s);
         (x.wrapping_mul(0x2545F4914F6CDD1D) >> 11) as usize % n
     })
 }

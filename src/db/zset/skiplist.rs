@@ -93,11 +93,7 @@ impl SkipList {
     fn random_level(&mut self) -> usize {
         let mut lvl = 1;
         loop {
-            let mut x = self.rng;
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            self.rng = x;
+            let x = crate::util::xorshift64(&mut self.rng);
             if lvl < MAX_LEVEL && (x & 0xFFFF) < 0x4000 {
                 lvl += 1;
             } else {
@@ -364,10 +360,7 @@ mod tests {
     struct Rng(u64);
     impl Rng {
         fn next(&mut self) -> u64 {
-            self.0 ^= self.0 << 13;
-            self.0 ^= self.0 >> 7;
-            self.0 ^= self.0 << 17;
-            self.0
+            crate::util::xorshift64(&mut self.0)
         }
     }
 
