@@ -14,7 +14,8 @@ use crate::util::{eq_ic, parse_i64};
 type Popped = (Vec<u8>, Vec<(Vec<u8>, f64)>);
 
 /// Pop up to `count` members from the first key of `keys` that holds a sorted set (WRONGTYPE
-/// for a key of another type met before it). None when no key exists.
+/// for a key of another type met before it). None when no key exists. (A stored sorted set is
+/// never empty, so this is also "the first key with something to pop" of the blocking forms.)
 fn pop_first(
     ctx: &mut Ctx,
     keys: &[Vec<u8>],
@@ -148,30 +149,10 @@ fn serving_order(ctx: &Ctx, keys: &[Vec<u8>]) -> Vec<Vec<u8>> {
     order
 }
 
-/// Pop from the first key holding a non-empty sorted set (WRONGTYPE for a key of another type
-/// met before it); None when there is nothing to pop.
-fn blocking_pop(
-    ctx: &mut Ctx,
-    keys: &[Vec<u8>],
-    max: bool,
-    count: usize,
-) -> Result<Option<Popped>, Reply> {
-    for k in serving_order(ctx, keys) {
-        let nonempty = match typed::write::<ZSet>(ctx, &k)? {
-            Some(z) => !z.is_empty(),
-            None => false,
-        };
-        if nonempty {
-            return pop_first(ctx, &[k], max, count);
-        }
-    }
-    Ok(None)
-}
-
 fn bzpop(ctx: &mut Ctx, a: &mut Args, max: bool) -> Reply {
     let deadline = tri!(blocking::parse_timeout(&a[a.len() - 1], ctx.now));
     let keys = a[1..a.len() - 1].to_vec();
-    match tri!(blocking_pop(ctx, &keys, max, 1)) {
+    match tri!(pop_first(ctx, &serving_order(ctx, &keys), max, 1)) {
         Some((k, mut items)) if !items.is_empty() => {
             let (m, s) = items.swap_remove(0);
             Reply::Array(vec![Reply::Bulk(k), Reply::Bulk(m), Reply::Double(s)])
@@ -191,7 +172,7 @@ pub fn bzpopmax(ctx: &mut Ctx, a: &mut Args) -> Reply {
 pub fn bzmpop(ctx: &mut Ctx, a: &mut Args) -> Reply {
     let p = tri!(parse_mpop(a, 2));
     let deadline = tri!(blocking::parse_timeout(&a[1], ctx.now));
-    match tri!(blocking_pop(ctx, &p.keys, p.max, p.count)) {
+    match tri!(pop_first(ctx, &serving_order(ctx, &p.keys), p.max, p.count)) {
         Some((k, items)) if !items.is_empty() => mpop_reply(k, items),
         _ => blocking::block(ctx, p.keys, Awaits::ZSet, deadline, Reply::NilArray),
     }

@@ -251,32 +251,9 @@ impl SkipList {
 
     /// 0-based rank of (score, member), if present.
     pub fn rank(&self, score: f64, member: &[u8]) -> Option<usize> {
-        let mut x = HEAD;
-        let mut r: usize = 0;
-        for i in (0..self.level).rev() {
-            loop {
-                let l = self.link(x, i);
-                if l.next == NIL {
-                    break;
-                }
-                let n = &self.nodes[l.next as usize];
-                if before(n.score, &n.member, score, member)
-                    || (n.score == score && &*n.member == member)
-                {
-                    r += l.span as usize;
-                    x = l.next;
-                } else {
-                    break;
-                }
-            }
-            if x != HEAD {
-                let n = &self.nodes[x as usize];
-                if n.score == score && &*n.member == member {
-                    return Some(r - 1);
-                }
-            }
-        }
-        None
+        let r = self.count_while(|s, m| before(s, m, score, member));
+        let (m, s) = self.get(self.at(r)?);
+        (s == score && m == member).then_some(r)
     }
 
     /// The element at 0-based `rank`, if in range.
