@@ -244,6 +244,8 @@ impl ZSet {
             Repr::Skip(b) => {
                 let s = b.dict.remove(member)?;
                 b.list.remove(s, member);
+                // Like Redis after deletions: give back a mostly empty hash table.
+                b.dict.shrink_if_needed();
                 Some(s)
             }
         }

@@ -243,10 +243,26 @@ impl SkipList {
         n.links = Box::default();
         self.free.push(t);
         if self.len == 0 {
-            // Start over so the arena does not keep holes forever.
             self.nodes.truncate(1);
             self.free.clear();
+        } else if self.free.len() > 1024 && self.free.len() > 3 * self.len {
+            self.compact();
         }
+    }
+
+    /// Rebuild into a dense arena once most slots are free, so a set that shrank does not keep
+    /// its peak size (amortized O(log n) per removal). Positions become invalid.
+    fn compact(&mut self) {
+        let mut fresh = SkipList::new();
+        fresh.rng = self.rng;
+        fresh.nodes.reserve(self.len);
+        let mut p = self.first();
+        while let Some(x) = p {
+            let n = &self.nodes[x as usize];
+            fresh.insert(n.score, &n.member);
+            p = self.next(x);
+        }
+        *self = fresh;
     }
 
     /// 0-based rank of (score, member), if present.
@@ -436,5 +452,14 @@ mod tests {
         assert_eq!(sl.len(), 2500);
         assert_eq!(sl.rank(4321.0, b"4321"), Some(2160));
         assert_eq!(sl.get(sl.at(0).unwrap()).1, 1.0);
+        // Shrinking far below the peak compacts the arena.
+        for i in (1..4800).step_by(2) {
+            assert!(sl.remove(i as f64, format!("{i}").as_bytes()));
+        }
+        assert_eq!(sl.len(), 100);
+        assert!(sl.nodes.len() < 1500, "arena kept {} slots", sl.nodes.len());
+        assert_eq!(sl.rank(4801.0, b"4801"), Some(0));
+        assert_eq!(sl.get(sl.last().unwrap()), (&b"4999"[..], 4999.0));
+        assert_eq!(sl.count_while(|s, _| s < 4900.0), 50);
     }
 }
