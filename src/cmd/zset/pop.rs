@@ -192,6 +192,9 @@ fn rand_below(n: usize) -> usize {
     })
 }
 
+/// Most members ZRANDMEMBER returns with repetitions (negative count), far beyond any real use.
+const MAX_REPEATED: i64 = 1 << 28;
+
 pub fn zrandmember(ctx: &mut Ctx, a: &mut Args) -> Reply {
     if a.len() == 2 {
         return match tri!(typed::read::<ZSet>(ctx, &a[1])) {
@@ -223,6 +226,10 @@ pub fn zrandmember(ctx: &mut Ctx, a: &mut Args) -> Reply {
     };
     let size = z.len();
     let count = l.unsigned_abs() as usize;
+    if l < -MAX_REPEATED {
+        // Redis would try to build the reply and run out of memory; refuse instead.
+        return Reply::err("ERR value is out of range");
+    }
     if count == 0 || size == 0 {
         return Reply::Array(vec![]);
     }
