@@ -214,6 +214,18 @@ pub fn split_args(line: &[u8]) -> Option<Vec<Vec<u8>>> {
     }
 }
 
+/// One step of the xorshift64 generator (the state must not be 0): cheap randomness for
+/// sampling and skiplist levels, where statistical quality hardly matters.
+#[inline]
+pub fn xorshift64(state: &mut u64) -> u64 {
+    let mut x = *state;
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    *state = x;
+    x
+}
+
 /// FNV-1a: a fast hasher for small fixed tables that clients cannot grow (the command table,
 /// per-command stats), where SipHash's flooding resistance buys nothing.
 #[derive(Default, Clone, Copy)]

@@ -6,18 +6,12 @@
 mod common;
 use common::*;
 
-struct Rng(u64);
+/// Choosing from a list of words.
+trait Pick {
+    fn pick<'a>(&mut self, v: &[&'a str]) -> &'a str;
+}
 
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
+impl Pick for Rng {
     fn pick<'a>(&mut self, v: &[&'a str]) -> &'a str {
         v[self.below(v.len())]
     }
@@ -334,6 +328,9 @@ fn random_sorted_set_commands_match_redis() {
             let cmd = gen(&mut r);
             let refs: Vec<&str> = cmd.iter().map(|s| s.as_str()).collect();
             let (x, y) = (a.s(&refs), b.s(&refs));
+            if std::env::var_os("ZSET_TRACE").is_some() {
+                println!("#{i} {cmd:?} -> {y:?}");
+            }
             // ZSCAN of a skiplist walks a hash table: compare contents only.
             let same = if cmd[0] == "ZSCAN" && x != y {
                 let mut xs: Vec<&str> = x.split("\r\n").collect();
@@ -344,6 +341,12 @@ fn random_sorted_set_commands_match_redis() {
             } else {
                 x == y
             };
+            if !same {
+                for k in ZKEYS.iter().chain(LKEYS) {
+                    let c = ["ZRANGE", k, "0", "-1", "WITHSCORES"];
+                    println!("{k}: oxidis {:?}\n{k}:  redis {:?}", a.s(&c), b.s(&c));
+                }
+            }
             assert!(
                 same,
                 "seed {seed} (ZSET_SEED={seed}), command #{i} {cmd:?}\n oxidis: {x:?}\n  redis: {y:?}\n previous: {last:?}"

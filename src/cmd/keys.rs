@@ -127,34 +127,46 @@ pub fn parse_cursor(b: &[u8]) -> Option<u64> {
     Some(if neg { v.wrapping_neg() } else { v })
 }
 
+/// The options of a SCAN-family command after its cursor: COUNT (at least 1, default 10),
+/// MATCH (`*` means no filter) and, for SCAN itself, TYPE.
+pub struct ScanOpts<'a> {
+    pub count: i64,
+    pub pat: Option<&'a [u8]>,
+    pub typ: Option<&'a [u8]>,
+}
+
+/// Parse SCAN-family options from `a[from..]` with Redis's errors.
+pub fn scan_opts(a: &[Vec<u8>], from: usize, with_type: bool) -> Result<ScanOpts<'_>, Reply> {
+    let mut o = ScanOpts {
+        count: 10,
+        pat: None,
+        typ: None,
+    };
+    let mut i = from;
+    while i < a.len() {
+        let left = a.len() - i;
+        if eq_ic(&a[i], "count") && left >= 2 {
+            o.count = parse_i64(&a[i + 1]).ok_or_else(Reply::not_integer)?;
+            if o.count < 1 {
+                return Err(Reply::syntax_error());
+            }
+        } else if eq_ic(&a[i], "match") && left >= 2 {
+            o.pat = (a[i + 1].as_slice() != b"*").then_some(&a[i + 1][..]);
+        } else if with_type && eq_ic(&a[i], "type") && left >= 2 {
+            o.typ = Some(&a[i + 1]);
+        } else {
+            return Err(Reply::syntax_error());
+        }
+        i += 2;
+    }
+    Ok(o)
+}
+
 fn scan(ctx: &mut Ctx, a: &mut Args) -> Reply {
     let Some(mut cursor) = parse_cursor(&a[1]) else {
         return Reply::err("ERR invalid cursor");
     };
-    let mut count: i64 = 10;
-    let mut pat: Option<&[u8]> = None;
-    let mut typ: Option<&[u8]> = None;
-    let mut i = 2;
-    while i < a.len() {
-        let left = a.len() - i;
-        if eq_ic(&a[i], "count") && left >= 2 {
-            count = tri!(parse_i64(&a[i + 1]).ok_or_else(Reply::not_integer));
-            if count < 1 {
-                return Reply::syntax_error();
-            }
-        } else if eq_ic(&a[i], "match") && left >= 2 {
-            pat = if a[i + 1].as_slice() == b"*" {
-                None
-            } else {
-                Some(&a[i + 1])
-            };
-        } else if eq_ic(&a[i], "type") && left >= 2 {
-            typ = Some(&a[i + 1]);
-        } else {
-            return Reply::syntax_error();
-        }
-        i += 2;
-    }
+    let ScanOpts { count, pat, typ } = tri!(scan_opts(a, 2, true));
     let now = ctx.now;
     let dbi = ctx.client.db;
     let db = &mut ctx.srv.keyspace.dbs[dbi];

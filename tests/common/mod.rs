@@ -293,3 +293,16 @@ pub fn info_field(info: &str, field: &str) -> Option<String> {
             .map(|v| v.trim().to_string())
     })
 }
+
+/// A seeded xorshift generator for randomized tests (replayable from the printed seed).
+pub struct Rng(pub u64);
+
+impl Rng {
+    pub fn next(&mut self) -> u64 {
+        oxidis::util::xorshift64(&mut self.0)
+    }
+
+    pub fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+}

@@ -1,15 +1,15 @@
 //! Sorted set commands on single members and counts: ZADD/ZINCRBY (with NX XX GT LT CH INCR),
 //! ZREM, ZCARD, ZSCORE, ZMSCORE, ZRANK, ZREVRANK, ZCOUNT, ZLEXCOUNT and ZSCAN.
-use crate::cmd::keys::parse_cursor;
+use super::span::{Kind, Span};
+use crate::cmd::keys::{parse_cursor, scan_opts, ScanOpts};
 use crate::cmd::typed;
-use crate::db::zset::range::{LexRange, ScoreRange};
 use crate::db::zset::score::parse_score;
 use crate::db::ZSet;
 use crate::resp::Reply;
 use crate::server::command::Args;
 use crate::server::Ctx;
 use crate::tri;
-use crate::util::{eq_ic, parse_i64};
+use crate::util::eq_ic;
 
 pub(super) const NAN_ERR: &str = "ERR resulting score is not a number (NaN)";
 
@@ -203,48 +203,23 @@ pub fn zrevrank(ctx: &mut Ctx, a: &mut Args) -> Reply {
     rank_generic(ctx, a, true)
 }
 
-pub(super) fn score_range(a: &[u8], b: &[u8]) -> Result<ScoreRange, Reply> {
-    ScoreRange::parse(a, b).ok_or_else(|| Reply::err("ERR min or max is not a float"))
-}
-
-pub(super) fn lex_range(a: &[u8], b: &[u8]) -> Result<LexRange, Reply> {
-    LexRange::parse(a, b).ok_or_else(|| Reply::err("ERR min or max not valid string range item"))
-}
-
-/// Ranks `lo..hi` (ascending) of the members within a score range.
-pub(super) fn score_span(z: &ZSet, r: &ScoreRange) -> (usize, usize) {
-    let lo = z.count_while(|s, _| r.below_min(s));
-    let hi = z.count_while(|s, _| r.within_max(s));
-    (lo, hi.max(lo))
-}
-
-/// Ranks `lo..hi` (ascending) of the members within a lexicographic range.
-pub(super) fn lex_span(z: &ZSet, r: &LexRange) -> (usize, usize) {
-    let lo = z.count_while(|_, m| r.below_min(m));
-    let hi = z.count_while(|_, m| r.within_max(m));
-    (lo, hi.max(lo))
+fn count_generic(ctx: &mut Ctx, a: &Args, kind: Kind) -> Reply {
+    let span = tri!(Span::parse(kind, &a[2], &a[3]));
+    match tri!(typed::read::<ZSet>(ctx, &a[1])) {
+        Some(z) => {
+            let (lo, hi) = span.resolve(z, false);
+            Reply::Int((hi - lo) as i64)
+        }
+        None => Reply::Int(0),
+    }
 }
 
 pub fn zcount(ctx: &mut Ctx, a: &mut Args) -> Reply {
-    let r = tri!(score_range(&a[2], &a[3]));
-    match tri!(typed::read::<ZSet>(ctx, &a[1])) {
-        Some(z) => {
-            let (lo, hi) = score_span(z, &r);
-            Reply::Int((hi - lo) as i64)
-        }
-        None => Reply::Int(0),
-    }
+    count_generic(ctx, a, Kind::Score)
 }
 
 pub fn zlexcount(ctx: &mut Ctx, a: &mut Args) -> Reply {
-    let r = tri!(lex_range(&a[2], &a[3]));
-    match tri!(typed::read::<ZSet>(ctx, &a[1])) {
-        Some(z) => {
-            let (lo, hi) = lex_span(z, &r);
-            Reply::Int((hi - lo) as i64)
-        }
-        None => Reply::Int(0),
-    }
+    count_generic(ctx, a, Kind::Lex)
 }
 
 pub fn zscan(ctx: &mut Ctx, a: &mut Args) -> Reply {
@@ -255,23 +230,7 @@ pub fn zscan(ctx: &mut Ctx, a: &mut Args) -> Reply {
     let Some(z) = tri!(typed::read::<ZSet>(ctx, &a[1])) else {
         return empty();
     };
-    let mut count: i64 = 10;
-    let mut pat: Option<&[u8]> = None;
-    let mut i = 3;
-    while i < a.len() {
-        let left = a.len() - i;
-        if eq_ic(&a[i], "count") && left >= 2 {
-            count = tri!(parse_i64(&a[i + 1]).ok_or_else(Reply::not_integer));
-            if count < 1 {
-                return Reply::syntax_error();
-            }
-        } else if eq_ic(&a[i], "match") && left >= 2 {
-            pat = (a[i + 1].as_slice() != b"*").then_some(&a[i + 1][..]);
-        } else {
-            return Reply::syntax_error();
-        }
-        i += 2;
-    }
+    let ScanOpts { count, pat, .. } = tri!(scan_opts(a, 3, false));
     let mut found: Vec<(Vec<u8>, f64)> = Vec::new();
     let mut next = 0;
     match z.is_listpack() {

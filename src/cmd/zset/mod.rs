@@ -6,6 +6,7 @@ mod basic;
 mod pop;
 mod range;
 mod setops;
+mod span;
 
 use crate::resp::Reply;
 use crate::server::command::{flags::*, single_key, Command, BASE};

@@ -14,7 +14,8 @@ use crate::util::{eq_ic, parse_i64};
 type Popped = (Vec<u8>, Vec<(Vec<u8>, f64)>);
 
 /// Pop up to `count` members from the first key of `keys` that holds a sorted set (WRONGTYPE
-/// for a key of another type met before it). None when no key exists.
+/// for a key of another type met before it). None when no key exists. (A stored sorted set is
+/// never empty, so this is also "the first key with something to pop" of the blocking forms.)
 fn pop_first(
     ctx: &mut Ctx,
     keys: &[Vec<u8>],
@@ -148,30 +149,10 @@ fn serving_order(ctx: &Ctx, keys: &[Vec<u8>]) -> Vec<Vec<u8>> {
     order
 }
 
-/// Pop from the first key holding a non-empty sorted set (WRONGTYPE for a key of another type
-/// met before it); None when there is nothing to pop.
-fn blocking_pop(
-    ctx: &mut Ctx,
-    keys: &[Vec<u8>],
-    max: bool,
-    count: usize,
-) -> Result<Option<Popped>, Reply> {
-    for k in serving_order(ctx, keys) {
-        let nonempty = match typed::write::<ZSet>(ctx, &k)? {
-            Some(z) => !z.is_empty(),
-            None => false,
-        };
-        if nonempty {
-            return pop_first(ctx, &[k], max, count);
-        }
-    }
-    Ok(None)
-}
-
 fn bzpop(ctx: &mut Ctx, a: &mut Args, max: bool) -> Reply {
     let deadline = tri!(blocking::parse_timeout(&a[a.len() - 1], ctx.now));
     let keys = a[1..a.len() - 1].to_vec();
-    match tri!(blocking_pop(ctx, &keys, max, 1)) {
+    match tri!(pop_first(ctx, &serving_order(ctx, &keys), max, 1)) {
         Some((k, mut items)) if !items.is_empty() => {
             let (m, s) = items.swap_remove(0);
             Reply::Array(vec![Reply::Bulk(k), Reply::Bulk(m), Reply::Double(s)])
@@ -191,7 +172,7 @@ pub fn bzpopmax(ctx: &mut Ctx, a: &mut Args) -> Reply {
 pub fn bzmpop(ctx: &mut Ctx, a: &mut Args) -> Reply {
     let p = tri!(parse_mpop(a, 2));
     let deadline = tri!(blocking::parse_timeout(&a[1], ctx.now));
-    match tri!(blocking_pop(ctx, &p.keys, p.max, p.count)) {
+    match tri!(pop_first(ctx, &serving_order(ctx, &p.keys), p.max, p.count)) {
         Some((k, items)) if !items.is_empty() => mpop_reply(k, items),
         _ => blocking::block(ctx, p.keys, Awaits::ZSet, deadline, Reply::NilArray),
     }
@@ -204,14 +185,15 @@ thread_local! {
 /// A random number below `n` (n > 0), from a per-thread xorshift generator.
 fn rand_below(n: usize) -> usize {
     RNG.with(|c| {
-        let mut x = c.get();
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        c.set(x);
+        let mut s = c.get();
+        let x = crate::util::xorshift64(&mut s);
+        c.set(s);
         (x.wrapping_mul(0x2545F4914F6CDD1D) >> 11) as usize % n
     })
 }
+
+/// Most members ZRANDMEMBER returns with repetitions (negative count), far beyond any real use.
+const MAX_REPEATED: i64 = 1 << 28;
 
 pub fn zrandmember(ctx: &mut Ctx, a: &mut Args) -> Reply {
     if a.len() == 2 {
@@ -244,6 +226,10 @@ pub fn zrandmember(ctx: &mut Ctx, a: &mut Args) -> Reply {
     };
     let size = z.len();
     let count = l.unsigned_abs() as usize;
+    if l < -MAX_REPEATED {
+        // Redis would try to build the reply and run out of memory; refuse instead.
+        return Reply::err("ERR value is out of range");
+    }
     if count == 0 || size == 0 {
         return Reply::Array(vec![]);
     }

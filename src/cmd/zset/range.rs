@@ -1,44 +1,15 @@
 //! Range commands: ZRANGE (BYSCORE BYLEX REV LIMIT WITHSCORES) and the older forms it unifies
 //! (ZREVRANGE, Z[REV]RANGEBYSCORE, Z[REV]RANGEBYLEX), ZRANGESTORE, and ZREMRANGEBY{RANK,SCORE,LEX}.
 //! Option parsing and the order of checks follow Redis's `zrangeGenericCommand`.
-use super::basic::{lex_range, lex_span, score_range, score_span};
 use super::entries_reply;
+use super::span::{Kind, Span};
 use crate::cmd::typed;
 use crate::db::{Value, ZSet};
 use crate::resp::Reply;
 use crate::server::command::Args;
 use crate::server::Ctx;
 use crate::tri;
-use crate::util::{eq_ic, parse_i64};
-
-#[derive(Clone, Copy, PartialEq)]
-enum Kind {
-    Auto,
-    Rank,
-    Score,
-    Lex,
-}
-
-fn int(b: &[u8]) -> Result<i64, Reply> {
-    parse_i64(b).ok_or_else(Reply::not_integer)
-}
-
-/// Resolve rank arguments against a length: the ascending rank span `lo..=hi`, or None when empty.
-fn rank_span(start: i64, end: i64, len: usize) -> Option<(usize, usize)> {
-    let llen = len as i64;
-    let mut start = if start < 0 { llen + start } else { start };
-    let mut end = if end < 0 { llen + end } else { end };
-    if start < 0 {
-        start = 0;
-    }
-    if start > end || start >= llen {
-        return None;
-    }
-    if end >= llen {
-        end = llen - 1;
-    }
-    Some((start as usize, end as usize))
-}
+use crate::util::eq_ic;
 
 /// Members of `lo..hi` (ascending ranks) after skipping `offset` and taking `limit` (negative:
 /// all), walking down from the top when `rev`.
@@ -90,8 +61,8 @@ fn generic(
         if dst.is_none() && eq_ic(o, "withscores") {
             withscores = true;
         } else if eq_ic(o, "limit") && left >= 2 {
-            offset = tri!(int(&a[j + 1]));
-            limit = tri!(int(&a[j + 2]));
+            offset = tri!(crate::cmd::args::int(&a[j + 1]));
+            limit = tri!(crate::cmd::args::int(&a[j + 2]));
             j += 2;
         } else if rev.is_none() && eq_ic(o, "rev") {
             rev = Some(true);
@@ -120,46 +91,30 @@ fn generic(
     if rev && kind != Kind::Rank {
         std::mem::swap(&mut mi, &mut ma);
     }
-    enum Parsed {
-        Rank(i64, i64),
-        Score(crate::db::zset::range::ScoreRange),
-        Lex(crate::db::zset::range::LexRange),
-    }
-    let parsed = match kind {
-        Kind::Score => Parsed::Score(tri!(score_range(&a[mi], &a[ma]))),
-        Kind::Lex => Parsed::Lex(tri!(lex_range(&a[mi], &a[ma]))),
-        _ => Parsed::Rank(tri!(int(&a[mi])), tri!(int(&a[ma]))),
-    };
+    let span = tri!(Span::parse(kind, &a[mi], &a[ma]));
     let items = match tri!(typed::read::<ZSet>(ctx, &a[src])) {
         None => Vec::new(),
-        Some(z) => match parsed {
-            Parsed::Rank(s, e) => match rank_span(s, e, z.len()) {
-                None => Vec::new(),
-                Some((s, e)) if rev => {
-                    let n = z.len() - 1;
-                    z.range(n - e, n - s, true, usize::MAX)
-                }
-                Some((s, e)) => z.range(s, e, false, usize::MAX),
-            },
-            Parsed::Score(r) => {
-                let (lo, hi) = score_span(z, &r);
-                span_items(z, lo, hi, rev, offset, limit)
-            }
-            Parsed::Lex(r) => {
-                let (lo, hi) = lex_span(z, &r);
-                span_items(z, lo, hi, rev, offset, limit)
-            }
-        },
+        Some(z) => {
+            let (lo, hi) = span.resolve(z, rev);
+            span_items(z, lo, hi, rev, offset, limit)
+        }
     };
     match dst {
-        Some(d) => store_result(ctx, &a[d], items),
+        Some(d) => store_result(ctx, &a[d], items, true),
         None => entries_reply(ctx, items, withscores, true),
     }
 }
 
 /// Store a computed set under `key` (deleting it when empty) and reply its size, as the STORE
-/// commands do; one change either way (none when there was nothing to delete).
-pub(super) fn store_result(ctx: &mut Ctx, key: &[u8], items: Vec<(Vec<u8>, f64)>) -> Reply {
+/// commands do; one change either way (none when there was nothing to delete). `sequential`:
+/// build it by adding the members in order, as ZRANGESTORE does (members added while it is
+/// still a listpack lose the sign of a -0 score); otherwise encode the finished set at once.
+pub(super) fn store_result(
+    ctx: &mut Ctx,
+    key: &[u8],
+    items: Vec<(Vec<u8>, f64)>,
+    sequential: bool,
+) -> Reply {
     let n = items.len();
     if n == 0 {
         let now = ctx.now;
@@ -170,7 +125,15 @@ pub(super) fn store_result(ctx: &mut Ctx, key: &[u8], items: Vec<(Vec<u8>, f64)>
         return Reply::Int(0);
     }
     let lim = ctx.srv.config.enc;
-    let z = ZSet::from_entries(items, &lim);
+    let z = if sequential {
+        let mut z = ZSet::new();
+        for (m, s) in &items {
+            z.set(m, *s, &lim);
+        }
+        z
+    } else {
+        ZSet::from_entries(items, &lim)
+    };
     typed::store(ctx, key, Value::ZSet(z), n);
     ctx.dirty(1);
     Reply::Int(n as i64)
@@ -205,28 +168,12 @@ pub fn zrevrangebylex(ctx: &mut Ctx, a: &mut Args) -> Reply {
 }
 
 fn remrange(ctx: &mut Ctx, a: &mut Args, kind: Kind) -> Reply {
-    enum Parsed {
-        Rank(i64, i64),
-        Score(crate::db::zset::range::ScoreRange),
-        Lex(crate::db::zset::range::LexRange),
-    }
-    let parsed = match kind {
-        Kind::Score => Parsed::Score(tri!(score_range(&a[2], &a[3]))),
-        Kind::Lex => Parsed::Lex(tri!(lex_range(&a[2], &a[3]))),
-        _ => Parsed::Rank(tri!(int(&a[2])), tri!(int(&a[3]))),
-    };
+    let span = tri!(Span::parse(kind, &a[2], &a[3]));
     let key: &[u8] = &a[1];
     let Some(z) = tri!(typed::write::<ZSet>(ctx, key)) else {
         return Reply::Int(0);
     };
-    let (lo, hi) = match parsed {
-        Parsed::Rank(s, e) => match rank_span(s, e, z.len()) {
-            Some((s, e)) => (s, e + 1),
-            None => return Reply::Int(0),
-        },
-        Parsed::Score(r) => score_span(z, &r),
-        Parsed::Lex(r) => lex_span(z, &r),
-    };
+    let (lo, hi) = span.resolve(z, false);
     let removed = if hi > lo {
         z.remove_range(lo, hi - 1)
     } else {

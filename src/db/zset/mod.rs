@@ -250,6 +250,8 @@ impl ZSet {
             Repr::Skip(b) => {
                 let s = b.dict.remove(member)?;
                 b.list.remove(s, member);
+                // Like Redis after deletions: give back a mostly empty hash table.
+                b.dict.shrink_if_needed();
                 Some(s)
             }
         }
@@ -373,9 +375,7 @@ mod tests {
         let (ls, lb) = (lim(1 << 20), lim(0));
         let mut x: u64 = 12345;
         for _ in 0..3000 {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
+            crate::util::xorshift64(&mut x);
             let m = format!("k{}", x % 200).into_bytes();
             let s = ((x >> 32) % 50) as f64;
             if x % 4 == 0 {

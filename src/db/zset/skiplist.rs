@@ -93,11 +93,7 @@ impl SkipList {
     fn random_level(&mut self) -> usize {
         let mut lvl = 1;
         loop {
-            let mut x = self.rng;
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            self.rng = x;
+            let x = crate::util::xorshift64(&mut self.rng);
             if lvl < MAX_LEVEL && (x & 0xFFFF) < 0x4000 {
                 lvl += 1;
             } else {
@@ -247,40 +243,33 @@ impl SkipList {
         n.links = Box::default();
         self.free.push(t);
         if self.len == 0 {
-            // Start over so the arena does not keep holes forever.
             self.nodes.truncate(1);
             self.free.clear();
+        } else if self.free.len() > 1024 && self.free.len() > 3 * self.len {
+            self.compact();
         }
+    }
+
+    /// Rebuild into a dense arena once most slots are free, so a set that shrank does not keep
+    /// its peak size (amortized O(log n) per removal). Positions become invalid.
+    fn compact(&mut self) {
+        let mut fresh = SkipList::new();
+        fresh.rng = self.rng;
+        fresh.nodes.reserve(self.len);
+        let mut p = self.first();
+        while let Some(x) = p {
+            let n = &self.nodes[x as usize];
+            fresh.insert(n.score, &n.member);
+            p = self.next(x);
+        }
+        *self = fresh;
     }
 
     /// 0-based rank of (score, member), if present.
     pub fn rank(&self, score: f64, member: &[u8]) -> Option<usize> {
-        let mut x = HEAD;
-        let mut r: usize = 0;
-        for i in (0..self.level).rev() {
-            loop {
-                let l = self.link(x, i);
-                if l.next == NIL {
-                    break;
-                }
-                let n = &self.nodes[l.next as usize];
-                if before(n.score, &n.member, score, member)
-                    || (n.score == score && &*n.member == member)
-                {
-                    r += l.span as usize;
-                    x = l.next;
-                } else {
-                    break;
-                }
-            }
-            if x != HEAD {
-                let n = &self.nodes[x as usize];
-                if n.score == score && &*n.member == member {
-                    return Some(r - 1);
-                }
-            }
-        }
-        None
+        let r = self.count_while(|s, m| before(s, m, score, member));
+        let (m, s) = self.get(self.at(r)?);
+        (s == score && m == member).then_some(r)
     }
 
     /// The element at 0-based `rank`, if in range.
@@ -364,10 +353,7 @@ mod tests {
     struct Rng(u64);
     impl Rng {
         fn next(&mut self) -> u64 {
-            self.0 ^= self.0 << 13;
-            self.0 ^= self.0 >> 7;
-            self.0 ^= self.0 << 17;
-            self.0
+            crate::util::xorshift64(&mut self.0)
         }
     }
 
@@ -466,5 +452,14 @@ mod tests {
         assert_eq!(sl.len(), 2500);
         assert_eq!(sl.rank(4321.0, b"4321"), Some(2160));
         assert_eq!(sl.get(sl.at(0).unwrap()).1, 1.0);
+        // Shrinking far below the peak compacts the arena.
+        for i in (1..4800).step_by(2) {
+            assert!(sl.remove(i as f64, format!("{i}").as_bytes()));
+        }
+        assert_eq!(sl.len(), 100);
+        assert!(sl.nodes.len() < 1500, "arena kept {} slots", sl.nodes.len());
+        assert_eq!(sl.rank(4801.0, b"4801"), Some(0));
+        assert_eq!(sl.get(sl.last().unwrap()), (&b"4999"[..], 4999.0));
+        assert_eq!(sl.count_while(|s, _| s < 4900.0), 50);
     }
 }
