@@ -58,6 +58,9 @@ const fn keynum(flags: &'static [&'static str], index: i64) -> KeySpec {
 }
 
 const RO: &[&str] = &["RO", "access"];
+const OW: &[&str] = &["OW", "update"];
+const RW_POP: &[&str] = &["RW", "access", "delete"];
+const ZSTORE: &[KeySpec] = &[range(OW, 1, 0), keynum(RO, 2)];
 const STORE_SOURCES: &[KeySpec] = &[range(&["OW", "update"], 1, 0), range(RO, 2, -1)];
 
 /// Commands with such specs, as Redis 7.0 declares them.
@@ -76,6 +79,16 @@ pub const TABLE: &[(&str, &[KeySpec])] = &[
     ("sunionstore", STORE_SOURCES),
     ("sdiffstore", STORE_SOURCES),
     ("sintercard", &[keynum(RO, 1)]),
+    ("zrangestore", &[range(OW, 1, 0), range(RO, 2, 0)]),
+    ("zunionstore", ZSTORE),
+    ("zinterstore", ZSTORE),
+    ("zdiffstore", ZSTORE),
+    ("zunion", &[keynum(RO, 1)]),
+    ("zinter", &[keynum(RO, 1)]),
+    ("zdiff", &[keynum(RO, 1)]),
+    ("zintercard", &[keynum(RO, 1)]),
+    ("zmpop", &[keynum(RW_POP, 1)]),
+    ("bzmpop", &[keynum(RW_POP, 2)]),
 ];
 
 pub fn lookup(name: &str) -> Option<&'static [KeySpec]> {
