@@ -8,6 +8,7 @@ pub mod expire;
 pub mod hash;
 pub mod list;
 pub mod set;
+pub mod strbuf;
 pub mod value;
 pub mod zset;
 
