@@ -1,8 +1,10 @@
 #!/usr/bin/env python3
 """Memory per key of plain strings: oxidis next to a real redis-server.
 
-usage: bench/memory_strings.py [-n KEYS] [--bin PATH] [--header]
+usage: bench/memory_strings.py [-n KEYS] [--rounds R] [--bin PATH] [--header]
   -n KEYS     keys to load (default 1000000)
+  --rounds R  measure each server R times (fresh process each time), report the median
+              (default 3; Redis's RSS growth varies by a few bytes per key between runs)
   --bin PATH  oxidis binary (default target/release/oxidis; build it first)
   --header    print the markdown table header before the row
 
@@ -15,6 +17,7 @@ import argparse
 import os
 import shutil
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -117,6 +120,7 @@ def measure(argv, port, n):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("-n", type=int, default=1_000_000)
+    ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--bin", default=None)
     ap.add_argument("--header", action="store_true")
     args = ap.parse_args()
@@ -128,19 +132,16 @@ def main():
     if not redis:
         sys.exit("redis-server not found")
 
-    p = free_port()
-    ox = measure(
-        [oxidis, "--port", str(p), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-        p,
-        args.n,
-    )
-    p = free_port()
-    rd = measure(
-        [redis, "--port", str(p), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-         "--daemonize", "no"],
-        p,
-        args.n,
-    )
+    ox_argv = [oxidis, "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
+    rd_argv = [redis, "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+               "--daemonize", "no"]
+    ox_runs, rd_runs = [], []
+    for _ in range(max(1, args.rounds)):
+        for argv, runs in ((ox_argv, ox_runs), (rd_argv, rd_runs)):
+            p = free_port()
+            runs.append(measure(argv + ["--port", str(p)], p, args.n))
+    ox = statistics.median(ox_runs)
+    rd = statistics.median(rd_runs)
     if args.header:
         print("| keys | oxidis B/key | redis B/key | oxidis/redis |")
         print("|---|---|---|---|")

@@ -318,7 +318,7 @@ fn incr_decr(ctx: &mut Ctx, key: &mut Vec<u8>, by: i64) -> Reply {
     }
     let k = std::mem::take(key);
     db.dict
-        .insert_new(k.into_boxed_slice(), Entry::new(Value::int(by), now));
+        .insert_new(k, Entry::new(Value::int(by), now));
     ctx.dirty(1);
     Reply::Int(by)
 }
