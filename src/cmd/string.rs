@@ -317,8 +317,7 @@ fn incr_decr(ctx: &mut Ctx, key: &mut Vec<u8>, by: i64) -> Reply {
         return Reply::Int(new);
     }
     let k = std::mem::take(key);
-    db.dict
-        .insert_new(k, Entry::new(Value::int(by), now));
+    db.dict.insert_new(k, Entry::new(Value::int(by), now));
     ctx.dirty(1);
     Reply::Int(by)
 }

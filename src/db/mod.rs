@@ -128,8 +128,7 @@ impl Db {
             }
             return;
         }
-        self.dict
-            .insert_new(key, Entry::new(value, now));
+        self.dict.insert_new(key, Entry::new(value, now));
     }
 
     /// Insert with an expiry (used by loaders and SET EX).

@@ -18,8 +18,8 @@ pub const SHARED_INTEGERS: i64 = 10000;
 
 pub use super::hash::Hash;
 pub use super::list::List;
-pub use super::strbuf::StrBuf;
 pub use super::set::Set;
+pub use super::strbuf::StrBuf;
 pub use super::zset::ZSet;
 
 #[derive(Debug, Clone, PartialEq)]
