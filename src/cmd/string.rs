@@ -311,15 +311,13 @@ fn incr_decr(ctx: &mut Ctx, key: &mut Vec<u8>, by: i64) -> Reply {
             return Reply::err("ERR increment or decrement would overflow");
         };
         let mut itoa_buf = itoa::Buffer::new();
-        buf.clear();
-        buf.extend_from_slice(itoa_buf.format(new).as_bytes());
+        buf.set(itoa_buf.format(new).as_bytes());
         *enc = StrEnc::Int;
         ctx.dirty(1);
         return Reply::Int(new);
     }
     let k = std::mem::take(key);
-    db.dict
-        .insert_new(k.into_boxed_slice(), Entry::new(Value::int(by), now));
+    db.dict.insert_new(k, Entry::new(Value::int(by), now));
     ctx.dirty(1);
     Reply::Int(by)
 }
@@ -375,7 +373,7 @@ fn append(ctx: &mut Ctx, a: &mut Args) -> Reply {
         if total > max {
             return Reply::err("ERR string exceeds maximum allowed size (proto-max-bulk-len)");
         }
-        buf.extend_from_slice(&a[2]);
+        buf.to_mut().extend_from_slice(&a[2]);
         *enc = StrEnc::Raw;
         ctx.dirty(1);
         return Reply::Int(total);
@@ -455,6 +453,7 @@ fn setrange(ctx: &mut Ctx, a: &mut Args) -> Reply {
         if too_big(value.len()) {
             return Reply::err("ERR string exceeds maximum allowed size (proto-max-bulk-len)");
         }
+        let buf = buf.to_mut();
         if buf.len() < off + value.len() {
             if buf.try_reserve(off + value.len() - buf.len()).is_err() {
                 return out_of_memory(off + value.len());

@@ -3,10 +3,11 @@
 //! for the whole scan (even across resizes), and a random element can be sampled cheaply (for
 //! RANDOMKEY and the active expiry cycle). Resizing rehashes incrementally: each operation moves a
 //! few buckets from the old table to the new one, so a large table never stalls the event loop.
+use super::dictkey::DictKey;
 use std::hash::{BuildHasher, RandomState};
 
 struct Node<V> {
-    key: Box<[u8]>,
+    key: DictKey,
     val: V,
     next: Option<Box<Node<V>>>,
 }
@@ -110,7 +111,7 @@ impl<V> Dict<V> {
             let mut chain = self.ht[0].buckets[idx].take();
             while let Some(mut node) = chain {
                 chain = node.next.take();
-                let h = self.hasher.hash_one(&*node.key) & self.ht[1].mask();
+                let h = self.hasher.hash_one(node.key.as_bytes()) & self.ht[1].mask();
                 let slot = &mut self.ht[1].buckets[h as usize];
                 node.next = slot.take();
                 *slot = Some(node);
@@ -173,7 +174,7 @@ impl<V> Dict<V> {
             }
             let mut cur = table.buckets[(h & table.mask()) as usize].as_deref();
             while let Some(node) = cur {
-                if &*node.key == key {
+                if node.key.as_bytes() == key {
                     return Some((t, node));
                 }
                 cur = node.next.as_deref();
@@ -221,14 +222,16 @@ impl<V> Dict<V> {
         if let Some(slot) = self.get_mut(&key) {
             return Some(std::mem::replace(slot, val));
         }
-        self.insert_new(key.into_boxed_slice(), val);
+        self.insert_new(key, val);
         None
     }
 
     /// Insert a key known to be absent (the caller has just looked it up).
-    pub fn insert_new(&mut self, key: Box<[u8]>, val: V) {
+    /// Takes the key as `Vec<u8>`, `Box<[u8]>` or `&[u8]`.
+    pub fn insert_new(&mut self, key: impl Into<DictKey>, val: V) {
+        let key: DictKey = key.into();
         self.expand_if_needed();
-        let h = self.hash(&key);
+        let h = self.hash(key.as_bytes());
         let t = if self.is_rehashing() { 1 } else { 0 };
         let table = &mut self.ht[t];
         let mask = table.mask();
@@ -262,7 +265,7 @@ impl<V> Dict<V> {
             loop {
                 match link {
                     None => break,
-                    Some(node) if &*node.key == key => {
+                    Some(node) if node.key.as_bytes() == key => {
                         let mut node = link.take()?;
                         *link = node.next.take();
                         table.used -= 1;
@@ -316,7 +319,7 @@ impl<V> Dict<V> {
         let emit_bucket = |t: &Table<V>, idx: u64, f: &mut dyn FnMut(&[u8], &V)| {
             let mut cur = t.buckets[idx as usize].as_deref();
             while let Some(n) = cur {
-                f(&n.key, &n.val);
+                f(n.key.as_bytes(), &n.val);
                 cur = n.next.as_deref();
             }
         };
@@ -398,7 +401,7 @@ impl<V> Dict<V> {
         let mut cur = self.ht[t].buckets[idx].as_deref();
         while let Some(n) = cur {
             if pick == 0 {
-                return Some(&n.key);
+                return Some(n.key.as_bytes());
             }
             pick -= 1;
             cur = n.next.as_deref();
@@ -415,7 +418,7 @@ fn chain_find_mut<'a, V>(t: &'a mut Table<V>, h: u64, key: &[u8]) -> Option<&'a 
     let idx = (h & t.mask()) as usize;
     let mut cur = t.buckets[idx].as_deref_mut();
     while let Some(node) = cur {
-        if &*node.key == key {
+        if node.key.as_bytes() == key {
             return Some(&mut node.val);
         }
         cur = node.next.as_deref_mut();
@@ -442,7 +445,7 @@ impl<'a, V> Iterator for Iter<'a, V> {
         loop {
             if let Some(n) = self.node {
                 self.node = n.next.as_deref();
-                return Some((&n.key, &n.val));
+                return Some((n.key.as_bytes(), &n.val));
             }
             if self.table > 1 {
                 return None;

@@ -3,12 +3,14 @@
 //! Keys removed because their TTL passed are counted in `Db::expired` until the server moves the
 //! count into its stats (`Keyspace::take_expired`).
 pub mod dict;
+pub mod dictkey;
 pub mod digest;
 pub mod expire;
 pub mod hash;
 pub mod list;
 pub mod packed;
 pub mod set;
+pub mod strbuf;
 pub mod value;
 pub mod zset;
 
@@ -127,8 +129,7 @@ impl Db {
             }
             return;
         }
-        self.dict
-            .insert_new(key.into_boxed_slice(), Entry::new(value, now));
+        self.dict.insert_new(key, Entry::new(value, now));
     }
 
     /// Insert with an expiry (used by loaders and SET EX).
@@ -147,7 +148,7 @@ impl Db {
         if at != NO_EXPIRE {
             self.expires.insert(key.clone(), ());
         }
-        self.dict.insert_new(key.into_boxed_slice(), e);
+        self.dict.insert_new(key, e);
     }
 
     pub fn remove(&mut self, key: &[u8]) -> Option<Entry> {

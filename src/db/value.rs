@@ -19,11 +19,12 @@ pub const SHARED_INTEGERS: i64 = 10000;
 pub use super::hash::Hash;
 pub use super::list::List;
 pub use super::set::Set;
+pub use super::strbuf::StrBuf;
 pub use super::zset::ZSet;
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Value {
-    Str(Vec<u8>, StrEnc),
+    Str(StrBuf, StrEnc),
     List(List),
     Hash(Hash),
     Set(Set),
@@ -63,7 +64,7 @@ impl Value {
         } else {
             StrEnc::Raw
         };
-        Value::Str(b, enc)
+        Value::Str(b.into(), enc)
     }
 
     /// A string created from a buffer without integer detection (`createStringObject`), as
@@ -74,18 +75,18 @@ impl Value {
         } else {
             StrEnc::Raw
         };
-        Value::Str(b, enc)
+        Value::Str(b.into(), enc)
     }
 
     /// A string modified in place (APPEND, SETRANGE): always raw.
     pub fn raw(b: Vec<u8>) -> Value {
-        Value::Str(b, StrEnc::Raw)
+        Value::Str(b.into(), StrEnc::Raw)
     }
 
     /// An integer result (INCR and friends).
     pub fn int(v: i64) -> Value {
         let mut buf = itoa::Buffer::new();
-        Value::Str(buf.format(v).as_bytes().to_vec(), StrEnc::Int)
+        Value::Str(StrBuf::copy_from(buf.format(v).as_bytes()), StrEnc::Int)
     }
 
     typed_access!(as_list, as_list_mut, List, List);
@@ -150,8 +151,9 @@ impl Value {
         }
     }
 
-    /// A string value's buffer and encoding, for in-place modification (APPEND, INCR, ...).
-    pub fn as_str_mut(&mut self) -> Option<(&mut Vec<u8>, &mut StrEnc)> {
+    /// A string value's buffer and encoding, for in-place modification (APPEND, INCR, ...):
+    /// `StrBuf::to_mut` gives a growable buffer, `StrBuf::set` replaces the bytes.
+    pub fn as_str_mut(&mut self) -> Option<(&mut StrBuf, &mut StrEnc)> {
         match self {
             Value::Str(b, e) => Some((b, e)),
             _ => None,
