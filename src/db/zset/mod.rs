@@ -49,7 +49,7 @@ impl Clone for ZSet {
             Repr::Skip(_) => {
                 let mut big = Big::default();
                 self.for_each(|m, s| {
-                    big.dict.insert_new(m.into(), s);
+                    big.dict.insert_new(m, s);
                     big.list.insert(s, m);
                 });
                 ZSet {
@@ -233,7 +233,7 @@ impl ZSet {
                 Some(old)
             }
             None => {
-                b.dict.insert_new(member.into(), score);
+                b.dict.insert_new(member, score);
                 b.list.insert(score, member);
                 None
             }
