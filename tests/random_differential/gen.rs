@@ -163,6 +163,11 @@ const TTLS: &[&str] = &["1000", "5000", "100000", "0", "-1", "abc"];
 /// Absolute expiry times (unix seconds): deterministic, so EXPIRETIME and GT/LT are exact.
 const EXPIRE_ATS: &[&str] = &["4102444800", "4102444900", "4200000000", "1", "abc"];
 
+/// Every key the generator uses.
+pub fn all_keys() -> Vec<String> {
+    (0..KEYS).map(|i| format!("k{i}")).collect()
+}
+
 /// Generator state: the PRNG plus helpers drawing from the pools.
 pub struct G {
     pub rng: Rng,
