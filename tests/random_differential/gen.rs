@@ -429,9 +429,8 @@ fn zadd_flags(g: &mut G, a: &mut Vec<String>) -> bool {
 
 /// ZRANGE/ZRANGESTORE options after the key at `a[src]`; BYLEX ranges go to the lex key and
 /// need the `Lex` rule.
-fn zrange_opts(g: &mut G, a: &mut [String], src: usize) -> Cmp {
+fn zrange_opts(g: &mut G, a: &mut Vec<String>, src: usize) -> Cmp {
     let by = g.rng.below(3);
-    let mut a = a.to_vec();
     let (lo, hi) = match by {
         0 => (g.p(INDEXES), g.p(INDEXES)),
         1 => (g.p(SCORE_BOUNDS), g.p(SCORE_BOUNDS)),
@@ -448,7 +447,7 @@ fn zrange_opts(g: &mut G, a: &mut [String], src: usize) -> Cmp {
         a.push("REV".into());
     }
     let limit_pct = if by == 0 { 5 } else { 35 };
-    g.limit(&mut a, limit_pct);
+    g.limit(a, limit_pct);
     if by == 2 {
         a[src] = g.lex_key();
         return Cmp::Lex(a[src].clone());
