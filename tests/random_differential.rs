@@ -10,7 +10,7 @@
 //! proving the comparison rules are right.
 //!
 //! Env: `RANDOM_SEED=n` runs only that seed (as printed on failure), `RANDOM_COMMANDS=n` sets
-//! the number of commands per seed.
+//! the number of commands per seed, `RANDOM_TRACE=1` prints every command and reply.
 #[allow(dead_code)]
 #[path = "differential/canon.rs"]
 mod canon;
@@ -189,10 +189,15 @@ struct Run {
     history: VecDeque<String>,
     /// Error replies seen (WRONGTYPE, parse errors): reported to judge coverage.
     errors: usize,
+    /// `RANDOM_TRACE` set: print every command with the first server's reply.
+    trace: bool,
 }
 
 impl Run {
     fn note(&mut self, args: &[String], what: &str) {
+        if self.trace {
+            eprintln!("#{} {} -> {what}", self.index, show_args(args));
+        }
         self.history
             .push_back(format!("{} -> {what}", show_args(args)));
         if self.history.len() > HISTORY {
@@ -386,11 +391,7 @@ fn step(run: &mut Run, a: &mut Side, b: &mut Side, op: &Op) {
     if !same(&cmp, &ra, &rb) {
         run.fail("reply", &op.args, (a.name, &ra), (b.name, &rb));
     }
-    run.history
-        .push_back(format!("{} -> {}", show_args(&op.args), show(&ra)));
-    if run.history.len() > HISTORY {
-        run.history.pop_front();
-    }
+    run.note(&op.args, &show(&ra));
     if ra.starts_with(b"-") {
         run.errors += 1;
         return;
@@ -430,6 +431,7 @@ fn run_seed(
         index: 0,
         history: VecDeque::new(),
         errors: 0,
+        trace: std::env::var_os("RANDOM_TRACE").is_some(),
     };
     for s in [&mut *a, &mut *b] {
         s.cmd(&["FLUSHALL".into()]);
@@ -449,7 +451,9 @@ fn run_seed(
         }
         run.index = i;
         let t = pick(&mut g, ts, total);
-        g.fam = gen::family(t.name);
+        // Type-agnostic commands (RENAME, COPY, SORT ... STORE) mostly stay within one type's
+        // keys too, so that the keys keep their types and few commands hit WRONGTYPE.
+        g.fam = gen::family(t.name).or_else(|| g.rng.chance(70).then(|| g.rng.below(5)));
         let op = (t.gen)(&mut g);
         step(&mut run, a, b, &op);
     }

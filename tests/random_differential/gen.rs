@@ -236,7 +236,7 @@ fn exact(args: Vec<String>) -> Op {
 impl G {
     fn key(&mut self) -> String {
         match self.fam {
-            Some(f) if self.rng.chance(85) => format!("k{}", 2 * f + self.rng.below(2)),
+            Some(f) if self.rng.chance(93) => format!("k{}", 2 * f + self.rng.below(2)),
             _ => format!("k{}", self.rng.below(KEYS)),
         }
     }
@@ -542,7 +542,7 @@ pub fn templates() -> Vec<Template> {
             exact(v!["BITCOUNT", g.key(), g.p(INDEXES), g.p(INDEXES)])
         }),
         // ---- keys
-        t("del", 2, |g| {
+        t("del", 4, |g| {
             let mut a = v!["DEL"];
             a.extend(g.keys(3));
             exact(a)
