@@ -384,6 +384,11 @@ fn step(run: &mut Run, a: &mut Side, b: &mut Side, op: &Op) {
             }
             cmp
         }
+        Cmp::Fresh(key) => {
+            let del = vec!["DEL".to_string(), key.clone()];
+            both(run, a, b, &del, &Cmp::Exact, "fresh key");
+            Cmp::Exact
+        }
         c => c.clone(),
     };
     let ra = a.cmd(&op.args);
@@ -395,6 +400,9 @@ fn step(run: &mut Run, a: &mut Side, b: &mut Side, op: &Op) {
     if ra.starts_with(b"-") {
         run.errors += 1;
         return;
+    }
+    if let Cmp::Fresh(key) = &op.cmp {
+        encoding(run, a, b, key);
     }
     if let Cmp::Spop(key) = &op.cmp {
         resync_spop(run, a, b, key);

@@ -59,6 +59,8 @@ pub enum Cmp {
     /// A lex range on `key`: Redis leaves the result unspecified when the scores differ, so
     /// the runner skips the command unless all scores of the sorted set are equal.
     Lex(String),
+    /// Exact, on `key` deleted just before; OBJECT ENCODING of `key` is compared after.
+    Fresh(String),
     /// SPOP: random; afterwards the set is rebuilt on both servers from the first one's.
     Spop(String),
 }
@@ -310,8 +312,15 @@ impl G {
         }
     }
     /// A big collection command crossing the encoding thresholds.
+    /// Half the time on a fresh key with exactly a threshold's size (the runner deletes the key
+    /// first and checks OBJECT ENCODING after), else 150..600 more elements.
     fn big(&mut self, cmd: &str, kind: u8) -> Op {
-        let n = 150 + self.rng.below(450);
+        let boundary = self.rng.chance(50);
+        let n = if boundary {
+            *self.rng.pick(&[127, 128, 129, 511, 512, 513])
+        } else {
+            150 + self.rng.below(450)
+        };
         let mut a = v![cmd, self.key()];
         let base = self.rng.below(1000);
         for i in 0..n {
@@ -332,7 +341,15 @@ impl G {
                 _ => a.push(format!("e{}", base + i)),
             }
         }
-        exact(a)
+        let key = a[1].clone();
+        Op {
+            args: a,
+            cmp: if boundary {
+                Cmp::Fresh(key)
+            } else {
+                Cmp::Exact
+            },
+        }
     }
 }
 
