@@ -358,10 +358,16 @@ pub fn parse(s: &[u8]) -> Option<LDouble> {
         d.mul_pow10(x as usize);
         round(&d, 0, false, neg)
     } else {
+        // Scale so the quotient has about 68 bits (64 + guard bits; the remainder is sticky):
+        // shift the dividend up when it is short, the divisor up when the dividend is long.
         let p = Big::pow10((-x) as usize);
-        let s = (68 + p.bits() as i64 - d.bits() as i64).max(0) as usize;
-        let (q, rem) = d.shl(s).div(&p);
-        round(&Big::from_u128(q), -(s as i64), rem, neg)
+        let s = 68 + p.bits() as i64 - d.bits() as i64;
+        let (q, rem) = if s >= 0 {
+            d.shl(s as usize).div(&p)
+        } else {
+            d.div(&p.shl((-s) as usize))
+        };
+        round(&Big::from_u128(q), -s, rem, neg)
     }
 }
 
@@ -571,6 +577,18 @@ mod tests {
         assert_eq!(sum("0.2", "0.1"), "0.3");
         assert_eq!(sum("1e5", "1"), "100001");
         assert_eq!(sum("1.5e1", "0.0001"), "15.0001");
+        // A fraction after more integer digits than fit 128 bits.
+        assert_eq!(
+            sum("1000000000000000000000000000000000000000.5", "0"),
+            "999999999999999999993126004485993267200"
+        );
+        assert_eq!(
+            sum(
+                "-1000000000000000000000000000000000000000000000000000000000001.5",
+                "3"
+            ),
+            "-999999999999999999999373423426722168652130621984886772203520"
+        );
         assert!(sum("0", "1e400").starts_with("10000000000000000000281880683947586514586453433629052038625910693539685534008629862039363994848324160522094053927317616200295822777259255734023828976593340661017797447434546173917862448116674971723778943824391593338047470675026246684401359237513603830343735485505244955964979021825038280091068414947402456898653040951017512658092615827588920183472511643316591362664138176309734806343732497430221946880"));
     }
 

@@ -59,6 +59,8 @@ pub enum Cmp {
     /// A lex range on `key`: Redis leaves the result unspecified when the scores differ, so
     /// the runner skips the command unless all scores of the sorted set are equal.
     Lex(String),
+    /// Exact, on `key` deleted just before; OBJECT ENCODING of `key` is compared after.
+    Fresh(String),
     /// SPOP: random; afterwards the set is rebuilt on both servers from the first one's.
     Spop(String),
 }
@@ -163,6 +165,11 @@ const TTLS: &[&str] = &["1000", "5000", "100000", "0", "-1", "abc"];
 /// Absolute expiry times (unix seconds): deterministic, so EXPIRETIME and GT/LT are exact.
 const EXPIRE_ATS: &[&str] = &["4102444800", "4102444900", "4200000000", "1", "abc"];
 
+/// Every key the generator uses.
+pub fn all_keys() -> Vec<String> {
+    (0..KEYS).map(|i| format!("k{i}")).collect()
+}
+
 /// Generator state: the PRNG plus helpers drawing from the pools.
 pub struct G {
     pub rng: Rng,
@@ -231,7 +238,7 @@ fn exact(args: Vec<String>) -> Op {
 impl G {
     fn key(&mut self) -> String {
         match self.fam {
-            Some(f) if self.rng.chance(85) => format!("k{}", 2 * f + self.rng.below(2)),
+            Some(f) if self.rng.chance(93) => format!("k{}", 2 * f + self.rng.below(2)),
             _ => format!("k{}", self.rng.below(KEYS)),
         }
     }
@@ -305,8 +312,15 @@ impl G {
         }
     }
     /// A big collection command crossing the encoding thresholds.
+    /// Half the time on a fresh key with exactly a threshold's size (the runner deletes the key
+    /// first and checks OBJECT ENCODING after), else 150..600 more elements.
     fn big(&mut self, cmd: &str, kind: u8) -> Op {
-        let n = 150 + self.rng.below(450);
+        let boundary = self.rng.chance(50);
+        let n = if boundary {
+            *self.rng.pick(&[127, 128, 129, 511, 512, 513])
+        } else {
+            150 + self.rng.below(450)
+        };
         let mut a = v![cmd, self.key()];
         let base = self.rng.below(1000);
         for i in 0..n {
@@ -327,7 +341,15 @@ impl G {
                 _ => a.push(format!("e{}", base + i)),
             }
         }
-        exact(a)
+        let key = a[1].clone();
+        Op {
+            args: a,
+            cmp: if boundary {
+                Cmp::Fresh(key)
+            } else {
+                Cmp::Exact
+            },
+        }
     }
 }
 
@@ -424,9 +446,8 @@ fn zadd_flags(g: &mut G, a: &mut Vec<String>) -> bool {
 
 /// ZRANGE/ZRANGESTORE options after the key at `a[src]`; BYLEX ranges go to the lex key and
 /// need the `Lex` rule.
-fn zrange_opts(g: &mut G, a: &mut [String], src: usize) -> Cmp {
+fn zrange_opts(g: &mut G, a: &mut Vec<String>, src: usize) -> Cmp {
     let by = g.rng.below(3);
-    let mut a = a.to_vec();
     let (lo, hi) = match by {
         0 => (g.p(INDEXES), g.p(INDEXES)),
         1 => (g.p(SCORE_BOUNDS), g.p(SCORE_BOUNDS)),
@@ -443,7 +464,7 @@ fn zrange_opts(g: &mut G, a: &mut [String], src: usize) -> Cmp {
         a.push("REV".into());
     }
     let limit_pct = if by == 0 { 5 } else { 35 };
-    g.limit(&mut a, limit_pct);
+    g.limit(a, limit_pct);
     if by == 2 {
         a[src] = g.lex_key();
         return Cmp::Lex(a[src].clone());
@@ -538,7 +559,7 @@ pub fn templates() -> Vec<Template> {
             exact(v!["BITCOUNT", g.key(), g.p(INDEXES), g.p(INDEXES)])
         }),
         // ---- keys
-        t("del", 2, |g| {
+        t("del", 4, |g| {
             let mut a = v!["DEL"];
             a.extend(g.keys(3));
             exact(a)
