@@ -2,7 +2,7 @@
 //! GETKEYS) in the shapes Redis 7.0 replies, which client libraries and redis-cli parse.
 use crate::cmd::client::help_reply;
 use crate::cmd::command_docs;
-use crate::cmd::command_tables::{KEY_SPEC_FLAGS, TIPS};
+use crate::cmd::command_tables::{key_flags_at, key_specs_of, FindKeys, KEY_SPEC_FLAGS, TIPS};
 use crate::resp::Reply;
 use crate::server::command::{flags, flags::*, key_positions, Args, Command, BASE};
 use crate::server::Ctx;
@@ -32,7 +32,51 @@ fn bulk_map(pairs: Vec<(&str, Reply)>) -> Reply {
     )
 }
 
+/// One key specification in COMMAND INFO's shape.
+fn key_spec(flags: &[&str], begin: i64, find: &FindKeys) -> Reply {
+    let (kind, spec) = match *find {
+        FindKeys::Range(lastkey, keystep, limit) => (
+            "range",
+            vec![
+                ("lastkey", Reply::Int(lastkey)),
+                ("keystep", Reply::Int(keystep)),
+                ("limit", Reply::Int(limit)),
+            ],
+        ),
+        FindKeys::Keynum(keynumidx, firstkey, keystep) => (
+            "keynum",
+            vec![
+                ("keynumidx", Reply::Int(keynumidx)),
+                ("firstkey", Reply::Int(firstkey)),
+                ("keystep", Reply::Int(keystep)),
+            ],
+        ),
+    };
+    bulk_map(vec![
+        ("flags", status_list(flags.iter().copied())),
+        (
+            "begin_search",
+            bulk_map(vec![
+                ("type", Reply::bulk("index")),
+                ("spec", bulk_map(vec![("index", Reply::Int(begin))])),
+            ]),
+        ),
+        (
+            "find_keys",
+            bulk_map(vec![("type", Reply::bulk(kind)), ("spec", bulk_map(spec))]),
+        ),
+    ])
+}
+
 fn key_specs(name: &str, c: &Command) -> Reply {
+    if let Some(specs) = key_specs_of(name) {
+        return Reply::Array(
+            specs
+                .iter()
+                .map(|s| key_spec(s.flags, s.begin, &s.find))
+                .collect(),
+        );
+    }
     if c.first_key <= 0 {
         return Reply::Array(vec![]);
     }
@@ -47,33 +91,8 @@ fn key_specs(name: &str, c: &Command) -> Reply {
     } else {
         c.last_key - c.first_key
     };
-    Reply::Array(vec![bulk_map(vec![
-        ("flags", status_list(fl.iter().copied())),
-        (
-            "begin_search",
-            bulk_map(vec![
-                ("type", Reply::bulk("index")),
-                (
-                    "spec",
-                    bulk_map(vec![("index", Reply::Int(c.first_key as i64))]),
-                ),
-            ]),
-        ),
-        (
-            "find_keys",
-            bulk_map(vec![
-                ("type", Reply::bulk("range")),
-                (
-                    "spec",
-                    bulk_map(vec![
-                        ("lastkey", Reply::Int(lastkey as i64)),
-                        ("keystep", Reply::Int(c.step.max(1) as i64)),
-                        ("limit", Reply::Int(0)),
-                    ]),
-                ),
-            ]),
-        ),
-    ])])
+    let find = FindKeys::Range(lastkey as i64, c.step.max(1) as i64, 0);
+    Reply::Array(vec![key_spec(fl, c.first_key as i64, &find)])
 }
 
 /// The COMMAND INFO entry of `c` (a subcommand of `parent` if given).
@@ -316,6 +335,7 @@ fn getkeys_common(ctx: &mut Ctx, a: &Args, with_flags: bool) -> Reply {
             .map(|i| {
                 let k = Reply::Bulk(target[i].clone());
                 if with_flags {
+                    let fl = key_flags_at(&name, i).unwrap_or(fl);
                     Reply::Array(vec![k, status_list(fl.iter().copied())])
                 } else {
                     k

@@ -1,5 +1,6 @@
 //! Per-command metadata Redis 7.0 reports in COMMAND INFO that the command table does not
-//! carry: command tips and the flags of the first key specification.
+//! carry: command tips, the flags of the first key specification, and the full key
+//! specifications of commands one index range cannot describe.
 
 /// Command tips (COMMAND INFO element 8), as Redis 7.0 declares them.
 pub const TIPS: &[(&str, &[&str])] = &[
@@ -459,3 +460,77 @@ pub const KEY_SPEC_FLAGS: &[(&str, &[&str])] = &[
     ("zunion", &["RO", "access"]),
     ("zunionstore", &["OW", "update"]),
 ];
+
+/// How a key specification finds its keys once `begin_search` found the first one.
+pub enum FindKeys {
+    /// `lastkey` (relative to the begin index; negative counts from the end), `keystep`, `limit`.
+    Range(i64, i64, i64),
+    /// `keynumidx` (relative), `firstkey` (relative), `keystep`: keys counted by an argument.
+    Keynum(i64, i64, i64),
+}
+
+/// One key specification: its flags, the index where the search begins, how keys are found.
+pub struct KeySpec {
+    pub flags: &'static [&'static str],
+    pub begin: i64,
+    pub find: FindKeys,
+}
+
+/// A single key at argument `begin`.
+const fn one(flags: &'static [&'static str], begin: i64) -> KeySpec {
+    KeySpec {
+        flags,
+        begin,
+        find: FindKeys::Range(0, 1, 0),
+    }
+}
+
+/// Keys counted by the argument at `begin`, following it.
+const fn counted(flags: &'static [&'static str], begin: i64) -> KeySpec {
+    KeySpec {
+        flags,
+        begin,
+        find: FindKeys::Keynum(0, 1, 1),
+    }
+}
+
+const RW_ACCESS_DELETE: &[&str] = &["RW", "access", "delete"];
+const RW_INSERT: &[&str] = &["RW", "insert"];
+
+/// Key specifications of commands with more than one (a source and a destination) or whose
+/// keys are counted by a numkeys argument, as Redis 7.0 declares them.
+pub const KEY_SPECS: &[(&str, &[KeySpec])] = &[
+    ("blmove", &[one(RW_ACCESS_DELETE, 1), one(RW_INSERT, 2)]),
+    ("blmpop", &[counted(RW_ACCESS_DELETE, 2)]),
+    ("brpoplpush", &[one(RW_ACCESS_DELETE, 1), one(RW_INSERT, 2)]),
+    (
+        "copy",
+        &[one(&["RO", "access"], 1), one(&["OW", "update"], 2)],
+    ),
+    ("lmove", &[one(RW_ACCESS_DELETE, 1), one(RW_INSERT, 2)]),
+    ("lmpop", &[counted(RW_ACCESS_DELETE, 1)]),
+    (
+        "rename",
+        &[one(RW_ACCESS_DELETE, 1), one(&["OW", "update"], 2)],
+    ),
+    (
+        "renamenx",
+        &[one(RW_ACCESS_DELETE, 1), one(&["OW", "insert"], 2)],
+    ),
+    ("rpoplpush", &[one(RW_ACCESS_DELETE, 1), one(RW_INSERT, 2)]),
+];
+
+/// The key specifications of `name`, when the table above has them.
+pub fn key_specs_of(name: &str) -> Option<&'static [KeySpec]> {
+    KEY_SPECS.iter().find(|(n, _)| *n == name).map(|(_, v)| *v)
+}
+
+/// The flags of the key at argument `index` of `name`: those of the last specification
+/// beginning at or before it.
+pub fn key_flags_at(name: &str, index: usize) -> Option<&'static [&'static str]> {
+    key_specs_of(name)?
+        .iter()
+        .filter(|s| s.begin <= index as i64)
+        .last()
+        .map(|s| s.flags)
+}

@@ -250,6 +250,19 @@ fn serve_key(srv: &mut Server, db: usize, key: &[u8]) {
     }
 }
 
+/// A wait that ends without being served (timeout, CLIENT UNBLOCK) still counts as one call
+/// of the blocked command in INFO commandstats, as in Redis.
+fn charge(srv: &mut Server, client: &Client, failed: bool) {
+    let Some(b) = client.blocked.as_ref() else {
+        return;
+    };
+    if let Ok(r) = super::resolve_full(srv, &b.args) {
+        let st = super::cmd_stats(srv, r);
+        st.calls += 1;
+        st.failed_calls += failed as u64;
+    }
+}
+
 /// Unblock a client: drop its registration, send `reply`, and let its buffered input run.
 fn finish(srv: &mut Server, client: &mut Client, reply: &Reply) {
     if let Some(b) = client.blocked.take() {
@@ -274,6 +287,7 @@ pub fn expire_due(srv: &mut Server, now: i64) {
             continue;
         };
         if let Some(reply) = client.blocked.as_ref().map(|b| b.timeout_reply.clone()) {
+            charge(srv, &client, false);
             finish(srv, &mut client, &reply);
         }
         srv.clients.insert(client);
@@ -295,6 +309,8 @@ pub fn unblock(srv: &mut Server, token: usize, with_error: bool) -> bool {
         if let Reply::Error(e) = r {
             super::count_error(srv, e);
         }
+        // Redis 7.0 counts a wait ended by CLIENT UNBLOCK as a failed call, either way.
+        charge(srv, &client, true);
         finish(srv, &mut client, r);
     }
     srv.clients.insert(client);

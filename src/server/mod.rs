@@ -385,6 +385,7 @@ pub fn execute(srv: &mut Server, client: &mut Client, args: &mut Args) -> Reply 
     }
     let now = srv.now_ms;
     let dirty_before = srv.dirty;
+    let errors_before = srv.stats.total_error_replies;
     let reply = {
         let mut ctx = Ctx { srv, client, now };
         (cmd.handler)(&mut ctx, args)
@@ -402,7 +403,9 @@ pub fn execute(srv: &mut Server, client: &mut Client, args: &mut Args) -> Reply 
     let end = std::time::Instant::now();
     let usec = end.duration_since(srv.cmd_clock).as_micros() as u64;
     srv.cmd_clock = end;
-    let failed = reply.is_error();
+    // Like Redis, a command fails when it replied an error to anyone (CLIENT UNBLOCK ... ERROR
+    // sends one to the client it unblocks).
+    let failed = reply.is_error() || srv.stats.total_error_replies != errors_before;
     let st = cmd_stats(srv, resolved);
     // A command that blocked is counted once, when it is finally served.
     st.calls += !just_blocked as u64;
