@@ -37,6 +37,98 @@ pub static DOCS: &[(&str, Doc)] = &[
         },
     ),
     (
+        "blmove",
+        Doc {
+            summary: "Pop an element from a list, push it to another list and return it; or block until one is available",
+            since: "6.2.0",
+            group: "list",
+            complexity: Some("O(1)"),
+            args: &[
+            Arg { name: "source", kind: Key, key_spec_index: 0, ..ARG },
+            Arg { name: "destination", kind: Key, key_spec_index: 1, ..ARG },
+            Arg { name: "wherefrom", kind: OneOf, args: &[
+                Arg { name: "left", kind: PureToken, token: Some("LEFT"), ..ARG },
+                Arg { name: "right", kind: PureToken, token: Some("RIGHT"), ..ARG },
+            ], ..ARG },
+            Arg { name: "whereto", kind: OneOf, args: &[
+                Arg { name: "left", kind: PureToken, token: Some("LEFT"), ..ARG },
+                Arg { name: "right", kind: PureToken, token: Some("RIGHT"), ..ARG },
+            ], ..ARG },
+            Arg { name: "timeout", kind: Double, ..ARG },
+        ],
+            ..DOC
+        },
+    ),
+    (
+        "blmpop",
+        Doc {
+            summary: "Pop elements from a list, or block until one is available",
+            since: "7.0.0",
+            group: "list",
+            complexity: Some("O(N+M) where N is the number of provided keys and M is the number of elements returned."),
+            args: &[
+            Arg { name: "timeout", kind: Double, ..ARG },
+            Arg { name: "numkeys", kind: Integer, ..ARG },
+            Arg { name: "key", kind: Key, key_spec_index: 0, flags: MULTIPLE, ..ARG },
+            Arg { name: "where", kind: OneOf, args: &[
+                Arg { name: "left", kind: PureToken, token: Some("LEFT"), ..ARG },
+                Arg { name: "right", kind: PureToken, token: Some("RIGHT"), ..ARG },
+            ], ..ARG },
+            Arg { name: "count", kind: Integer, token: Some("COUNT"), flags: OPTIONAL, ..ARG },
+        ],
+            ..DOC
+        },
+    ),
+    (
+        "blpop",
+        Doc {
+            summary: "Remove and get the first element in a list, or block until one is available",
+            since: "2.0.0",
+            group: "list",
+            complexity: Some("O(N) where N is the number of provided keys."),
+            history: &[("6.0.0", "`timeout` is interpreted as a double instead of an integer.")],
+            args: &[
+            Arg { name: "key", kind: Key, key_spec_index: 0, flags: MULTIPLE, ..ARG },
+            Arg { name: "timeout", kind: Double, ..ARG },
+        ],
+            ..DOC
+        },
+    ),
+    (
+        "brpop",
+        Doc {
+            summary: "Remove and get the last element in a list, or block until one is available",
+            since: "2.0.0",
+            group: "list",
+            complexity: Some("O(N) where N is the number of provided keys."),
+            history: &[("6.0.0", "`timeout` is interpreted as a double instead of an integer.")],
+            args: &[
+            Arg { name: "key", kind: Key, key_spec_index: 0, flags: MULTIPLE, ..ARG },
+            Arg { name: "timeout", kind: Double, ..ARG },
+        ],
+            ..DOC
+        },
+    ),
+    (
+        "brpoplpush",
+        Doc {
+            summary: "Pop an element from a list, push it to another list and return it; or block until one is available",
+            since: "2.2.0",
+            group: "list",
+            complexity: Some("O(1)"),
+            doc_flags: &["deprecated"],
+            deprecated_since: Some("6.2.0"),
+            replaced_by: Some("`BLMOVE` with the `RIGHT` and `LEFT` arguments"),
+            history: &[("6.0.0", "`timeout` is interpreted as a double instead of an integer.")],
+            args: &[
+            Arg { name: "source", kind: Key, key_spec_index: 0, ..ARG },
+            Arg { name: "destination", kind: Key, key_spec_index: 1, ..ARG },
+            Arg { name: "timeout", kind: Double, ..ARG },
+        ],
+            ..DOC
+        },
+    ),
+    (
         "client",
         Doc {
             summary: "A container for client connection commands",
@@ -777,6 +869,215 @@ pub static DOCS: &[(&str, Doc)] = &[
         },
     ),
     (
+        "lindex",
+        Doc {
+            summary: "Get an element from a list by its index",
+            since: "1.0.0",
+            group: "list",
+            complexity: Some("O(N) where N is the number of elements to traverse to get to the element at index. This makes asking for the first or the last element of the list O(1)."),
+            args: &[
+            Arg { name: "key", kind: Key, key_spec_index: 0, ..ARG },
+            Arg { name: "index", kind: Integer, ..ARG },
+        ],
+            ..DOC
+        },
+    ),
+    (
+        "linsert",
+        Doc {
+            summary: "Insert an element before or after another element in a list",
+            since: "2.2.0",
+            group: "list",
+            complexity: Some("O(N) where N is the number of elements to traverse before seeing the value pivot. This means that inserting somewhere on the left end on the list (head) can be considered O(1) and inserting somewhere on the right end (tail) is O(N)."),
+            args: &[
+            Arg { name: "key", kind: Key, key_spec_index: 0, ..ARG },
+            Arg { name: "where", kind: OneOf, args: &[
+                Arg { name: "before", kind: PureToken, token: Some("BEFORE"), ..ARG },
+                Arg { name: "after", kind: PureToken, token: Some("AFTER"), ..ARG },
+            ], ..ARG },
+            Arg { name: "pivot", kind: String, ..ARG },
+            Arg { name: "element", kind: String, ..ARG },
+        ],
+            ..DOC
+        },
+    ),
+    (
+        "llen",
+        Doc {
+            summary: "Get the length of a list",
+            since: "1.0.0",
+            group: "list",
+            complexity: Some("O(1)"),
+            args: &[
+            Arg { name: "key", kind: Key, key_spec_index: 0, ..ARG },
+        ],
+            ..DOC
+        },
+    ),
+    (
+        "lmove",
+        Doc {
+            summary: "Pop an element from a list, push it to another list and return it",
+            since: "6.2.0",
+            group: "list",
+            complexity: Some("O(1)"),
+            args: &[
+            Arg { name: "source", kind: Key, key_spec_index: 0, ..ARG },
+            Arg { name: "destination", kind: Key, key_spec_index: 1, ..ARG },
+            Arg { name: "wherefrom", kind: OneOf, args: &[
+                Arg { name: "left", kind: PureToken, token: Some("LEFT"), ..ARG },
+                Arg { name: "right", kind: PureToken, token: Some("RIGHT"), ..ARG },
+            ], ..ARG },
+            Arg { name: "whereto", kind: OneOf, args: &[
+                Arg { name: "left", kind: PureToken, token: Some("LEFT"), ..ARG },
+                Arg { name: "right", kind: PureToken, token: Some("RIGHT"), ..ARG },
+            ], ..ARG },
+        ],
+            ..DOC
+        },
+    ),
+    (
+        "lmpop",
+        Doc {
+            summary: "Pop elements from a list",
+            since: "7.0.0",
+            group: "list",
+            complexity: Some("O(N+M) where N is the number of provided keys and M is the number of elements returned."),
+            args: &[
+            Arg { name: "numkeys", kind: Integer, ..ARG },
+            Arg { name: "key", kind: Key, key_spec_index: 0, flags: MULTIPLE, ..ARG },
+            Arg { name: "where", kind: OneOf, args: &[
+                Arg { name: "left", kind: PureToken, token: Some("LEFT"), ..ARG },
+                Arg { name: "right", kind: PureToken, token: Some("RIGHT"), ..ARG },
+            ], ..ARG },
+            Arg { name: "count", kind: Integer, token: Some("COUNT"), flags: OPTIONAL, ..ARG },
+        ],
+            ..DOC
+        },
+    ),
+    (
+        "lpop",
+        Doc {
+            summary: "Remove and get the first elements in a list",
+            since: "1.0.0",
+            group: "list",
+            complexity: Some("O(N) where N is the number of elements returned"),
+            history: &[("6.2.0", "Added the `count` argument.")],
+            args: &[
+            Arg { name: "key", kind: Key, key_spec_index: 0, ..ARG },
+            Arg { name: "count", kind: Integer, since: Some("6.2.0"), flags: OPTIONAL, ..ARG },
+        ],
+            ..DOC
+        },
+    ),
+    (
+        "lpos",
+        Doc {
+            summary: "Return the index of matching elements on a list",
+            since: "6.0.6",
+            group: "list",
+            complexity: Some("O(N) where N is the number of elements in the list, for the average case. When searching for elements near the head or the tail of the list, or when the MAXLEN option is provided, the command may run in constant time."),
+            args: &[
+            Arg { name: "key", kind: Key, key_spec_index: 0, ..ARG },
+            Arg { name: "element", kind: String, ..ARG },
+            Arg { name: "rank", kind: Integer, token: Some("RANK"), flags: OPTIONAL, ..ARG },
+            Arg { name: "num-matches", kind: Integer, token: Some("COUNT"), flags: OPTIONAL, ..ARG },
+            Arg { name: "len", kind: Integer, token: Some("MAXLEN"), flags: OPTIONAL, ..ARG },
+        ],
+            ..DOC
+        },
+    ),
+    (
+        "lpush",
+        Doc {
+            summary: "Prepend one or multiple elements to a list",
+            since: "1.0.0",
+            group: "list",
+            complexity: Some("O(1) for each element added, so O(N) to add N elements when the command is called with multiple arguments."),
+            history: &[("2.4.0", "Accepts multiple `element` arguments.")],
+            args: &[
+            Arg { name: "key", kind: Key, key_spec_index: 0, ..ARG },
+            Arg { name: "element", kind: String, flags: MULTIPLE, ..ARG },
+        ],
+            ..DOC
+        },
+    ),
+    (
+        "lpushx",
+        Doc {
+            summary: "Prepend an element to a list, only if the list exists",
+            since: "2.2.0",
+            group: "list",
+            complexity: Some("O(1) for each element added, so O(N) to add N elements when the command is called with multiple arguments."),
+            history: &[("4.0.0", "Accepts multiple `element` arguments.")],
+            args: &[
+            Arg { name: "key", kind: Key, key_spec_index: 0, ..ARG },
+            Arg { name: "element", kind: String, flags: MULTIPLE, ..ARG },
+        ],
+            ..DOC
+        },
+    ),
+    (
+        "lrange",
+        Doc {
+            summary: "Get a range of elements from a list",
+            since: "1.0.0",
+            group: "list",
+            complexity: Some("O(S+N) where S is the distance of start offset from HEAD for small lists, from nearest end (HEAD or TAIL) for large lists; and N is the number of elements in the specified range."),
+            args: &[
+            Arg { name: "key", kind: Key, key_spec_index: 0, ..ARG },
+            Arg { name: "start", kind: Integer, ..ARG },
+            Arg { name: "stop", kind: Integer, ..ARG },
+        ],
+            ..DOC
+        },
+    ),
+    (
+        "lrem",
+        Doc {
+            summary: "Remove elements from a list",
+            since: "1.0.0",
+            group: "list",
+            complexity: Some("O(N+M) where N is the length of the list and M is the number of elements removed."),
+            args: &[
+            Arg { name: "key", kind: Key, key_spec_index: 0, ..ARG },
+            Arg { name: "count", kind: Integer, ..ARG },
+            Arg { name: "element", kind: String, ..ARG },
+        ],
+            ..DOC
+        },
+    ),
+    (
+        "lset",
+        Doc {
+            summary: "Set the value of an element in a list by its index",
+            since: "1.0.0",
+            group: "list",
+            complexity: Some("O(N) where N is the length of the list. Setting either the first or the last element of the list is O(1)."),
+            args: &[
+            Arg { name: "key", kind: Key, key_spec_index: 0, ..ARG },
+            Arg { name: "index", kind: Integer, ..ARG },
+            Arg { name: "element", kind: String, ..ARG },
+        ],
+            ..DOC
+        },
+    ),
+    (
+        "ltrim",
+        Doc {
+            summary: "Trim a list to the specified range",
+            since: "1.0.0",
+            group: "list",
+            complexity: Some("O(N) where N is the number of elements to be removed by the operation."),
+            args: &[
+            Arg { name: "key", kind: Key, key_spec_index: 0, ..ARG },
+            Arg { name: "start", kind: Integer, ..ARG },
+            Arg { name: "stop", kind: Integer, ..ARG },
+        ],
+            ..DOC
+        },
+    ),
+    (
         "mget",
         Doc {
             summary: "Get the values of all the given keys",
@@ -1073,6 +1374,68 @@ pub static DOCS: &[(&str, Doc)] = &[
             since: "6.2.0",
             group: "connection",
             complexity: Some("O(1)"),
+            ..DOC
+        },
+    ),
+    (
+        "rpop",
+        Doc {
+            summary: "Remove and get the last elements in a list",
+            since: "1.0.0",
+            group: "list",
+            complexity: Some("O(N) where N is the number of elements returned"),
+            history: &[("6.2.0", "Added the `count` argument.")],
+            args: &[
+            Arg { name: "key", kind: Key, key_spec_index: 0, ..ARG },
+            Arg { name: "count", kind: Integer, since: Some("6.2.0"), flags: OPTIONAL, ..ARG },
+        ],
+            ..DOC
+        },
+    ),
+    (
+        "rpoplpush",
+        Doc {
+            summary: "Remove the last element in a list, prepend it to another list and return it",
+            since: "1.2.0",
+            group: "list",
+            complexity: Some("O(1)"),
+            doc_flags: &["deprecated"],
+            deprecated_since: Some("6.2.0"),
+            replaced_by: Some("`LMOVE` with the `RIGHT` and `LEFT` arguments"),
+            args: &[
+            Arg { name: "source", kind: Key, key_spec_index: 0, ..ARG },
+            Arg { name: "destination", kind: Key, key_spec_index: 1, ..ARG },
+        ],
+            ..DOC
+        },
+    ),
+    (
+        "rpush",
+        Doc {
+            summary: "Append one or multiple elements to a list",
+            since: "1.0.0",
+            group: "list",
+            complexity: Some("O(1) for each element added, so O(N) to add N elements when the command is called with multiple arguments."),
+            history: &[("2.4.0", "Accepts multiple `element` arguments.")],
+            args: &[
+            Arg { name: "key", kind: Key, key_spec_index: 0, ..ARG },
+            Arg { name: "element", kind: String, flags: MULTIPLE, ..ARG },
+        ],
+            ..DOC
+        },
+    ),
+    (
+        "rpushx",
+        Doc {
+            summary: "Append an element to a list, only if the list exists",
+            since: "2.2.0",
+            group: "list",
+            complexity: Some("O(1) for each element added, so O(N) to add N elements when the command is called with multiple arguments."),
+            history: &[("4.0.0", "Accepts multiple `element` arguments.")],
+            args: &[
+            Arg { name: "key", kind: Key, key_spec_index: 0, ..ARG },
+            Arg { name: "element", kind: String, flags: MULTIPLE, ..ARG },
+        ],
             ..DOC
         },
     ),
