@@ -124,8 +124,7 @@ pub static DOCS: &[(&str, Doc)] = &[
             Arg { name: "source", kind: Key, key_spec_index: 0, ..ARG },
             Arg { name: "destination", kind: Key, key_spec_index: 1, ..ARG },
             Arg { name: "timeout", kind: Double, ..ARG },
-        ],
-            ..DOC
+        ]
         },
     ),
     (

@@ -530,7 +530,7 @@ pub fn key_specs_of(name: &str) -> Option<&'static [KeySpec]> {
 pub fn key_flags_at(name: &str, index: usize) -> Option<&'static [&'static str]> {
     key_specs_of(name)?
         .iter()
-        .filter(|s| s.begin <= index as i64)
-        .last()
+        .rev()
+        .find(|s| s.begin <= index as i64)
         .map(|s| s.flags)
 }

@@ -121,7 +121,8 @@ pub fn parse_timeout(arg: &[u8], now: i64) -> Result<Option<i64>, Reply> {
         .ok_or_else(|| Reply::err("ERR timeout is not a float or out of range"))?;
     let ms = (secs * 1000.0).ceil();
     // 2^63: the first value an i64 cannot hold.
-    let in_range = (-9.223372036854775808e18..9.223372036854775808e18).contains(&ms);
+    const I64_END: f64 = 9_223_372_036_854_775_808.0;
+    let in_range = (-I64_END..I64_END).contains(&ms);
     if !in_range || ms < 0.0 {
         return Err(Reply::err("ERR timeout is negative"));
     }
