@@ -415,3 +415,52 @@ fn blocking_commands_in_transactions() {
         assert_eq!(mine, transactions(rs.port));
     }
 }
+
+fn other_writers(port: u16) -> Vec<String> {
+    let mut ctl = Conn::connect(port);
+    let mut out = Vec::new();
+    let mut in_db1 = |args: &[&str], setup: &[&[&str]]| {
+        let mut c = Conn::connect(port);
+        c.cmd(&["SELECT", "1"]);
+        let a: Vec<&[u8]> = args.iter().map(|s| s.as_bytes()).collect();
+        c.send(&a);
+        wait_blocked(&mut ctl, 1);
+        for s in setup {
+            out.push(text(ctl.cmd(s)));
+        }
+        out.push(text(c.read_reply()));
+    };
+    // A list arriving by RENAME, COPY, MOVE or SWAPDB wakes whoever waits on its name.
+    in_db1(
+        &["BLPOP", "dst", "0"],
+        &[
+            &["SELECT", "1"],
+            &["RPUSH", "src", "r"],
+            &["RENAME", "src", "dst"],
+        ],
+    );
+    in_db1(
+        &["BLPOP", "dst", "0"],
+        &[&["RPUSH", "src", "c"], &["COPY", "src", "dst"]],
+    );
+    in_db1(
+        &["BRPOP", "m", "0"],
+        &[
+            &["SELECT", "0"],
+            &["RPUSH", "m", "moved"],
+            &["MOVE", "m", "1"],
+        ],
+    );
+    in_db1(
+        &["BLMPOP", "0", "1", "sw", "LEFT", "COUNT", "9"],
+        &[&["RPUSH", "sw", "s1", "s2"], &["SWAPDB", "0", "1"]],
+    );
+    out.push(text(ctl.cmd(&["DBSIZE"])));
+    out
+}
+
+#[test]
+fn lists_arriving_by_rename_copy_move_or_swapdb_wake_waiters() {
+    let t = both(other_writers);
+    assert_eq!(t[3], "*2\r\n$3\r\ndst\r\n$1\r\nr\r\n");
+}

@@ -386,12 +386,26 @@ pub fn execute(srv: &mut Server, client: &mut Client, args: &mut Args) -> Reply 
     let now = srv.now_ms;
     let dirty_before = srv.dirty;
     let errors_before = srv.stats.total_error_replies;
+    // Handlers may take their key arguments (SET, RENAME's destination, ...): keep copies of
+    // the keys for `after_write`, only when some client blocks or watches (else it is a no-op).
+    let keys: Option<Vec<Vec<u8>>> = if srv.blocking.is_empty() && srv.watched.is_empty() {
+        None
+    } else {
+        Some(
+            command::key_positions(cmd, args)
+                .into_iter()
+                .map(|i| args[i].clone())
+                .collect(),
+        )
+    };
     let reply = {
         let mut ctx = Ctx { srv, client, now };
         (cmd.handler)(&mut ctx, args)
     };
     if srv.dirty != dirty_before {
-        after_write(srv, client.db, cmd, args);
+        if let Some(keys) = keys {
+            after_write(srv, client.db, cmd, args, &keys);
+        }
     }
     let just_blocked = client.blocked.is_some() && !client.reexec;
     if just_blocked {
@@ -421,10 +435,8 @@ pub fn execute(srv: &mut Server, client: &mut Client, args: &mut Args) -> Reply 
 /// A command changed the data set: wake clients blocked on the keys it wrote and invalidate
 /// WATCHes of those keys. Commands that write outside the client's database (MOVE, COPY ... DB,
 /// SWAPDB, FLUSHALL) re-check every blocked key and touch the watched keys they affect.
-fn after_write(srv: &mut Server, db: usize, cmd: &Command, args: &Args) {
-    if srv.blocking.is_empty() && srv.watched.is_empty() {
-        return;
-    }
+/// `keys` are the command's key arguments as they were before the handler ran.
+fn after_write(srv: &mut Server, db: usize, cmd: &Command, args: &Args, keys: &[Vec<u8>]) {
     match cmd.name {
         "move" | "copy" | "swapdb" | "flushall" | "flushdb" => {
             blocking::signal_all(srv);
@@ -433,8 +445,8 @@ fn after_write(srv: &mut Server, db: usize, cmd: &Command, args: &Args) {
         }
         _ => {}
     }
-    for i in command::key_positions(cmd, args) {
-        blocking::signal_key(srv, db, &args[i]);
-        multi::touch_key(srv, db, &args[i]);
+    for k in keys {
+        blocking::signal_key(srv, db, k);
+        multi::touch_key(srv, db, k);
     }
 }
