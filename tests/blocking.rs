@@ -335,6 +335,23 @@ fn stats(port: u16) -> Vec<String> {
     let info = ctl.s(&["INFO", "clients"]);
     out.push(info_field(&info, "blocked_clients").unwrap_or_default());
     out.push(info_field(&info, "total_blocking_keys").unwrap_or_default());
+    // Waits that time out or are ended by CLIENT UNBLOCK count as calls (the latter failed).
+    c.cmd(&["BLPOP", "k1", "0.01"]);
+    let id = client_id(&mut c);
+    c.send(&[b"BLPOP", b"k1", b"0"]);
+    wait_blocked(&mut ctl, 1);
+    ctl.cmd(&["CLIENT", "UNBLOCK", &id, "ERROR"]);
+    c.read_reply();
+    let info = ctl.s(&["INFO", "commandstats"]);
+    let stat = |cmd: &str| -> String {
+        let line = info_field(&info, &format!("cmdstat_{cmd}")).unwrap_or_default();
+        line.split(',')
+            .filter(|f| !f.starts_with("usec"))
+            .collect::<Vec<_>>()
+            .join(",")
+    };
+    out.push(stat("blpop"));
+    out.push(stat("client|unblock"));
     out
 }
 
@@ -343,4 +360,107 @@ fn blocked_client_stats() {
     let t = both(stats);
     assert_eq!(t[0], "1");
     assert_eq!(t[3], "0");
+}
+
+/// MULTI/EXEC: blocking commands inside a transaction answer their timeout reply at once, and
+/// a waiter woken by a transaction sees its final state. Empty when MULTI is not implemented.
+fn transactions(port: u16) -> Vec<String> {
+    let mut c = Conn::connect(port);
+    if c.cmd(&["MULTI"]) != b"+OK\r\n" {
+        return Vec::new();
+    }
+    let mut out = Vec::new();
+    for args in [
+        &["BLPOP", "nokey", "0"][..],
+        &["BRPOP", "nokey", "0"],
+        &["BLMOVE", "nokey", "dst", "LEFT", "RIGHT", "0"],
+        &["BRPOPLPUSH", "nokey", "dst", "0"],
+        &["BLMPOP", "0", "1", "nokey", "LEFT"],
+        &["RPUSH", "l", "a"],
+        &["BLPOP", "l", "0"],
+    ] {
+        out.push(text(c.cmd(args)));
+    }
+    out.push(text(c.cmd(&["EXEC"])));
+    let mut ctl = Conn::connect(port);
+    let mut waiter = send(port, &["BLPOP", "q", "0"]);
+    wait_blocked(&mut ctl, 1);
+    for args in [
+        &["MULTI"][..],
+        &["RPUSH", "q", "a", "b"],
+        &["LPOP", "q"],
+        &["EXEC"],
+    ] {
+        out.push(text(ctl.cmd(args)));
+    }
+    out.push(text(waiter.read_reply()));
+    out.push(text(ctl.cmd(&["EXISTS", "q"])));
+    out
+}
+
+#[test]
+fn blocking_commands_in_transactions() {
+    let ox = start_oxidis(&[]);
+    let mine = transactions(ox.port);
+    if mine.is_empty() {
+        eprintln!("MULTI is not implemented in this build: skipped");
+        return;
+    }
+    assert_eq!(
+        mine[7],
+        "*7\r\n*-1\r\n*-1\r\n$-1\r\n$-1\r\n*-1\r\n:1\r\n*2\r\n$1\r\nl\r\n$1\r\na\r\n"
+    );
+    if have_redis() {
+        let rs = start_redis(&[]);
+        assert_eq!(mine, transactions(rs.port));
+    }
+}
+
+fn other_writers(port: u16) -> Vec<String> {
+    let mut ctl = Conn::connect(port);
+    let mut out = Vec::new();
+    let mut in_db1 = |args: &[&str], setup: &[&[&str]]| {
+        let mut c = Conn::connect(port);
+        c.cmd(&["SELECT", "1"]);
+        let a: Vec<&[u8]> = args.iter().map(|s| s.as_bytes()).collect();
+        c.send(&a);
+        wait_blocked(&mut ctl, 1);
+        for s in setup {
+            out.push(text(ctl.cmd(s)));
+        }
+        out.push(text(c.read_reply()));
+    };
+    // A list arriving by RENAME, COPY, MOVE or SWAPDB wakes whoever waits on its name.
+    in_db1(
+        &["BLPOP", "dst", "0"],
+        &[
+            &["SELECT", "1"],
+            &["RPUSH", "src", "r"],
+            &["RENAME", "src", "dst"],
+        ],
+    );
+    in_db1(
+        &["BLPOP", "dst", "0"],
+        &[&["RPUSH", "src", "c"], &["COPY", "src", "dst"]],
+    );
+    in_db1(
+        &["BRPOP", "m", "0"],
+        &[
+            &["SELECT", "0"],
+            &["RPUSH", "m", "moved"],
+            &["MOVE", "m", "1"],
+        ],
+    );
+    in_db1(
+        &["BLMPOP", "0", "1", "sw", "LEFT", "COUNT", "9"],
+        &[&["RPUSH", "sw", "s1", "s2"], &["SWAPDB", "0", "1"]],
+    );
+    out.push(text(ctl.cmd(&["DBSIZE"])));
+    out
+}
+
+#[test]
+fn lists_arriving_by_rename_copy_move_or_swapdb_wake_waiters() {
+    let t = both(other_writers);
+    assert_eq!(t[3], "*2\r\n$3\r\ndst\r\n$1\r\nr\r\n");
 }

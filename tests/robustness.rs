@@ -127,9 +127,25 @@ fn random_commands_and_garbage_never_kill_the_server() {
     let mut c = srv.conn();
     let names = command_names(&mut c);
     assert!(names.len() > 50, "COMMAND LIST too short: {names:?}");
+    // Blocking commands (BLPOP ...) may wait forever on purpose: when one has not answered
+    // quickly, a second connection ends its wait with CLIENT UNBLOCK.
+    let blocking: Vec<bool> = names
+        .iter()
+        .map(|n| {
+            let info = c.cmd(&["COMMAND", "INFO", n]);
+            let flag = b"+blocking\r\n";
+            info.windows(flag.len()).any(|w| w == flag)
+        })
+        .collect();
+    let id = String::from_utf8_lossy(&c.cmd(&["CLIENT", "ID"]))
+        .trim_start_matches(':')
+        .trim()
+        .to_string();
+    let mut ctl = srv.conn();
     let mut r = Rng(seed | 1);
     for i in 0..20_000 {
-        let name = &names[r.below(names.len())];
+        let pick = r.below(names.len());
+        let name = &names[pick];
         let mut args: Vec<Vec<u8>> = vec![name.clone().into_bytes()];
         if name.contains('|') {
             // COMMAND LIST names subcommands as "config|get".
@@ -141,7 +157,20 @@ fn random_commands_and_garbage_never_kill_the_server() {
         let refs: Vec<&[u8]> = args.iter().map(|a| a.as_slice()).collect();
         let started = std::time::Instant::now();
         c.send(&refs);
-        let reply = c.try_read_reply();
+        let reply = if blocking[pick] {
+            let quick = std::time::Duration::from_millis(300);
+            c.w.set_read_timeout(Some(quick)).unwrap();
+            let mut reply = c.try_read_reply();
+            c.w.set_read_timeout(Some(std::time::Duration::from_secs(10)))
+                .unwrap();
+            if reply.is_err() {
+                ctl.cmd(&["CLIENT", "UNBLOCK", &id]);
+                reply = c.try_read_reply();
+            }
+            reply
+        } else {
+            c.try_read_reply()
+        };
         if started.elapsed() > std::time::Duration::from_millis(200) {
             println!(
                 "slow command #{i} ({:?}): {:?}",

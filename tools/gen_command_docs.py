@@ -173,8 +173,10 @@ def rs_doc(name, d):
             "(%s, %s)" % (rs_str(v), rs_str(t)) for v, t in d["history"]))
     if "arguments" in d:
         f.append("args: " + rs_args(d["arguments"], 8))
-    return "    (\n        %s,\n        Doc {\n            %s,\n            ..DOC\n        },\n    ),\n" % (
-        rs_str(name), ",\n            ".join(f))
+    # `..DOC` fills the fields left out; with all 9 given it would be a needless update.
+    rest = ",\n            ..DOC" if len(f) < 9 else ""
+    return "    (\n        %s,\n        Doc {\n            %s%s\n        },\n    ),\n" % (
+        rs_str(name), ",\n            ".join(f), rest)
 
 
 HEADER = """\

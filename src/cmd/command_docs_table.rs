@@ -126,8 +126,7 @@ pub static DOCS: &[(&str, Doc)] = &[
             Arg { name: "source", kind: Key, key_spec_index: 0, ..ARG },
             Arg { name: "destination", kind: Key, key_spec_index: 1, ..ARG },
             Arg { name: "timeout", kind: Double, ..ARG },
-        ],
-            ..DOC
+        ]
         },
     ),
     (
@@ -2811,8 +2810,7 @@ pub static DOCS: &[(&str, Doc)] = &[
                 Arg { name: "offset", kind: Integer, ..ARG },
                 Arg { name: "count", kind: Integer, ..ARG },
             ], ..ARG },
-        ],
-            ..DOC
+        ]
         },
     ),
     (
@@ -2975,8 +2973,7 @@ pub static DOCS: &[(&str, Doc)] = &[
                 Arg { name: "offset", kind: Integer, ..ARG },
                 Arg { name: "count", kind: Integer, ..ARG },
             ], ..ARG },
-        ],
-            ..DOC
+        ]
         },
     ),
     (

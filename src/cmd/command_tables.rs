@@ -1,5 +1,6 @@
 //! Per-command metadata Redis 7.0 reports in COMMAND INFO that the command table does not
-//! carry: command tips and the flags of the first key specification.
+//! carry: command tips, the flags of the first key specification, and the full key
+//! specifications of commands one index range cannot describe.
 
 /// Command tips (COMMAND INFO element 8), as Redis 7.0 declares them.
 pub const TIPS: &[(&str, &[&str])] = &[

@@ -60,6 +60,7 @@ const fn keynum(flags: &'static [&'static str], index: i64) -> KeySpec {
 const RO: &[&str] = &["RO", "access"];
 const OW: &[&str] = &["OW", "update"];
 const RW_POP: &[&str] = &["RW", "access", "delete"];
+const LIST_MOVE: &[KeySpec] = &[range(RW_POP, 1, 0), range(&["RW", "insert"], 2, 0)];
 const ZSTORE: &[KeySpec] = &[range(OW, 1, 0), keynum(RO, 2)];
 const STORE_SOURCES: &[KeySpec] = &[range(&["OW", "update"], 1, 0), range(RO, 2, -1)];
 
@@ -79,6 +80,18 @@ pub const TABLE: &[(&str, &[KeySpec])] = &[
     ("sunionstore", STORE_SOURCES),
     ("sdiffstore", STORE_SOURCES),
     ("sintercard", &[keynum(RO, 1)]),
+    ("lmove", LIST_MOVE),
+    ("blmove", LIST_MOVE),
+    ("rpoplpush", LIST_MOVE),
+    ("brpoplpush", LIST_MOVE),
+    ("lmpop", &[keynum(RW_POP, 1)]),
+    ("blmpop", &[keynum(RW_POP, 2)]),
+    ("copy", &[range(RO, 1, 0), range(OW, 2, 0)]),
+    ("rename", &[range(RW_POP, 1, 0), range(OW, 2, 0)]),
+    (
+        "renamenx",
+        &[range(RW_POP, 1, 0), range(&["OW", "insert"], 2, 0)],
+    ),
     ("zrangestore", &[range(OW, 1, 0), range(RO, 2, 0)]),
     ("zunionstore", ZSTORE),
     ("zinterstore", ZSTORE),

@@ -8,7 +8,7 @@ mod multipop;
 use crate::cmd::typed;
 use crate::db::list::{End, List};
 use crate::resp::Reply;
-use crate::server::command::{flags::*, Args, Command, BASE};
+use crate::server::command::{flags::*, single_key, Args, Command, BASE};
 use crate::server::Ctx;
 use crate::tri;
 use crate::util::{eq_ic, parse_i64};
@@ -324,30 +324,6 @@ const R_FAST: &[&str] = &["read", "list", "fast"];
 const R_SLOW: &[&str] = &["read", "list", "slow"];
 const W_BLOCKING: &[&str] = &["write", "list", "slow", "blocking"];
 
-const fn cmd(
-    name: &'static str,
-    arity: i32,
-    flags: u32,
-    acl: &'static [&'static str],
-    handler: crate::server::command::Handler,
-) -> Command {
-    crate::server::command::single_key(name, arity, flags, acl, handler)
-}
-
-/// A command with a source and a destination key (LMOVE and friends).
-const fn two_keys(
-    name: &'static str,
-    arity: i32,
-    flags: u32,
-    acl: &'static [&'static str],
-    handler: crate::server::command::Handler,
-) -> Command {
-    Command {
-        last_key: 2,
-        ..cmd(name, arity, flags, acl, handler)
-    }
-}
-
 /// A command whose keys are counted by a numkeys argument (LMPOP, BLMPOP).
 const fn numkeys(
     name: &'static str,
@@ -369,36 +345,48 @@ const fn numkeys(
 }
 
 pub static COMMANDS: &[Command] = &[
-    cmd("lpush", -3, WRITE | DENYOOM | FAST, W_FAST, lpush),
-    cmd("rpush", -3, WRITE | DENYOOM | FAST, W_FAST, rpush),
-    cmd("lpushx", -3, WRITE | DENYOOM | FAST, W_FAST, lpushx),
-    cmd("rpushx", -3, WRITE | DENYOOM | FAST, W_FAST, rpushx),
-    cmd("lpop", -2, WRITE | FAST, W_FAST, lpop),
-    cmd("rpop", -2, WRITE | FAST, W_FAST, rpop),
-    cmd("llen", 2, READONLY | FAST, R_FAST, llen),
-    cmd("lrange", 4, READONLY, R_SLOW, lrange),
-    cmd("lindex", 3, READONLY, R_SLOW, lindex),
-    cmd("lset", 4, WRITE | DENYOOM, W_SLOW, lset),
-    cmd("linsert", 5, WRITE | DENYOOM, W_SLOW, linsert),
-    cmd("lrem", 4, WRITE, W_SLOW, lrem),
-    cmd("ltrim", 4, WRITE, W_SLOW, ltrim),
-    cmd("lpos", -3, READONLY, R_SLOW, lpos),
-    two_keys("lmove", 5, WRITE | DENYOOM, W_SLOW, moves::lmove),
-    two_keys("rpoplpush", 3, WRITE | DENYOOM, W_SLOW, moves::rpoplpush),
-    two_keys(
-        "blmove",
-        6,
-        WRITE | DENYOOM | NOSCRIPT | BLOCKING,
-        W_BLOCKING,
-        moves::blmove,
-    ),
-    two_keys(
-        "brpoplpush",
-        4,
-        WRITE | DENYOOM | NOSCRIPT | BLOCKING,
-        W_BLOCKING,
-        moves::brpoplpush,
-    ),
+    single_key("lpush", -3, WRITE | DENYOOM | FAST, W_FAST, lpush),
+    single_key("rpush", -3, WRITE | DENYOOM | FAST, W_FAST, rpush),
+    single_key("lpushx", -3, WRITE | DENYOOM | FAST, W_FAST, lpushx),
+    single_key("rpushx", -3, WRITE | DENYOOM | FAST, W_FAST, rpushx),
+    single_key("lpop", -2, WRITE | FAST, W_FAST, lpop),
+    single_key("rpop", -2, WRITE | FAST, W_FAST, rpop),
+    single_key("llen", 2, READONLY | FAST, R_FAST, llen),
+    single_key("lrange", 4, READONLY, R_SLOW, lrange),
+    single_key("lindex", 3, READONLY, R_SLOW, lindex),
+    single_key("lset", 4, WRITE | DENYOOM, W_SLOW, lset),
+    single_key("linsert", 5, WRITE | DENYOOM, W_SLOW, linsert),
+    single_key("lrem", 4, WRITE, W_SLOW, lrem),
+    single_key("ltrim", 4, WRITE, W_SLOW, ltrim),
+    single_key("lpos", -3, READONLY, R_SLOW, lpos),
+    Command {
+        last_key: 2,
+        ..single_key("lmove", 5, WRITE | DENYOOM, W_SLOW, moves::lmove)
+    },
+    Command {
+        last_key: 2,
+        ..single_key("rpoplpush", 3, WRITE | DENYOOM, W_SLOW, moves::rpoplpush)
+    },
+    Command {
+        last_key: 2,
+        ..single_key(
+            "blmove",
+            6,
+            WRITE | DENYOOM | NOSCRIPT | BLOCKING,
+            W_BLOCKING,
+            moves::blmove,
+        )
+    },
+    Command {
+        last_key: 2,
+        ..single_key(
+            "brpoplpush",
+            4,
+            WRITE | DENYOOM | NOSCRIPT | BLOCKING,
+            W_BLOCKING,
+            moves::brpoplpush,
+        )
+    },
     numkeys(
         "lmpop",
         -4,
@@ -417,7 +405,7 @@ pub static COMMANDS: &[Command] = &[
     ),
     Command {
         last_key: -2,
-        ..cmd(
+        ..single_key(
             "blpop",
             -3,
             WRITE | NOSCRIPT | BLOCKING,
@@ -427,7 +415,7 @@ pub static COMMANDS: &[Command] = &[
     },
     Command {
         last_key: -2,
-        ..cmd(
+        ..single_key(
             "brpop",
             -3,
             WRITE | NOSCRIPT | BLOCKING,

@@ -152,26 +152,32 @@ impl List {
         } else {
             count.unsigned_abs().min(usize::MAX as u64) as usize
         };
-        let mut removed = 0;
-        if count >= 0 {
-            self.items.retain(|x| {
-                if removed < limit && x == v {
-                    removed += 1;
-                    false
-                } else {
-                    true
-                }
-            });
+        // One pass either way: from the tail, find the position of the last match to remove,
+        // then drop the matches at or after it.
+        let first = if count >= 0 {
+            0
         } else {
-            let mut i = self.items.len();
-            while i > 0 && removed < limit {
-                i -= 1;
-                if self.items[i] == v {
-                    self.items.remove(i);
-                    removed += 1;
+            let mut seen = 0;
+            let mut at = self.items.len();
+            for (i, x) in self.items.iter().enumerate().rev() {
+                if seen == limit {
+                    break;
+                }
+                if x == v {
+                    seen += 1;
+                    at = i;
                 }
             }
-        }
+            at
+        };
+        let mut removed = 0;
+        let mut i = 0;
+        self.items.retain(|x| {
+            let drop = i >= first && removed < limit && x == v;
+            i += 1;
+            removed += drop as usize;
+            !drop
+        });
         removed
     }
 }
@@ -202,6 +208,12 @@ mod tests {
         let mut x = l(&["a", "b", "a", "c", "a"]);
         assert_eq!(x.remove_matching(-2, b"a"), 2);
         assert_eq!(x.members(), l(&["a", "b", "c"]).members());
+        let mut y = l(&["a", "a", "b", "a"]);
+        assert_eq!(y.remove_matching(1, b"a"), 1);
+        assert_eq!(y.members(), l(&["a", "b", "a"]).members());
+        assert_eq!(y.remove_matching(-5, b"a"), 2);
+        assert_eq!(y.remove_matching(0, b"b"), 1);
+        assert!(y.is_empty());
         assert!(x.insert_at_pivot(true, b"b", b"z".to_vec()));
         assert!(!x.insert_at_pivot(false, b"q", b"z".to_vec()));
         assert_eq!(x.keep(x.range(1, 2)), 2);

@@ -121,7 +121,8 @@ pub fn parse_timeout(arg: &[u8], now: i64) -> Result<Option<i64>, Reply> {
         .ok_or_else(|| Reply::err("ERR timeout is not a float or out of range"))?;
     let ms = (secs * 1000.0).ceil();
     // 2^63: the first value an i64 cannot hold.
-    let in_range = (-9.223372036854775808e18..9.223372036854775808e18).contains(&ms);
+    const I64_END: f64 = 9_223_372_036_854_775_808.0;
+    let in_range = (-I64_END..I64_END).contains(&ms);
     if !in_range || ms < 0.0 {
         return Err(Reply::err("ERR timeout is negative"));
     }
@@ -250,6 +251,19 @@ fn serve_key(srv: &mut Server, db: usize, key: &[u8]) {
     }
 }
 
+/// A wait that ends without being served (timeout, CLIENT UNBLOCK) still counts as one call
+/// of the blocked command in INFO commandstats, as in Redis.
+fn charge(srv: &mut Server, client: &Client, failed: bool) {
+    let Some(b) = client.blocked.as_ref() else {
+        return;
+    };
+    if let Ok(r) = super::resolve_full(srv, &b.args) {
+        let st = super::cmd_stats(srv, r);
+        st.calls += 1;
+        st.failed_calls += failed as u64;
+    }
+}
+
 /// Unblock a client: drop its registration, send `reply`, and let its buffered input run.
 fn finish(srv: &mut Server, client: &mut Client, reply: &Reply) {
     if let Some(b) = client.blocked.take() {
@@ -274,6 +288,7 @@ pub fn expire_due(srv: &mut Server, now: i64) {
             continue;
         };
         if let Some(reply) = client.blocked.as_ref().map(|b| b.timeout_reply.clone()) {
+            charge(srv, &client, false);
             finish(srv, &mut client, &reply);
         }
         srv.clients.insert(client);
@@ -295,6 +310,8 @@ pub fn unblock(srv: &mut Server, token: usize, with_error: bool) -> bool {
         if let Reply::Error(e) = r {
             super::count_error(srv, e);
         }
+        // Redis 7.0 counts a wait ended by CLIENT UNBLOCK as a failed call, either way.
+        charge(srv, &client, true);
         finish(srv, &mut client, r);
     }
     srv.clients.insert(client);

@@ -476,6 +476,7 @@ fn call(srv: &mut Server, client: &mut Client, resolved: Resolved, args: &mut Ar
     let cmd = resolved.1.unwrap_or(resolved.0);
     let now = srv.now_ms;
     let dirty_before = srv.dirty;
+    let errors_before = srv.stats.total_error_replies;
     // Handlers may take their arguments: copy the keys first when someone waits on writes.
     let keys = if cmd.is_write() && !(srv.blocking.is_empty() && srv.watched.is_empty()) {
         Some(keys_before(cmd, args))
@@ -510,7 +511,9 @@ fn call(srv: &mut Server, client: &mut Client, resolved: Resolved, args: &mut Ar
     let end = std::time::Instant::now();
     let usec = end.duration_since(srv.cmd_clock).as_micros() as u64;
     srv.cmd_clock = end;
-    let failed = reply.is_error();
+    // Like Redis, a command fails when it replied an error to anyone (CLIENT UNBLOCK ... ERROR
+    // sends one to the client it unblocks).
+    let failed = reply.is_error() || srv.stats.total_error_replies != errors_before;
     let st = cmd_stats(srv, resolved);
     // A command that blocked is counted once, when it is finally served.
     st.calls += !just_blocked as u64;
