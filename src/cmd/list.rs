@@ -8,7 +8,7 @@ mod multipop;
 use crate::cmd::typed;
 use crate::db::list::{End, List};
 use crate::resp::Reply;
-use crate::server::command::{flags::*, single_key, Args, Command, BASE};
+use crate::server::command::{flags::*, single_key, Args, Command};
 use crate::server::Ctx;
 use crate::tri;
 use crate::util::{eq_ic, parse_i64};
@@ -333,15 +333,7 @@ const fn numkeys(
     handler: crate::server::command::Handler,
     getkeys: crate::server::command::KeysFn,
 ) -> Command {
-    Command {
-        name,
-        arity,
-        flags: flags | MOVABLE_KEYS,
-        acl,
-        handler,
-        getkeys: Some(getkeys),
-        ..BASE
-    }
+    crate::server::command::movable_keys(name, arity, flags, acl, handler, getkeys)
 }
 
 pub static COMMANDS: &[Command] = &[

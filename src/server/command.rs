@@ -126,6 +126,27 @@ pub const fn single_key(
     }
 }
 
+/// A command whose keys move with its arguments (a numkeys count, a STORE option): its key
+/// positions come from `getkeys`.
+pub const fn movable_keys(
+    name: &'static str,
+    arity: i32,
+    flags: u32,
+    acl: &'static [&'static str],
+    handler: Handler,
+    getkeys: KeysFn,
+) -> Command {
+    Command {
+        name,
+        arity,
+        flags: flags | flags::MOVABLE_KEYS,
+        acl,
+        handler,
+        getkeys: Some(getkeys),
+        ..BASE
+    }
+}
+
 /// Positions of the keys in `args` (name first): from the command's key function when it has
 /// one, else from its first/last/step range.
 pub fn key_positions(c: &Command, args: &[Vec<u8>]) -> Vec<usize> {

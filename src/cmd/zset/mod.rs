@@ -9,7 +9,7 @@ mod setops;
 mod span;
 
 use crate::resp::Reply;
-use crate::server::command::{flags::*, single_key, Command, BASE};
+use crate::server::command::{flags::*, single_key, Command};
 use crate::server::Ctx;
 use crate::util::parse_i64;
 
@@ -86,16 +86,10 @@ const fn movable(
 ) -> Command {
     let k = if store { 1 } else { 0 };
     Command {
-        name,
-        arity,
-        flags: flags | MOVABLE_KEYS,
         first_key: k,
         last_key: k,
         step: k,
-        acl,
-        handler,
-        getkeys: Some(getkeys),
-        ..BASE
+        ..crate::server::command::movable_keys(name, arity, flags, acl, handler, getkeys)
     }
 }
 
