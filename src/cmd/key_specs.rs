@@ -9,6 +9,8 @@ use crate::util::parse_i64;
 pub enum Begin {
     /// At this argument index (the command name is index 0).
     Index(i64),
+    /// Not knowable from the arguments' positions (SORT's BY/GET patterns, its STORE keyword).
+    Unknown,
 }
 
 /// How the keys are found from the beginning.
@@ -25,9 +27,12 @@ pub enum Find {
         firstkey: i64,
         keystep: i64,
     },
+    Unknown,
 }
 
 pub struct KeySpec {
+    /// Redis's explanation, for the specs it marks unknown.
+    pub notes: Option<&'static str>,
     pub flags: &'static [&'static str],
     pub begin: Begin,
     pub find: Find,
@@ -35,6 +40,7 @@ pub struct KeySpec {
 
 const fn range(flags: &'static [&'static str], index: i64, lastkey: i64) -> KeySpec {
     KeySpec {
+        notes: None,
         flags,
         begin: Begin::Index(index),
         find: Find::Range {
@@ -47,6 +53,7 @@ const fn range(flags: &'static [&'static str], index: i64, lastkey: i64) -> KeyS
 
 const fn keynum(flags: &'static [&'static str], index: i64) -> KeySpec {
     KeySpec {
+        notes: None,
         flags,
         begin: Begin::Index(index),
         find: Find::Keynum {
@@ -58,6 +65,20 @@ const fn keynum(flags: &'static [&'static str], index: i64) -> KeySpec {
 }
 
 const RO: &[&str] = &["RO", "access"];
+
+const fn unknown(notes: &'static str, flags: &'static [&'static str]) -> KeySpec {
+    KeySpec {
+        notes: Some(notes),
+        flags,
+        begin: Begin::Unknown,
+        find: Find::Unknown,
+    }
+}
+
+const SORT_BY_GET: KeySpec = unknown(
+    "For the optional BY/GET keyword. It is marked 'unknown' because the key names derive from the content of the key we sort",
+    RO,
+);
 const OW: &[&str] = &["OW", "update"];
 const RW_POP: &[&str] = &["RW", "access", "delete"];
 const LIST_MOVE: &[KeySpec] = &[range(RW_POP, 1, 0), range(&["RW", "insert"], 2, 0)];
@@ -101,6 +122,18 @@ pub const TABLE: &[(&str, &[KeySpec])] = &[
     ("zdiff", &[keynum(RO, 1)]),
     ("zintercard", &[keynum(RO, 1)]),
     ("zmpop", &[keynum(RW_POP, 1)]),
+    (
+        "sort",
+        &[
+            range(RO, 1, 0),
+            SORT_BY_GET,
+            unknown(
+                "For the optional STORE keyword. It is marked 'unknown' because the keyword can appear anywhere in the argument array",
+                OW,
+            ),
+        ],
+    ),
+    ("sort_ro", &[range(RO, 1, 0), SORT_BY_GET]),
     ("bzmpop", &[keynum(RW_POP, 2)]),
 ];
 
@@ -123,8 +156,21 @@ pub fn render(specs: &[KeySpec]) -> Reply {
         specs
             .iter()
             .map(|s| {
-                let Begin::Index(i) = s.begin;
+                let unknown = || {
+                    map(vec![
+                        ("type", Reply::bulk("unknown")),
+                        ("spec", map(vec![])),
+                    ])
+                };
+                let begin = match s.begin {
+                    Begin::Index(i) => map(vec![
+                        ("type", Reply::bulk("index")),
+                        ("spec", map(vec![("index", Reply::Int(i))])),
+                    ]),
+                    Begin::Unknown => unknown(),
+                };
                 let find = match s.find {
+                    Find::Unknown => unknown(),
                     Find::Range {
                         lastkey,
                         keystep,
@@ -156,20 +202,17 @@ pub fn render(specs: &[KeySpec]) -> Reply {
                         ),
                     ]),
                 };
-                map(vec![
-                    (
-                        "flags",
-                        Reply::Array(s.flags.iter().map(|f| Reply::status(*f)).collect()),
-                    ),
-                    (
-                        "begin_search",
-                        map(vec![
-                            ("type", Reply::bulk("index")),
-                            ("spec", map(vec![("index", Reply::Int(i))])),
-                        ]),
-                    ),
-                    ("find_keys", find),
-                ])
+                let mut fields = Vec::new();
+                if let Some(n) = s.notes {
+                    fields.push(("notes", Reply::bulk(n)));
+                }
+                fields.push((
+                    "flags",
+                    Reply::Array(s.flags.iter().map(|f| Reply::status(*f)).collect()),
+                ));
+                fields.push(("begin_search", begin));
+                fields.push(("find_keys", find));
+                map(fields)
             })
             .collect(),
     )
@@ -177,7 +220,9 @@ pub fn render(specs: &[KeySpec]) -> Reply {
 
 /// Whether argument `pos` of `args` is one of the keys `spec` finds.
 fn covers(spec: &KeySpec, args: &[Vec<u8>], pos: usize) -> bool {
-    let Begin::Index(start) = spec.begin;
+    let Begin::Index(start) = spec.begin else {
+        return false;
+    };
     let argc = args.len() as i64;
     let pos = pos as i64;
     let (first, last, step) = match spec.find {
@@ -203,15 +248,22 @@ fn covers(spec: &KeySpec, args: &[Vec<u8>], pos: usize) -> bool {
             let first = start + firstkey;
             (first, first + (n - 1) * keystep, keystep)
         }
+        Find::Unknown => return false,
     };
     pos >= first && pos <= last && (pos - first) % step.max(1) == 0
 }
 
-/// The flags of the spec that finds the key at `pos` (COMMAND GETKEYSANDFLAGS).
+/// The flags of the spec that finds the key at `pos` (COMMAND GETKEYSANDFLAGS). A key no
+/// positional spec finds was found by the command's own key function: it belongs to the last
+/// spec marked unknown (SORT's STORE destination).
 pub fn flags_at(
     specs: &[KeySpec],
     args: &[Vec<u8>],
     pos: usize,
 ) -> Option<&'static [&'static str]> {
-    specs.iter().find(|s| covers(s, args, pos)).map(|s| s.flags)
+    specs
+        .iter()
+        .find(|s| covers(s, args, pos))
+        .or_else(|| specs.iter().rev().find(|s| matches!(s.find, Find::Unknown)))
+        .map(|s| s.flags)
 }
