@@ -540,6 +540,49 @@ mod tests {
     }
 
     #[test]
+    fn many_updates_reuse_slots() {
+        let mut rng = Rng(0xD1B54A32D192ED03);
+        let mut sl = SkipList::new();
+        let mut scores: Vec<Option<f64>> = vec![None; 3000];
+        for step in 0..60_000 {
+            let r = rng.next();
+            let i = (r % 3000) as usize;
+            let m = format!("member:{i}").into_bytes();
+            // Few distinct scores half the time, so equal scores order by member.
+            let s = if r & (1 << 40) != 0 {
+                ((r >> 20) % 7) as f64
+            } else {
+                ((r >> 20) % 100_000) as f64 / 7.0
+            };
+            match scores[i] {
+                Some(old) if step > 40_000 && r % 2 == 0 => {
+                    assert!(sl.remove(old, &m));
+                    scores[i] = None;
+                }
+                Some(old) => {
+                    assert!(sl.update_score(old, &m, s));
+                    scores[i] = Some(s);
+                }
+                None => {
+                    sl.insert(s, &m);
+                    scores[i] = Some(s);
+                }
+            }
+            if step % 10_000 == 0 || step == 59_999 {
+                let mut model: Vec<(f64, Vec<u8>)> = scores
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(i, s)| s.map(|s| (s, format!("member:{i}").into_bytes())))
+                    .collect();
+                model_sort(&mut model);
+                check(&sl, &model);
+            }
+        }
+        let live = sl.len();
+        assert!(sl.links.len() < 4 * live + 2000, "{} links", sl.links.len());
+    }
+
+    #[test]
     fn big_sequential() {
         let mut sl = SkipList::new();
         for i in 0..5000 {
