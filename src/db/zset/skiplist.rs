@@ -186,6 +186,12 @@ impl SkipList {
             return off;
         }
         let off = self.links.len();
+        if off + lvl > self.links.capacity() {
+            // Grow by half rather than doubling: both vectors are big and per-element.
+            let more = (off / 2).max(lvl).max(64);
+            self.links.reserve_exact(more);
+            self.meta.reserve_exact(more);
+        }
         self.links.resize(off + lvl, EMPTY_LINK);
         self.meta.resize_with(off + lvl, Meta::default);
         off as u32
