@@ -227,8 +227,7 @@ impl ZSet {
                 let old = *cur;
                 if old != score {
                     *cur = score;
-                    b.list.remove(old, member);
-                    b.list.insert(score, member);
+                    b.list.update_score(old, member, score);
                 }
                 Some(old)
             }

@@ -1,7 +1,13 @@
 //! The ordered index of a large sorted set: a skiplist whose links carry spans (how many
 //! elements a link jumps over), so finding an element's rank, the element at a rank, and the
-//! number of elements below a bound all take O(log n) expected time. Nodes live in one arena
-//! (`Vec`) and link to each other by index, so no unsafe code is needed; freed slots are reused.
+//! number of elements below a bound all take O(log n) expected time.
+//!
+//! Layout, chosen for cache behaviour without unsafe code: the links of every node live in one
+//! flat `Vec<Link>`; a node is identified by the offset of its first link, and its level-`i`
+//! link is at `offset + i`. Each link also caches the score of the node it points to, so a
+//! search step reads one link and compares scores without touching the next node; only equal
+//! scores look at the member. Per-node data (member, back link, level) sits in a parallel
+//! vector at the same offset. Freed slots are kept in per-level free lists and reused.
 //!
 //! Order is (score, member bytes); equal scores (0 and -0 included) order by member.
 
@@ -9,7 +15,7 @@
 const MAX_LEVEL: usize = 32;
 /// "No node" in a link.
 const NIL: u32 = u32::MAX;
-/// Arena index of the header node (it holds no element).
+/// Offset of the header node (it holds no element and has all `MAX_LEVEL` links).
 const HEAD: u32 = 0;
 
 #[derive(Debug, Clone, Copy)]
@@ -17,15 +23,25 @@ struct Link {
     next: u32,
     /// Level-0 steps from this node to `next` (meaningful when `next` is not NIL).
     span: u32,
+    /// Score of `next` (meaningful when `next` is not NIL).
+    score: f64,
 }
 
-#[derive(Debug)]
-struct Node {
+const EMPTY_LINK: Link = Link {
+    next: NIL,
+    span: 0,
+    score: 0.0,
+};
+
+/// Per-node data, stored at the node's offset (other offsets hold an empty `Meta`).
+#[derive(Debug, Default)]
+struct Meta {
     member: Box<[u8]>,
     score: f64,
     /// Previous node at level 0 (NIL for the first element).
     back: u32,
-    links: Box<[Link]>,
+    /// Number of links (0 for an unused slot).
+    level: u32,
 }
 
 /// (score, member) strictly before (s2, m2)?
@@ -47,8 +63,14 @@ pub fn cmp_entry(s1: f64, m1: &[u8], s2: f64, m2: &[u8]) -> std::cmp::Ordering {
 
 #[derive(Debug)]
 pub struct SkipList {
-    nodes: Vec<Node>,
-    free: Vec<u32>,
+    /// Links of all nodes; a node's links are `links[offset..offset + level]`.
+    links: Vec<Link>,
+    /// Per-node data, parallel to `links`.
+    meta: Vec<Meta>,
+    /// `free[l - 1]`: offsets of unused slots of `l` links.
+    free: Vec<Vec<u32>>,
+    /// Links held by the free lists.
+    free_links: usize,
     tail: u32,
     level: usize,
     len: usize,
@@ -64,17 +86,24 @@ impl Default for SkipList {
 /// A position in the list (an element), for walking neighbours.
 pub type Pos = u32;
 
+/// Predecessors at each level of a searched-for place.
+type Path = [u32; MAX_LEVEL];
+
 impl SkipList {
     pub fn new() -> Self {
-        let head = Node {
+        let mut meta = Vec::with_capacity(MAX_LEVEL);
+        meta.resize_with(MAX_LEVEL, Meta::default);
+        meta[HEAD as usize] = Meta {
             member: Box::default(),
             score: 0.0,
             back: NIL,
-            links: vec![Link { next: NIL, span: 0 }; MAX_LEVEL].into_boxed_slice(),
+            level: MAX_LEVEL as u32,
         };
         SkipList {
-            nodes: vec![head],
+            links: vec![EMPTY_LINK; MAX_LEVEL],
+            meta,
             free: Vec::new(),
+            free_links: 0,
             tail: NIL,
             level: 1,
             len: 0,
@@ -104,133 +133,199 @@ impl SkipList {
 
     #[inline]
     fn link(&self, x: u32, i: usize) -> Link {
-        self.nodes[x as usize].links[i]
+        self.links[x as usize + i]
     }
 
     #[inline]
-    fn node_before(&self, x: u32, score: f64, member: &[u8]) -> bool {
-        let n = &self.nodes[x as usize];
-        before(n.score, &n.member, score, member)
+    fn link_mut(&mut self, x: u32, i: usize) -> &mut Link {
+        &mut self.links[x as usize + i]
+    }
+
+    /// Is the node `l` points to before (score, member)? Reads the member only on equal scores.
+    #[inline]
+    fn link_before(&self, l: Link, score: f64, member: &[u8]) -> bool {
+        l.next != NIL
+            && (l.score < score
+                || (l.score == score && *self.meta[l.next as usize].member < *member))
+    }
+
+    /// Fill `update` with the last node before (score, member) at each level, and `rank` with
+    /// the rank of each of those nodes (the header counting as 0).
+    fn search(&self, score: f64, member: &[u8], update: &mut Path, rank: &mut Path) {
+        let mut x = HEAD;
+        let mut r = 0u32;
+        for i in (0..self.level).rev() {
+            let mut l = self.link(x, i);
+            while self.link_before(l, score, member) {
+                r += l.span;
+                x = l.next;
+                l = self.link(x, i);
+            }
+            update[i] = x;
+            rank[i] = r;
+        }
+    }
+
+    /// Like `search` without ranks.
+    fn search_path(&self, score: f64, member: &[u8], update: &mut Path) {
+        let mut x = HEAD;
+        for i in (0..self.level).rev() {
+            let mut l = self.link(x, i);
+            while self.link_before(l, score, member) {
+                x = l.next;
+                l = self.link(x, i);
+            }
+            update[i] = x;
+        }
+    }
+
+    /// A slot of `lvl` links, reused from the free lists when possible.
+    fn alloc(&mut self, lvl: usize) -> u32 {
+        if let Some(off) = self.free.get_mut(lvl - 1).and_then(Vec::pop) {
+            self.free_links -= lvl;
+            return off;
+        }
+        let off = self.links.len();
+        if off + lvl > self.links.capacity() {
+            // Grow by half rather than doubling: both vectors are big and per-element.
+            let more = (off / 2).max(lvl).max(64);
+            self.links.reserve_exact(more);
+            self.meta.reserve_exact(more);
+        }
+        self.links.resize(off + lvl, EMPTY_LINK);
+        self.meta.resize_with(off + lvl, Meta::default);
+        off as u32
     }
 
     /// Insert an element that is not in the list.
     pub fn insert(&mut self, score: f64, member: &[u8]) {
         let mut update = [HEAD; MAX_LEVEL];
         let mut rank = [0u32; MAX_LEVEL];
-        let mut x = HEAD;
-        for i in (0..self.level).rev() {
-            rank[i] = if i + 1 == self.level { 0 } else { rank[i + 1] };
-            loop {
-                let l = self.link(x, i);
-                if l.next != NIL && self.node_before(l.next, score, member) {
-                    rank[i] += l.span;
-                    x = l.next;
-                } else {
-                    break;
-                }
-            }
-            update[i] = x;
-        }
+        self.search(score, member, &mut update, &mut rank);
         let lvl = self.random_level();
+        let t = self.alloc(lvl);
+        self.meta[t as usize] = Meta {
+            member: member.into(),
+            score,
+            back: NIL,
+            level: lvl as u32,
+        };
+        self.link_in(t, &mut update, &mut rank);
+    }
+
+    /// Link the detached node `t` (its `meta` filled in) after the path `update`.
+    fn link_in(&mut self, t: u32, update: &mut Path, rank: &mut Path) {
+        let lvl = self.meta[t as usize].level as usize;
+        let score = self.meta[t as usize].score;
         if lvl > self.level {
             for i in self.level..lvl {
                 rank[i] = 0;
                 update[i] = HEAD;
-                self.nodes[HEAD as usize].links[i].span = self.len as u32;
+                self.link_mut(HEAD, i).span = self.len as u32;
             }
             self.level = lvl;
         }
-        let mut links = vec![Link { next: NIL, span: 0 }; lvl].into_boxed_slice();
-        let new = match self.free.last() {
-            Some(&f) => f,
-            None => self.nodes.len() as u32,
-        };
         for i in 0..lvl {
             let u = update[i];
             let ul = self.link(u, i);
             let dist = rank[0] - rank[i];
-            links[i] = Link {
+            *self.link_mut(t, i) = Link {
                 next: ul.next,
                 span: ul.span.saturating_sub(dist),
+                score: ul.score,
             };
-            self.nodes[u as usize].links[i] = Link {
-                next: new,
+            *self.link_mut(u, i) = Link {
+                next: t,
                 span: dist + 1,
+                score,
             };
         }
         for (i, &u) in update.iter().enumerate().take(self.level).skip(lvl) {
-            let l = &mut self.nodes[u as usize].links[i];
+            let l = self.link_mut(u, i);
             l.span = l.span.saturating_add(1);
         }
-        let back = if update[0] == HEAD { NIL } else { update[0] };
-        let next0 = links[0].next;
-        let node = Node {
-            member: member.into(),
-            score,
-            back,
-            links,
-        };
-        if self.free.pop().is_some() {
-            self.nodes[new as usize] = node;
-        } else {
-            self.nodes.push(node);
-        }
+        self.meta[t as usize].back = if update[0] == HEAD { NIL } else { update[0] };
+        let next0 = self.link(t, 0).next;
         if next0 != NIL {
-            self.nodes[next0 as usize].back = new;
+            self.meta[next0 as usize].back = t;
         } else {
-            self.tail = new;
+            self.tail = t;
         }
         self.len += 1;
+    }
+
+    /// The node holding (score, member) after `search_path` filled `update`, if present.
+    fn found(&self, update: &Path, score: f64, member: &[u8]) -> Option<u32> {
+        let t = self.link(update[0], 0).next;
+        if t == NIL {
+            return None;
+        }
+        let n = &self.meta[t as usize];
+        (n.score == score && *n.member == *member).then_some(t)
     }
 
     /// Remove the element (score, member); false if it is not there.
     pub fn remove(&mut self, score: f64, member: &[u8]) -> bool {
         let mut update = [HEAD; MAX_LEVEL];
-        let mut x = HEAD;
-        for i in (0..self.level).rev() {
-            loop {
-                let l = self.link(x, i);
-                if l.next != NIL && self.node_before(l.next, score, member) {
-                    x = l.next;
-                } else {
-                    break;
-                }
-            }
-            update[i] = x;
-        }
-        let t = self.link(x, 0).next;
-        if t == NIL {
+        self.search_path(score, member, &mut update);
+        let Some(t) = self.found(&update, score, member) else {
             return false;
-        }
-        {
-            let n = &self.nodes[t as usize];
-            if n.score != score || &*n.member != member {
-                return false;
-            }
-        }
+        };
         self.unlink(t, &update);
+        self.release(t);
         true
     }
 
-    fn unlink(&mut self, t: u32, update: &[u32; MAX_LEVEL]) {
+    /// Change the score of (old, member) to `new`; false if it is not there. The node stays in
+    /// place when its neighbours still bracket the new score, and is moved otherwise.
+    pub fn update_score(&mut self, old: f64, member: &[u8], new: f64) -> bool {
+        let mut update = [HEAD; MAX_LEVEL];
+        self.search_path(old, member, &mut update);
+        let Some(t) = self.found(&update, old, member) else {
+            return false;
+        };
+        let after_prev = update[0] == HEAD || {
+            let p = &self.meta[update[0] as usize];
+            before(p.score, &p.member, new, member)
+        };
+        let l0 = self.link(t, 0);
+        let before_next =
+            l0.next == NIL || before(new, member, l0.score, &self.meta[l0.next as usize].member);
+        let lvl = self.meta[t as usize].level as usize;
+        if after_prev && before_next {
+            self.meta[t as usize].score = new;
+            for (i, &u) in update.iter().enumerate().take(lvl) {
+                self.link_mut(u, i).score = new;
+            }
+            return true;
+        }
+        self.unlink(t, &update);
+        let mut rank = [0u32; MAX_LEVEL];
+        self.search(new, member, &mut update, &mut rank);
+        self.meta[t as usize].score = new;
+        self.link_in(t, &mut update, &mut rank);
+        true
+    }
+
+    /// Detach node `t` (whose predecessors are `update`) from the list; its slot stays taken.
+    fn unlink(&mut self, t: u32, update: &Path) {
         for (i, &u) in update.iter().enumerate().take(self.level) {
             let ul = self.link(u, i);
             if ul.next == t {
                 let tl = self.link(t, i);
-                self.nodes[u as usize].links[i] = Link {
+                *self.link_mut(u, i) = Link {
                     next: tl.next,
                     span: (ul.span + tl.span).saturating_sub(1),
+                    score: tl.score,
                 };
             } else {
-                self.nodes[u as usize].links[i].span = ul.span.saturating_sub(1);
+                self.link_mut(u, i).span = ul.span.saturating_sub(1);
             }
         }
-        let (next0, back) = {
-            let n = &self.nodes[t as usize];
-            (n.links[0].next, n.back)
-        };
+        let next0 = self.link(t, 0).next;
+        let back = self.meta[t as usize].back;
         if next0 != NIL {
-            self.nodes[next0 as usize].back = back;
+            self.meta[next0 as usize].back = back;
         } else {
             self.tail = back;
         }
@@ -238,14 +333,27 @@ impl SkipList {
             self.level -= 1;
         }
         self.len -= 1;
-        let n = &mut self.nodes[t as usize];
-        n.member = Box::default();
-        n.links = Box::default();
-        self.free.push(t);
+    }
+
+    /// Give the slot of the detached node `t` back.
+    fn release(&mut self, t: u32) {
+        let n = &mut self.meta[t as usize];
+        let lvl = n.level as usize;
+        *n = Meta::default();
         if self.len == 0 {
-            self.nodes.truncate(1);
-            self.free.clear();
-        } else if self.free.len() > 1024 && self.free.len() > 3 * self.len {
+            self.links.truncate(MAX_LEVEL);
+            self.meta.truncate(MAX_LEVEL);
+            self.free = Vec::new();
+            self.free_links = 0;
+            return;
+        }
+        if self.free.len() < lvl {
+            self.free.resize_with(lvl, Vec::new);
+        }
+        self.free[lvl - 1].push(t);
+        self.free_links += lvl;
+        let used = self.links.len() - self.free_links;
+        if self.free_links > 1024 && self.free_links > 3 * used {
             self.compact();
         }
     }
@@ -255,10 +363,9 @@ impl SkipList {
     fn compact(&mut self) {
         let mut fresh = SkipList::new();
         fresh.rng = self.rng;
-        fresh.nodes.reserve(self.len);
         let mut p = self.first();
         while let Some(x) = p {
-            let n = &self.nodes[x as usize];
+            let n = &self.meta[x as usize];
             fresh.insert(n.score, &n.member);
             p = self.next(x);
         }
@@ -304,11 +411,7 @@ impl SkipList {
         for i in (0..self.level).rev() {
             loop {
                 let l = self.link(x, i);
-                if l.next == NIL {
-                    break;
-                }
-                let n = &self.nodes[l.next as usize];
-                if pred(n.score, &n.member) {
+                if l.next != NIL && pred(l.score, &self.meta[l.next as usize].member) {
                     r += l.span as usize;
                     x = l.next;
                 } else {
@@ -321,19 +424,19 @@ impl SkipList {
 
     /// The element at a position.
     pub fn get(&self, p: Pos) -> (&[u8], f64) {
-        let n = &self.nodes[p as usize];
+        let n = &self.meta[p as usize];
         (&n.member, n.score)
     }
 
     /// The next element in order, if any.
     pub fn next(&self, p: Pos) -> Option<Pos> {
-        let n = self.nodes[p as usize].links[0].next;
+        let n = self.link(p, 0).next;
         (n != NIL).then_some(n)
     }
 
     /// The previous element in order, if any.
     pub fn prev(&self, p: Pos) -> Option<Pos> {
-        let b = self.nodes[p as usize].back;
+        let b = self.meta[p as usize].back;
         (b != NIL).then_some(b)
     }
 
@@ -407,10 +510,15 @@ mod tests {
                         assert!(!sl.remove(s, &m));
                     }
                     Some(i) => {
-                        // Score update: remove and re-insert.
+                        // Score update: in place (or moved), or remove and re-insert.
                         let (s, m) = model.remove(i);
-                        assert!(sl.remove(s, &m));
-                        sl.insert(score, &m);
+                        if r % 5 < 3 {
+                            assert!(sl.update_score(s, &m, score));
+                        } else {
+                            assert!(sl.remove(s, &m));
+                            sl.insert(score, &m);
+                        }
+                        assert!(!sl.update_score(s + 0.5, &m, score));
                         model.push((score, m));
                         model_sort(&mut model);
                     }
@@ -438,6 +546,49 @@ mod tests {
     }
 
     #[test]
+    fn many_updates_reuse_slots() {
+        let mut rng = Rng(0xD1B54A32D192ED03);
+        let mut sl = SkipList::new();
+        let mut scores: Vec<Option<f64>> = vec![None; 3000];
+        for step in 0..60_000 {
+            let r = rng.next();
+            let i = (r % 3000) as usize;
+            let m = format!("member:{i}").into_bytes();
+            // Few distinct scores half the time, so equal scores order by member.
+            let s = if r & (1 << 40) != 0 {
+                ((r >> 20) % 7) as f64
+            } else {
+                ((r >> 20) % 100_000) as f64 / 7.0
+            };
+            match scores[i] {
+                Some(old) if step > 40_000 && r % 2 == 0 => {
+                    assert!(sl.remove(old, &m));
+                    scores[i] = None;
+                }
+                Some(old) => {
+                    assert!(sl.update_score(old, &m, s));
+                    scores[i] = Some(s);
+                }
+                None => {
+                    sl.insert(s, &m);
+                    scores[i] = Some(s);
+                }
+            }
+            if step % 10_000 == 0 || step == 59_999 {
+                let mut model: Vec<(f64, Vec<u8>)> = scores
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(i, s)| s.map(|s| (s, format!("member:{i}").into_bytes())))
+                    .collect();
+                model_sort(&mut model);
+                check(&sl, &model);
+            }
+        }
+        let live = sl.len();
+        assert!(sl.links.len() < 4 * live + 2000, "{} links", sl.links.len());
+    }
+
+    #[test]
     fn big_sequential() {
         let mut sl = SkipList::new();
         for i in 0..5000 {
@@ -457,7 +608,7 @@ mod tests {
             assert!(sl.remove(i as f64, format!("{i}").as_bytes()));
         }
         assert_eq!(sl.len(), 100);
-        assert!(sl.nodes.len() < 1500, "arena kept {} slots", sl.nodes.len());
+        assert!(sl.links.len() < 2000, "arena kept {} links", sl.links.len());
         assert_eq!(sl.rank(4801.0, b"4801"), Some(0));
         assert_eq!(sl.get(sl.last().unwrap()), (&b"4999"[..], 4999.0));
         assert_eq!(sl.count_while(|s, _| s < 4900.0), 50);
