@@ -8,7 +8,7 @@
 #                         [--tests LIST]
 #   --record   also write the table to bench/RESULTS.md (with date, machine, commit)
 #   -n N       requests per test at -P 1 (default 200000; -P 16 runs 5x as many)
-#   --rounds R alternate oxidis and redis R times and report the median of each (default 3)
+#   --rounds R run each test R times on both servers, back to back, and report medians (default 3)
 #   --quick    tiny run (20000 requests) to check that the script works
 #   --bin PATH benchmark this oxidis binary instead of building target/release/oxidis
 #   --tests L  comma-separated redis-benchmark test names (default: all of the above)
@@ -164,20 +164,36 @@ rate_of() {
 rows=()
 for pipeline in 1 16; do
   if [ "$pipeline" = 1 ]; then n=$n1; else n=$n16; fi
-  ox_all="" rd_all=""
-  for round in $(seq 1 "$rounds"); do
-    echo "pipeline $pipeline, round $round/$rounds: oxidis..." >&2
-    ox_all+=$(bench "$ox_port" "$pipeline" "$n" "$ox_tests")$'\n'
-    echo "pipeline $pipeline, round $round/$rounds: redis..." >&2
-    rd_all+=$(bench "$rd_port" "$pipeline" "$n" "$tests")$'\n'
-  done
   for id in "${test_list[@]}"; do
     t=$(test_title "$id")
-    o=$(rate_of "$ox_all" "$t" | median)
-    r=$(rate_of "$rd_all" "$t" | median)
-    ratio=$(awk -v o="${o:-0}" -v r="${r:-0}" 'BEGIN { if (r > 0 && o > 0) printf "%.2f", o / r; else print "n/a" }')
+    implemented=0
+    case ",$ox_tests," in *",$id,"*) implemented=1 ;; esac
+    # Each round runs the test on both servers back to back (alternating which goes first), so
+    # the machine's slow drifts hit both sides of a pair alike; the ratio is the median of the
+    # per-round ratios.
+    ox_rates="" rd_rates="" ratios=""
+    for round in $(seq 1 "$rounds"); do
+      echo "pipeline $pipeline, $t, round $round/$rounds" >&2
+      o="" r=""
+      if [ $((round % 2)) = 1 ]; then
+        [ "$implemented" = 1 ] && o=$(rate_of "$(bench "$ox_port" "$pipeline" "$n" "$id")" "$t")
+        r=$(rate_of "$(bench "$rd_port" "$pipeline" "$n" "$id")" "$t")
+      else
+        r=$(rate_of "$(bench "$rd_port" "$pipeline" "$n" "$id")" "$t")
+        [ "$implemented" = 1 ] && o=$(rate_of "$(bench "$ox_port" "$pipeline" "$n" "$id")" "$t")
+      fi
+      [ -n "$o" ] && ox_rates+="$o"$'\n'
+      [ -n "$r" ] && rd_rates+="$r"$'\n'
+      if [ -n "$o" ] && [ -n "$r" ]; then
+        ratios+=$(awk -v o="$o" -v r="$r" 'BEGIN { if (r > 0) printf "%.4f", o / r }')$'\n'
+      fi
+    done
+    o=$(printf '%s' "$ox_rates" | median)
+    r=$(printf '%s' "$rd_rates" | median)
+    ratio=$(printf '%s' "$ratios" | median)
+    ratio=$(awk -v x="${ratio:-}" 'BEGIN { if (x == "") print "n/a"; else printf "%.2f", x }')
     o_cell=${o:-failed}
-    case ",$ox_tests," in *",$id,"*) ;; *) o_cell="not implemented" ;; esac
+    [ "$implemented" = 1 ] || o_cell="not implemented"
     rows+=("| $t | $pipeline | $o_cell | ${r:-failed} | $ratio |")
   done
 done
@@ -198,9 +214,10 @@ if [ "$record" = 1 ]; then
     echo "Produced by \`bench/compare.sh --record\`: redis-benchmark against oxidis and a real"
     echo "redis-server started side by side on loopback (persistence off), $clients clients,"
     echo "random keys over a keyspace of $keyspace (\`-r\`), $n1 requests per test at pipeline 1"
-    echo "and $n16 at pipeline 16. The two servers are benchmarked alternately $rounds times and each"
-    echo "cell is the median; servers are pinned to CPU 0 and redis-benchmark to CPU 1 when taskset"
-    echo "and 2 cores are there. Compare the ratio column, measured in one run on the same machine."
+    echo "and $n16 at pipeline 16. Each test runs $rounds times on both servers back to back (which"
+    echo "goes first alternates); ops/s cells are medians, the ratio is the median of the per-round"
+    echo "ratios. Servers are pinned to CPU 0 and redis-benchmark to CPU 1 when taskset and 2 cores"
+    echo "are there. Compare the ratio column, measured in one run on the same machine."
     echo "\"failed\" means redis-benchmark reported no result for that test; \"not implemented\" that"
     echo "oxidis lacks the command. LRANGE_100 reads the first 100 elements of a list that"
     echo "redis-benchmark fills with LPUSH first."
