@@ -782,17 +782,7 @@ pub fn templates() -> Vec<Template> {
             }
         }),
         t("hrandfield", 1, |g| {
-            let mut a = v!["HRANDFIELD", g.key()];
-            if g.rng.chance(70) {
-                a.push(g.one_of(&["1", "3", "-3", "0", "100", "-100"]));
-                if g.rng.chance(50) {
-                    a.push("WITHVALUES".into());
-                }
-            }
-            Op {
-                args: a,
-                cmp: Cmp::Shape,
-            }
+            random_pick(g, "HRANDFIELD", "WITHVALUES")
         }),
         // ---- sets
         t("sadd", 4, |g| {
@@ -1004,17 +994,7 @@ pub fn templates() -> Vec<Template> {
             exact(a)
         }),
         t("zrandmember", 1, |g| {
-            let mut a = v!["ZRANDMEMBER", g.key()];
-            if g.rng.chance(70) {
-                a.push(g.one_of(&["1", "3", "-3", "0", "100", "-100"]));
-                if g.rng.chance(50) {
-                    a.push("WITHSCORES".into());
-                }
-            }
-            Op {
-                args: a,
-                cmp: Cmp::Shape,
-            }
+            random_pick(g, "ZRANDMEMBER", "WITHSCORES")
         }),
         t("zscan", 1, |g| {
             let k = g.key();
@@ -1072,4 +1052,20 @@ fn zset_op(g: &mut G, cmd: &str, store: bool, weights: bool) -> Op {
         a.push("WITHSCORES".into());
     }
     exact(a)
+}
+
+/// HRANDFIELD / ZRANDMEMBER: an optional count (positive, negative, zero) and an optional
+/// WITH... word; random picks are compared by shape only.
+fn random_pick(g: &mut G, cmd: &str, with: &str) -> Op {
+    let mut a = v![cmd, g.key()];
+    if g.rng.chance(70) {
+        a.push(g.one_of(&["1", "3", "-3", "0", "100", "-100"]));
+        if g.rng.chance(50) {
+            a.push(with.into());
+        }
+    }
+    Op {
+        args: a,
+        cmp: Cmp::Shape,
+    }
 }
