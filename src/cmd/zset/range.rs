@@ -100,20 +100,26 @@ fn generic(
         }
     };
     match dst {
-        Some(d) => store_result(ctx, &a[d], items, true),
+        Some(d) => {
+            // Redis sizes the destination by the result length when it knows it (rank ranges).
+            let known_len = kind == Kind::Rank;
+            store_result(ctx, &a[d], items, Some(known_len))
+        }
         None => entries_reply(ctx, items, withscores, true),
     }
 }
 
 /// Store a computed set under `key` (deleting it when empty) and reply its size, as the STORE
-/// commands do; one change either way (none when there was nothing to delete). `sequential`:
-/// build it by adding the members in order, as ZRANGESTORE does (members added while it is
-/// still a listpack lose the sign of a -0 score); otherwise encode the finished set at once.
+/// commands do; one change either way (none when there was nothing to delete).
+/// `sequential: Some(known_len)`: build it by adding the members in order, as ZRANGESTORE does:
+/// it starts as a skiplist when the length is known and over the listpack limit, else as a
+/// listpack (members added while it is a listpack lose the sign of a -0 score). `None`: encode
+/// the finished set at once.
 pub(super) fn store_result(
     ctx: &mut Ctx,
     key: &[u8],
     items: Vec<(Vec<u8>, f64)>,
-    sequential: bool,
+    sequential: Option<bool>,
 ) -> Reply {
     let n = items.len();
     if n == 0 {
@@ -125,8 +131,11 @@ pub(super) fn store_result(
         return Reply::Int(0);
     }
     let lim = ctx.srv.config.enc;
-    let z = if sequential {
+    let z = if let Some(known_len) = sequential {
         let mut z = ZSet::new();
+        if known_len && n as u64 > lim.zset_max_listpack_entries {
+            z.convert_to_skiplist();
+        }
         for (m, s) in &items {
             z.set(m, *s, &lim);
         }

@@ -141,7 +141,7 @@ fn generic(ctx: &mut Ctx, a: &Args, dst: Option<usize>, nk: usize, op: Op, card:
         Op::Diff => diff(&srcs),
     };
     match dst {
-        Some(d) => store_result(ctx, &a[d], items, false),
+        Some(d) => store_result(ctx, &a[d], items, None),
         None => {
             items.sort_by(|x, y| crate::db::zset::skiplist::cmp_entry(x.1, &x.0, y.1, &y.0));
             entries_reply(ctx, items, withscores, true)
