@@ -19,8 +19,9 @@ fn full_name(parent: Option<&Command>, c: &Command) -> String {
     }
 }
 
+/// Flag and category lists: sets in RESP3, as Redis replies them.
 fn status_list<'a>(items: impl Iterator<Item = &'a str>) -> Reply {
-    Reply::Array(items.map(Reply::status).collect())
+    Reply::Set(items.map(Reply::status).collect())
 }
 
 fn bulk_map(pairs: Vec<(&str, Reply)>) -> Reply {
@@ -37,7 +38,7 @@ fn key_specs(name: &str, c: &Command) -> Reply {
         return crate::cmd::key_specs::render(specs);
     }
     if c.first_key <= 0 {
-        return Reply::Array(vec![]);
+        return Reply::Set(vec![]);
     }
     let derived: &[&str] = if c.is_write() {
         &["RW", "update"]
@@ -50,7 +51,7 @@ fn key_specs(name: &str, c: &Command) -> Reply {
     } else {
         c.last_key - c.first_key
     };
-    Reply::Array(vec![bulk_map(vec![
+    Reply::Set(vec![bulk_map(vec![
         ("flags", status_list(fl.iter().copied())),
         (
             "begin_search",
@@ -90,11 +91,17 @@ pub fn command_info(parent: Option<&Command>, c: &Command) -> Reply {
     );
     let acl: Vec<String> = c.acl.iter().map(|a| format!("@{a}")).collect();
     let tips = lookup(TIPS, &name).unwrap_or(&[]);
-    let subs = c
+    let subs: Vec<Reply> = c
         .subcommands
         .iter()
         .map(|s| command_info(Some(c), s))
         .collect();
+    // Redis replies an empty set, not an empty array, for a command without subcommands.
+    let subs = if subs.is_empty() {
+        Reply::Set(subs)
+    } else {
+        Reply::Array(subs)
+    };
     Reply::Array(vec![
         Reply::bulk(name.as_bytes()),
         Reply::Int(c.arity as i64),
@@ -103,9 +110,9 @@ pub fn command_info(parent: Option<&Command>, c: &Command) -> Reply {
         Reply::Int(c.last_key as i64),
         Reply::Int(c.step as i64),
         status_list(acl.iter().map(|s| s.as_str())),
-        Reply::Array(tips.iter().map(|t| Reply::bulk(t.as_bytes())).collect()),
+        Reply::Set(tips.iter().map(|t| Reply::bulk(t.as_bytes())).collect()),
         key_specs(&name, c),
-        Reply::Array(subs),
+        subs,
     ])
 }
 

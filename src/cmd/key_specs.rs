@@ -66,6 +66,14 @@ const fn keynum(flags: &'static [&'static str], index: i64) -> KeySpec {
 
 const RO: &[&str] = &["RO", "access"];
 
+/// A single range spec from argument 1 that Redis annotates with notes.
+const fn noted(notes: &'static str, flags: &'static [&'static str]) -> KeySpec {
+    KeySpec {
+        notes: Some(notes),
+        ..range(flags, 1, 0)
+    }
+}
+
 const fn unknown(notes: &'static str, flags: &'static [&'static str]) -> KeySpec {
     KeySpec {
         notes: Some(notes),
@@ -123,6 +131,20 @@ pub const TABLE: &[(&str, &[KeySpec])] = &[
     ("zintercard", &[keynum(RO, 1)]),
     ("zmpop", &[keynum(RW_POP, 1)]),
     (
+        "set",
+        &[noted(
+            "RW and ACCESS due to the optional `GET` argument",
+            &["RW", "access", "update", "variable_flags"],
+        )],
+    ),
+    (
+        "getex",
+        &[noted(
+            "RW and UPDATE because it changes the TTL",
+            &["RW", "access", "update"],
+        )],
+    ),
+    (
         "sort",
         &[
             range(RO, 1, 0),
@@ -152,7 +174,7 @@ fn map(pairs: Vec<(&str, Reply)>) -> Reply {
 
 /// The COMMAND INFO rendering of `specs`.
 pub fn render(specs: &[KeySpec]) -> Reply {
-    Reply::Array(
+    Reply::Set(
         specs
             .iter()
             .map(|s| {
@@ -208,7 +230,7 @@ pub fn render(specs: &[KeySpec]) -> Reply {
                 }
                 fields.push((
                     "flags",
-                    Reply::Array(s.flags.iter().map(|f| Reply::status(*f)).collect()),
+                    Reply::Set(s.flags.iter().map(|f| Reply::status(*f)).collect()),
                 ));
                 fields.push(("begin_search", begin));
                 fields.push(("find_keys", find));
