@@ -84,6 +84,10 @@ fn generic(
             "ERR syntax error, LIMIT is only supported in combination with either BYSCORE or BYLEX",
         );
     }
+    if kind == Kind::Rank {
+        // Redis rejects a LIMIT count with rank ranges but ignores a bare offset (`LIMIT 1 -1`).
+        offset = 0;
+    }
     if withscores && kind == Kind::Lex {
         return Reply::err("ERR syntax error, WITHSCORES not supported in combination with BYLEX");
     }
