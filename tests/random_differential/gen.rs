@@ -651,20 +651,8 @@ pub fn templates() -> Vec<Template> {
         t("rpush", 1, |g| g.big("RPUSH", b'l')),
         t("lpushx", 1, |g| exact(v!["LPUSHX", g.key(), g.member()])),
         t("rpushx", 1, |g| exact(v!["RPUSHX", g.key(), g.member()])),
-        t("lpop", 2, |g| {
-            let mut a = v!["LPOP", g.key()];
-            if g.rng.chance(50) {
-                a.push(g.p(COUNTS));
-            }
-            exact(a)
-        }),
-        t("rpop", 2, |g| {
-            let mut a = v!["RPOP", g.key()];
-            if g.rng.chance(50) {
-                a.push(g.p(COUNTS));
-            }
-            exact(a)
-        }),
+        t("lpop", 2, |g| pop_with_count(g, "LPOP")),
+        t("rpop", 2, |g| pop_with_count(g, "RPOP")),
         t("llen", 1, |g| exact(v!["LLEN", g.key()])),
         t("lrange", 3, |g| {
             exact(v!["LRANGE", g.key(), g.p(INDEXES), g.p(INDEXES)])
@@ -954,20 +942,8 @@ pub fn templates() -> Vec<Template> {
             ])
         }),
         t("zremrangebylex", 1, |g| lex_op(g, "ZREMRANGEBYLEX", false)),
-        t("zpopmin", 1, |g| {
-            let mut a = v!["ZPOPMIN", g.key()];
-            if g.rng.chance(50) {
-                a.push(g.p(COUNTS));
-            }
-            exact(a)
-        }),
-        t("zpopmax", 1, |g| {
-            let mut a = v!["ZPOPMAX", g.key()];
-            if g.rng.chance(50) {
-                a.push(g.p(COUNTS));
-            }
-            exact(a)
-        }),
+        t("zpopmin", 1, |g| pop_with_count(g, "ZPOPMIN")),
+        t("zpopmax", 1, |g| pop_with_count(g, "ZPOPMAX")),
         t("zmpop", 1, |g| {
             let mut a = v!["ZMPOP"];
             g.numkeys(&mut a, 3);
@@ -1068,4 +1044,13 @@ fn random_pick(g: &mut G, cmd: &str, with: &str) -> Op {
         args: a,
         cmp: Cmp::Shape,
     }
+}
+
+/// LPOP / RPOP / ZPOPMIN / ZPOPMAX: a key and, half the time, a count.
+fn pop_with_count(g: &mut G, cmd: &str) -> Op {
+    let mut a = v![cmd, g.key()];
+    if g.rng.chance(50) {
+        a.push(g.p(COUNTS));
+    }
+    exact(a)
 }
