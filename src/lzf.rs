@@ -3,8 +3,9 @@
 //! DEBUG OBJECT's serializedlength today and for RDB files later, so the control flow
 //! (literal runs of up to 32 bytes, back-references of up to 264 bytes, re-hashing the two
 //! positions before the end of each match) follows the LZF format definition precisely.
-//! Hand-written on purpose: the `lzf` crate emits valid but different (often longer) output
-//! than Redis's liblzf build, which would break serializedlength parity and RDB size parity.
+//! The compressor is hand-written on purpose: the `lzf` crate emits valid but different (often
+//! longer) output than Redis's liblzf build, which would break DEBUG OBJECT serializedlength
+//! parity and RDB size parity. Decompression has one right answer, so it uses the crate.
 
 const HLOG: u32 = 16;
 const HSIZE: usize = 1 << HLOG;
@@ -139,36 +140,15 @@ pub fn compress(input: &[u8], out_len: usize) -> Option<Vec<u8>> {
     Some(out)
 }
 
-/// Decompress LZF data whose original length is `out_len`; None on corrupt input.
+/// Decompress LZF data whose original length is `out_len`; None on corrupt input. Decoding is
+/// defined by the format alone, so the `lzf` crate does it; a length the compressed size cannot
+/// possibly expand to (LZF grows at most 264 bytes per 3-byte back-reference) is refused before
+/// anything is allocated, so a corrupt RDB length never asks for gigabytes.
 pub fn decompress(input: &[u8], out_len: usize) -> Option<Vec<u8>> {
-    let mut out = Vec::with_capacity(out_len);
-    let mut ip = 0;
-    while ip < input.len() {
-        let ctrl = input[ip] as usize;
-        ip += 1;
-        if ctrl < 32 {
-            let n = ctrl + 1;
-            out.extend_from_slice(input.get(ip..ip + n)?);
-            ip += n;
-        } else {
-            let mut len = ctrl >> 5;
-            let mut back = (ctrl & 0x1f) << 8;
-            if len == 7 {
-                len += *input.get(ip)? as usize;
-                ip += 1;
-            }
-            back += *input.get(ip)? as usize;
-            ip += 1;
-            let start = out.len().checked_sub(back + 1)?;
-            for i in 0..len + 2 {
-                let b = out[start + i];
-                out.push(b);
-            }
-        }
-        if out.len() > out_len {
-            return None;
-        }
+    if out_len == 0 || out_len / 88 > input.len() + 1 {
+        return None;
     }
+    let out = ::lzf::decompress(input, out_len).ok()?;
     (out.len() == out_len).then_some(out)
 }
 
