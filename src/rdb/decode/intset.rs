@@ -42,7 +42,10 @@ mod tests {
     #[test]
     fn widths_and_signs() {
         assert_eq!(decode(&blob(2, &[-5, 0, 300])).unwrap(), vec![-5, 0, 300]);
-        assert_eq!(decode(&blob(4, &[-70000, 70000])).unwrap(), vec![-70000, 70000]);
+        assert_eq!(
+            decode(&blob(4, &[-70000, 70000])).unwrap(),
+            vec![-70000, 70000]
+        );
         assert_eq!(
             decode(&blob(8, &[i64::MIN, i64::MAX])).unwrap(),
             vec![i64::MIN, i64::MAX]

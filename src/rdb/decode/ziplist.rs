@@ -156,7 +156,20 @@ pub(crate) mod tests {
     fn every_encoding_and_both_prevlen_forms() {
         let big = vec![b'b'; 300]; // makes the next prevlen 5 bytes
         let huge = vec![b'h'; 20000];
-        let ints = [0i64, 12, 13, -1, 127, -128, 1000, -30000, 100000, -8000000, 1 << 31, i64::MAX];
+        let ints = [
+            0i64,
+            12,
+            13,
+            -1,
+            127,
+            -128,
+            1000,
+            -30000,
+            100000,
+            -8000000,
+            1 << 31,
+            i64::MAX,
+        ];
         let mut entries = vec![str_entry(b"x"), str_entry(&big), str_entry(&huge)];
         entries.extend(ints.iter().map(|&v| int_entry(v)));
         let zl = build(&entries);
@@ -172,7 +185,12 @@ pub(crate) mod tests {
 
     #[test]
     fn rejects_corruption_without_panicking() {
-        let zl = build(&[str_entry(b"abc"), int_entry(7), str_entry(&[b'z'; 300]), int_entry(1)]);
+        let zl = build(&[
+            str_entry(b"abc"),
+            int_entry(7),
+            str_entry(&[b'z'; 300]),
+            int_entry(1),
+        ]);
         assert!(decode(&zl).is_ok());
         for cut in 0..zl.len() {
             assert!(decode(&zl[..cut]).is_err(), "prefix {cut}");

@@ -82,7 +82,10 @@ pub(crate) mod tests {
         let long = vec![b'v'; 400];
         let zm = build(&[(b"a", b"1"), (b"field", &long), (b"", b"")], 2);
         let got = decode(&zm).unwrap();
-        assert_eq!(got, vec![(&b"a"[..], &b"1"[..]), (b"field", &long[..]), (b"", b"")]);
+        assert_eq!(
+            got,
+            vec![(&b"a"[..], &b"1"[..]), (b"field", &long[..]), (b"", b"")]
+        );
         assert_eq!(decode(&build(&[], 0)).unwrap(), vec![]);
     }
 
