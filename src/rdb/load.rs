@@ -13,6 +13,7 @@ use crate::db::{Entry, Keyspace, NO_EXPIRE};
 use std::io::Read;
 
 pub use value::read_value;
+use value::read_value_with;
 
 pub struct LoadOpts<'a> {
     /// `databases`: a file selecting a higher index is refused.
@@ -115,6 +116,7 @@ pub fn load_traced<R: Read>(
     let mut expire = NO_EXPIRE;
     let mut idle: Option<u64> = None;
     let mut last_progress = 0u64;
+    let (mut key, mut scratch) = (Vec::new(), Vec::new());
     loop {
         let t = r.u8()?;
         match t {
@@ -169,9 +171,9 @@ pub fn load_traced<R: Read>(
                 trace(r.offset(), Event::FunctionSkipped);
             }
             _ => {
-                let key = r.string()?;
+                r.string_into(&mut key)?;
                 trace(r.offset(), Event::Key(&key, t, expire));
-                let value = read_value(&mut r, t, &opts.lim, &key)?;
+                let value = read_value_with(&mut r, t, &opts.lim, &key, &mut scratch)?;
                 let at = std::mem::replace(&mut expire, NO_EXPIRE);
                 let idle_s = idle.take();
                 if value.is_empty_collection() {
@@ -192,7 +194,10 @@ pub fn load_traced<R: Read>(
                         e.access = e.access.saturating_sub(s.min(u32::MAX as u64) as u32);
                     }
                     e.expire_at = at;
-                    d.add_entry(key, e);
+                    if at != NO_EXPIRE {
+                        d.expires.insert_new(&key[..], ());
+                    }
+                    d.dict.insert_new(&key[..], e);
                     if d.dict.is_rehashing() {
                         d.dict.rehash(1);
                     }

@@ -20,10 +20,24 @@ pub fn read_value<R: Read>(
     lim: &EncLimits,
     key: &[u8],
 ) -> Result<Value, RdbError> {
+    read_value_with(r, t, lim, key, &mut Vec::new())
+}
+
+/// `read_value` with a scratch buffer reused across calls (string values are read into it).
+pub fn read_value_with<R: Read>(
+    r: &mut Reader<R>,
+    t: u8,
+    lim: &EncLimits,
+    key: &[u8],
+    scratch: &mut Vec<u8>,
+) -> Result<Value, RdbError> {
     // Errors found in a blob are reported at the offset just after it.
     let bad = |r: &Reader<R>, e: Error| r.corrupt(e);
     match t {
-        TYPE_STRING => Ok(Value::string(r.string()?)),
+        TYPE_STRING => {
+            r.string_into(scratch)?;
+            Ok(Value::string_from_slice(scratch))
+        }
         TYPE_LIST => {
             let n = r.length()?;
             let mut items = Vec::with_capacity(cap(n));
