@@ -643,3 +643,39 @@ fn progress_callback() {
     assert_eq!(calls.len(), 3);
     assert!(calls.windows(2).all(|w| w[0] < w[1]));
 }
+
+/// `oxidis --check-rdb` on a truncated file: the error block with offset, reason and the key
+/// being read, the counts so far, exit status 1; the same as `oxidis-check-rdb` (argv0).
+#[test]
+fn check_rdb_cli_reports_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let bytes = std::fs::read(fixture("redis70-compressed.rdb")).unwrap();
+    let path = dir.path().join("trunc.rdb");
+    std::fs::write(&path, &bytes[..bytes.len() / 2]).unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_oxidis"))
+        .arg("--check-rdb")
+        .arg(&path)
+        .output()
+        .unwrap();
+    let s = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{s}");
+    assert!(s.starts_with("[offset 0] Checking RDB file "), "{s}");
+    assert!(s.contains("--- RDB ERROR DETECTED ---\n"), "{s}");
+    assert!(s.contains("Unexpected EOF reading RDB file"), "{s}");
+    assert!(s.contains("[additional info] Reading key '"), "{s}");
+    assert!(s.contains("[info] "), "{s}");
+    let link = dir.path().join("oxidis-check-rdb");
+    std::os::unix::fs::symlink(env!("CARGO_BIN_EXE_oxidis"), &link).unwrap();
+    let v12 = dir.path().join("v12.rdb");
+    std::fs::write(&v12, Rdb::new(12).finish(true)).unwrap();
+    let out = std::process::Command::new(&link)
+        .arg(&v12)
+        .output()
+        .unwrap();
+    let s = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{s}");
+    assert!(
+        s.contains("[offset 9] Can't handle RDB format version 12"),
+        "{s}"
+    );
+}

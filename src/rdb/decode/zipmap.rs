@@ -16,15 +16,15 @@ fn length(buf: &[u8], pos: usize) -> Result<Option<(usize, usize)>, Error> {
     }
 }
 
+/// A (field, value) pair borrowed from the blob.
+pub type Pair<'a> = (&'a [u8], &'a [u8]);
+
 /// Validate a whole zipmap and return its (field, value) pairs in order.
-pub fn decode(blob: &[u8]) -> Result<Vec<(&[u8], &[u8])>, Error> {
+pub fn decode(blob: &[u8]) -> Result<Vec<Pair<'_>>, Error> {
     let declared = *blob.first().ok_or("zipmap truncated")?;
     let mut out = Vec::new();
     let mut pos = 1;
-    loop {
-        let Some((flen, n)) = length(blob, pos)? else {
-            break;
-        };
+    while let Some((flen, n)) = length(blob, pos)? {
         pos += n;
         let field = slice(blob, pos, flen)?;
         pos += flen;

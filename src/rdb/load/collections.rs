@@ -39,7 +39,7 @@ impl SetBuilder {
         }
     }
 
-    fn to_table(&mut self) -> Result<(), &'static str> {
+    fn switch_to_table(&mut self) -> Result<(), &'static str> {
         if let Some(ints) = self.ints.take() {
             self.table.reserve(cap(self.announced));
             for i in ints {
@@ -65,7 +65,7 @@ impl SetBuilder {
             ints.push(i);
             return Ok(());
         }
-        self.to_table()?;
+        self.switch_to_table()?;
         m.with_bytes(|b| self.add_text(b))
     }
 
