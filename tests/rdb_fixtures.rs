@@ -679,3 +679,14 @@ fn check_rdb_cli_reports_errors() {
         "{s}"
     );
 }
+
+/// A Redis 7.0 dump holding a function library (FUNCTION2 record before the keys): the
+/// library is skipped, the key after it loads.
+#[test]
+fn redis_dump_with_function_library() {
+    let b = std::fs::read(fixture("redis70-function.rdb")).unwrap();
+    let info = load_bytes(&b).unwrap();
+    assert_eq!(info.functions_skipped, 1);
+    assert_eq!(info.keys_loaded, 1);
+    assert!(get(&info.keyspace, 0, b"after-function").is_some());
+}
