@@ -690,3 +690,17 @@ fn redis_dump_with_function_library() {
     assert_eq!(info.keys_loaded, 1);
     assert!(get(&info.keyspace, 0, b"after-function").is_some());
 }
+
+/// A Redis 7.0 dump holding a stream (STREAM_LISTPACKS_2): refused with an error naming the
+/// key, so nothing is half-loaded; check-rdb reports it too.
+#[test]
+fn redis_dump_with_stream_is_refused() {
+    let b = std::fs::read(fixture("redis70-stream.rdb")).unwrap();
+    let e = load_bytes(&b).err().unwrap();
+    assert!(matches!(e, RdbError::Unsupported(_)), "{e}");
+    assert!(e.to_string().contains("'mystream'"), "{e}");
+    let mut out = Vec::new();
+    assert_eq!(oxidis::rdb::check::check(&b[..], &mut out), 1);
+    let s = String::from_utf8_lossy(&out);
+    assert!(s.contains("Reading key 'mystream'"), "{s}");
+}
