@@ -113,24 +113,19 @@ pub fn hash_from_pairs<'a>(
 ) -> Result<Value, &'static str> {
     if packed {
         let mut enc = Vec::new();
-        let mut fields: Vec<Vec<u8>> = Vec::new();
-        let mut direct = true;
         for (f, v) in pairs.clone() {
             f.with_bytes(|b| encode_into(&mut enc, b));
             v.with_bytes(|b| encode_into(&mut enc, b));
-            if let Item::Int(_) = f {
-                direct = false;
-            }
         }
-        // Duplicate check on the field texts (integers printed only when present).
-        let dup = if direct {
-            has_dups(pairs.map(|(f, _)| match f {
-                Item::Str(s) => s,
-                Item::Int(_) => &[][..],
+        // Duplicate fields: compared as text (an integer field is printed only if present).
+        let dup = if pairs.clone().all(|(f, _)| matches!(f, Item::Str(_))) {
+            has_dups(pairs.filter_map(|(f, _)| match f {
+                Item::Str(s) => Some(s),
+                Item::Int(_) => None,
             }))
         } else {
-            fields.extend(pairs.map(|(f, _)| f.to_vec()));
-            has_dups(fields.iter().map(|f| &f[..]))
+            let owned: Vec<Vec<u8>> = pairs.map(|(f, _)| f.to_vec()).collect();
+            has_dups(owned.iter().map(|f| &f[..]))
         };
         if dup {
             return Err("Duplicate hash fields detected");
