@@ -1,9 +1,21 @@
 //! `oxidis [CONFIG_FILE|-] [--directive value ...]`: parse the command line into a Config,
-//! then hand over to `launch::run`. Also `--version`, `--help` and `--test-config`.
+//! then hand over to `launch::run`. Also `--version`, `--help`, `--test-config` and
+//! `check-rdb FILE` (also `--check-rdb`, or when invoked as `oxidis-check-rdb`).
 use oxidis::config::cli::{self, Action};
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
+    // `oxidis check-rdb FILE`, `oxidis --check-rdb FILE`, or invoked as `oxidis-check-rdb`.
+    let argv0 = std::env::args().next().unwrap_or_default();
+    if argv0.ends_with("oxidis-check-rdb") {
+        std::process::exit(oxidis::rdb::check::main(&args));
+    }
+    if matches!(
+        args.first().map(|s| s.as_str()),
+        Some("check-rdb" | "--check-rdb")
+    ) {
+        std::process::exit(oxidis::rdb::check::main(&args[1..]));
+    }
     let action = match cli::parse(&args) {
         Ok(a) => a,
         Err(e) => {

@@ -158,6 +158,13 @@ impl<V> Dict<V> {
         }
     }
 
+    /// Size an empty table for `n` entries up front (loaders that know the count).
+    pub fn reserve(&mut self, n: usize) {
+        if self.is_empty() && !self.is_rehashing() {
+            self.start_resize(n);
+        }
+    }
+
     /// Shrink when less than 10% of the buckets are used (called from the periodic tick).
     pub fn shrink_if_needed(&mut self) {
         let size = self.ht[0].buckets.len();

@@ -258,6 +258,22 @@ impl Hash {
     }
 }
 
+/// Constructors for loaders (RDB), which know the encoding the value must have.
+impl Hash {
+    /// A compact (`listpack`) hash from entries already encoded with `packed::encode_into`,
+    /// alternating field and value, fields distinct.
+    pub fn from_encoded_pairs(encoded: &[u8]) -> Hash {
+        let mut p = Packed::default();
+        p.splice(0..0, encoded);
+        Hash(Repr::Pack(p))
+    }
+
+    /// A `hashtable` hash from a filled table.
+    pub fn from_table(t: Dict<Box<[u8]>>) -> Hash {
+        Hash(Repr::Table(Box::new(t)))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

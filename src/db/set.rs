@@ -186,6 +186,19 @@ impl Set {
     }
 }
 
+/// Constructors for loaders (RDB), which know the encoding the value must have.
+impl Set {
+    /// An `intset` from strictly ascending integers.
+    pub fn from_sorted_ints(v: Vec<i64>) -> Set {
+        Set(Repr::Ints(v))
+    }
+
+    /// A `hashtable` set from a filled table.
+    pub fn from_table(t: Dict<()>) -> Set {
+        Set(Repr::Table(Box::new(t)))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -57,14 +57,25 @@ impl Value {
     /// canonical integers, embstr for short strings, raw otherwise.
     #[inline]
     pub fn string(b: Vec<u8>) -> Value {
-        let enc = if b.len() <= 20 && crate::util::parse_i64(&b).is_some() {
+        let enc = Self::string_enc(&b);
+        Value::Str(b.into(), enc)
+    }
+
+    /// `string` from a borrowed buffer (loaders reading into a reused buffer).
+    #[inline]
+    pub fn string_from_slice(b: &[u8]) -> Value {
+        Value::Str(StrBuf::copy_from(b), Self::string_enc(b))
+    }
+
+    #[inline]
+    fn string_enc(b: &[u8]) -> StrEnc {
+        if b.len() <= 20 && crate::util::parse_i64(b).is_some() {
             StrEnc::Int
         } else if b.len() <= EMBSTR_MAX {
             StrEnc::Embstr
         } else {
             StrEnc::Raw
-        };
-        Value::Str(b.into(), enc)
+        }
     }
 
     /// A string created from a buffer without integer detection (`createStringObject`), as

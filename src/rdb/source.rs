@@ -101,22 +101,31 @@ impl<R: Read> Reader<R> {
 
     /// Exactly `n` bytes, allocated as they arrive.
     pub fn bytes(&mut self, n: u64) -> Result<Vec<u8>> {
+        let mut v = Vec::new();
+        self.bytes_into(n, &mut v)?;
+        Ok(v)
+    }
+
+    /// Exactly `n` bytes appended to `out`, which grows only as they arrive.
+    pub fn bytes_into(&mut self, n: u64, out: &mut Vec<u8>) -> Result<()> {
         let n = usize::try_from(n).map_err(|_| RdbError::ShortRead)?;
         if n <= self.end - self.pos {
-            let v = self.buf[self.pos..self.pos + n].to_vec();
+            out.extend_from_slice(&self.buf[self.pos..self.pos + n]);
             self.pos += n;
-            return Ok(v);
+            return Ok(());
         }
-        let mut v = Vec::with_capacity(n.min(GROW));
-        while v.len() < n {
+        out.reserve(n.min(GROW));
+        let mut left = n;
+        while left > 0 {
             if self.pos == self.end {
                 self.fill(1)?;
             }
-            let take = (n - v.len()).min(self.end - self.pos);
-            v.extend_from_slice(&self.buf[self.pos..self.pos + take]);
+            let take = left.min(self.end - self.pos);
+            out.extend_from_slice(&self.buf[self.pos..self.pos + take]);
             self.pos += take;
+            left -= take;
         }
-        Ok(v)
+        Ok(())
     }
 
     /// Skip `n` bytes.
@@ -162,10 +171,31 @@ impl<R: Read> Reader<R> {
     pub fn string(&mut self) -> Result<Vec<u8>> {
         match self.len_or_enc()? {
             Len::Len(n) => self.bytes(n),
-            Len::Encoded(ENC_INT8) => Ok(int_text(self.u8()? as i8 as i64)),
-            Len::Encoded(ENC_INT16) => Ok(int_text(i16::from_le_bytes(self.array()?) as i64)),
-            Len::Encoded(ENC_INT32) => Ok(int_text(i32::from_le_bytes(self.array()?) as i64)),
-            Len::Encoded(ENC_LZF) => {
+            Len::Encoded(e) => self.encoded_string(e),
+        }
+    }
+
+    /// Like `string`, into `out` (cleared first): reusing one buffer saves an allocation
+    /// per key while loading.
+    pub fn string_into(&mut self, out: &mut Vec<u8>) -> Result<()> {
+        out.clear();
+        match self.len_or_enc()? {
+            Len::Len(n) => self.bytes_into(n, out),
+            Len::Encoded(e) => {
+                let v = self.encoded_string(e)?;
+                out.extend_from_slice(&v);
+                Ok(())
+            }
+        }
+    }
+
+    /// The body of a specially encoded string (integer or LZF) after its marker.
+    fn encoded_string(&mut self, e: u8) -> Result<Vec<u8>> {
+        match e {
+            ENC_INT8 => Ok(int_text(self.u8()? as i8 as i64)),
+            ENC_INT16 => Ok(int_text(i16::from_le_bytes(self.array()?) as i64)),
+            ENC_INT32 => Ok(int_text(i32::from_le_bytes(self.array()?) as i64)),
+            ENC_LZF => {
                 let clen = self.length()?;
                 let len = self.length()?;
                 let c = self.bytes(clen)?;
@@ -173,7 +203,7 @@ impl<R: Read> Reader<R> {
                 crate::lzf::decompress(&c, len)
                     .ok_or_else(|| self.corrupt("Invalid LZF compressed string"))
             }
-            Len::Encoded(e) => Err(self.corrupt(format!("Unknown RDB string encoding type {e}"))),
+            e => Err(self.corrupt(format!("Unknown RDB string encoding type {e}"))),
         }
     }
 

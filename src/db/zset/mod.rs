@@ -180,6 +180,18 @@ impl ZSet {
         }
     }
 
+    /// A `listpack` set from distinct members whatever their lengths (a loader keeps a
+    /// listpack it read as one while the member count is within the limit, as Redis does).
+    pub fn packed_from_entries(mut entries: Vec<(Box<[u8]>, f64)>) -> ZSet {
+        entries.sort_by(|a, b| cmp_entry(a.1, &a.0, b.1, &b.0));
+        for e in entries.iter_mut() {
+            e.1 += 0.0;
+        }
+        ZSet {
+            repr: Repr::Pack(entries),
+        }
+    }
+
     /// Switch to the `skiplist` encoding whatever the size (SORT and SORT_RO do this to their
     /// source, as Redis 7.0 does).
     pub fn convert_to_skiplist(&mut self) {
