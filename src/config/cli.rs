@@ -116,6 +116,23 @@ pub fn split(args: &[String]) -> Invocation {
     inv
 }
 
+/// The arguments to interpret, given the name the program was started under (as Redis looks at
+/// `argv[0]`): `oxidis-sentinel ...` is `oxidis ... --sentinel`, and `oxidis-check-rdb ...` is
+/// `oxidis check-rdb ...`. The packages install both names as links to the one binary.
+pub fn args_for_program(argv0: &str, args: Vec<String>) -> Vec<String> {
+    let name = Path::new(argv0)
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let mut args = args;
+    if name.ends_with("-sentinel") {
+        args.push("--sentinel".to_string());
+    } else if name.ends_with("-check-rdb") {
+        args.insert(0, "check-rdb".to_string());
+    }
+    args
+}
+
 /// Load the config an invocation describes: file, then stdin, then argv directives.
 pub fn load_invocation(inv: &Invocation, stdin: &mut dyn Read) -> Result<Config, ConfigError> {
     let mut cfg = Config {
@@ -193,6 +210,24 @@ pub fn parse_with_stdin(args: &[String], stdin: &mut dyn Read) -> Result<Action,
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn program_name_selects_the_mode() {
+        let a = |argv0: &str, rest: &[&str]| args_for_program(argv0, v(rest));
+        assert_eq!(a("oxidis", &["x.conf"]), v(&["x.conf"]));
+        assert_eq!(
+            a("/usr/bin/oxidis-sentinel", &["s.conf", "--port", "1"]),
+            v(&["s.conf", "--port", "1", "--sentinel"])
+        );
+        assert_eq!(
+            a("oxidis-sentinel", &["--test-config", "s.conf"]),
+            v(&["--test-config", "s.conf", "--sentinel"])
+        );
+        assert_eq!(
+            a("oxidis-check-rdb", &["d.rdb"]),
+            v(&["check-rdb", "d.rdb"])
+        );
+    }
 
     fn v(a: &[&str]) -> Vec<String> {
         a.iter().map(|s| s.to_string()).collect()
