@@ -65,10 +65,10 @@ fn configs() -> Vec<(String, bool)> {
 /// Directive values of a config file (last one wins), by name.
 fn directive(conf: &str, name: &str) -> Option<String> {
     conf.lines()
+        .rev()
         .filter_map(|l| l.trim().split_once(' '))
-        .filter(|(n, _)| *n == name)
+        .find(|(n, _)| *n == name)
         .map(|(_, v)| v.trim().to_string())
-        .last()
 }
 
 #[test]
