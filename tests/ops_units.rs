@@ -439,3 +439,28 @@ fn deb_package_contents_and_lintian() {
         text(&out.stderr)
     );
 }
+
+/// The end-to-end run under real systemd (packaging/e2e-nspawn.sh) boots a container and takes
+/// about a minute, needs root, overlayfs and systemd-nspawn, so it runs only when asked:
+/// `OXIDIS_E2E=1 cargo test --release --test ops_units e2e`.
+#[test]
+fn e2e_under_systemd_nspawn() {
+    if std::env::var_os("OXIDIS_E2E").is_none() {
+        eprintln!("skipped: set OXIDIS_E2E=1 to boot a container and run packaging/e2e-nspawn.sh");
+        return;
+    }
+    let out_dir = tempfile::tempdir().unwrap();
+    let out = run(Command::new(repo().join("packaging/build-deb.sh"))
+        .env("OXIDIS_BIN", bin())
+        .env("OUT_DIR", out_dir.path()));
+    assert!(out.status.success(), "build-deb.sh: {}", text(&out.stderr));
+    let deb = text(&out.stdout).trim().to_string();
+    let out = run(Command::new(repo().join("packaging/e2e-nspawn.sh")).arg(deb));
+    println!("{}", text(&out.stdout));
+    assert!(
+        out.status.success(),
+        "e2e-nspawn.sh failed:\n{}{}",
+        text(&out.stdout),
+        text(&out.stderr)
+    );
+}
