@@ -20,7 +20,7 @@ OUT_DIR=${OUT_DIR:-$ROOT_DIR/target/debian}
 
 if [ -z "${OXIDIS_BIN:-}" ]; then
 	cargo build --release --locked --bin oxidis
-	OXIDIS_BIN=$ROOT_DIR/target/release/oxidis
+	OXIDIS_BIN=${CARGO_TARGET_DIR:-$ROOT_DIR/target}/release/oxidis
 fi
 
 STAGE=$OUT_DIR/stage
