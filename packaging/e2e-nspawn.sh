@@ -13,6 +13,8 @@
 #   - SIGTERM (systemctl stop): clean exit (status 0, no failure), and a final save that the
 #     restarted node loads again
 #   - kill -9 of a node's main process: systemd restarts the unit (new main PID, NRestarts=1)
+#   - a broken config is refused by ExecStartPre with FILE:LINE in the journal; with
+#     logfile "" the journal gets the server's lines without a second timestamp
 #   - dpkg --purge: no unit, process, user, group, override, file or directory left behind
 # Not checked yet (marked TODO below, printed as TODO): replication links (issue 5), the three
 # sentinels and a failover after a kill -9 of the master (issue 6).
@@ -191,7 +193,8 @@ done
 
 step "SIGTERM: clean stop with a final save"
 cli -p 6379 set e2e:key "saved at stop" >/dev/null
-cli -p 6379 config set save "" >/dev/null # no save point fires before the stop; only the final save writes
+# The shipped save points (3600 s for 1 change) fire not before the stop: only the final save
+# (made at SIGTERM because save points are configured, as Redis does) writes the file.
 ct rm -f /var/lib/oxidis/node-6379.rdb
 ct systemctl stop oxidis@node-6379.service
 result=$(ct systemctl show -p Result --value oxidis@node-6379.service)
@@ -242,6 +245,31 @@ fi
 #   restart of oxidis@node-6379, which then rejoins as a replica of the new master
 #   (role:slave, master_link_status:up) and has its config rewritten with the new replicaof.
 todo "issue 6: kill -9 of the master -> sentinel failover, restarted node rejoins as replica (not yet checked)"
+
+step "config check before start, journald logging"
+u=oxidis@node-6381.service
+ct cp /etc/oxidis/node-6381.conf /e2e/node-6381.conf.orig
+ct sh -c 'echo "bogus-directive 1" >>/etc/oxidis/node-6381.conf'
+ct systemctl restart "$u" || true
+sleep 1
+if ct journalctl -u "$u" --no-pager -o cat | grep -q "node-6381.conf:[0-9]*: 'bogus-directive 1': Bad directive"; then
+	pass "ExecStartPre --test-config refuses a bad config with FILE:LINE in the journal"
+else
+	fail "no FILE:LINE error from ExecStartPre in the journal"
+fi
+if running "$u"; then fail "$u runs with a bad config"; else pass "$u not started with a bad config"; fi
+# Back to the good file, logging to stdout: the journal gets the lines without a second timestamp.
+ct sh -c 'sed "s|^logfile .*|logfile \"\"|" /e2e/node-6381.conf.orig >/etc/oxidis/node-6381.conf'
+ct systemctl reset-failed "$u" || true
+ct systemctl restart "$u" || true
+if wait_active "$u" && ct journalctl -u "$u" --no-pager -o cat |
+	grep -Eq '^[0-9]+:[MS] [*] Ready to accept connections'; then
+	pass "logfile \"\": journal lines are 'PID:ROLE LEVEL message', no own timestamp"
+else
+	fail "logfile \"\": no journald-style line in journalctl -u $u"
+	ct journalctl -u "$u" --no-pager -o cat | tail -5
+fi
+ct cp /e2e/node-6381.conf.orig /etc/oxidis/node-6381.conf
 
 step "dpkg --purge leaves nothing behind"
 if ct dpkg --purge oxidis; then pass "dpkg --purge"; else fail "dpkg --purge"; fi
