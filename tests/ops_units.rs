@@ -282,7 +282,13 @@ fn systemd_analyze_verify_is_silent() {
         .output()
         .map(|o| o.status.success())
         .unwrap_or(false);
-    for unit in all_instances() {
+    // The template files themselves (verify instantiates them as "@i"), then each instance.
+    let mut units = vec![
+        "oxidis@.service".to_string(),
+        "oxidis-sentinel@.service".to_string(),
+    ];
+    units.extend(all_instances());
+    for unit in units {
         let mut cmd = analyze(root.path());
         cmd.arg("verify");
         if !man {
