@@ -175,6 +175,12 @@ for n in 6379 6380 6381; do
 	if [ "$(cli -p "$n" ping 2>&1)" = PONG ]; then pass "node $n answers PING"; else fail "node $n PING"; fi
 done
 if wait_active oxidis.target; then pass "oxidis.target active"; else fail "oxidis.target not active"; fi
+# The sandbox still lets INFO see the kernel and the memory size.
+os=$(cli -p 6379 info server | tr -d '\r' | sed -n 's/^os://p')
+case "$os" in
+Linux\ *) pass "INFO os under the sandbox: $os" ;;
+*) fail "INFO os under the sandbox: '$os'" ;;
+esac
 ct systemctl status --no-pager oxidis@node-6379.service | sed -n '1,12p'
 
 # TODO (issue 5): not yet checked: replication. Once replication exists, require
