@@ -3,9 +3,7 @@
 use oxidis::config::cli::{self, Action};
 
 fn main() {
-    let mut argv = std::env::args();
-    let argv0 = argv.next().unwrap_or_default();
-    let args = cli::args_for_program(&argv0, argv.collect());
+    let args: Vec<String> = std::env::args().skip(1).collect();
     let action = match cli::parse(&args) {
         Ok(a) => a,
         Err(e) => {

@@ -117,18 +117,15 @@ pub fn split(args: &[String]) -> Invocation {
 }
 
 /// The arguments to interpret, given the name the program was started under (as Redis looks at
-/// `argv[0]`): `oxidis-sentinel ...` is `oxidis ... --sentinel`, and `oxidis-check-rdb ...` is
-/// `oxidis check-rdb ...`. The packages install both names as links to the one binary.
-pub fn args_for_program(argv0: &str, args: Vec<String>) -> Vec<String> {
-    let name = Path::new(argv0)
+/// `argv[0]`): `oxidis-sentinel ...` is `oxidis ... --sentinel`. The package installs that name
+/// as a link to the one binary.
+pub fn args_for_program(argv0: &str, args: &[String]) -> Vec<String> {
+    let mut args = args.to_vec();
+    let sentinel_name = Path::new(argv0)
         .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let mut args = args;
-    if name.ends_with("-sentinel") {
+        .is_some_and(|n| n.to_string_lossy().ends_with("-sentinel"));
+    if sentinel_name {
         args.push("--sentinel".to_string());
-    } else if name.ends_with("-check-rdb") {
-        args.insert(0, "check-rdb".to_string());
     }
     args
 }
@@ -179,9 +176,10 @@ pub fn load_invocation(inv: &Invocation, stdin: &mut dyn Read) -> Result<Config,
     Ok(cfg)
 }
 
-/// Interpret the whole command line.
+/// Interpret the whole command line (`args` without the program name, which is read here).
 pub fn parse(args: &[String]) -> Result<Action, ConfigError> {
-    parse_with_stdin(args, &mut std::io::stdin())
+    let argv0 = std::env::args().next().unwrap_or_default();
+    parse_with_stdin(&args_for_program(&argv0, args), &mut std::io::stdin())
 }
 
 pub fn parse_with_stdin(args: &[String], stdin: &mut dyn Read) -> Result<Action, ConfigError> {
@@ -213,7 +211,7 @@ mod tests {
 
     #[test]
     fn program_name_selects_the_mode() {
-        let a = |argv0: &str, rest: &[&str]| args_for_program(argv0, v(rest));
+        let a = |argv0: &str, rest: &[&str]| args_for_program(argv0, &v(rest));
         assert_eq!(a("oxidis", &["x.conf"]), v(&["x.conf"]));
         assert_eq!(
             a("/usr/bin/oxidis-sentinel", &["s.conf", "--port", "1"]),
@@ -223,10 +221,7 @@ mod tests {
             a("oxidis-sentinel", &["--test-config", "s.conf"]),
             v(&["--test-config", "s.conf", "--sentinel"])
         );
-        assert_eq!(
-            a("oxidis-check-rdb", &["d.rdb"]),
-            v(&["check-rdb", "d.rdb"])
-        );
+        assert_eq!(a("oxidis-check-rdb", &["d.rdb"]), v(&["d.rdb"]));
     }
 
     fn v(a: &[&str]) -> Vec<String> {
