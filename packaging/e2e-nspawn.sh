@@ -10,6 +10,7 @@
 #   - install: oxidis user and group, /var/lib/oxidis 750, /var/log/oxidis 2750 oxidis:adm,
 #     oxidis.target enabled and started by the postinst
 #   - the three node units are "active (running)" and answer PING; oxidis.target is active
+#   - BGSAVE (fork) works inside the sandbox and writes /var/lib/oxidis/node-6379.rdb
 #   - SIGTERM (systemctl stop): clean exit (status 0, no failure), and a final save that the
 #     restarted node loads again
 #   - kill -9 of a node's main process: systemd restarts the unit (new main PID, NRestarts=1)
@@ -196,6 +197,26 @@ todo "issue 6: sentinels 26379-26381 running and monitoring mymaster (not yet ch
 for s in 26379 26380 26381; do
 	echo "      (info) oxidis-sentinel@$s: $(ct systemctl is-active "oxidis-sentinel@$s.service" || true)"
 done
+
+step "BGSAVE: fork() and the snapshot write are allowed by the sandbox"
+cli -p 6379 set e2e:bg "background" >/dev/null
+cli -p 6379 bgsave >/dev/null || true
+bg=
+for _ in $(seq 1 40); do
+	sleep 0.5
+	info=$(cli -p 6379 info persistence | tr -d '\r')
+	if echo "$info" | grep -q '^rdb_bgsave_in_progress:0' &&
+		echo "$info" | grep -q '^rdb_last_bgsave_status:ok' &&
+		ct test -s /var/lib/oxidis/node-6379.rdb; then
+		bg=ok
+		break
+	fi
+done
+if [ -n "$bg" ]; then
+	pass "BGSAVE under systemd wrote /var/lib/oxidis/node-6379.rdb"
+else
+	fail "BGSAVE under systemd did not complete (needs issue 4's BGSAVE): $(echo "$info" | grep -E '^rdb_(bgsave_in_progress|last_bgsave_status)' | tr '\n' ' ')"
+fi
 
 step "SIGTERM: clean stop with a final save"
 cli -p 6379 set e2e:key "saved at stop" >/dev/null
