@@ -448,7 +448,8 @@ fn deb_package_contents_and_lintian() {
 
 /// The end-to-end run under real systemd (packaging/e2e-nspawn.sh) boots a container and takes
 /// about a minute, needs root, overlayfs and systemd-nspawn, so it runs only when asked:
-/// `OXIDIS_E2E=1 cargo test --release --test ops_units e2e`.
+/// `OXIDIS_E2E=1 cargo test --release --test ops_units e2e` (.ci/run sets it). Where the
+/// container cannot boot, the script exits 77 and the test says why and skips.
 #[test]
 fn e2e_under_systemd_nspawn() {
     if std::env::var_os("OXIDIS_E2E").is_none() {
@@ -463,6 +464,14 @@ fn e2e_under_systemd_nspawn() {
     let deb = text(&out.stdout).trim().to_string();
     let out = run(Command::new(repo().join("packaging/e2e-nspawn.sh")).arg(deb));
     println!("{}", text(&out.stdout));
+    if out.status.code() == Some(77) {
+        // The machine cannot boot a container (not root, no nspawn, no overlayfs...).
+        eprintln!(
+            "skipped: e2e-nspawn.sh cannot run here:\n{}",
+            text(&out.stderr)
+        );
+        return;
+    }
     assert!(
         out.status.success(),
         "e2e-nspawn.sh failed:\n{}{}",
