@@ -11,6 +11,7 @@
 #   - install: oxidis user and group, /var/lib/oxidis 750, /var/log/oxidis 2750 oxidis:adm,
 #     oxidis.target enabled and started by the postinst
 #   - the three node units are "active (running)" and answer PING; oxidis.target is active
+#   - a reinstall (upgrade) restarts the running units and keeps the config permissions
 #   - BGSAVE (fork) works inside the sandbox and writes /var/lib/oxidis/node-6379.rdb
 #   - SIGTERM (systemctl stop): clean exit (status 0, no failure), and a final save that the
 #     restarted node loads again
@@ -201,6 +202,18 @@ todo "issue 6: sentinels 26379-26381 running and monitoring mymaster (not yet ch
 for s in 26379 26380 26381; do
 	echo "      (info) oxidis-sentinel@$s: $(ct systemctl is-active "oxidis-sentinel@$s.service" || true)"
 done
+
+step "upgrade (reinstall): the postinst restarts the running topology"
+before=$(ct systemctl show -p MainPID --value oxidis@node-6379.service)
+if ct dpkg -i /e2e/oxidis.deb >/dev/null; then pass "dpkg -i over the installed package"; else fail "reinstall"; fi
+after=$(ct systemctl show -p MainPID --value oxidis@node-6379.service)
+if [ "$after" != 0 ] && [ "$after" != "$before" ] && running oxidis@node-6379.service; then
+	pass "oxidis@node-6379 restarted by the upgrade (main PID $before -> $after)"
+else
+	fail "oxidis@node-6379 not restarted by the upgrade (main PID $before -> $after)"
+fi
+got=$(ct stat -c '%a %U %G' /etc/oxidis/node-6379.conf)
+if [ "$got" = "640 oxidis oxidis" ]; then pass "config permissions kept: $got"; else fail "config permissions after upgrade: $got"; fi
 
 step "BGSAVE: fork() and the snapshot write are allowed by the sandbox"
 cli -p 6379 set e2e:bg "background" >/dev/null
