@@ -116,6 +116,20 @@ pub fn split(args: &[String]) -> Invocation {
     inv
 }
 
+/// The arguments to interpret, given the name the program was started under (as Redis looks at
+/// `argv[0]`): `oxidis-sentinel ...` is `oxidis ... --sentinel`. The package installs that name
+/// as a link to the one binary.
+pub fn args_for_program(argv0: &str, args: &[String]) -> Vec<String> {
+    let mut args = args.to_vec();
+    let sentinel_name = Path::new(argv0)
+        .file_name()
+        .is_some_and(|n| n.to_string_lossy().ends_with("-sentinel"));
+    if sentinel_name {
+        args.push("--sentinel".to_string());
+    }
+    args
+}
+
 /// Load the config an invocation describes: file, then stdin, then argv directives.
 pub fn load_invocation(inv: &Invocation, stdin: &mut dyn Read) -> Result<Config, ConfigError> {
     let mut cfg = Config {
@@ -162,9 +176,10 @@ pub fn load_invocation(inv: &Invocation, stdin: &mut dyn Read) -> Result<Config,
     Ok(cfg)
 }
 
-/// Interpret the whole command line.
+/// Interpret the whole command line (`args` without the program name, which is read here).
 pub fn parse(args: &[String]) -> Result<Action, ConfigError> {
-    parse_with_stdin(args, &mut std::io::stdin())
+    let argv0 = std::env::args().next().unwrap_or_default();
+    parse_with_stdin(&args_for_program(&argv0, args), &mut std::io::stdin())
 }
 
 pub fn parse_with_stdin(args: &[String], stdin: &mut dyn Read) -> Result<Action, ConfigError> {
@@ -193,6 +208,21 @@ pub fn parse_with_stdin(args: &[String], stdin: &mut dyn Read) -> Result<Action,
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn program_name_selects_the_mode() {
+        let a = |argv0: &str, rest: &[&str]| args_for_program(argv0, &v(rest));
+        assert_eq!(a("oxidis", &["x.conf"]), v(&["x.conf"]));
+        assert_eq!(
+            a("/usr/bin/oxidis-sentinel", &["s.conf", "--port", "1"]),
+            v(&["s.conf", "--port", "1", "--sentinel"])
+        );
+        assert_eq!(
+            a("oxidis-sentinel", &["--test-config", "s.conf"]),
+            v(&["--test-config", "s.conf", "--sentinel"])
+        );
+        assert_eq!(a("oxidis-check-rdb", &["d.rdb"]), v(&["d.rdb"]));
+    }
 
     fn v(a: &[&str]) -> Vec<String> {
         a.iter().map(|s| s.to_string()).collect()
