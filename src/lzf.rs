@@ -42,14 +42,74 @@ fn push_literal(out: &mut [u8], op: &mut usize, lit: &mut usize, byte: u8) {
     }
 }
 
+/// The compressor's hash table of last positions, reused across calls: zeroing 64 Ki slots
+/// for every string would cost more than compressing a short one (an RDB save compresses
+/// every listpack and string over 20 bytes). Each slot carries the generation of the call
+/// that wrote it; slots of older calls read as empty, exactly like a freshly zeroed table.
+struct HashTable {
+    slots: Vec<u64>,
+    gen: u64,
+}
+
+impl HashTable {
+    fn new() -> Self {
+        HashTable {
+            slots: vec![0; HSIZE],
+            gen: 0,
+        }
+    }
+
+    /// Start a new compression: every slot reads as empty.
+    fn begin(&mut self) {
+        self.gen += 1;
+        if self.gen > u32::MAX as u64 {
+            self.slots.fill(0);
+            self.gen = 1;
+        }
+    }
+
+    /// The position stored in `slot` by this call, 0 (empty) otherwise.
+    #[inline]
+    fn get(&self, slot: usize) -> usize {
+        let v = self.slots[slot];
+        if v >> 32 == self.gen {
+            (v as u32) as usize
+        } else {
+            0
+        }
+    }
+
+    #[inline]
+    fn set(&mut self, slot: usize, pos: usize) {
+        self.slots[slot] = (self.gen << 32) | pos as u32 as u64;
+    }
+}
+
+thread_local! {
+    static TABLE: std::cell::RefCell<HashTable> = std::cell::RefCell::new(HashTable::new());
+}
+
 /// Compress `input` into at most `out_len` bytes; None when it does not fit (LZF returns 0).
 pub fn compress(input: &[u8], out_len: usize) -> Option<Vec<u8>> {
-    let in_len = input.len();
-    if in_len == 0 || out_len == 0 {
+    if input.is_empty() || out_len == 0 {
         return None;
     }
+    TABLE.with(|t| match t.try_borrow_mut() {
+        Ok(mut t) => {
+            t.begin();
+            compress_with(&mut t, input, out_len)
+        }
+        Err(_) => {
+            let mut t = HashTable::new();
+            t.begin();
+            compress_with(&mut t, input, out_len)
+        }
+    })
+}
+
+fn compress_with(htab: &mut HashTable, input: &[u8], out_len: usize) -> Option<Vec<u8>> {
+    let in_len = input.len();
     // Slot value 0 means "empty": position 0 can never be a reference anyway.
-    let mut htab = vec![0u32; HSIZE];
     let mut out = vec![0u8; out_len + 8];
     let mut op = 1usize; // byte 0 holds the length of the first literal run
     let mut lit = 0usize;
@@ -58,8 +118,8 @@ pub fn compress(input: &[u8], out_len: usize) -> Option<Vec<u8>> {
     while ip + 2 < in_len {
         hval = next(hval, input, ip);
         let slot = idx(hval);
-        let r = htab[slot] as usize;
-        htab[slot] = ip as u32;
+        let r = htab.get(slot);
+        htab.set(slot, ip);
         let matched = r > 0
             && r < ip
             && ip - r - 1 < MAX_OFF
@@ -114,10 +174,10 @@ pub fn compress(input: &[u8], out_len: usize) -> Option<Vec<u8>> {
             ip -= 2;
             hval = first(input, ip);
             hval = next(hval, input, ip);
-            htab[idx(hval)] = ip as u32;
+            htab.set(idx(hval), ip);
             ip += 1;
             hval = next(hval, input, ip);
-            htab[idx(hval)] = ip as u32;
+            htab.set(idx(hval), ip);
             ip += 1;
         } else {
             if op >= out_len {
