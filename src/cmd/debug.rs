@@ -1,5 +1,5 @@
 //! DEBUG: the test-suite hooks of Redis that oxidis supports (SLEEP, SET-ACTIVE-EXPIRE,
-//! POPULATE, OBJECT, DIGEST, DIGEST-VALUE, ERROR, LOG). Gated by `enable-debug-command` exactly
+//! POPULATE, OBJECT, DIGEST, DIGEST-VALUE, ERROR, LOG, RELOAD). Gated by `enable-debug-command` exactly
 //! as Redis 7.0 gates it (`no` by default, `local` for loopback clients only).
 use super::keys::{help_reply, idle_secs, lookup_read_notouch};
 use crate::db::digest::{dataset_digest, value_digest};
@@ -113,6 +113,19 @@ fn debug(ctx: &mut Ctx, a: &mut Args) -> Reply {
                 "    Reply with a test value of the specified type. <type> can be: string,",
                 "    integer, double, bignum, null, array, set, map, attrib, push, verbatim,",
                 "    true, false.",
+                "RELOAD [option ...]",
+                "    Save the RDB on disk and reload it back to memory. Valid <option> values:",
+                "    * MERGE: conflicting keys will be loaded from RDB.",
+                "    * NOFLUSH: the existing database will not be removed before load, but",
+                "      conflicting keys will generate an exception and kill the server.",
+                "    * NOSAVE: the database will be loaded from an existing RDB file.",
+                "    Examples:",
+                "    * DEBUG RELOAD: verify that the server is able to persist, flush and reload",
+                "      the database.",
+                "    * DEBUG RELOAD NOSAVE: replace the current database with the contents of an",
+                "      existing RDB file.",
+                "    * DEBUG RELOAD NOSAVE NOFLUSH MERGE: add the contents of an existing RDB",
+                "      file to the database.",
                 "POPULATE <count> [<prefix>] [<size>]",
                 "    Create <count> string keys named key:<num>. If <prefix> is specified then",
                 "    it is used instead of the 'key' prefix.",
@@ -142,6 +155,8 @@ fn debug(ctx: &mut Ctx, a: &mut Args) -> Reply {
             Some(e) => Reply::Status(object_info(e, now, compress, fill)),
             None => Reply::no_such_key(),
         }
+    } else if eq_ic(sub, "reload") {
+        super::debug_reload::reload(ctx, a)
     } else if eq_ic(sub, "digest") && n == 2 {
         Reply::Status(hex(&dataset_digest(&ctx.srv.keyspace)))
     } else if eq_ic(sub, "digest-value") && n >= 2 {
