@@ -127,7 +127,7 @@ fn dataset() -> Vec<Vec<Vec<u8>>> {
     cmd(si);
     cmd(vec![w("SADD"), w("set:str"), w("a"), w("b"), w("1")]);
     let mut sb = vec![w("SADD"), w("set:big")];
-    sb.extend((0..1000).map(|i| s(i)));
+    sb.extend((0..1000).map(s));
     cmd(sb);
 
     // Sorted sets: listpack with every kind of score, skiplist by count and by length.

@@ -24,10 +24,8 @@ pub fn payload(v: &Value, compress: bool, list_fill: i64) -> Vec<u8> {
         .put_u8(value_type(v))
         .and_then(|_| write_value_with(&mut w, v, &mut Scratch::new(list_fill)))
         .and_then(|_| w.put_raw(&(RDB_VERSION as u16).to_le_bytes()));
-    match body.and_then(|_| w.finish_with_crc(true)) {
-        Ok(out) => out,
-        Err(_) => Vec::new(),
-    }
+    body.and_then(|_| w.finish_with_crc(true))
+        .unwrap_or_default()
 }
 
 /// Whether `p` ends in a version this server reads and the right CRC64 (Redis's
