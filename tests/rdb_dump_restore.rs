@@ -170,8 +170,10 @@ fn redis_dump_restores_in_oxidis() {
             String::from_utf8_lossy(&reply)
         );
         assert_eq!(describe(&mut o, k), describe(&mut r, k), "{k}");
-        // And the value re-dumps to the same bytes where the encoding fixes the order.
-        if !k.ends_with(":big") {
+        // And the value re-dumps to the same bytes where the encoding fixes the order (not
+        // hash tables, whose iteration order is the server's own).
+        let enc = r.cmd(&["OBJECT", "ENCODING", k]);
+        if !enc.ends_with(b"hashtable\r\n") && !k.ends_with(":big") {
             assert_eq!(o.cmd(&["DUMP", k]), r.cmd(&["DUMP", k]), "{k}");
         }
     }

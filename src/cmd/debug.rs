@@ -1,5 +1,5 @@
 //! DEBUG: the test-suite hooks of Redis that oxidis supports (SLEEP, SET-ACTIVE-EXPIRE,
-//! POPULATE, OBJECT, DIGEST, DIGEST-VALUE, ERROR, LOG, RELOAD). Gated by `enable-debug-command` exactly
+//! POPULATE, OBJECT, DIGEST, DIGEST-VALUE, ERROR, LOG). Gated by `enable-debug-command` exactly
 //! as Redis 7.0 gates it (`no` by default, `local` for loopback clients only).
 use super::keys::{help_reply, idle_secs, lookup_read_notouch};
 use crate::db::digest::{dataset_digest, value_digest};
@@ -155,8 +155,6 @@ fn debug(ctx: &mut Ctx, a: &mut Args) -> Reply {
             Some(e) => Reply::Status(object_info(e, now, compress, fill)),
             None => Reply::no_such_key(),
         }
-    } else if eq_ic(sub, "reload") {
-        super::debug_reload::reload(ctx, a)
     } else if eq_ic(sub, "digest") && n == 2 {
         Reply::Status(hex(&dataset_digest(&ctx.srv.keyspace)))
     } else if eq_ic(sub, "digest-value") && n >= 2 {

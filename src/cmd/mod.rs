@@ -10,7 +10,6 @@ pub mod command_tables;
 pub mod config;
 pub mod connection;
 pub mod debug;
-pub mod debug_reload;
 pub mod dump;
 pub mod hash;
 pub mod info;
