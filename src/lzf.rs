@@ -44,27 +44,41 @@ fn push_literal(out: &mut [u8], op: &mut usize, lit: &mut usize, byte: u8) {
 
 /// The compressor's hash table of last positions, reused across calls: zeroing 64 Ki slots
 /// for every string would cost more than compressing a short one (an RDB save compresses
-/// every listpack and string over 20 bytes). Each slot carries the generation of the call
-/// that wrote it; slots of older calls read as empty, exactly like a freshly zeroed table.
+/// every listpack and string over 20 bytes). Each call stores positions offset by a base above
+/// every value earlier calls stored, so slots of older calls read as empty, exactly like a
+/// freshly zeroed table; the table is zeroed only when the bases run out of 32 bits.
 struct HashTable {
-    slots: Vec<u64>,
-    gen: u64,
+    slots: Vec<u32>,
+    /// Values above this were stored by the current call.
+    base: u32,
+    /// The base of the next call.
+    next: u32,
 }
 
 impl HashTable {
     fn new() -> Self {
         HashTable {
             slots: vec![0; HSIZE],
-            gen: 0,
+            base: 0,
+            next: 0,
         }
     }
 
-    /// Start a new compression: every slot reads as empty.
-    fn begin(&mut self) {
-        self.gen += 1;
-        if self.gen > u32::MAX as u64 {
-            self.slots.fill(0);
-            self.gen = 1;
+    /// Start compressing `len` bytes: every slot reads as empty.
+    fn begin(&mut self, len: usize) {
+        match u32::try_from(len)
+            .ok()
+            .and_then(|l| self.next.checked_add(l))
+        {
+            Some(end) => {
+                self.base = self.next;
+                self.next = end;
+            }
+            None => {
+                self.slots.fill(0);
+                self.base = 0;
+                self.next = u32::try_from(len).unwrap_or(u32::MAX);
+            }
         }
     }
 
@@ -72,8 +86,8 @@ impl HashTable {
     #[inline]
     fn get(&self, slot: usize) -> usize {
         let v = self.slots[slot];
-        if v >> 32 == self.gen {
-            (v as u32) as usize
+        if v > self.base {
+            (v - self.base) as usize
         } else {
             0
         }
@@ -81,7 +95,7 @@ impl HashTable {
 
     #[inline]
     fn set(&mut self, slot: usize, pos: usize) {
-        self.slots[slot] = (self.gen << 32) | pos as u32 as u64;
+        self.slots[slot] = self.base.wrapping_add(pos as u32);
     }
 }
 
@@ -91,26 +105,42 @@ thread_local! {
 
 /// Compress `input` into at most `out_len` bytes; None when it does not fit (LZF returns 0).
 pub fn compress(input: &[u8], out_len: usize) -> Option<Vec<u8>> {
+    let mut out = Vec::new();
+    compress_into(input, out_len, &mut out)?;
+    Some(out)
+}
+
+/// `compress` into a caller's buffer (cleared first, reused across calls); returns the
+/// compressed length.
+pub fn compress_into(input: &[u8], out_len: usize, out: &mut Vec<u8>) -> Option<usize> {
     if input.is_empty() || out_len == 0 {
         return None;
     }
-    TABLE.with(|t| match t.try_borrow_mut() {
+    out.clear();
+    out.resize(out_len + 8, 0);
+    let n = TABLE.with(|t| match t.try_borrow_mut() {
         Ok(mut t) => {
-            t.begin();
-            compress_with(&mut t, input, out_len)
+            t.begin(input.len());
+            compress_with(&mut t, input, out_len, out)
         }
         Err(_) => {
             let mut t = HashTable::new();
-            t.begin();
-            compress_with(&mut t, input, out_len)
+            t.begin(input.len());
+            compress_with(&mut t, input, out_len, out)
         }
-    })
+    })?;
+    out.truncate(n);
+    Some(n)
 }
 
-fn compress_with(htab: &mut HashTable, input: &[u8], out_len: usize) -> Option<Vec<u8>> {
+fn compress_with(
+    htab: &mut HashTable,
+    input: &[u8],
+    out_len: usize,
+    out: &mut [u8],
+) -> Option<usize> {
     let in_len = input.len();
     // Slot value 0 means "empty": position 0 can never be a reference anyway.
-    let mut out = vec![0u8; out_len + 8];
     let mut op = 1usize; // byte 0 holds the length of the first literal run
     let mut lit = 0usize;
     let mut ip = 0usize;
@@ -183,7 +213,7 @@ fn compress_with(htab: &mut HashTable, input: &[u8], out_len: usize) -> Option<V
             if op >= out_len {
                 return None;
             }
-            push_literal(&mut out, &mut op, &mut lit, input[ip]);
+            push_literal(out, &mut op, &mut lit, input[ip]);
             ip += 1;
         }
     }
@@ -191,13 +221,12 @@ fn compress_with(htab: &mut HashTable, input: &[u8], out_len: usize) -> Option<V
         return None;
     }
     while ip < in_len {
-        push_literal(&mut out, &mut op, &mut lit, input[ip]);
+        push_literal(out, &mut op, &mut lit, input[ip]);
         ip += 1;
     }
     out[op - lit - 1] = (lit as u8).wrapping_sub(1);
     op -= (lit == 0) as usize;
-    out.truncate(op);
-    Some(out)
+    Some(op)
 }
 
 /// Decompress LZF data whose original length is `out_len`; None on corrupt input. Decoding is
@@ -256,5 +285,30 @@ mod tests {
             .chain(std::iter::repeat(0).take(43))
             .collect();
         assert_eq!(compress(&v, v.len() - 4).map(|c| c.len()), Some(15));
+    }
+
+    #[test]
+    fn reused_table_gives_fresh_table_output() {
+        let a: Vec<u8> = b"abcabcabcabc-xyz-abcabcabc-xyz-0123456789".repeat(3);
+        let b: Vec<u8> = b"xyz-abc-".repeat(40);
+        let fresh = |input: &[u8]| {
+            let mut t = HashTable::new();
+            t.begin(input.len());
+            let mut out = vec![0; input.len() + 8];
+            let n = compress_with(&mut t, input, input.len(), &mut out).unwrap();
+            out.truncate(n);
+            out
+        };
+        for input in [&a, &b, &a, &b] {
+            assert_eq!(compress(input, input.len()).unwrap(), fresh(input));
+        }
+        // Running out of bases zeroes the table and starts over.
+        let mut t = HashTable::new();
+        t.next = u32::MAX - 10;
+        t.begin(a.len());
+        assert_eq!(t.base, 0);
+        let mut out = vec![0; a.len() + 8];
+        let n = compress_with(&mut t, &a, a.len(), &mut out).unwrap();
+        assert_eq!(out[..n], fresh(&a)[..]);
     }
 }
