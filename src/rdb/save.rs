@@ -82,8 +82,7 @@ pub fn save_with<W: Write>(
     w.put_raw(format!("{RDB_VERSION:04}").as_bytes())?;
     write_aux(&mut w, info)?;
     let mut scratch = Scratch::new(list_fill);
-    let delay = (info.key_save_delay_us > 0)
-        .then(|| std::time::Duration::from_micros(info.key_save_delay_us as u64));
+    let mut pause = KeyDelay::new(info.key_save_delay_us);
     for (id, db) in ks.dbs.iter().enumerate() {
         if db.is_empty() {
             continue;
@@ -101,13 +100,41 @@ pub fn save_with<W: Write>(
             w.put_u8(value_type(&e.value))?;
             w.put_string(key)?;
             write_value_with(&mut w, &e.value, &mut scratch)?;
-            if let Some(d) = delay {
-                std::thread::sleep(d);
-            }
+            pause.after_key();
         }
     }
     w.put_u8(OPCODE_EOF)?;
     w.finish_with_crc(info.checksum)
+}
+
+/// `rdb-key-save-delay` as Redis's debugDelay applies it after each key: a positive value
+/// sleeps that many microseconds; a negative value -N sleeps one microsecond once every N keys
+/// (Redis does so with probability 1/N).
+struct KeyDelay {
+    us: i64,
+    count: u64,
+}
+
+impl KeyDelay {
+    fn new(us: i64) -> Self {
+        KeyDelay { us, count: 0 }
+    }
+
+    #[inline]
+    fn after_key(&mut self) {
+        if self.us == 0 {
+            return;
+        }
+        let sleep = if self.us > 0 {
+            self.us as u64
+        } else {
+            self.count += 1;
+            u64::from(self.count % self.us.unsigned_abs() == 0)
+        };
+        if sleep > 0 {
+            std::thread::sleep(std::time::Duration::from_micros(sleep));
+        }
+    }
 }
 
 /// The AUX fields Redis 7.0 writes, in its order; integers as integer-encoded strings.
