@@ -4,8 +4,8 @@
 //! The dataset (every type in its small and large encodings: listpack/intset and
 //! hashtable/skiplist/multi-node quicklist; TTLs; several databases) is built by running
 //! commands against an in-process `Server`. `library_save_loads_in_redis` then writes it with
-//! `oxidis::rdb::save` (rdbcompression yes and no); `save_command_dump_loads_in_redis` has a
-//! running oxidis write it with SAVE. In both, every key is read back from redis-server with
+//! `oxidis::rdb::save` (rdbcompression and rdbchecksum yes, then both no);
+//! `save_command_dump_loads_in_redis` has a running oxidis write it with SAVE. In both, every key is read back from redis-server with
 //! commands whose replies are deterministic (HMGET/SMISMEMBER in a fixed order rather than
 //! HGETALL/SMEMBERS) and compared byte for byte with oxidis's replies; PTTL within a tolerance.
 mod common;
@@ -347,7 +347,8 @@ fn library_save_loads_in_redis() {
     let (mut srv, mut client) = populated();
     let keys = all_checks(&srv);
     assert!(keys.len() > 40);
-    for compress in [true, false] {
+    // rdbcompression yes with rdbchecksum yes; both off (a zero CRC trailer).
+    for (compress, checksum) in [(true, true), (false, false)] {
         let dir = tempfile::tempdir().expect("tempdir");
         let path = dir.path().join("oxidis.rdb");
         let info = SaveInfo {
@@ -357,7 +358,7 @@ fn library_save_loads_in_redis() {
             repl_offset: 0,
             repl_stream_db: -1,
             compress,
-            checksum: true,
+            checksum,
             key_save_delay_us: 0,
         };
         let f = std::fs::File::create(&path).expect("create dump");
