@@ -42,15 +42,105 @@ fn push_literal(out: &mut [u8], op: &mut usize, lit: &mut usize, byte: u8) {
     }
 }
 
+/// The compressor's hash table of last positions, reused across calls: zeroing 64 Ki slots
+/// for every string would cost more than compressing a short one (an RDB save compresses
+/// every listpack and string over 20 bytes). Each call stores positions offset by a base above
+/// every value earlier calls stored, so slots of older calls read as empty, exactly like a
+/// freshly zeroed table; the table is zeroed only when the bases run out of 32 bits.
+struct HashTable {
+    slots: Vec<u32>,
+    /// Values above this were stored by the current call.
+    base: u32,
+    /// The base of the next call.
+    next: u32,
+}
+
+impl HashTable {
+    fn new() -> Self {
+        HashTable {
+            slots: vec![0; HSIZE],
+            base: 0,
+            next: 0,
+        }
+    }
+
+    /// Start compressing `len` bytes: every slot reads as empty.
+    fn begin(&mut self, len: usize) {
+        match u32::try_from(len)
+            .ok()
+            .and_then(|l| self.next.checked_add(l))
+        {
+            Some(end) => {
+                self.base = self.next;
+                self.next = end;
+            }
+            None => {
+                self.slots.fill(0);
+                self.base = 0;
+                self.next = u32::try_from(len).unwrap_or(u32::MAX);
+            }
+        }
+    }
+
+    /// The position stored in `slot` by this call, 0 (empty) otherwise.
+    #[inline]
+    fn get(&self, slot: usize) -> usize {
+        let v = self.slots[slot];
+        if v > self.base {
+            (v - self.base) as usize
+        } else {
+            0
+        }
+    }
+
+    #[inline]
+    fn set(&mut self, slot: usize, pos: usize) {
+        self.slots[slot] = self.base.wrapping_add(pos as u32);
+    }
+}
+
+thread_local! {
+    static TABLE: std::cell::RefCell<HashTable> = std::cell::RefCell::new(HashTable::new());
+}
+
 /// Compress `input` into at most `out_len` bytes; None when it does not fit (LZF returns 0).
 pub fn compress(input: &[u8], out_len: usize) -> Option<Vec<u8>> {
-    let in_len = input.len();
-    if in_len == 0 || out_len == 0 {
+    let mut out = Vec::new();
+    compress_into(input, out_len, &mut out)?;
+    Some(out)
+}
+
+/// `compress` into a caller's buffer (cleared first, reused across calls); returns the
+/// compressed length.
+pub fn compress_into(input: &[u8], out_len: usize, out: &mut Vec<u8>) -> Option<usize> {
+    if input.is_empty() || out_len == 0 {
         return None;
     }
+    out.clear();
+    out.resize(out_len + 8, 0);
+    let n = TABLE.with(|t| match t.try_borrow_mut() {
+        Ok(mut t) => {
+            t.begin(input.len());
+            compress_with(&mut t, input, out_len, out)
+        }
+        Err(_) => {
+            let mut t = HashTable::new();
+            t.begin(input.len());
+            compress_with(&mut t, input, out_len, out)
+        }
+    })?;
+    out.truncate(n);
+    Some(n)
+}
+
+fn compress_with(
+    htab: &mut HashTable,
+    input: &[u8],
+    out_len: usize,
+    out: &mut [u8],
+) -> Option<usize> {
+    let in_len = input.len();
     // Slot value 0 means "empty": position 0 can never be a reference anyway.
-    let mut htab = vec![0u32; HSIZE];
-    let mut out = vec![0u8; out_len + 8];
     let mut op = 1usize; // byte 0 holds the length of the first literal run
     let mut lit = 0usize;
     let mut ip = 0usize;
@@ -58,8 +148,8 @@ pub fn compress(input: &[u8], out_len: usize) -> Option<Vec<u8>> {
     while ip + 2 < in_len {
         hval = next(hval, input, ip);
         let slot = idx(hval);
-        let r = htab[slot] as usize;
-        htab[slot] = ip as u32;
+        let r = htab.get(slot);
+        htab.set(slot, ip);
         let matched = r > 0
             && r < ip
             && ip - r - 1 < MAX_OFF
@@ -114,16 +204,16 @@ pub fn compress(input: &[u8], out_len: usize) -> Option<Vec<u8>> {
             ip -= 2;
             hval = first(input, ip);
             hval = next(hval, input, ip);
-            htab[idx(hval)] = ip as u32;
+            htab.set(idx(hval), ip);
             ip += 1;
             hval = next(hval, input, ip);
-            htab[idx(hval)] = ip as u32;
+            htab.set(idx(hval), ip);
             ip += 1;
         } else {
             if op >= out_len {
                 return None;
             }
-            push_literal(&mut out, &mut op, &mut lit, input[ip]);
+            push_literal(out, &mut op, &mut lit, input[ip]);
             ip += 1;
         }
     }
@@ -131,13 +221,12 @@ pub fn compress(input: &[u8], out_len: usize) -> Option<Vec<u8>> {
         return None;
     }
     while ip < in_len {
-        push_literal(&mut out, &mut op, &mut lit, input[ip]);
+        push_literal(out, &mut op, &mut lit, input[ip]);
         ip += 1;
     }
     out[op - lit - 1] = (lit as u8).wrapping_sub(1);
     op -= (lit == 0) as usize;
-    out.truncate(op);
-    Some(out)
+    Some(op)
 }
 
 /// Decompress LZF data whose original length is `out_len`; None on corrupt input. Decoding is
@@ -196,5 +285,30 @@ mod tests {
             .chain(std::iter::repeat(0).take(43))
             .collect();
         assert_eq!(compress(&v, v.len() - 4).map(|c| c.len()), Some(15));
+    }
+
+    #[test]
+    fn reused_table_gives_fresh_table_output() {
+        let a: Vec<u8> = b"abcabcabcabc-xyz-abcabcabc-xyz-0123456789".repeat(3);
+        let b: Vec<u8> = b"xyz-abc-".repeat(40);
+        let fresh = |input: &[u8]| {
+            let mut t = HashTable::new();
+            t.begin(input.len());
+            let mut out = vec![0; input.len() + 8];
+            let n = compress_with(&mut t, input, input.len(), &mut out).unwrap();
+            out.truncate(n);
+            out
+        };
+        for input in [&a, &b, &a, &b] {
+            assert_eq!(compress(input, input.len()).unwrap(), fresh(input));
+        }
+        // Running out of bases zeroes the table and starts over.
+        let mut t = HashTable::new();
+        t.next = u32::MAX - 10;
+        t.begin(a.len());
+        assert_eq!(t.base, 0);
+        let mut out = vec![0; a.len() + 8];
+        let n = compress_with(&mut t, &a, a.len(), &mut out).unwrap();
+        assert_eq!(out[..n], fresh(&a)[..]);
     }
 }

@@ -647,6 +647,19 @@ pub static DOCS: &[(&str, Doc)] = &[
         },
     ),
     (
+        "dump",
+        Doc {
+            summary: "Return a serialized version of the value stored at the specified key.",
+            since: "2.6.0",
+            group: "generic",
+            complexity: Some("O(1) to access the key and additional O(N*M) to serialize it, where N is the number of Redis objects composing the value and M their average size. For small string values the time complexity is thus O(1)+O(1*M) where M is small, so simply O(1)."),
+            args: &[
+            Arg { name: "key", kind: Key, key_spec_index: 0, ..ARG },
+        ],
+            ..DOC
+        },
+    ),
+    (
         "echo",
         Doc {
             summary: "Echo the given string",
@@ -1818,6 +1831,26 @@ pub static DOCS: &[(&str, Doc)] = &[
             since: "6.2.0",
             group: "connection",
             complexity: Some("O(1)"),
+            ..DOC
+        },
+    ),
+    (
+        "restore",
+        Doc {
+            summary: "Create a key using the provided serialized value, previously obtained using DUMP.",
+            since: "2.6.0",
+            group: "generic",
+            complexity: Some("O(1) to create the new key and additional O(N*M) to reconstruct the serialized value, where N is the number of Redis objects composing the value and M their average size. For small string values the time complexity is thus O(1)+O(1*M) where M is small, so simply O(1). However for sorted set values the complexity is O(N*M*log(N)) because inserting values into sorted sets is O(log(N))."),
+            history: &[("3.0.0", "Added the `REPLACE` modifier."), ("5.0.0", "Added the `ABSTTL` modifier."), ("5.0.0", "Added the `IDLETIME` and `FREQ` options.")],
+            args: &[
+            Arg { name: "key", kind: Key, key_spec_index: 0, ..ARG },
+            Arg { name: "ttl", kind: Integer, ..ARG },
+            Arg { name: "serialized-value", kind: String, ..ARG },
+            Arg { name: "replace", kind: PureToken, token: Some("REPLACE"), since: Some("3.0.0"), flags: OPTIONAL, ..ARG },
+            Arg { name: "absttl", kind: PureToken, token: Some("ABSTTL"), since: Some("5.0.0"), flags: OPTIONAL, ..ARG },
+            Arg { name: "seconds", kind: Integer, token: Some("IDLETIME"), since: Some("5.0.0"), flags: OPTIONAL, ..ARG },
+            Arg { name: "frequency", kind: Integer, token: Some("FREQ"), since: Some("5.0.0"), flags: OPTIONAL, ..ARG },
+        ],
             ..DOC
         },
     ),

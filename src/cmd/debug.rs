@@ -3,7 +3,7 @@
 //! as Redis 7.0 gates it (`no` by default, `local` for loopback clients only).
 use super::keys::{help_reply, idle_secs, lookup_read_notouch};
 use crate::db::digest::{dataset_digest, value_digest};
-use crate::db::{Entry, StrEnc, Value};
+use crate::db::{Entry, Value};
 use crate::resp::Reply;
 use crate::server::command::{flags::*, Args, Command, BASE};
 use crate::server::Ctx;
@@ -26,63 +26,24 @@ fn allowed(ctx: &Ctx) -> bool {
     }
 }
 
-fn rdb_len_header(n: usize) -> usize {
-    if n < 1 << 6 {
-        1
-    } else if n < 1 << 14 {
-        2
-    } else if n as u64 <= u32::MAX as u64 {
-        5
-    } else {
-        9
+/// Bytes the value takes in an RDB file (DEBUG OBJECT serializedlength): the length of what
+/// the RDB writer emits for it, type byte and key excluded, as Redis's rdbSavedObjectLen.
+fn serialized_len(v: &Value, compress: bool, list_fill: i64) -> usize {
+    let mut w = crate::rdb::sink::Writer::new(std::io::sink(), compress);
+    let mut sc = crate::rdb::save::Scratch::new(list_fill);
+    match crate::rdb::save::write_value_with(&mut w, v, &mut sc) {
+        Ok(()) => w.written() as usize,
+        Err(_) => 0,
     }
 }
 
-fn rdb_int_len(v: i64) -> Option<usize> {
-    if i8::try_from(v).is_ok() {
-        Some(2)
-    } else if i16::try_from(v).is_ok() {
-        Some(3)
-    } else if i32::try_from(v).is_ok() {
-        Some(5)
-    } else {
-        None
-    }
-}
-
-/// Bytes the value would take in an RDB file (DEBUG OBJECT serializedlength), with
-/// `rdbcompression yes`: small integers as integers, strings over 20 bytes LZF-compressed when
-/// that saves at least 4 bytes, everything else as length-prefixed bytes.
-fn serialized_len(v: &Value) -> usize {
-    match v {
-        Value::Str(s, enc) => {
-            let as_int = if *enc == StrEnc::Int || s.len() <= 11 {
-                parse_i64(s).and_then(rdb_int_len)
-            } else {
-                None
-            };
-            if let Some(n) = as_int {
-                return n;
-            }
-            if *enc != StrEnc::Int && s.len() > 20 {
-                if let Some(c) = crate::lzf::compress(s, s.len() - 4) {
-                    return 1 + rdb_len_header(c.len()) + rdb_len_header(s.len()) + c.len();
-                }
-            }
-            rdb_len_header(s.len()) + s.len()
-        }
-        // Collections report their size once the RDB serializer exists to measure it.
-        _ => 0,
-    }
-}
-
-fn object_info(e: &Entry, now: i64) -> String {
+fn object_info(e: &Entry, now: i64, compress: bool, list_fill: i64) -> String {
     format!(
         "Value at:{:p} refcount:{} encoding:{} serializedlength:{} lru:{} lru_seconds_idle:{}",
         &e.value as *const Value,
         e.value.refcount(),
         e.value.encoding(),
-        serialized_len(&e.value),
+        serialized_len(&e.value, compress, list_fill),
         e.access & ((1 << 24) - 1),
         idle_secs(e, now)
     )
@@ -152,6 +113,19 @@ fn debug(ctx: &mut Ctx, a: &mut Args) -> Reply {
                 "    Reply with a test value of the specified type. <type> can be: string,",
                 "    integer, double, bignum, null, array, set, map, attrib, push, verbatim,",
                 "    true, false.",
+                "RELOAD [option ...]",
+                "    Save the RDB on disk and reload it back to memory. Valid <option> values:",
+                "    * MERGE: conflicting keys will be loaded from RDB.",
+                "    * NOFLUSH: the existing database will not be removed before load, but",
+                "      conflicting keys will generate an exception and kill the server.",
+                "    * NOSAVE: the database will be loaded from an existing RDB file.",
+                "    Examples:",
+                "    * DEBUG RELOAD: verify that the server is able to persist, flush and reload",
+                "      the database.",
+                "    * DEBUG RELOAD NOSAVE: replace the current database with the contents of an",
+                "      existing RDB file.",
+                "    * DEBUG RELOAD NOSAVE NOFLUSH MERGE: add the contents of an existing RDB",
+                "      file to the database.",
                 "POPULATE <count> [<prefix>] [<size>]",
                 "    Create <count> string keys named key:<num>. If <prefix> is specified then",
                 "    it is used instead of the 'key' prefix.",
@@ -175,8 +149,10 @@ fn debug(ctx: &mut Ctx, a: &mut Args) -> Reply {
     } else if eq_ic(sub, "populate") && (3..=5).contains(&n) {
         populate(ctx, a)
     } else if eq_ic(sub, "object") && n == 3 {
+        let compress = ctx.srv.config.rdbcompression;
+        let fill = ctx.srv.config.enc.list_max_listpack_size;
         match ctx.db().dict.get(&a[2]) {
-            Some(e) => Reply::Status(object_info(e, now)),
+            Some(e) => Reply::Status(object_info(e, now, compress, fill)),
             None => Reply::no_such_key(),
         }
     } else if eq_ic(sub, "digest") && n == 2 {
@@ -277,11 +253,15 @@ mod tests {
 
     #[test]
     fn rdb_lengths() {
-        assert_eq!(serialized_len(&Value::string(b"1".to_vec())), 2);
-        assert_eq!(serialized_len(&Value::string(b"hello".to_vec())), 6);
-        assert_eq!(serialized_len(&Value::string(b"123456789012".to_vec())), 13);
-        assert_eq!(serialized_len(&Value::raw(b"123456789012x".to_vec())), 14);
-        assert_eq!(serialized_len(&Value::string(b"40000".to_vec())), 5);
+        let len = |v: Value| serialized_len(&v, true, -2);
+        assert_eq!(len(Value::string(b"1".to_vec())), 2);
+        assert_eq!(len(Value::string(b"hello".to_vec())), 6);
+        assert_eq!(len(Value::string(b"123456789012".to_vec())), 13);
+        assert_eq!(len(Value::raw(b"123456789012x".to_vec())), 14);
+        assert_eq!(len(Value::string(b"40000".to_vec())), 5);
+        // RPUSH l a: node count, container, 10-byte listpack as a string.
+        let l = crate::db::List::from_vec(vec![b"a".to_vec()]);
+        assert_eq!(len(Value::List(l)), 1 + 1 + 1 + 10);
     }
 
     #[test]

@@ -10,6 +10,7 @@ pub mod command_tables;
 pub mod config;
 pub mod connection;
 pub mod debug;
+pub mod dump;
 pub mod hash;
 pub mod info;
 pub mod key_specs;
@@ -33,6 +34,7 @@ pub fn all_commands() -> Vec<&'static Command> {
         client::COMMANDS,
         string::COMMANDS,
         keys::COMMANDS,
+        dump::COMMANDS,
         debug::COMMANDS,
         server::COMMANDS,
         command::COMMANDS,

@@ -74,6 +74,15 @@ impl Set {
         matches!(self.0, Repr::Ints(_))
     }
 
+    /// The members of an intset, ascending (None for a hash table set); the RDB writer
+    /// serializes them as an intset blob.
+    pub fn as_ints(&self) -> Option<&[i64]> {
+        match &self.0 {
+            Repr::Ints(v) => Some(v),
+            Repr::Table(_) => None,
+        }
+    }
+
     /// Call `f` for every member, in the set's iteration order.
     pub fn for_each(&self, mut f: impl FnMut(&[u8])) {
         match &self.0 {

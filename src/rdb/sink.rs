@@ -17,6 +17,8 @@ pub struct Writer<W: Write> {
     flushed: u64,
     /// `rdbcompression`: try LZF on strings longer than 20 bytes.
     pub compress: bool,
+    /// LZF output, reused from string to string.
+    lzf: Vec<u8>,
 }
 
 impl<W: Write> Writer<W> {
@@ -27,6 +29,7 @@ impl<W: Write> Writer<W> {
             crc: super::CRC64.digest(),
             flushed: 0,
             compress,
+            lzf: Vec::new(),
         }
     }
 
@@ -123,12 +126,17 @@ impl<W: Write> Writer<W> {
             }
         }
         if self.compress && s.len() > LZF_MIN_LEN {
-            if let Some(c) = crate::lzf::compress(s, s.len() - 4) {
+            let mut c = std::mem::take(&mut self.lzf);
+            if let Some(n) = crate::lzf::compress_into(s, s.len() - 4, &mut c) {
                 self.buf.push((LEN_ENCVAL << 6) | ENC_LZF);
-                self.put_len(c.len() as u64)?;
-                self.put_len(s.len() as u64)?;
-                return self.put_raw(&c);
+                let res = self
+                    .put_len(n as u64)
+                    .and_then(|_| self.put_len(s.len() as u64))
+                    .and_then(|_| self.put_raw(&c));
+                self.lzf = c;
+                return res;
             }
+            self.lzf = c;
         }
         self.put_len(s.len() as u64)?;
         self.put_raw(s)

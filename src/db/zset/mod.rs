@@ -154,6 +154,22 @@ impl ZSet {
         }
     }
 
+    /// Call `f` for every member from the highest rank to the lowest (the order Redis walks
+    /// its skiplist in when writing an RDB file).
+    pub fn for_each_rev(&self, mut f: impl FnMut(&[u8], f64)) {
+        match &self.repr {
+            Repr::Pack(v) => v.iter().rev().for_each(|(m, s)| f(m, *s)),
+            Repr::Skip(b) => {
+                let mut p = b.list.last();
+                while let Some(x) = p {
+                    let (m, s) = b.list.get(x);
+                    f(m, s);
+                    p = b.list.prev(x);
+                }
+            }
+        }
+    }
+
     /// Members in rank order (lowest score first) with their scores (SORT, RDB).
     pub fn members(&self) -> Vec<(Vec<u8>, f64)> {
         let mut out = Vec::with_capacity(self.len());

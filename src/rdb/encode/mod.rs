@@ -2,3 +2,4 @@
 //! small sorted sets, quicklist nodes) and intsets (small integer sets).
 pub mod intset;
 pub mod listpack;
+pub mod quicklist;
