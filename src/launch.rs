@@ -60,7 +60,7 @@ pub fn run(cfg: Config) -> i32 {
     info!("Running mode=standalone, port={port}.");
     check_tcp_backlog(backlog);
     warn!("Server initialized");
-    if let Err(e) = load_data_from_disk(&mut el) {
+    if let Err(e) = load_data_from_disk(&mut el, pid_file.as_ref()) {
         let msg = format!("Fatal error loading the DB: {e}. Exiting.");
         warn!("{msg}");
         if let Some(p) = pid_file {
@@ -108,19 +108,18 @@ fn check_tcp_backlog(backlog: i32) {
     }
 }
 
-/// Hook for the RDB issue: load the dataset before announcing readiness. An error stops the
-/// server (exit 1; a daemonizing launcher prints it).
-fn load_data_from_disk(_el: &mut EventLoop) -> Result<(), String> {
-    Ok(())
+/// Load `dir/dbfilename` before announcing readiness, answering clients with -LOADING
+/// meanwhile. An error stops the server (exit 1; a daemonizing launcher prints it).
+fn load_data_from_disk(el: &mut EventLoop, pid_file: Option<&PidFile>) -> Result<(), String> {
+    crate::persist::loading::load_at_start(el, pid_file.map(|p| p.path()))
 }
 
-/// Hook for the RDB issue: the final save, run after STOPPING=1 and before the pidfile goes.
-/// `mode` says whether SHUTDOWN asked for SAVE/NOSAVE (SIGTERM and plain SHUTDOWN give
-/// `Default`: save if save points are configured). Returning `Err(status)` cancels the
-/// shutdown (status like "Error trying to save the DB, can't exit."): the server keeps
+/// The final save, run after STOPPING=1 and before the pidfile goes. `mode` says whether
+/// SHUTDOWN asked for SAVE/NOSAVE (SIGTERM and plain SHUTDOWN give `Default`: save if save
+/// points are configured). Returning `Err(status)` cancels the shutdown: the server keeps
 /// running and the supervisor is told so.
-fn final_save(_el: &mut EventLoop, _mode: Shutdown) -> Result<(), String> {
-    Ok(())
+fn final_save(el: &mut EventLoop, mode: Shutdown) -> Result<(), String> {
+    crate::persist::final_save(&mut el.srv, mode)
 }
 
 /// Redis's prepareForShutdown: everything that must happen before the process may exit.
