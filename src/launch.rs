@@ -133,6 +133,22 @@ fn prepare_for_shutdown(
     final_save(el, mode)
 }
 
+/// A SHUTDOWN that failed replies an error to its caller, as Redis does.
+fn tell_shutdown_failed(srv: &mut crate::server::Server) {
+    let Some(t) = srv.shutdown_client.take() else {
+        return;
+    };
+    if let Some(c) = srv.clients.get_mut(t) {
+        c.reply(&crate::resp::Reply::err(
+            "ERR Errors trying to SHUTDOWN. Check logs.",
+        ));
+        if !c.pending_write {
+            c.pending_write = true;
+            srv.pending_writes.push(t);
+        }
+    }
+}
+
 /// Run the event loop until a shutdown succeeds; returns the exit code.
 fn serve(mut el: EventLoop, sup: &Supervisor, pid_file: Option<PidFile>) -> i32 {
     loop {
@@ -151,6 +167,7 @@ fn serve(mut el: EventLoop, sup: &Supervisor, pid_file: Option<PidFile>) -> i32 
                 );
                 sup.shutdown_cancelled(&status);
                 el.srv.shutdown = None;
+                tell_shutdown_failed(&mut el.srv);
             }
         }
     }

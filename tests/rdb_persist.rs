@@ -312,3 +312,27 @@ fn restart_reloads_the_dump() {
         "-ERR DEBUG RELOAD only supports the MERGE, NOFLUSH and NOSAVE options.\r\n"
     );
 }
+
+#[test]
+fn failed_final_save_cancels_the_shutdown() {
+    let mut p = start(&["--save", "3600", "1"]);
+    let mut c = p.conn();
+    c.cmd(&["SET", "k", "v"]);
+    std::fs::create_dir(p.path("dump.rdb")).unwrap();
+    assert_eq!(
+        c.s(&["SHUTDOWN"]),
+        "-ERR Errors trying to SHUTDOWN. Check logs.\r\n"
+    );
+    assert_eq!(c.s(&["GET", "k"]), "$1\r\nv\r\n");
+    let logs = p.logs();
+    assert!(
+        logs.contains("Error trying to save the DB, can't exit."),
+        "{logs}"
+    );
+    // SIGTERM fails the same way; NOSAVE still exits.
+    p.signal("TERM");
+    assert!(wait_until(5, || p.logs().matches("can't exit").count() == 2));
+    assert_eq!(c.s(&["PING"]), "+PONG\r\n");
+    let _ = c.try_cmd(&["SHUTDOWN", "NOSAVE"]);
+    assert_eq!(p.wait_exit(Duration::from_secs(10)), Some(0));
+}

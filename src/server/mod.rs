@@ -91,6 +91,8 @@ pub struct Server {
     /// Changes since the last save.
     pub dirty: u64,
     pub shutdown: Option<Shutdown>,
+    /// The client whose SHUTDOWN is in progress (told why when the shutdown fails).
+    pub shutdown_client: Option<usize>,
     /// Tokens of clients with output to flush before the next poll.
     pub pending_writes: Vec<usize>,
     pub commands: HashMap<Vec<u8>, &'static Command, crate::util::FastBuild>,
@@ -205,6 +207,7 @@ impl Server {
             run_id: random_hex40(),
             dirty: 0,
             shutdown: None,
+            shutdown_client: None,
             pending_writes: Vec::new(),
             commands,
             cmd_clock: std::time::Instant::now(),
