@@ -124,7 +124,7 @@ pub fn load_at_start(el: &mut EventLoop, pidfile: Option<&Path>) -> Result<(), S
 
 /// A shutdown asked for while loading: leave now, without saving a half-loaded dataset.
 fn exit_during_load(pidfile: Option<&Path>) -> ! {
-    warn!("Received shutdown signal during loading, scheduling shutdown.");
+    warn!("User requested shutdown...");
     if let Some(p) = pidfile {
         let _ = std::fs::remove_file(p);
     }
