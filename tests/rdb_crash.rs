@@ -219,3 +219,33 @@ fn writes_are_served_during_a_big_bgsave() {
         times.len()
     );
 }
+
+/// Needs the merged writer and reader.
+#[test]
+fn sigterm_while_loading_exits_without_saving() {
+    let mut p = start(&[]);
+    let mut c = p.conn();
+    c.cmd(&["DEBUG", "POPULATE", "5000"]);
+    assert_eq!(c.s(&["SAVE"]), "+OK\r\n");
+    let _ = c.try_cmd(&["SHUTDOWN", "NOSAVE"]);
+    assert_eq!(p.wait_exit(Duration::from_secs(10)), Some(0));
+    let dump = std::fs::read(p.path("dump.rdb")).unwrap();
+    let port = free_port();
+    let mut q = spawn_logged(
+        oxidis_cmd(port, &["--key-load-delay", "1000", "--save", "3600", "1"]),
+        take_dir(&mut p),
+        port,
+    );
+    assert!(wait_until(10, || q.logs().contains("Server initialized")));
+    std::thread::sleep(Duration::from_millis(300));
+    q.signal("TERM");
+    assert_eq!(
+        q.wait_exit(Duration::from_secs(10)),
+        Some(0),
+        "{}",
+        q.logs()
+    );
+    // The half-loaded dataset was not saved over the dump.
+    assert_eq!(std::fs::read(q.path("dump.rdb")).unwrap(), dump);
+    assert!(!q.logs().contains("Ready to accept connections"));
+}

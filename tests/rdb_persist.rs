@@ -307,6 +307,17 @@ fn restart_reloads_the_dump() {
     // DEBUG RELOAD saves and loads the same data back.
     assert_eq!(c.s(&["DEBUG", "RELOAD"]), "+OK\r\n");
     assert_eq!(c.s(&["DEBUG", "DIGEST"]), digest);
+    // NOSAVE loads the file as it is; NOFLUSH MERGE adds its keys to the current ones.
+    c.cmd(&["SET", "s", "changed"]);
+    c.cmd(&["SET", "extra", "1"]);
+    assert_eq!(c.s(&["DEBUG", "RELOAD", "NOSAVE"]), "+OK\r\n");
+    assert_eq!(c.s(&["DEBUG", "DIGEST"]), digest);
+    c.cmd(&["SET", "extra", "1"]);
+    assert_eq!(
+        c.s(&["DEBUG", "RELOAD", "NOSAVE", "NOFLUSH", "MERGE"]),
+        "+OK\r\n"
+    );
+    assert_eq!(c.s(&["DBSIZE"]), ":7\r\n");
     assert_eq!(
         c.s(&["DEBUG", "RELOAD", "bogus"]),
         "-ERR DEBUG RELOAD only supports the MERGE, NOFLUSH and NOSAVE options.\r\n"
@@ -335,4 +346,21 @@ fn failed_final_save_cancels_the_shutdown() {
     assert_eq!(c.s(&["PING"]), "+PONG\r\n");
     let _ = c.try_cmd(&["SHUTDOWN", "NOSAVE"]);
     assert_eq!(p.wait_exit(Duration::from_secs(10)), Some(0));
+}
+
+#[test]
+fn flushall_with_save_points_saves_the_empty_dataset() {
+    let p = start(&["--save", "3600", "1"]);
+    let mut c = p.conn();
+    c.cmd(&["SET", "k", "v"]);
+    assert!(!p.path("dump.rdb").exists());
+    assert_eq!(c.s(&["FLUSHALL"]), "+OK\r\n");
+    assert!(p.path("dump.rdb").exists());
+    assert!(p.logs().contains("DB saved on disk"));
+    // Without save points FLUSHALL writes nothing.
+    let q = start(&[]);
+    let mut c = q.conn();
+    c.cmd(&["SET", "k", "v"]);
+    assert_eq!(c.s(&["FLUSHALL"]), "+OK\r\n");
+    assert!(!q.path("dump.rdb").exists());
 }
