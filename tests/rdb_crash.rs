@@ -15,6 +15,14 @@ use std::time::{Duration, Instant};
 const DEBUG: &[&str] = &["--enable-debug-command", "yes"];
 const MISCONF_PREFIX: &str = "-MISCONF Redis is configured to save RDB snapshots";
 
+/// The tests of this file run one at a time: the stall measurement must not share the two
+/// cores with another test's populate or save.
+static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+fn serial() -> std::sync::MutexGuard<'static, ()> {
+    SERIAL.lock().unwrap_or_else(|e| e.into_inner())
+}
+
 fn start(extra: &[&str]) -> Proc {
     let mut args = DEBUG.to_vec();
     args.extend_from_slice(extra);
@@ -62,6 +70,7 @@ fn exists(dir: &Path, name: &str) -> bool {
 /// Needs the merged writer (rdb-key-save-delay) and reader.
 #[test]
 fn killed_bgsave_child_leaves_the_previous_dump_intact() {
+    let _serial = serial();
     let mut p = start(&["--save", "3600", "1"]);
     let mut c = p.conn();
     c.cmd(&["DEBUG", "POPULATE", "100", "old"]);
@@ -102,6 +111,7 @@ fn killed_bgsave_child_leaves_the_previous_dump_intact() {
 /// Needs the merged writer (rdb-key-save-delay) and reader.
 #[test]
 fn server_killed_mid_save_leaves_the_previous_dump_intact() {
+    let _serial = serial();
     let mut p = start(&[]);
     let mut c = p.conn();
     c.cmd(&["DEBUG", "POPULATE", "100", "old"]);
@@ -127,6 +137,7 @@ fn server_killed_mid_save_leaves_the_previous_dump_intact() {
 /// Needs the merged writer and reader.
 #[test]
 fn clients_get_loading_while_the_dump_loads() {
+    let _serial = serial();
     let mut p = start(&[]);
     let mut c = p.conn();
     c.cmd(&["DEBUG", "POPULATE", "3000"]);
@@ -178,6 +189,7 @@ fn clients_get_loading_while_the_dump_loads() {
 /// real 1,000,000-key save.
 #[test]
 fn writes_are_served_during_a_big_bgsave() {
+    let _serial = serial();
     let p = start(&[]);
     let mut c = p.conn();
     c.cmd(&["DEBUG", "POPULATE", "1000000"]);
@@ -212,6 +224,11 @@ fn writes_are_served_during_a_big_bgsave() {
         .collect();
     gaps.sort_unstable();
     let over: Vec<u128> = gaps.iter().copied().filter(|&g| g > 100).collect();
+    eprintln!(
+        "{} writes during the BGSAVE, longest gaps {:?} ms, fork {fork_ms} ms",
+        times.len(),
+        &gaps[gaps.len().saturating_sub(3)..]
+    );
     // At most one long gap, and it is the fork's.
     assert!(
         over.len() <= 1 && over.iter().all(|&g| g <= fork_ms as u128 + 100),
@@ -223,6 +240,7 @@ fn writes_are_served_during_a_big_bgsave() {
 /// Needs the merged writer and reader.
 #[test]
 fn sigterm_while_loading_exits_without_saving() {
+    let _serial = serial();
     let mut p = start(&[]);
     let mut c = p.conn();
     c.cmd(&["DEBUG", "POPULATE", "5000"]);
