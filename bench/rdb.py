@@ -9,6 +9,7 @@ each server, on a fresh process in a fresh directory:
   * file size      (dump.rdb after SAVE)
   * load time      (process start until PING answers +PONG and DBSIZE is complete, best of
                     --runs)
+  * write stall    (longest gap between replies of a client doing SETs during one BGSAVE)
 
 and writes a markdown table with the ratios oxidis/redis (below 1.0: oxidis is faster or
 smaller) to bench/RDB.md (or --out).
@@ -27,6 +28,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 
@@ -210,6 +212,7 @@ def measure(name, binary, kind, n, runs):
                     time.sleep(0.005)
                 bgsave.append(time.perf_counter() - t0)
                 assert info_field(c, "rdb_last_bgsave_status") == "ok"
+            stall = measure_stall(srv, c, "key" if kind == "strings" else "hash")
             c.close()
         finally:
             srv.stop()
@@ -226,7 +229,34 @@ def measure(name, binary, kind, n, runs):
             finally:
                 srv.stop()
     return {"save": min(save), "bgsave": min(bgsave), "size": size, "load": min(load),
-            "keys": keys}
+            "stall": stall, "keys": keys}
+
+
+def measure_stall(srv, c, prefix):
+    """Longest gap in seconds between the replies of a client doing SETs during a BGSAVE.
+    The SETs overwrite existing keys (`prefix:N`), so the key count stays the same."""
+    stop = threading.Event()
+    times = []
+
+    def writer():
+        w = srv.conn()
+        i = 0
+        while not stop.is_set():
+            w.cmd("SET", f"{prefix}:{i % 1000}", "x")
+            times.append(time.perf_counter())
+            i += 1
+        w.close()
+
+    t = threading.Thread(target=writer)
+    t.start()
+    time.sleep(0.2)
+    assert c.cmd("BGSAVE").startswith("+Background saving started")
+    while info_field(c, "rdb_bgsave_in_progress") != "0":
+        time.sleep(0.01)
+    time.sleep(0.1)
+    stop.set()
+    t.join()
+    return max((b - a for a, b in zip(times, times[1:])), default=0.0)
 
 
 def fmt_secs(s):
@@ -273,7 +303,8 @@ def main():
     for label, n, r, o in rows:
         for key, name, f in [("save", "SAVE", fmt_secs), ("bgsave", "BGSAVE", fmt_secs),
                              ("size", "file size", fmt_size),
-                             ("load", "load at startup", fmt_secs)]:
+                             ("load", "load at startup", fmt_secs),
+                             ("stall", "longest write stall during BGSAVE", fmt_secs)]:
             ratio = o[key] / r[key] if r[key] else float("nan")
             lines.append(f"| {label} | {name} | {f(r[key])} | {f(o[key])} | {ratio:.2f} |")
     text = "\n".join(lines) + "\n"
