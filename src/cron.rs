@@ -1,5 +1,6 @@
 //! The periodic tick (`hz` times a second): client idle timeouts, active expiry, hash table
-//! shrinking and the instantaneous metrics. Later issues hang persistence and replication here.
+//! shrinking, the instantaneous metrics, and the persistence step (reaping the BGSAVE child, save
+//! points). Replication hangs here later.
 use crate::server::Server;
 
 pub fn tick(srv: &mut Server, now: i64) {
@@ -7,6 +8,7 @@ pub fn tick(srv: &mut Server, now: i64) {
         .track(srv.stats.total_commands_processed, now);
     crate::alloc::update_peak();
     close_idle_clients(srv, now);
+    crate::persist::savepoints::cron(srv, now);
     crate::db::expire::active_expire_cycle(srv, now);
     for db in srv.keyspace.dbs.iter_mut() {
         db.dict.shrink_if_needed();

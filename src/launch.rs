@@ -60,7 +60,7 @@ pub fn run(cfg: Config) -> i32 {
     info!("Running mode=standalone, port={port}.");
     check_tcp_backlog(backlog);
     warn!("Server initialized");
-    if let Err(e) = load_data_from_disk(&mut el) {
+    if let Err(e) = load_data_from_disk(&mut el, pid_file.as_ref()) {
         let msg = format!("Fatal error loading the DB: {e}. Exiting.");
         warn!("{msg}");
         if let Some(p) = pid_file {
@@ -108,19 +108,18 @@ fn check_tcp_backlog(backlog: i32) {
     }
 }
 
-/// Hook for the RDB issue: load the dataset before announcing readiness. An error stops the
-/// server (exit 1; a daemonizing launcher prints it).
-fn load_data_from_disk(_el: &mut EventLoop) -> Result<(), String> {
-    Ok(())
+/// Load `dir/dbfilename` before announcing readiness, answering clients with -LOADING
+/// meanwhile. An error stops the server (exit 1; a daemonizing launcher prints it).
+fn load_data_from_disk(el: &mut EventLoop, pid_file: Option<&PidFile>) -> Result<(), String> {
+    crate::persist::loading::load_at_start(el, pid_file.map(|p| p.path()))
 }
 
-/// Hook for the RDB issue: the final save, run after STOPPING=1 and before the pidfile goes.
-/// `mode` says whether SHUTDOWN asked for SAVE/NOSAVE (SIGTERM and plain SHUTDOWN give
-/// `Default`: save if save points are configured). Returning `Err(status)` cancels the
-/// shutdown (status like "Error trying to save the DB, can't exit."): the server keeps
+/// The final save, run after STOPPING=1 and before the pidfile goes. `mode` says whether
+/// SHUTDOWN asked for SAVE/NOSAVE (SIGTERM and plain SHUTDOWN give `Default`: save if save
+/// points are configured). Returning `Err(status)` cancels the shutdown: the server keeps
 /// running and the supervisor is told so.
-fn final_save(_el: &mut EventLoop, _mode: Shutdown) -> Result<(), String> {
-    Ok(())
+fn final_save(el: &mut EventLoop, mode: Shutdown) -> Result<(), String> {
+    crate::persist::final_save(&mut el.srv, mode)
 }
 
 /// Redis's prepareForShutdown: everything that must happen before the process may exit.
@@ -132,6 +131,22 @@ fn prepare_for_shutdown(
     warn!("User requested shutdown...");
     sup.stopping();
     final_save(el, mode)
+}
+
+/// A SHUTDOWN that failed replies an error to its caller, as Redis does.
+fn tell_shutdown_failed(srv: &mut crate::server::Server) {
+    let Some(t) = srv.shutdown_client.take() else {
+        return;
+    };
+    if let Some(c) = srv.clients.get_mut(t) {
+        c.reply(&crate::resp::Reply::err(
+            "ERR Errors trying to SHUTDOWN. Check logs.",
+        ));
+        if !c.pending_write {
+            c.pending_write = true;
+            srv.pending_writes.push(t);
+        }
+    }
 }
 
 /// Run the event loop until a shutdown succeeds; returns the exit code.
@@ -152,6 +167,7 @@ fn serve(mut el: EventLoop, sup: &Supervisor, pid_file: Option<PidFile>) -> i32 
                 );
                 sup.shutdown_cancelled(&status);
                 el.srv.shutdown = None;
+                tell_shutdown_failed(&mut el.srv);
             }
         }
     }

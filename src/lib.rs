@@ -17,6 +17,7 @@ pub mod glob;
 pub mod launch;
 pub mod ldouble;
 pub mod lzf;
+pub mod persist;
 pub mod rdb;
 pub mod resp;
 pub mod server;

@@ -39,6 +39,20 @@ pub static DOCS: &[(&str, Doc)] = &[
         },
     ),
     (
+        "bgsave",
+        Doc {
+            summary: "Asynchronously save the dataset to disk",
+            since: "1.0.0",
+            group: "server",
+            complexity: Some("O(1)"),
+            history: &[("3.2.2", "Added the `SCHEDULE` option.")],
+            args: &[
+            Arg { name: "schedule", kind: PureToken, token: Some("SCHEDULE"), since: Some("3.2.2"), flags: OPTIONAL, ..ARG },
+        ],
+            ..DOC
+        },
+    ),
+    (
         "blmove",
         Doc {
             summary: "Pop an element from a list, push it to another list and return it; or block until one is available",
@@ -1192,6 +1206,16 @@ pub static DOCS: &[(&str, Doc)] = &[
         },
     ),
     (
+        "lastsave",
+        Doc {
+            summary: "Get the UNIX time stamp of the last successful save to disk",
+            since: "1.0.0",
+            group: "server",
+            complexity: Some("O(1)"),
+            ..DOC
+        },
+    ),
+    (
         "lindex",
         Doc {
             summary: "Get an element from a list by its index",
@@ -1928,6 +1952,16 @@ pub static DOCS: &[(&str, Doc)] = &[
             Arg { name: "key", kind: Key, key_spec_index: 0, ..ARG },
             Arg { name: "member", kind: String, flags: MULTIPLE, ..ARG },
         ],
+            ..DOC
+        },
+    ),
+    (
+        "save",
+        Doc {
+            summary: "Synchronously save the dataset to disk",
+            since: "1.0.0",
+            group: "server",
+            complexity: Some("O(N) where N is the total number of keys in all databases"),
             ..DOC
         },
     ),

@@ -143,6 +143,8 @@ fn debug(ctx: &mut Ctx, a: &mut Args) -> Reply {
             std::thread::sleep(std::time::Duration::from_micros((secs * 1e6) as u64));
         }
         Reply::Ok
+    } else if eq_ic(sub, "reload") {
+        super::persist::debug_reload(ctx, a)
     } else if eq_ic(sub, "set-active-expire") && n == 3 {
         ctx.srv.active_expire_enabled = atoi(&a[2]) != 0;
         Reply::Ok

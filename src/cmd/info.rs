@@ -97,12 +97,6 @@ fn total_system_memory() -> u64 {
         .unwrap_or(0)
 }
 
-/// Replication ID of this (always master) server until replication exists.
-fn master_replid() -> &'static str {
-    static ID: OnceLock<String> = OnceLock::new();
-    ID.get_or_init(crate::server::random_hex40)
-}
-
 /// Build id: a stable hash of the version and executable path, like Redis's build digest.
 fn build_id(srv: &Server) -> String {
     use std::hash::{Hash, Hasher};
@@ -188,39 +182,7 @@ fn section(ctx: &mut Ctx, name: &str, o: &mut String) {
             f!("clients_in_timeout_table:{}", srv.blocking.with_timeout());
         }
         "memory" => memory(srv, o),
-        "persistence" => {
-            f!("# Persistence");
-            f!("loading:0");
-            f!("async_loading:0");
-            f!("current_cow_peak:0");
-            f!("current_cow_size:0");
-            f!("current_cow_size_age:0");
-            f!("current_fork_perc:0.00");
-            f!("current_save_keys_processed:0");
-            f!("current_save_keys_total:0");
-            f!("rdb_changes_since_last_save:{}", srv.dirty);
-            f!("rdb_bgsave_in_progress:0");
-            f!("rdb_last_save_time:{}", srv.start_ms / 1000);
-            f!("rdb_last_bgsave_status:ok");
-            f!("rdb_last_bgsave_time_sec:-1");
-            f!("rdb_current_bgsave_time_sec:-1");
-            f!("rdb_saves:0");
-            f!("rdb_last_cow_size:0");
-            f!("rdb_last_load_keys_expired:0");
-            f!("rdb_last_load_keys_loaded:0");
-            f!("aof_enabled:0");
-            f!("aof_rewrite_in_progress:0");
-            f!("aof_rewrite_scheduled:0");
-            f!("aof_last_rewrite_time_sec:-1");
-            f!("aof_current_rewrite_time_sec:-1");
-            f!("aof_last_bgrewrite_status:ok");
-            f!("aof_rewrites:0");
-            f!("aof_rewrites_consecutive_failures:0");
-            f!("aof_last_write_status:ok");
-            f!("aof_last_cow_size:0");
-            f!("module_fork_in_progress:0");
-            f!("module_fork_last_cow_size:0");
-        }
+        "persistence" => crate::persist::info::persistence(srv, o),
         "stats" => {
             let s = &srv.stats;
             f!("# Stats");
@@ -259,8 +221,8 @@ fn section(ctx: &mut Ctx, name: &str, o: &mut String) {
             f!("pubsub_channels:{channels}");
             f!("pubsub_patterns:{patterns}");
             f!("pubsubshard_channels:{shard}");
-            f!("latest_fork_usec:0");
-            f!("total_forks:0");
+            f!("latest_fork_usec:{}", srv.persist.latest_fork_usec);
+            f!("total_forks:{}", srv.persist.total_forks);
             f!("migrate_cached_sockets:0");
             f!("slave_expires_tracked_keys:0");
             f!("active_defrag_hits:0");
@@ -287,9 +249,9 @@ fn section(ctx: &mut Ctx, name: &str, o: &mut String) {
             f!("role:master");
             f!("connected_slaves:0");
             f!("master_failover_state:no-failover");
-            f!("master_replid:{}", master_replid());
+            f!("master_replid:{}", srv.replid);
             f!("master_replid2:0000000000000000000000000000000000000000");
-            f!("master_repl_offset:0");
+            f!("master_repl_offset:{}", srv.master_repl_offset);
             f!("second_repl_offset:-1");
             f!("repl_backlog_active:0");
             f!("repl_backlog_size:1048576");

@@ -571,7 +571,9 @@ fn flushall(ctx: &mut Ctx, a: &mut Args) -> Reply {
     for db in ctx.srv.keyspace.dbs.iter_mut() {
         db.clear();
     }
-    ctx.dirty(n as u64 + 1);
+    ctx.dirty(n as u64);
+    crate::persist::after_flushall(ctx.srv);
+    ctx.dirty(1);
     Reply::Ok
 }
 

@@ -17,6 +17,7 @@ pub mod key_specs;
 pub mod keys;
 pub mod list;
 pub mod multi;
+pub mod persist;
 pub mod pubsub;
 pub mod sample;
 pub mod server;
@@ -45,6 +46,7 @@ pub fn all_commands() -> Vec<&'static Command> {
         zset::COMMANDS,
         pubsub::COMMANDS,
         multi::COMMANDS,
+        persist::COMMANDS,
         sort::COMMANDS,
     ];
     families.iter().flat_map(|f| f.iter()).collect()

@@ -26,6 +26,7 @@ fn shutdown(ctx: &mut Ctx, a: &mut Args) -> Reply {
         // Shutdown here is immediate, so there is never one in progress to abort.
         return Reply::err("ERR No shutdown in progress.");
     }
+    ctx.srv.shutdown_client = Some(ctx.client.token);
     ctx.srv.shutdown = Some(if nosave {
         Shutdown::NoSave
     } else if save {

@@ -129,6 +129,11 @@ pub struct Config {
     pub rdbcompression: bool,
     pub rdbchecksum: bool,
     pub stop_writes_on_bgsave_error: bool,
+    /// `rdb-key-save-delay` / `key-load-delay` (hidden, for tests): microseconds slept per key.
+    pub rdb_key_save_delay: i64,
+    pub key_load_delay: i64,
+    /// `rdb-del-sync-files`: delete RDB files used only for replication (read by replication).
+    pub rdb_del_sync_files: bool,
     /// `replicaof HOST PORT` (alias `slaveof`); None for a master.
     pub replicaof: Option<(String, u16)>,
     pub masterauth: Option<String>,
@@ -225,6 +230,9 @@ impl Default for Config {
             rdbcompression: true,
             rdbchecksum: true,
             stop_writes_on_bgsave_error: true,
+            rdb_key_save_delay: 0,
+            key_load_delay: 0,
+            rdb_del_sync_files: false,
             replicaof: None,
             masterauth: None,
             masteruser: None,
@@ -426,6 +434,9 @@ impl Config {
             "rdbcompression" => self.rdbcompression = v.flag(),
             "rdbchecksum" => self.rdbchecksum = v.flag(),
             "stop-writes-on-bgsave-error" => self.stop_writes_on_bgsave_error = v.flag(),
+            "rdb-key-save-delay" => self.rdb_key_save_delay = v.int(),
+            "key-load-delay" => self.key_load_delay = v.int(),
+            "rdb-del-sync-files" => self.rdb_del_sync_files = v.flag(),
             "replicaof" => {
                 if let Val::ReplicaOf(r) = v {
                     self.replicaof = r
@@ -502,6 +513,9 @@ impl Config {
             "rdbcompression" => yn(self.rdbcompression),
             "rdbchecksum" => yn(self.rdbchecksum),
             "stop-writes-on-bgsave-error" => yn(self.stop_writes_on_bgsave_error),
+            "rdb-key-save-delay" => self.rdb_key_save_delay.to_string(),
+            "key-load-delay" => self.key_load_delay.to_string(),
+            "rdb-del-sync-files" => yn(self.rdb_del_sync_files),
             "replicaof" => Val::ReplicaOf(self.replicaof.clone()).text(),
             "masterauth" => opt(&self.masterauth),
             "masteruser" => opt(&self.masteruser),

@@ -141,23 +141,7 @@ impl EventLoop {
                 }
             }
             self.srv.now_ms = crate::util::now_ms();
-            for ev in events.iter() {
-                match ev.token() {
-                    SIGNAL_TOKEN => self.handle_signals(),
-                    Token(t) if (LISTENER_BASE..SIGNAL_TOKEN.0).contains(&t) => {
-                        self.accept(t - LISTENER_BASE)
-                    }
-                    Token(t) => {
-                        if ev.is_readable() || ev.is_read_closed() || ev.is_error() {
-                            // After a FIN or error, read to the end so the close is seen now.
-                            self.read_client(t, ev.is_read_closed() || ev.is_error());
-                        }
-                        if ev.is_writable() {
-                            self.write_client(t);
-                        }
-                    }
-                }
-            }
+            self.dispatch(&events);
             let now = crate::util::now_ms();
             self.srv.now_ms = now;
             crate::server::blocking::expire_due(&mut self.srv, now);
@@ -173,6 +157,41 @@ impl EventLoop {
                 return Ok(mode);
             }
         }
+    }
+
+    /// Handle one poll's worth of events: signals, new connections, client I/O.
+    fn dispatch(&mut self, events: &Events) {
+        for ev in events.iter() {
+            match ev.token() {
+                SIGNAL_TOKEN => self.handle_signals(),
+                Token(t) if (LISTENER_BASE..SIGNAL_TOKEN.0).contains(&t) => {
+                    self.accept(t - LISTENER_BASE)
+                }
+                Token(t) => {
+                    if ev.is_readable() || ev.is_read_closed() || ev.is_error() {
+                        // After a FIN or error, read to the end so the close is seen now.
+                        self.read_client(t, ev.is_read_closed() || ev.is_error());
+                    }
+                    if ev.is_writable() {
+                        self.write_client(t);
+                    }
+                }
+            }
+        }
+    }
+
+    /// Serve clients without waiting, from inside a long operation (loading the dataset):
+    /// accept, run what arrived (commands refused while loading get -LOADING), write replies.
+    /// The cron does not run; a shutdown request is left in `srv.shutdown` for the caller.
+    pub fn serve_while_blocked(&mut self, events: &mut Events) {
+        if let Err(e) = self.poll.poll(events, Some(Duration::ZERO)) {
+            if e.kind() != io::ErrorKind::Interrupted {
+                return;
+            }
+        }
+        self.srv.now_ms = crate::util::now_ms();
+        self.dispatch(events);
+        self.flush_pending();
     }
 
     fn handle_signals(&mut self) {

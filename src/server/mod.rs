@@ -91,6 +91,8 @@ pub struct Server {
     /// Changes since the last save.
     pub dirty: u64,
     pub shutdown: Option<Shutdown>,
+    /// The client whose SHUTDOWN is in progress (told why when the shutdown fails).
+    pub shutdown_client: Option<usize>,
     /// Tokens of clients with output to flush before the next poll.
     pub pending_writes: Vec<usize>,
     pub commands: HashMap<Vec<u8>, &'static Command, crate::util::FastBuild>,
@@ -112,6 +114,11 @@ pub struct Server {
     pub watched: multi::Watched,
     /// Pub/Sub subscriptions.
     pub pubsub: pubsub::PubSub,
+    /// Saving and loading state (BGSAVE child, LASTSAVE, loading progress).
+    pub persist: crate::persist::Persist,
+    /// Replication id and offset (INFO replication, RDB AUX fields).
+    pub replid: String,
+    pub master_repl_offset: i64,
 }
 
 /// Rolling samples of a counter, as Redis's `trackInstantaneousMetric`.
@@ -200,12 +207,16 @@ impl Server {
             run_id: random_hex40(),
             dirty: 0,
             shutdown: None,
+            shutdown_client: None,
             pending_writes: Vec::new(),
             commands,
             cmd_clock: std::time::Instant::now(),
             blocking: blocking::Registry::default(),
             watched: multi::Watched::default(),
             pubsub: pubsub::PubSub::default(),
+            persist: crate::persist::Persist::new(now),
+            replid: random_hex40(),
+            master_repl_offset: 0,
             pause: Pause::None,
             now_ms: now,
             active_expire_enabled: true,
@@ -425,6 +436,12 @@ fn check(srv: &Server, client: &Client, args: &Args) -> Result<Resolved, Rejecti
             Some(resolved),
         ));
     }
+    if !client.no_block
+        && crate::persist::writes_denied(srv)
+        && denied_on_disk_error(client, resolved)
+    {
+        return Err((Reply::err(crate::persist::MISCONF_ERR), Some(resolved)));
+    }
     if client.resp == 2
         && client.kind == client::ClientKind::PubSub
         && !client.no_block
@@ -438,7 +455,23 @@ fn check(srv: &Server, client: &Client, args: &Args) -> Result<Resolved, Rejecti
             Some(resolved),
         ));
     }
+    if crate::persist::is_loading(srv) && !cmd.has(flags::LOADING) {
+        return Err((Reply::err(crate::persist::LOADING_ERR), Some(resolved)));
+    }
     Ok(resolved)
+}
+
+/// Commands refused with -MISCONF when the last background save failed: writes, an EXEC of
+/// queued writes, and (as in Redis) PING.
+fn denied_on_disk_error(client: &Client, (top, sub): Resolved) -> bool {
+    let cmd = sub.unwrap_or(top);
+    cmd.is_write()
+        || top.name == "ping"
+        || (top.name == "exec"
+            && client
+                .multi
+                .as_ref()
+                .is_some_and(|m| m.flags & flags::WRITE != 0))
 }
 
 /// A command refused before running: count it, flag an open transaction (its EXEC will

@@ -1,0 +1,189 @@
+//! Background saves: fork a child that writes the dump from its copy-on-write snapshot of the
+//! keyspace while the parent keeps serving, and reap it from the cron without blocking.
+//!
+//! The child never returns into the event loop: it resets the signal handlers it inherited
+//! (their self-pipe is shared with the parent), closes every inherited descriptor (listeners,
+//! clients), writes, and leaves with `_exit`, reporting its copy-on-write size over a pipe.
+use super::file;
+use super::Failed;
+use crate::server::Server;
+use log::{info, warn};
+use nix::sys::signal::{self, SigHandler, Signal};
+use nix::sys::wait::{waitpid, WaitPidFlag, WaitStatus};
+use nix::unistd::{fork, ForkResult, Pid};
+use std::io::Read;
+use std::os::fd::{AsRawFd, OwnedFd};
+
+/// The running BGSAVE child.
+#[derive(Debug)]
+pub struct Child {
+    pub pid: Pid,
+    /// Unix ms when it was forked.
+    pub start_ms: i64,
+    /// Keys in the snapshot (INFO current_save_keys_total).
+    pub keys_total: u64,
+    /// Read end of the pipe the child writes its copy-on-write size into.
+    cow: Option<OwnedFd>,
+}
+
+/// Fork a child that saves the dataset. Logs and returns `Err` when the fork fails.
+pub fn start(srv: &mut Server) -> Result<(), Failed> {
+    let info = super::save_info(srv);
+    srv.persist.dirty_before_bgsave = srv.dirty;
+    srv.persist.lastbgsave_try = crate::util::now_ms() / 1000;
+    srv.persist.rdb_saves += 1;
+    let pipe = nix::unistd::pipe().ok();
+    let t0 = std::time::Instant::now();
+    // SAFETY: the process is single-threaded, and the child only writes a file and `_exit`s.
+    match unsafe { fork() } {
+        Ok(ForkResult::Child) => {
+            let cow_w = pipe.map(|(_, w)| w);
+            child_main(srv, &info, cow_w)
+        }
+        Ok(ForkResult::Parent { child }) => {
+            srv.persist.latest_fork_usec = t0.elapsed().as_micros() as u64;
+            srv.persist.total_forks += 1;
+            info!("Background saving started by pid {child}");
+            let cow = pipe.map(|(r, _)| r);
+            if let Some(r) = &cow {
+                let _ = nix::fcntl::fcntl(
+                    r,
+                    nix::fcntl::FcntlArg::F_SETFL(nix::fcntl::OFlag::O_NONBLOCK),
+                );
+            }
+            srv.persist.child = Some(Child {
+                pid: child,
+                start_ms: crate::util::now_ms(),
+                keys_total: srv.keyspace.dbs.iter().map(|d| d.len() as u64).sum(),
+                cow,
+            });
+            Ok(())
+        }
+        Err(e) => {
+            srv.persist.lastbgsave_ok = false;
+            warn!("Can't save in background: fork: {}", e.desc());
+            Err(Failed)
+        }
+    }
+}
+
+/// The child's whole life: save, report, `_exit`. Never returns.
+fn child_main(srv: &Server, info: &crate::rdb::SaveInfo, cow_w: Option<OwnedFd>) -> ! {
+    // SAFETY: restoring default dispositions is async-signal-safe and we are single-threaded.
+    unsafe {
+        let _ = signal::signal(Signal::SIGTERM, SigHandler::SigDfl);
+        let _ = signal::signal(Signal::SIGINT, SigHandler::SigDfl);
+        let _ = signal::signal(Signal::SIGUSR1, SigHandler::SigDfl);
+    }
+    close_inherited_fds(cow_w.as_ref().map(|f| f.as_raw_fd()));
+    crate::daemon::log::set_role('C');
+    let cfg = &srv.config;
+    let ok = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        file::save_to_file(&srv.keyspace, &cfg.dir, &cfg.dbfilename, info).is_ok()
+    }))
+    .unwrap_or(false);
+    if ok {
+        info!("DB saved on disk");
+        let cow = private_dirty_bytes();
+        let mb = cow / (1024 * 1024);
+        info!("Fork CoW for RDB: current {mb} MB, peak {mb} MB, average {mb} MB");
+        if let Some(w) = cow_w {
+            let _ = nix::unistd::write(&w, &cow.to_le_bytes());
+        }
+    }
+    // SAFETY: `_exit` skips atexit handlers and stdio flushing that belong to the parent.
+    unsafe { nix::libc::_exit(if ok { 0 } else { 1 }) }
+}
+
+/// Close every descriptor above stderr except `keep`, so the child holds no listener or
+/// client socket (a restarted server could not bind while an orphaned child held the port).
+fn close_inherited_fds(keep: Option<i32>) {
+    let Ok(dir) = std::fs::read_dir("/proc/self/fd") else {
+        return;
+    };
+    let fds: Vec<i32> = dir
+        .flatten()
+        .filter_map(|e| e.file_name().to_str().and_then(|s| s.parse().ok()))
+        .filter(|&fd| fd > 2 && Some(fd) != keep)
+        .collect();
+    for fd in fds {
+        let _ = nix::unistd::close(fd);
+    }
+}
+
+/// This process's private dirty memory (what copy-on-write has duplicated), from
+/// /proc/self/smaps_rollup; 0 when unavailable.
+fn private_dirty_bytes() -> u64 {
+    let Ok(s) = std::fs::read_to_string("/proc/self/smaps_rollup") else {
+        return 0;
+    };
+    s.lines()
+        .filter_map(|l| l.strip_prefix("Private_Dirty:"))
+        .filter_map(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+        .sum::<u64>()
+        * 1024
+}
+
+/// From the cron: collect a finished child without blocking and record the outcome, then
+/// start a scheduled BGSAVE if one waits.
+pub fn reap(srv: &mut Server) {
+    let Some(child) = &srv.persist.child else {
+        return;
+    };
+    let status = match waitpid(child.pid, Some(WaitPidFlag::WNOHANG)) {
+        Ok(WaitStatus::StillAlive) => return,
+        Ok(WaitStatus::Exited(_, code)) => Ok(code),
+        Ok(WaitStatus::Signaled(_, sig, _)) => Err(sig),
+        Ok(_) => return,
+        // Someone else reaped it: its outcome is unknown, so count it as a failure.
+        Err(_) => Ok(1),
+    };
+    done(srv, status);
+}
+
+/// Record how the child ended: `Ok(exit code)` or `Err(signal)`.
+fn done(srv: &mut Server, status: Result<i32, Signal>) {
+    let Some(mut child) = srv.persist.child.take() else {
+        return;
+    };
+    let now = crate::util::now_ms();
+    srv.persist.last_bgsave_time_sec = (now / 1000 - child.start_ms / 1000).max(0);
+    match status {
+        Ok(0) => {
+            info!("Background saving terminated with success");
+            srv.dirty = srv.dirty.saturating_sub(srv.persist.dirty_before_bgsave);
+            srv.persist.lastsave = now / 1000;
+            srv.persist.lastbgsave_ok = true;
+            if let Some(r) = child.cow.take() {
+                let mut f = std::fs::File::from(r);
+                let mut b = [0u8; 8];
+                if f.read_exact(&mut b).is_ok() {
+                    srv.persist.last_cow_size = u64::from_le_bytes(b);
+                }
+            }
+        }
+        Ok(_) => {
+            warn!("Background saving error");
+            srv.persist.lastbgsave_ok = false;
+            file::remove_temp(&srv.config.dir, child.pid.as_raw() as u32);
+        }
+        Err(sig) => {
+            warn!("Background saving terminated by signal {}", sig as i32);
+            file::remove_temp(&srv.config.dir, child.pid.as_raw() as u32);
+            // SIGUSR1 is how the server itself stops a child: not an error.
+            if sig != Signal::SIGUSR1 {
+                srv.persist.lastbgsave_ok = false;
+            }
+        }
+    }
+}
+
+/// Stop the running child (shutdown, FLUSHALL) with SIGUSR1, wait for it, remove its file.
+pub fn kill_child(srv: &mut Server) {
+    let Some(child) = srv.persist.child.take() else {
+        return;
+    };
+    let _ = signal::kill(child.pid, Signal::SIGUSR1);
+    let _ = waitpid(child.pid, None);
+    file::remove_temp(&srv.config.dir, child.pid.as_raw() as u32);
+}

@@ -1,0 +1,45 @@
+//! Save points (`save <seconds> <changes>`): from the cron, start a background save when
+//! enough changes happened for long enough, as Redis's serverCron does, retrying a failed
+//! save only after `BGSAVE_RETRY_DELAY` seconds. Also runs a BGSAVE scheduled by MULTI.
+use super::{fork, BGSAVE_RETRY_DELAY};
+use crate::server::Server;
+use log::info;
+
+/// The first save point `(seconds, changes)` that is due, if any.
+pub fn due(srv: &Server, now_secs: i64) -> Option<(u64, u64)> {
+    let p = &srv.persist;
+    let retry_ok = p.lastbgsave_ok || now_secs - p.lastbgsave_try > BGSAVE_RETRY_DELAY;
+    if !retry_ok {
+        return None;
+    }
+    srv.config
+        .save
+        .iter()
+        .copied()
+        .find(|&(secs, changes)| srv.dirty >= changes && now_secs - p.lastsave > secs as i64)
+}
+
+/// One cron step: reap a finished child, then maybe start a new one.
+pub fn cron(srv: &mut Server, now_ms: i64) {
+    if srv.persist.child.is_some() {
+        fork::reap(srv);
+        if srv.persist.child.is_some() {
+            return;
+        }
+    }
+    if super::is_loading(srv) {
+        return;
+    }
+    let now = now_ms / 1000;
+    if srv.persist.bgsave_scheduled
+        && (srv.persist.lastbgsave_ok || now - srv.persist.lastbgsave_try > BGSAVE_RETRY_DELAY)
+    {
+        srv.persist.bgsave_scheduled = false;
+        let _ = fork::start(srv);
+        return;
+    }
+    if let Some((secs, changes)) = due(srv, now) {
+        info!("{changes} changes in {secs} seconds. Saving...");
+        let _ = fork::start(srv);
+    }
+}
