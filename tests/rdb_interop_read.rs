@@ -238,9 +238,7 @@ fn redis_dump_loads_into_equal_keyspace() {
 }
 
 /// Server level: oxidis started on Redis's dump answers like redis-server for every key.
-/// Needs loading at startup (the persistence work, merged separately).
 #[test]
-#[ignore = "needs RDB loading at startup; run with --ignored once it is merged"]
 fn oxidis_server_loads_redis_dump() {
     if !have_redis() {
         return;
