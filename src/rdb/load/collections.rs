@@ -16,7 +16,22 @@ pub fn cap(n: u64) -> usize {
 
 /// True if some slice occurs twice (sorting a vector of references: one allocation).
 pub fn has_dups<'a>(items: impl Iterator<Item = &'a [u8]>) -> bool {
-    let mut v: Vec<&[u8]> = items.collect();
+    // Small collections (the common listpack case) are checked pairwise without allocating.
+    const SMALL: usize = 16;
+    let mut small: [&[u8]; SMALL] = [&[]; SMALL];
+    let mut n = 0;
+    let mut items = items.peekable();
+    while n < SMALL {
+        let Some(x) = items.next() else {
+            return (1..n).any(|i| small[..i].contains(&small[i]));
+        };
+        small[n] = x;
+        n += 1;
+    }
+    if items.peek().is_none() {
+        return (1..n).any(|i| small[..i].contains(&small[i]));
+    }
+    let mut v: Vec<&[u8]> = small.iter().copied().chain(items).collect();
     v.sort_unstable();
     v.windows(2).any(|w| w[0] == w[1])
 }
@@ -112,7 +127,7 @@ pub fn hash_from_pairs<'a>(
     packed: bool,
 ) -> Result<Value, &'static str> {
     if packed {
-        let mut enc = Vec::new();
+        let mut enc = Vec::with_capacity(pairs.len() * 24);
         for (f, v) in pairs.clone() {
             f.with_bytes(|b| encode_into(&mut enc, b));
             v.with_bytes(|b| encode_into(&mut enc, b));
@@ -230,5 +245,20 @@ mod tests {
         assert!(zset_from_packed(&z, &EncLimits::default()).is_err());
         let z = [Item::Str(b"m"), Item::Str(b"nan")];
         assert!(zset_from_packed(&z, &EncLimits::default()).is_err());
+    }
+
+    #[test]
+    fn duplicates_found_in_small_and_large_collections() {
+        for n in [4usize, 15, 16, 17, 40] {
+            let items: Vec<Vec<u8>> = (0..n).map(|i| i.to_string().into_bytes()).collect();
+            assert!(!has_dups(items.iter().map(|v| &v[..])), "{n} distinct");
+            for (a, b) in [(0, n - 1), (n / 2, n / 2 + 1), (n - 2, n - 1)] {
+                let mut d = items.clone();
+                d[b] = d[a].clone();
+                assert!(has_dups(d.iter().map(|v| &v[..])), "{n}: {a} == {b}");
+            }
+        }
+        assert!(!has_dups(std::iter::empty()));
+        assert!(has_dups([&b"a"[..], &b"a"[..]].into_iter()));
     }
 }
