@@ -139,7 +139,7 @@ fn info(compress: bool, checksum: bool) -> SaveInfo {
 fn opts(lim: &EncLimits, now: i64) -> LoadOpts<'static> {
     LoadOpts {
         databases: 16,
-        lim: lim.clone(),
+        lim: *lim,
         now,
         drop_expired: true,
         key_load_delay_us: 0,
