@@ -37,13 +37,47 @@ fn serialized_len(v: &Value, compress: bool, list_fill: i64) -> usize {
     }
 }
 
-fn object_info(e: &Entry, now: i64, compress: bool, list_fill: i64) -> String {
+/// The quicklist details Redis 7.0 appends for lists: node count, average entries per node,
+/// the fill factor, whether node compression is on, and the listpacks' total size.
+fn quicklist_info(l: &crate::db::List, fill: i64, compressed: bool) -> String {
+    let mut split = crate::rdb::encode::quicklist::Splitter::default();
+    split.split(l.items.iter().map(|x| &x[..]), fill);
+    let mut bytes = 0usize;
+    let _ = split.for_each(
+        |i| &l.items[i][..],
+        |node| {
+            bytes += match node {
+                crate::rdb::encode::quicklist::Node::Packed(b) => b.len(),
+                crate::rdb::encode::quicklist::Node::Plain(x) => x.len(),
+            };
+            Ok::<(), ()>(())
+        },
+    );
+    let nodes = split.len();
     format!(
-        "Value at:{:p} refcount:{} encoding:{} serializedlength:{} lru:{} lru_seconds_idle:{}",
+        " ql_nodes:{nodes} ql_avg_node:{:.2} ql_listpack_max:{fill} ql_compressed:{} \
+         ql_uncompressed_size:{bytes}",
+        l.len() as f64 / nodes.max(1) as f64,
+        u8::from(compressed)
+    )
+}
+
+fn object_info(ctx: &Ctx, e: &Entry, now: i64) -> String {
+    let cfg = &ctx.srv.config;
+    let fill = cfg.enc.list_max_listpack_size;
+    let extra = match &e.value {
+        Value::List(l) => {
+            let depth = cfg.other.get("list-compress-depth").map(|d| d.as_str());
+            quicklist_info(l, fill, !matches!(depth, None | Some("0")))
+        }
+        _ => String::new(),
+    };
+    format!(
+        "Value at:{:p} refcount:{} encoding:{} serializedlength:{} lru:{} lru_seconds_idle:{}{extra}",
         &e.value as *const Value,
         e.value.refcount(),
         e.value.encoding(),
-        serialized_len(&e.value, compress, list_fill),
+        serialized_len(&e.value, cfg.rdbcompression, fill),
         e.access & ((1 << 24) - 1),
         idle_secs(e, now)
     )
@@ -151,10 +185,9 @@ fn debug(ctx: &mut Ctx, a: &mut Args) -> Reply {
     } else if eq_ic(sub, "populate") && (3..=5).contains(&n) {
         populate(ctx, a)
     } else if eq_ic(sub, "object") && n == 3 {
-        let compress = ctx.srv.config.rdbcompression;
-        let fill = ctx.srv.config.enc.list_max_listpack_size;
-        match ctx.db().dict.get(&a[2]) {
-            Some(e) => Reply::Status(object_info(e, now, compress, fill)),
+        let db = ctx.client.db;
+        match ctx.srv.keyspace.dbs[db].dict.get(&a[2]) {
+            Some(e) => Reply::Status(object_info(ctx, e, now)),
             None => Reply::no_such_key(),
         }
     } else if eq_ic(sub, "digest") && n == 2 {
