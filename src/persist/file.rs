@@ -30,6 +30,7 @@ pub fn save_to_file(
     dir: &Path,
     dbfilename: &str,
     info: &SaveInfo,
+    list_fill: i64,
 ) -> Result<(), Failed> {
     let tmp_name = temp_name(std::process::id());
     let tmp = dir.join(&tmp_name);
@@ -44,7 +45,7 @@ pub fn save_to_file(
             return Err(Failed);
         }
     };
-    let written = crate::rdb::save(ks, f, info).and_then(|f| f.sync_all());
+    let written = crate::rdb::save::save_with(ks, f, info, list_fill).and_then(|f| f.sync_all());
     if let Err(e) = written {
         warn!("Write error saving DB on disk: {}", strerror(&e));
         let _ = std::fs::remove_file(&tmp);

@@ -79,7 +79,14 @@ fn child_main(srv: &Server, info: &crate::rdb::SaveInfo, cow_w: Option<OwnedFd>)
     crate::daemon::log::set_role('C');
     let cfg = &srv.config;
     let ok = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        file::save_to_file(&srv.keyspace, &cfg.dir, &cfg.dbfilename, info).is_ok()
+        file::save_to_file(
+            &srv.keyspace,
+            &cfg.dir,
+            &cfg.dbfilename,
+            info,
+            cfg.enc.list_max_listpack_size,
+        )
+        .is_ok()
     }))
     .unwrap_or(false);
     if ok {

@@ -102,7 +102,13 @@ pub fn save_info(srv: &Server) -> SaveInfo {
 pub fn save_sync(srv: &mut Server) -> Result<(), Failed> {
     let info = save_info(srv);
     let cfg = &srv.config;
-    match file::save_to_file(&srv.keyspace, &cfg.dir, &cfg.dbfilename, &info) {
+    match file::save_to_file(
+        &srv.keyspace,
+        &cfg.dir,
+        &cfg.dbfilename,
+        &info,
+        cfg.enc.list_max_listpack_size,
+    ) {
         Ok(()) => {
             info!("DB saved on disk");
             srv.dirty = 0;
