@@ -19,6 +19,7 @@ pub mod ldouble;
 pub mod lzf;
 pub mod persist;
 pub mod rdb;
+pub mod repl;
 pub mod resp;
 pub mod server;
 pub mod sha1;

@@ -1,0 +1,2 @@
+//! Master side of replication: the backlog, serving SYNC/PSYNC, and feeding every write to the
+//! backlog and the attached replicas.
