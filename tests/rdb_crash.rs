@@ -24,20 +24,7 @@ fn serial() -> std::sync::MutexGuard<'static, ()> {
 }
 
 fn start(extra: &[&str]) -> Proc {
-    let mut args = DEBUG.to_vec();
-    args.extend_from_slice(extra);
-    start_oxidis(&args)
-}
-
-fn wait_until(secs: u64, mut f: impl FnMut() -> bool) -> bool {
-    let deadline = Instant::now() + Duration::from_secs(secs);
-    while Instant::now() < deadline {
-        if f() {
-            return true;
-        }
-        std::thread::sleep(Duration::from_millis(10));
-    }
-    false
+    start_oxidis_debug(extra)
 }
 
 fn info(c: &mut Conn, field: &str) -> String {

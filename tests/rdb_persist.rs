@@ -6,26 +6,12 @@ mod common;
 use common::*;
 use std::path::Path;
 use std::process::Command;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 const DEBUG: &[&str] = &["--enable-debug-command", "yes"];
 
 fn start(extra: &[&str]) -> Proc {
-    let mut args = DEBUG.to_vec();
-    args.extend_from_slice(extra);
-    start_oxidis(&args)
-}
-
-/// Poll `f` every 20 ms until it holds or `secs` pass.
-fn wait_until(secs: u64, mut f: impl FnMut() -> bool) -> bool {
-    let deadline = Instant::now() + Duration::from_secs(secs);
-    while Instant::now() < deadline {
-        if f() {
-            return true;
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    false
+    start_oxidis_debug(extra)
 }
 
 fn info(c: &mut Conn, field: &str) -> String {

@@ -287,6 +287,27 @@ impl Conn {
 }
 
 /// Extract a field from an INFO reply body.
+/// Poll `f` every 10 ms until it holds (true) or `secs` seconds pass (false).
+#[allow(dead_code)]
+pub fn wait_until(secs: u64, mut f: impl FnMut() -> bool) -> bool {
+    let deadline = Instant::now() + Duration::from_secs(secs);
+    while Instant::now() < deadline {
+        if f() {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    false
+}
+
+/// Start oxidis with the DEBUG command enabled and `extra` arguments.
+#[allow(dead_code)]
+pub fn start_oxidis_debug(extra: &[&str]) -> Proc {
+    let mut args = vec!["--enable-debug-command", "yes"];
+    args.extend_from_slice(extra);
+    start_oxidis(&args)
+}
+
 pub fn info_field(info: &str, field: &str) -> Option<String> {
     info.lines().find_map(|l| {
         l.strip_prefix(&format!("{field}:"))
