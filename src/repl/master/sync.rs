@@ -119,6 +119,9 @@ fn attach(ctx: &mut Ctx, psync: Option<(String, i64)>) -> Reply {
             srv.master_repl_offset,
         ));
         srv.master.last_db = None;
+        for db in srv.keyspace.dbs.iter_mut() {
+            db.expired_log = Some(Vec::new());
+        }
         info!(
             "Replication backlog created, my new replication IDs are '{}' and '0000000000000000000000000000000000000000'",
             srv.replid
