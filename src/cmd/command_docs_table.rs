@@ -1677,6 +1677,19 @@ pub static DOCS: &[(&str, Doc)] = &[
         },
     ),
     (
+        "psync",
+        Doc {
+            summary: "Internal command used for replication",
+            since: "2.8.0",
+            group: "server",
+            args: &[
+            Arg { name: "replicationid", kind: String, ..ARG },
+            Arg { name: "offset", kind: Integer, ..ARG },
+        ],
+            ..DOC
+        },
+    ),
+    (
         "pttl",
         Doc {
             summary: "Get the time to live for a key in milliseconds",
@@ -1849,6 +1862,17 @@ pub static DOCS: &[(&str, Doc)] = &[
         },
     ),
     (
+        "replconf",
+        Doc {
+            summary: "An internal command for configuring the replication stream",
+            since: "3.0.0",
+            group: "server",
+            complexity: Some("O(1)"),
+            doc_flags: &["syscmd"],
+            ..DOC
+        },
+    ),
+    (
         "reset",
         Doc {
             summary: "Reset the connection",
@@ -1875,6 +1899,16 @@ pub static DOCS: &[(&str, Doc)] = &[
             Arg { name: "seconds", kind: Integer, token: Some("IDLETIME"), since: Some("5.0.0"), flags: OPTIONAL, ..ARG },
             Arg { name: "frequency", kind: Integer, token: Some("FREQ"), since: Some("5.0.0"), flags: OPTIONAL, ..ARG },
         ],
+            ..DOC
+        },
+    ),
+    (
+        "role",
+        Doc {
+            summary: "Return the role of the instance in the context of replication",
+            since: "2.8.12",
+            group: "server",
+            complexity: Some("O(1)"),
             ..DOC
         },
     ),
@@ -2456,6 +2490,15 @@ pub static DOCS: &[(&str, Doc)] = &[
             Arg { name: "index1", kind: Integer, ..ARG },
             Arg { name: "index2", kind: Integer, ..ARG },
         ],
+            ..DOC
+        },
+    ),
+    (
+        "sync",
+        Doc {
+            summary: "Internal command used for replication",
+            since: "1.0.0",
+            group: "server",
             ..DOC
         },
     ),

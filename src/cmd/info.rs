@@ -201,9 +201,9 @@ fn section(ctx: &mut Ctx, name: &str, o: &mut String) {
             f!("instantaneous_input_repl_kbps:0.00");
             f!("instantaneous_output_repl_kbps:0.00");
             f!("rejected_connections:{}", s.rejected_connections);
-            f!("sync_full:0");
-            f!("sync_partial_ok:0");
-            f!("sync_partial_err:0");
+            f!("sync_full:{}", srv.master.sync_full);
+            f!("sync_partial_ok:{}", srv.master.sync_partial_ok);
+            f!("sync_partial_err:{}", srv.master.sync_partial_err);
             f!("expired_keys:{}", s.expired_keys);
             f!("expired_stale_perc:{:.2}", s.expired_stale_perc);
             f!(
@@ -246,17 +246,7 @@ fn section(ctx: &mut Ctx, name: &str, o: &mut String) {
         }
         "replication" => {
             f!("# Replication");
-            f!("role:master");
-            f!("connected_slaves:0");
-            f!("master_failover_state:no-failover");
-            f!("master_replid:{}", srv.replid);
-            f!("master_replid2:0000000000000000000000000000000000000000");
-            f!("master_repl_offset:{}", srv.master_repl_offset);
-            f!("second_repl_offset:-1");
-            f!("repl_backlog_active:0");
-            f!("repl_backlog_size:1048576");
-            f!("repl_backlog_first_byte_offset:0");
-            f!("repl_backlog_histlen:0");
+            crate::repl::master::info::info_lines(srv, now, o);
         }
         "cpu" => {
             use nix::sys::resource::UsageWho;

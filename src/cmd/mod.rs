@@ -48,6 +48,8 @@ pub fn all_commands() -> Vec<&'static Command> {
         multi::COMMANDS,
         persist::COMMANDS,
         sort::COMMANDS,
+        crate::repl::master::sync::COMMANDS,
+        crate::repl::master::info::COMMANDS,
     ];
     families.iter().flat_map(|f| f.iter()).collect()
 }

@@ -53,6 +53,9 @@ pub struct Db {
     pub expired: u64,
     /// Where the active expiry cycle resumes its walk of `expires`.
     pub expires_cursor: u64,
+    /// Keys removed by expiry, kept while a replication backlog exists so the master can
+    /// propagate them as DEL (None: not recorded).
+    pub expired_log: Option<Vec<Vec<u8>>>,
 }
 
 /// Unix seconds as Redis keeps them in the object LRU field.
@@ -84,6 +87,9 @@ impl Db {
             Some(e) if e.is_expired(now) => {
                 self.remove(key);
                 self.expired += 1;
+                if let Some(log) = self.expired_log.as_mut() {
+                    log.push(key.to_vec());
+                }
                 true
             }
             _ => false,

@@ -535,6 +535,7 @@ impl EventLoop {
             return;
         }
         let mut c = self.srv.clients.remove(token);
+        self.srv.master.remove(token, c.id);
         crate::server::blocking::forget(&mut self.srv, &mut c);
         crate::server::multi::forget(&mut self.srv, &mut c);
         if let Some(conn) = c.conn.as_mut() {

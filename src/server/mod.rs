@@ -119,6 +119,8 @@ pub struct Server {
     /// Replication id and offset (INFO replication, RDB AUX fields).
     pub replid: String,
     pub master_repl_offset: i64,
+    /// Master side of replication: backlog, attached replicas, sync counters.
+    pub master: crate::repl::master::Master,
 }
 
 /// Rolling samples of a counter, as Redis's `trackInstantaneousMetric`.
@@ -217,6 +219,7 @@ impl Server {
             persist: crate::persist::Persist::new(now),
             replid: random_hex40(),
             master_repl_offset: 0,
+            master: crate::repl::master::Master::new(),
             pause: Pause::None,
             now_ms: now,
             active_expire_enabled: true,
@@ -516,10 +519,20 @@ fn call(srv: &mut Server, client: &mut Client, resolved: Resolved, args: &mut Ar
     } else {
         None
     };
+    // Handlers may take their arguments: keep them for replication.
+    let repl_args =
+        (cmd.is_write() && crate::repl::master::propagate::active(srv)).then(|| args.clone());
     let reply = {
         let mut ctx = Ctx { srv, client, now };
         (cmd.handler)(&mut ctx, args)
     };
+    if let Some(orig) = repl_args {
+        if srv.dirty != dirty_before {
+            crate::repl::master::propagate::command(srv, client.db, cmd, &orig, &reply);
+        } else {
+            crate::repl::master::propagate::expired(srv);
+        }
+    }
     if srv.dirty != dirty_before {
         if let Some(keys) = &keys {
             after_write(srv, client.db, cmd, args, keys);

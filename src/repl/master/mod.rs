@@ -1,2 +1,77 @@
 //! Master side of replication: the backlog, serving SYNC/PSYNC, and feeding every write to the
-//! backlog and the attached replicas.
+//! backlog and the attached replicas. `Master` is the state; `propagate` feeds the stream,
+//! `sync` serves SYNC/PSYNC/REPLCONF and drives full resyncs from the cron, `info` renders the
+//! master half of INFO replication and ROLE.
+pub mod backlog;
+pub mod info;
+pub mod propagate;
+pub mod sync;
+
+use backlog::Backlog;
+
+/// Where one attached replica is in its sync (Redis's `replstate`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReplState {
+    /// Needs a BGSAVE that has not started yet.
+    WaitBgsaveStart,
+    /// Waits for the running replication BGSAVE; the stream since its fork is buffered.
+    WaitBgsaveEnd,
+    /// Receives the stream.
+    Online,
+}
+
+/// The master's record of one replica client.
+#[derive(Debug, Clone)]
+pub struct Replica {
+    pub token: usize,
+    pub client_id: u64,
+    pub state: ReplState,
+    /// Stream buffered while the RDB is produced, sent after it.
+    pub pending: Vec<u8>,
+    pub ip: String,
+    pub listening_port: u16,
+    pub ack_offset: i64,
+    /// Unix ms of the last REPLCONF ACK (or of going online).
+    pub ack_ms: i64,
+    /// Attached by SYNC (no `+FULLRESYNC` line, no partial resync).
+    pub old_sync: bool,
+}
+
+#[derive(Debug, Default)]
+pub struct Master {
+    /// Created when the first replica attaches.
+    pub backlog: Option<Backlog>,
+    /// Database of the last command propagated (None: the next one is preceded by SELECT).
+    pub last_db: Option<usize>,
+    pub replicas: Vec<Replica>,
+    /// A BGSAVE started for replication runs; `fork_offset` is the offset at its fork.
+    pub repl_bgsave: bool,
+    pub fork_offset: i64,
+    pub replid2: Option<String>,
+    pub second_repl_offset: i64,
+    pub sync_full: u64,
+    pub sync_partial_ok: u64,
+    pub sync_partial_err: u64,
+    /// REPLCONF listening-port / ip-address announced by clients not yet replicas, by id.
+    pub announced: std::collections::HashMap<u64, (u16, Option<String>)>,
+    pub last_ping_ms: i64,
+}
+
+impl Master {
+    pub fn new() -> Self {
+        Master {
+            second_repl_offset: -1,
+            ..Default::default()
+        }
+    }
+
+    pub fn replica_mut(&mut self, token: usize) -> Option<&mut Replica> {
+        self.replicas.iter_mut().find(|r| r.token == token)
+    }
+
+    /// Forget a replica whose connection closed.
+    pub fn remove(&mut self, token: usize, client_id: u64) {
+        self.replicas
+            .retain(|r| !(r.token == token && r.client_id == client_id));
+    }
+}

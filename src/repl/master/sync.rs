@@ -1,0 +1,388 @@
+//! Serving replicas: SYNC, PSYNC and REPLCONF, and the cron step that drives full resyncs
+//! (one BGSAVE serves every replica waiting for it; when it ends each gets `$len` + the RDB
+//! file + the stream buffered since the fork) and pings the replicas.
+use super::backlog::Backlog;
+use super::{propagate, ReplState, Replica};
+use crate::resp::Reply;
+use crate::server::client::{Client, ClientKind};
+use crate::server::command::{flags::*, Args, Command, BASE};
+use crate::server::{Ctx, Server};
+use crate::util::eq_ic;
+use log::{info, warn};
+
+pub const COMMANDS: &[Command] = &[
+    Command {
+        name: "sync",
+        arity: 1,
+        flags: ADMIN | NOSCRIPT | NO_ASYNC_LOADING | NO_MULTI,
+        acl: &["admin", "slow", "dangerous"],
+        handler: sync,
+        ..BASE
+    },
+    Command {
+        name: "psync",
+        arity: -3,
+        flags: ADMIN | NOSCRIPT | NO_ASYNC_LOADING | NO_MULTI,
+        acl: &["admin", "slow", "dangerous"],
+        handler: psync,
+        ..BASE
+    },
+    Command {
+        name: "replconf",
+        arity: -1,
+        flags: ADMIN | NOSCRIPT | LOADING | STALE | ALLOW_BUSY,
+        acl: &["admin", "slow", "dangerous"],
+        handler: replconf,
+        ..BASE
+    },
+];
+
+/// `ip:port` of a replica as Redis names it in the log (its listening port once announced).
+fn replica_name(srv: &Server, c: &Client) -> String {
+    let ip = c.addr.rsplit_once(':').map(|(ip, _)| ip).unwrap_or("?");
+    match srv.master.announced.get(&c.id) {
+        Some((port, Some(aip))) => format!("{aip}:{port}"),
+        Some((port, None)) => format!("{ip}:{port}"),
+        None => format!("{ip}:<unknown-replica-port>"),
+    }
+}
+
+fn sync(ctx: &mut Ctx, _args: &mut Args) -> Reply {
+    attach(ctx, None)
+}
+
+fn psync(ctx: &mut Ctx, args: &mut Args) -> Reply {
+    let replid = String::from_utf8_lossy(&args[1]).into_owned();
+    let offset = std::str::from_utf8(&args[2])
+        .ok()
+        .and_then(|s| s.parse::<i64>().ok());
+    attach(ctx, Some((replid, offset.unwrap_or(-1))))
+}
+
+/// Try a partial resync for `(replid, offset)`; the reason it is refused otherwise.
+fn can_continue(srv: &Server, replid: &str, offset: i64) -> Result<(), String> {
+    let m = &srv.master;
+    let same = replid == srv.replid;
+    let old = m.replid2.as_deref() == Some(replid) && offset <= m.second_repl_offset;
+    if !same && !old {
+        if replid != "?" {
+            return Err(format!(
+                "Replication ID mismatch (Replica asked for '{replid}', my replication IDs are '{}' and '{}')",
+                srv.replid,
+                m.replid2.as_deref().unwrap_or("0000000000000000000000000000000000000000")
+            ));
+        }
+        return Err(String::new());
+    }
+    let Some(b) = &m.backlog else {
+        return Err("no backlog".into());
+    };
+    if b.copy_from(offset).is_none() {
+        return Err(format!(
+            "Unable to partial resync with replica {{}} for lack of backlog (Replica request was: {offset})."
+        ));
+    }
+    Ok(())
+}
+
+fn attach(ctx: &mut Ctx, psync: Option<(String, i64)>) -> Reply {
+    if ctx.client.kind == ClientKind::Replica {
+        return Reply::None;
+    }
+    if ctx.client.multi.is_some() {
+        return Reply::err("ERR Replica can't be in the middle of a transaction");
+    }
+    let name = replica_name(ctx.srv, ctx.client);
+    info!("Replica {name} asks for synchronization");
+    if let Some((replid, offset)) = &psync {
+        match can_continue(ctx.srv, replid, *offset) {
+            Ok(()) => return continue_partial(ctx, &name, *offset),
+            Err(why) => {
+                if replid != "?" {
+                    ctx.srv.master.sync_partial_err += 1;
+                    if !why.is_empty() {
+                        info!("{}", why.replace("{}", &name));
+                    }
+                }
+                info!("Full resync requested by replica {name}");
+            }
+        }
+    }
+    let srv = &mut *ctx.srv;
+    srv.master.sync_full += 1;
+    if srv.master.backlog.is_none() {
+        srv.replid = crate::server::random_hex40();
+        srv.master.replid2 = None;
+        srv.master.second_repl_offset = -1;
+        srv.master.backlog = Some(Backlog::new(
+            srv.config.repl_backlog_size as usize,
+            srv.master_repl_offset,
+        ));
+        srv.master.last_db = None;
+        for db in srv.keyspace.dbs.iter_mut() {
+            db.expired_log = Some(Vec::new());
+        }
+        info!(
+            "Replication backlog created, my new replication IDs are '{}' and '0000000000000000000000000000000000000000'",
+            srv.replid
+        );
+    }
+    ctx.client.kind = ClientKind::Replica;
+    let (port, ip) = srv
+        .master
+        .announced
+        .remove(&ctx.client.id)
+        .unwrap_or((0, None));
+    let ip = ip.unwrap_or_else(|| {
+        ctx.client
+            .addr
+            .rsplit_once(':')
+            .map(|(ip, _)| ip.to_string())
+            .unwrap_or_default()
+    });
+    let mut r = Replica {
+        token: ctx.client.token,
+        client_id: ctx.client.id,
+        state: ReplState::WaitBgsaveStart,
+        pending: Vec::new(),
+        ip,
+        listening_port: port,
+        ack_offset: 0,
+        ack_ms: ctx.now,
+        old_sync: psync.is_none(),
+    };
+    if srv.master.repl_bgsave {
+        // Join the BGSAVE running for another replica: same snapshot, same buffered stream.
+        if let Some(other) = srv
+            .master
+            .replicas
+            .iter()
+            .find(|o| o.state == ReplState::WaitBgsaveEnd)
+        {
+            r.pending = other.pending.clone();
+            r.state = ReplState::WaitBgsaveEnd;
+            info!("Waiting for end of BGSAVE for SYNC");
+            if !r.old_sync {
+                fullresync_line(&mut ctx.client.out, &srv.replid, srv.master.fork_offset);
+            }
+        }
+    }
+    srv.master.replicas.push(r);
+    if srv.persist.child.is_none() {
+        start_bgsave(srv, Some(ctx.client));
+    }
+    Reply::None
+}
+
+fn fullresync_line(out: &mut Vec<u8>, replid: &str, offset: i64) {
+    out.extend_from_slice(format!("+FULLRESYNC {replid} {offset}\r\n").as_bytes());
+}
+
+fn continue_partial(ctx: &mut Ctx, name: &str, offset: i64) -> Reply {
+    let srv = &mut *ctx.srv;
+    let data = srv
+        .master
+        .backlog
+        .as_ref()
+        .and_then(|b| b.copy_from(offset))
+        .unwrap_or_default();
+    ctx.client.kind = ClientKind::Replica;
+    let (port, ip) = srv
+        .master
+        .announced
+        .remove(&ctx.client.id)
+        .unwrap_or((0, None));
+    let ip = ip.unwrap_or_else(|| {
+        ctx.client
+            .addr
+            .rsplit_once(':')
+            .map(|(ip, _)| ip.to_string())
+            .unwrap_or_default()
+    });
+    ctx.client
+        .out
+        .extend_from_slice(format!("+CONTINUE {}\r\n", srv.replid).as_bytes());
+    ctx.client.out.extend_from_slice(&data);
+    srv.master.replicas.push(Replica {
+        token: ctx.client.token,
+        client_id: ctx.client.id,
+        state: ReplState::Online,
+        pending: Vec::new(),
+        ip,
+        listening_port: port,
+        ack_offset: offset,
+        ack_ms: ctx.now,
+        old_sync: false,
+    });
+    srv.master.sync_partial_ok += 1;
+    info!(
+        "Partial resynchronization request from {name} accepted. Sending {} bytes of backlog starting from offset {offset}.",
+        data.len()
+    );
+    Reply::None
+}
+
+/// Fork a BGSAVE for the replicas waiting for one and tell each `+FULLRESYNC`. `me` is the
+/// client running the command (not in the slab while it runs).
+fn start_bgsave(srv: &mut Server, mut me: Option<&mut Client>) {
+    if !srv
+        .master
+        .replicas
+        .iter()
+        .any(|r| r.state == ReplState::WaitBgsaveStart)
+    {
+        return;
+    }
+    info!("Starting BGSAVE for SYNC with target: disk");
+    if crate::persist::fork::start(srv).is_err() {
+        warn!("BGSAVE for replication failed");
+        return;
+    }
+    srv.master.repl_bgsave = true;
+    srv.master.fork_offset = srv.master_repl_offset;
+    let (replid, off) = (srv.replid.clone(), srv.master_repl_offset);
+    for r in srv.master.replicas.iter_mut() {
+        if r.state != ReplState::WaitBgsaveStart {
+            continue;
+        }
+        r.state = ReplState::WaitBgsaveEnd;
+        r.pending.clear();
+        if r.old_sync {
+            continue;
+        }
+        let c = match me.as_deref_mut() {
+            Some(c) if c.token == r.token && c.id == r.client_id => c,
+            _ => match srv.clients.get_mut(r.token) {
+                Some(c) => {
+                    if !c.pending_write {
+                        c.pending_write = true;
+                        srv.pending_writes.push(r.token);
+                    }
+                    c
+                }
+                None => continue,
+            },
+        };
+        fullresync_line(&mut c.out, &replid, off);
+    }
+}
+
+fn replconf(ctx: &mut Ctx, args: &mut Args) -> Reply {
+    if args.len() % 2 == 0 {
+        return Reply::err("ERR syntax error");
+    }
+    let mut i = 1;
+    while i + 1 < args.len() {
+        let (opt, val) = (&args[i], &args[i + 1]);
+        if eq_ic(opt, "listening-port") {
+            let Some(port) = std::str::from_utf8(val)
+                .ok()
+                .and_then(|s| s.parse::<u16>().ok())
+            else {
+                return Reply::err("ERR value is out of range");
+            };
+            let e = ctx.srv.master.announced.entry(ctx.client.id).or_default();
+            e.0 = port;
+        } else if eq_ic(opt, "ip-address") {
+            let ip = String::from_utf8_lossy(val).into_owned();
+            let e = ctx.srv.master.announced.entry(ctx.client.id).or_default();
+            e.1 = Some(ip);
+        } else if eq_ic(opt, "capa") || eq_ic(opt, "rdb-only") {
+            // Capabilities: the disk transfer every replica understands is all we send.
+        } else if eq_ic(opt, "ack") || eq_ic(opt, "fack") {
+            if eq_ic(opt, "ack") {
+                let off = std::str::from_utf8(val)
+                    .ok()
+                    .and_then(|s| s.parse::<i64>().ok());
+                let (token, now) = (ctx.client.token, ctx.now);
+                if let (Some(off), Some(r)) = (off, ctx.srv.master.replica_mut(token)) {
+                    if off > r.ack_offset {
+                        r.ack_offset = off;
+                    }
+                    r.ack_ms = now;
+                }
+            }
+            return Reply::None;
+        } else if eq_ic(opt, "getack") {
+            return Reply::None;
+        } else {
+            return Reply::Error(format!(
+                "ERR Unrecognized REPLCONF option: {}",
+                String::from_utf8_lossy(opt)
+            ));
+        }
+        i += 2;
+    }
+    Reply::Ok
+}
+
+/// The periodic step: propagate expiry DELs, finish or start replication BGSAVEs, ping.
+pub fn cron(srv: &mut Server, now: i64) {
+    if !propagate::active(srv) {
+        return;
+    }
+    propagate::expired(srv);
+    if srv.master.repl_bgsave && srv.persist.child.is_none() {
+        srv.master.repl_bgsave = false;
+        bgsave_done(srv);
+    }
+    if srv.persist.child.is_none() {
+        start_bgsave(srv, None);
+    }
+    let period = srv.config.repl_ping_replica_period as i64 * 1000;
+    if period > 0 && now - srv.master.last_ping_ms >= period {
+        srv.master.last_ping_ms = now;
+        if !srv.master.replicas.is_empty() {
+            let mut ping = Vec::new();
+            propagate::encode(&mut ping, &[b"PING".to_vec()]);
+            propagate::feed(srv, &ping);
+        }
+    }
+}
+
+/// The replication BGSAVE ended: send the file and the buffered stream to each waiting
+/// replica, or drop them when the save failed.
+fn bgsave_done(srv: &mut Server) {
+    let path = srv.config.dir.join(&srv.config.dbfilename);
+    let file = if srv.persist.lastbgsave_ok {
+        std::fs::read(&path).ok()
+    } else {
+        None
+    };
+    let waiting: Vec<usize> = srv
+        .master
+        .replicas
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| r.state == ReplState::WaitBgsaveEnd)
+        .map(|(i, _)| i)
+        .collect();
+    for i in waiting {
+        let r = &mut srv.master.replicas[i];
+        let pending = std::mem::take(&mut r.pending);
+        let token = r.token;
+        let Some(c) = srv.clients.get_mut(token) else {
+            continue;
+        };
+        let Some(file) = &file else {
+            warn!("SYNC failed. BGSAVE child returned an error");
+            c.close_asap = true;
+            continue;
+        };
+        c.out
+            .extend_from_slice(format!("${}\r\n", file.len()).as_bytes());
+        c.out.extend_from_slice(file);
+        c.out.extend_from_slice(&pending);
+        if !c.pending_write {
+            c.pending_write = true;
+            srv.pending_writes.push(token);
+        }
+        let r = &mut srv.master.replicas[i];
+        r.state = ReplState::Online;
+        r.ack_ms = srv.now_ms;
+        info!(
+            "Synchronization with replica {}:{} succeeded",
+            r.ip, r.listening_port
+        );
+    }
+}
