@@ -48,6 +48,7 @@ pub fn all_commands() -> Vec<&'static Command> {
         multi::COMMANDS,
         persist::COMMANDS,
         sort::COMMANDS,
+        crate::repl::replica::cmd::COMMANDS,
     ];
     families.iter().flat_map(|f| f.iter()).collect()
 }

@@ -58,6 +58,8 @@ pub enum Action {
     WriteToTemp(Vec<u8>),
     /// The payload is complete: load the temp file and call `loaded(ok)`.
     LoadTemp,
+    /// `+CONTINUE`: the cached master resumes at `offset`.
+    Continued,
     /// Replication stream bytes for the master client.
     Stream(Vec<u8>),
     /// Drop the connection (and the temp file, if any).
@@ -431,6 +433,7 @@ impl Link {
             };
             self.offset = off;
             info!("MASTER <-> REPLICA sync: Master accepted a Partial Resynchronization.");
+            self.actions.push_back(Action::Continued);
             self.up(now);
         } else {
             if l.starts_with("-NOMASTERLINK") || l.starts_with("-LOADING") {
@@ -645,6 +648,7 @@ mod tests {
             1014,
         );
         assert!(l.is_up());
+        assert_eq!(drain(&mut l), vec![Action::Continued]);
         assert_eq!(l.master_replid, other);
         assert_eq!(l.offset, 41);
     }
