@@ -246,7 +246,11 @@ fn section(ctx: &mut Ctx, name: &str, o: &mut String) {
         }
         "replication" => {
             f!("# Replication");
-            f!("role:master");
+            if srv.replica.is_some() {
+                crate::repl::replica::info::replica_fields(srv, now, o);
+            } else {
+                f!("role:master");
+            }
             f!("connected_slaves:0");
             f!("master_failover_state:no-failover");
             f!("master_replid:{}", srv.replid);

@@ -98,7 +98,8 @@ pub struct Link {
     pending: Option<(String, i64)>,
     retry_at: i64,
     pub last_io: i64,
-    /// When the link went down (for master_link_down_since_seconds), -1 while up.
+    /// When the link to a master it had synced with went down (master_link_down_since_seconds);
+    /// 0 while up or before the first sync.
     pub down_since: i64,
     /// Transfer progress for INFO: total size (-1 diskless), bytes read, start time.
     pub transfer_size: i64,
@@ -124,7 +125,7 @@ impl Link {
             pending: None,
             retry_at: now,
             last_io: now,
-            down_since: now,
+            down_since: 0,
             transfer_size: -1,
             transfer_read: 0,
             transfer_start: 0,
@@ -221,7 +222,7 @@ impl Link {
 
     fn up(&mut self, now: i64) {
         self.state = State::Connected;
-        self.down_since = -1;
+        self.down_since = 0;
         self.last_io = now;
         let rest = std::mem::take(&mut self.buf);
         if !rest.is_empty() {
@@ -275,6 +276,9 @@ impl Link {
 
     /// Drop the connection and retry later.
     pub fn fail(&mut self, now: i64) {
+        if self.state == State::Connected {
+            self.down_since = now;
+        }
         if self.state != State::Connect {
             self.actions.push_back(Action::Close);
         }
@@ -282,9 +286,6 @@ impl Link {
         self.retry_at = now + RETRY_MS;
         self.buf.clear();
         self.pending = None;
-        if self.down_since < 0 {
-            self.down_since = now;
-        }
     }
 
     /// Take one `\r\n`- or `\n`-terminated line from the buffer.
@@ -625,6 +626,7 @@ mod tests {
         l.state = State::Connected;
         l.handle(Event::Closed, 10);
         assert_eq!(drain(&mut l), vec![Action::Close]);
+        assert_eq!(l.down_since, 10);
         assert_eq!(l.state, State::Connect);
         l.handle(Event::Tick, 500);
         assert!(drain(&mut l).is_empty(), "backoff");
@@ -666,7 +668,7 @@ mod tests {
         drain(&mut l);
         l.handle(Event::Tick, 1005 + 60_001);
         assert_eq!(drain(&mut l), vec![Action::Close]);
-        assert!(l.down_since >= 0);
+        assert_eq!(l.down_since, 0, "never synced");
         // A failed load also retries.
         let mut l = Link::new("h", 7, 6380, 0);
         handshake(&mut l);

@@ -3,6 +3,7 @@
 //! `link` is the pure state machine; `sync` loads a received payload and applies the command
 //! stream as the master client; the socket lives in `event_loop::replica_conn`.
 pub mod cmd;
+pub mod info;
 pub mod link;
 pub mod sync;
 
