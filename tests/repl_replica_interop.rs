@@ -199,3 +199,48 @@ fn replicaof_at_runtime_with_disk_transfer() {
         "{logs}"
     );
 }
+
+#[test]
+fn partial_resync_after_link_drop() {
+    if !have_redis() {
+        return;
+    }
+    let master = start_redis(&[
+        "--enable-debug-command",
+        "yes",
+        "--repl-diskless-sync-delay",
+        "0",
+    ]);
+    let mut m = master.conn();
+    populate(&mut m, "a:");
+    let port = master.port.to_string();
+    let replica = start_oxidis(&[
+        "--enable-debug-command",
+        "yes",
+        "--replicaof",
+        "127.0.0.1",
+        &port,
+    ]);
+    wait_up(&replica);
+    m.cmd(&["SET", "before", "drop"]);
+    wait_caught_up(&mut m, &replica);
+    assert_eq!(m.s(&["CLIENT", "KILL", "TYPE", "replica"]), ":1\r\n");
+    for i in 0..10_000 {
+        m.send(&[b"SET", format!("k{i}").as_bytes(), b"v"]);
+    }
+    for _ in 0..10_000 {
+        m.read_reply();
+    }
+    wait_up(&replica);
+    wait_caught_up(&mut m, &replica);
+    let mut r = replica.conn();
+    assert_same(&mut m, &mut r);
+    let stats = m.s(&["INFO", "stats"]);
+    assert_eq!(info_field(&stats, "sync_full").as_deref(), Some("1"));
+    assert_eq!(info_field(&stats, "sync_partial_ok").as_deref(), Some("1"));
+    let logs = replica.logs();
+    assert!(
+        logs.contains("Successful partial resynchronization with master."),
+        "{logs}"
+    );
+}

@@ -179,6 +179,7 @@ impl Link {
             Event::Closed => {
                 if self.state == State::Connected {
                     info!("Connection with master lost.");
+                    info!("Caching the disconnected master state.");
                     self.cache_master();
                 } else {
                     warn!(
@@ -426,7 +427,7 @@ impl Link {
             };
             let newid = rest.trim();
             info!("Successful partial resynchronization with master.");
-            self.master_replid = if newid.len() == 40 {
+            self.master_replid = if newid.len() == 40 && newid != id {
                 info!("Master replication ID changed to {newid}");
                 newid.to_string()
             } else {
