@@ -246,6 +246,9 @@ fn section(ctx: &mut Ctx, name: &str, o: &mut String) {
         }
         "replication" => {
             f!("# Replication");
+            if srv.replica.is_some() {
+                crate::repl::replica::info::replica_fields(srv, now, o);
+            }
             crate::repl::master::info::info_lines(srv, now, o);
         }
         "cpu" => {

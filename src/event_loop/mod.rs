@@ -1,6 +1,7 @@
 //! The single-threaded mio loop: accepts connections, reads and parses requests, runs commands,
 //! flushes replies (registering WRITABLE only while bytes remain), runs the cron at `hz`, and
 //! handles signals. It is the only code that touches sockets.
+mod replica_conn;
 use crate::resp::Reply;
 use crate::server::client::{Client, ReplyMode};
 use crate::server::{execute, Server, Shutdown};
@@ -28,6 +29,8 @@ pub struct EventLoop {
     signals: Signals,
     /// Scratch buffer every socket read lands in; only the bytes read are copied to the client.
     read_buf: Box<[u8]>,
+    /// The replica's connection to its master (see `replica_conn`).
+    master_conn: Option<replica_conn::MasterConn>,
 }
 
 /// Parse a `bind` entry: `-` prefix marks an address whose failure to bind is not fatal.
@@ -71,7 +74,8 @@ fn bind_one(addr: &str, port: u16, backlog: i32) -> io::Result<TcpListener> {
 const DENIED_MSG: &str = "-DENIED Redis is running in protected mode because protected mode is enabled and no password is set for the default user. In this mode connections are only accepted from the loopback interface. If you want to connect from external computers to Redis you may adopt one of the following solutions: 1) Just disable protected mode sending the command 'CONFIG SET protected-mode no' from the loopback interface by connecting to Redis from the same host the server is running, however MAKE SURE Redis is not publicly accessible from internet if you do so. Use CONFIG REWRITE to make this change permanent. 2) Alternatively you can just disable the protected mode by editing the Redis configuration file, and setting the protected mode option to 'no', and then restarting the server. 3) If you started the server manually just for testing, restart it with the '--protected-mode no' option. 4) Set up an authentication password for the default user. NOTE: You only need to do one of the above things in order for the server to start accepting connections from the outside.\r\n";
 
 impl EventLoop {
-    pub fn new(srv: Server) -> io::Result<Self> {
+    pub fn new(mut srv: Server) -> io::Result<Self> {
+        crate::repl::replica::start_from_config(&mut srv);
         let poll = Poll::new()?;
         let mut listeners = Vec::new();
         let port = srv.config.port;
@@ -118,6 +122,7 @@ impl EventLoop {
             srv,
             signals,
             read_buf: vec![0u8; IOBUF_LEN].into_boxed_slice(),
+            master_conn: None,
         })
     }
 
@@ -145,6 +150,7 @@ impl EventLoop {
             let now = crate::util::now_ms();
             self.srv.now_ms = now;
             crate::server::blocking::expire_due(&mut self.srv, now);
+            self.replica_cron(now);
             if now >= next_cron {
                 crate::cron::tick(&mut self.srv, now);
                 let hz = self.srv.config.hz.clamp(1, 500) as i64;
@@ -164,6 +170,11 @@ impl EventLoop {
         for ev in events.iter() {
             match ev.token() {
                 SIGNAL_TOKEN => self.handle_signals(),
+                replica_conn::MASTER_TOKEN => self.replica_io(
+                    ev.is_readable(),
+                    ev.is_writable(),
+                    ev.is_read_closed() || ev.is_error(),
+                ),
                 Token(t) if (LISTENER_BASE..SIGNAL_TOKEN.0).contains(&t) => {
                     self.accept(t - LISTENER_BASE)
                 }

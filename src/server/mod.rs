@@ -121,6 +121,8 @@ pub struct Server {
     pub master_repl_offset: i64,
     /// Master side of replication: backlog, attached replicas, sync counters.
     pub master: crate::repl::master::Master,
+    /// Set while this server follows a master (REPLICAOF / `replicaof`).
+    pub replica: Option<Box<crate::repl::replica::Replica>>,
 }
 
 /// Rolling samples of a counter, as Redis's `trackInstantaneousMetric`.
@@ -220,6 +222,7 @@ impl Server {
             replid: random_hex40(),
             master_repl_offset: 0,
             master: crate::repl::master::Master::new(),
+            replica: None,
             pause: Pause::None,
             now_ms: now,
             active_expire_enabled: true,
@@ -445,6 +448,16 @@ fn check(srv: &Server, client: &Client, args: &Args) -> Result<Resolved, Rejecti
     {
         return Err((Reply::err(crate::persist::MISCONF_ERR), Some(resolved)));
     }
+    if srv.replica.is_some()
+        && srv.config.replica_read_only
+        && client.kind != client::ClientKind::Master
+        && is_write_command(client, resolved)
+    {
+        return Err((
+            Reply::err("READONLY You can't write against a read only replica."),
+            Some(resolved),
+        ));
+    }
     if client.resp == 2
         && client.kind == client::ClientKind::PubSub
         && !client.no_block
@@ -470,6 +483,16 @@ fn denied_on_disk_error(client: &Client, (top, sub): Resolved) -> bool {
     let cmd = sub.unwrap_or(top);
     cmd.is_write()
         || top.name == "ping"
+        || (top.name == "exec"
+            && client
+                .multi
+                .as_ref()
+                .is_some_and(|m| m.flags & flags::WRITE != 0))
+}
+
+/// Writes, and an EXEC of queued writes (refused on a read-only replica).
+fn is_write_command(client: &Client, (top, sub): Resolved) -> bool {
+    sub.unwrap_or(top).is_write()
         || (top.name == "exec"
             && client
                 .multi

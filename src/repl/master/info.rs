@@ -30,7 +30,9 @@ pub fn info_lines(srv: &Server, now: i64, o: &mut String) {
         o.push_str(&s);
         o.push_str("\r\n");
     };
-    line("role:master".into());
+    if srv.replica.is_none() {
+        line("role:master".into());
+    }
     line(format!("connected_slaves:{}", m.replicas.len()));
     for (i, r) in m.replicas.iter().enumerate() {
         line(format!(
@@ -76,6 +78,9 @@ pub fn info_lines(srv: &Server, now: i64, o: &mut String) {
 
 fn role(ctx: &mut Ctx, _args: &mut Args) -> Reply {
     let srv = &*ctx.srv;
+    if let Some(r) = crate::repl::replica::cmd::replica_role(srv) {
+        return r;
+    }
     let replicas = srv
         .master
         .replicas
