@@ -1,6 +1,6 @@
 //! The periodic tick (`hz` times a second): client idle timeouts, active expiry, hash table
 //! shrinking, the instantaneous metrics, and the persistence step (reaping the BGSAVE child, save
-//! points). Replication hangs here later.
+//! points), and the master side of replication (expiry DELs, replication BGSAVEs, pings).
 use crate::server::Server;
 
 pub fn tick(srv: &mut Server, now: i64) {

@@ -128,18 +128,7 @@ fn attach(ctx: &mut Ctx, psync: Option<(String, i64)>) -> Reply {
         );
     }
     ctx.client.kind = ClientKind::Replica;
-    let (port, ip) = srv
-        .master
-        .announced
-        .remove(&ctx.client.id)
-        .unwrap_or((0, None));
-    let ip = ip.unwrap_or_else(|| {
-        ctx.client
-            .addr
-            .rsplit_once(':')
-            .map(|(ip, _)| ip.to_string())
-            .unwrap_or_default()
-    });
+    let (port, ip) = take_announced(srv, ctx.client);
     let mut r = Replica {
         token: ctx.client.token,
         client_id: ctx.client.id,
@@ -174,6 +163,18 @@ fn attach(ctx: &mut Ctx, psync: Option<(String, i64)>) -> Reply {
     Reply::None
 }
 
+/// The listening port and address a new replica announced (its peer address by default).
+fn take_announced(srv: &mut Server, c: &Client) -> (u16, String) {
+    let (port, ip) = srv.master.announced.remove(&c.id).unwrap_or((0, None));
+    let ip = ip.unwrap_or_else(|| {
+        c.addr
+            .rsplit_once(':')
+            .map(|(ip, _)| ip.to_string())
+            .unwrap_or_default()
+    });
+    (port, ip)
+}
+
 fn fullresync_line(out: &mut Vec<u8>, replid: &str, offset: i64) {
     out.extend_from_slice(format!("+FULLRESYNC {replid} {offset}\r\n").as_bytes());
 }
@@ -187,18 +188,7 @@ fn continue_partial(ctx: &mut Ctx, name: &str, offset: i64) -> Reply {
         .and_then(|b| b.copy_from(offset))
         .unwrap_or_default();
     ctx.client.kind = ClientKind::Replica;
-    let (port, ip) = srv
-        .master
-        .announced
-        .remove(&ctx.client.id)
-        .unwrap_or((0, None));
-    let ip = ip.unwrap_or_else(|| {
-        ctx.client
-            .addr
-            .rsplit_once(':')
-            .map(|(ip, _)| ip.to_string())
-            .unwrap_or_default()
-    });
+    let (port, ip) = take_announced(srv, ctx.client);
     ctx.client
         .out
         .extend_from_slice(format!("+CONTINUE {}\r\n", srv.replid).as_bytes());
