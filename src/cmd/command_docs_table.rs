@@ -1849,6 +1849,28 @@ pub static DOCS: &[(&str, Doc)] = &[
         },
     ),
     (
+        "replicaof",
+        Doc {
+            summary: "Make the server a replica of another instance, or promote it as master.",
+            since: "5.0.0",
+            group: "server",
+            complexity: Some("O(1)"),
+            args: &[
+            Arg { name: "args", kind: OneOf, args: &[
+                Arg { name: "host-port", kind: Block, args: &[
+                    Arg { name: "host", kind: String, ..ARG },
+                    Arg { name: "port", kind: Integer, ..ARG },
+                ], ..ARG },
+                Arg { name: "no-one", kind: Block, args: &[
+                    Arg { name: "no", kind: PureToken, token: Some("NO"), ..ARG },
+                    Arg { name: "one", kind: PureToken, token: Some("ONE"), ..ARG },
+                ], ..ARG },
+            ], ..ARG },
+        ],
+            ..DOC
+        },
+    ),
+    (
         "reset",
         Doc {
             summary: "Reset the connection",
@@ -1875,6 +1897,16 @@ pub static DOCS: &[(&str, Doc)] = &[
             Arg { name: "seconds", kind: Integer, token: Some("IDLETIME"), since: Some("5.0.0"), flags: OPTIONAL, ..ARG },
             Arg { name: "frequency", kind: Integer, token: Some("FREQ"), since: Some("5.0.0"), flags: OPTIONAL, ..ARG },
         ],
+            ..DOC
+        },
+    ),
+    (
+        "role",
+        Doc {
+            summary: "Return the role of the instance in the context of replication",
+            since: "2.8.12",
+            group: "server",
+            complexity: Some("O(1)"),
             ..DOC
         },
     ),
@@ -2178,6 +2210,31 @@ pub static DOCS: &[(&str, Doc)] = &[
             args: &[
             Arg { name: "key", kind: Key, key_spec_index: 0, ..ARG },
             Arg { name: "member", kind: String, ..ARG },
+        ],
+            ..DOC
+        },
+    ),
+    (
+        "slaveof",
+        Doc {
+            summary: "Make the server a replica of another instance, or promote it as master.",
+            since: "1.0.0",
+            group: "server",
+            complexity: Some("O(1)"),
+            doc_flags: &["deprecated"],
+            deprecated_since: Some("5.0.0"),
+            replaced_by: Some("`REPLICAOF`"),
+            args: &[
+            Arg { name: "args", kind: OneOf, args: &[
+                Arg { name: "host-port", kind: Block, args: &[
+                    Arg { name: "host", kind: String, ..ARG },
+                    Arg { name: "port", kind: Integer, ..ARG },
+                ], ..ARG },
+                Arg { name: "no-one", kind: Block, args: &[
+                    Arg { name: "no", kind: PureToken, token: Some("NO"), ..ARG },
+                    Arg { name: "one", kind: PureToken, token: Some("ONE"), ..ARG },
+                ], ..ARG },
+            ], ..ARG },
         ],
             ..DOC
         },
