@@ -196,7 +196,7 @@ pub static DIRECTIVES: &[Directive] = &[
     Directive { name: "replica-lazy-flush", alias: Some("slave-lazy-flush"), kind: Kind::Bool, default: "no", flags: 0, implemented: false },
     Directive { name: "replica-priority", alias: Some("slave-priority"), kind: Kind::Int(0, 2147483647), default: "100", flags: 0, implemented: false },
     Directive { name: "replica-read-only", alias: Some("slave-read-only"), kind: Kind::Bool, default: "yes", flags: 0, implemented: true },
-    Directive { name: "replica-serve-stale-data", alias: Some("slave-serve-stale-data"), kind: Kind::Bool, default: "yes", flags: 0, implemented: false },
+    Directive { name: "replica-serve-stale-data", alias: Some("slave-serve-stale-data"), kind: Kind::Bool, default: "yes", flags: 0, implemented: true },
     Directive { name: "replicaof", alias: Some("slaveof"), kind: Kind::Special, default: "", flags: IMMUTABLE, implemented: true },
     Directive { name: "requirepass", alias: None, kind: Kind::Str, default: "", flags: 0, implemented: true },
     Directive { name: "sanitize-dump-payload", alias: None, kind: Kind::Enum(&["no", "yes", "clients"]), default: "no", flags: 0, implemented: false },

@@ -15,7 +15,8 @@ const ACCEPTABLE_STALE: usize = 10;
 const DBS_PER_CALL: usize = 16;
 
 pub fn active_expire_cycle(srv: &mut Server, now: i64) {
-    if !srv.active_expire_enabled {
+    // A replica never expires keys on its own: it waits for its master's DELs.
+    if !srv.active_expire_enabled || srv.replica.is_some() {
         return;
     }
     let budget = Duration::from_micros(1_000_000 * TIME_PERC / 100 / srv.config.hz.max(1) as u64);

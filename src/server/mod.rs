@@ -458,6 +458,17 @@ fn check(srv: &Server, client: &Client, args: &Args) -> Result<Resolved, Rejecti
             Some(resolved),
         ));
     }
+    if srv.replica.as_ref().is_some_and(|r| !r.link.is_up())
+        && !srv.config.replica_serve_stale_data
+        && !cmd.has(flags::STALE)
+    {
+        return Err((
+            Reply::err(
+                "MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.",
+            ),
+            Some(resolved),
+        ));
+    }
     if client.resp == 2
         && client.kind == client::ClientKind::PubSub
         && !client.no_block
