@@ -72,16 +72,15 @@ pub fn unset_master(srv: &mut Server) {
 
 /// ROLE of a replica (`slave`, master host and port, link state, offset); None on a master.
 pub fn replica_role(srv: &Server) -> Option<Reply> {
-    match &srv.replica {
-        Some(r) => Some(Reply::Array(vec![
+    srv.replica.as_ref().map(|r| {
+        Reply::Array(vec![
             Reply::bulk("slave"),
             Reply::bulk(r.link.host.as_bytes()),
             Reply::Int(r.link.port as i64),
             Reply::bulk(r.link.role_state()),
             Reply::Int(if r.link.is_up() { r.link.offset } else { -1 }),
-        ])),
-        None => None,
-    }
+        ])
+    })
 }
 
 pub static COMMANDS: &[Command] = &[
