@@ -77,19 +77,16 @@ fn wait_caught_up(master: &mut Conn, replica: &Proc) {
     });
 }
 
-#[test]
-fn replica_of_real_redis_diskless_stream_readonly_promotion() {
-    if !have_redis() {
-        return;
-    }
+/// A real Redis master (diskless sync without delay) holding `populate(.., "a:")`, and an
+/// oxidis replica started with `--replicaof` whose link is up.
+fn populated_master_and_replica() -> (Proc, Proc) {
     let master = start_redis(&[
         "--enable-debug-command",
         "yes",
         "--repl-diskless-sync-delay",
         "0",
     ]);
-    let mut m = master.conn();
-    populate(&mut m, "a:");
+    populate(&mut master.conn(), "a:");
     let port = master.port.to_string();
     let replica = start_oxidis(&[
         "--enable-debug-command",
@@ -99,6 +96,17 @@ fn replica_of_real_redis_diskless_stream_readonly_promotion() {
         &port,
     ]);
     wait_up(&replica);
+    (master, replica)
+}
+
+#[test]
+fn replica_of_real_redis_diskless_stream_readonly_promotion() {
+    if !have_redis() {
+        return;
+    }
+    let (master, replica) = populated_master_and_replica();
+    let mut m = master.conn();
+    let port = master.port;
     let mut r = replica.conn();
     assert_same(&mut m, &mut r);
 
@@ -205,23 +213,8 @@ fn partial_resync_after_link_drop() {
     if !have_redis() {
         return;
     }
-    let master = start_redis(&[
-        "--enable-debug-command",
-        "yes",
-        "--repl-diskless-sync-delay",
-        "0",
-    ]);
+    let (master, replica) = populated_master_and_replica();
     let mut m = master.conn();
-    populate(&mut m, "a:");
-    let port = master.port.to_string();
-    let replica = start_oxidis(&[
-        "--enable-debug-command",
-        "yes",
-        "--replicaof",
-        "127.0.0.1",
-        &port,
-    ]);
-    wait_up(&replica);
     m.cmd(&["SET", "before", "drop"]);
     wait_caught_up(&mut m, &replica);
     assert_eq!(m.s(&["CLIENT", "KILL", "TYPE", "replica"]), ":1\r\n");
