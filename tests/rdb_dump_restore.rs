@@ -134,6 +134,18 @@ fn debug_object_serializedlength_matches_redis() {
     }
 }
 
+/// DUMP `k` on `from` and RESTORE it on `to`, which must answer +OK.
+fn move_by_dump(from: &mut Conn, to: &mut Conn, k: &str) {
+    let payload = bulk_body(&from.cmd(&["DUMP", k]));
+    let reply = to.cmd_bin(&[b"RESTORE", k.as_bytes(), b"0", &payload]);
+    assert_eq!(
+        reply,
+        b"+OK\r\n",
+        "{k}: {}",
+        String::from_utf8_lossy(&reply)
+    );
+}
+
 #[test]
 fn oxidis_dump_restores_in_redis() {
     if !have_redis() {
@@ -144,14 +156,7 @@ fn oxidis_dump_restores_in_redis() {
     let (mut o, mut r) = (ox.conn(), rd.conn());
     run_all(&mut o, &setup());
     for k in keys() {
-        let payload = bulk_body(&o.cmd(&["DUMP", k]));
-        let reply = r.cmd_bin(&[b"RESTORE", k.as_bytes(), b"0", &payload]);
-        assert_eq!(
-            reply,
-            b"+OK\r\n",
-            "{k}: {}",
-            String::from_utf8_lossy(&reply)
-        );
+        move_by_dump(&mut o, &mut r, k);
         assert_eq!(describe(&mut o, k), describe(&mut r, k), "{k}");
     }
 }
@@ -166,14 +171,7 @@ fn redis_dump_restores_in_oxidis() {
     let (mut o, mut r) = (ox.conn(), rd.conn());
     run_all(&mut r, &setup());
     for k in keys() {
-        let payload = bulk_body(&r.cmd(&["DUMP", k]));
-        let reply = o.cmd_bin(&[b"RESTORE", k.as_bytes(), b"0", &payload]);
-        assert_eq!(
-            reply,
-            b"+OK\r\n",
-            "{k}: {}",
-            String::from_utf8_lossy(&reply)
-        );
+        move_by_dump(&mut r, &mut o, k);
         assert_eq!(describe(&mut o, k), describe(&mut r, k), "{k}");
         // And the value re-dumps to the same bytes where the encoding fixes the order (not
         // hash tables, whose iteration order is the server's own).
