@@ -21,6 +21,7 @@ pub mod persist;
 pub mod rdb;
 pub mod repl;
 pub mod resp;
+pub mod sentinel;
 pub mod server;
 pub mod sha1;
 pub mod util;

@@ -2,6 +2,7 @@
 //! flushes replies (registering WRITABLE only while bytes remain), runs the cron at `hz`, and
 //! handles signals. It is the only code that touches sockets.
 mod replica_conn;
+mod sentinel_links;
 use crate::resp::Reply;
 use crate::server::client::{Client, ReplyMode};
 use crate::server::{execute, Server, Shutdown};

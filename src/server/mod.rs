@@ -123,6 +123,8 @@ pub struct Server {
     pub master: crate::repl::master::Master,
     /// Set while this server follows a master (REPLICAOF / `replicaof`).
     pub replica: Option<Box<crate::repl::replica::Replica>>,
+    /// Set in sentinel mode: the sentinel state machine (`sentinel::core`).
+    pub sentinel: Option<Box<crate::sentinel::Sentinel>>,
 }
 
 /// Rolling samples of a counter, as Redis's `trackInstantaneousMetric`.
@@ -223,6 +225,7 @@ impl Server {
             master_repl_offset: 0,
             master: crate::repl::master::Master::new(),
             replica: None,
+            sentinel: None,
             pause: Pause::None,
             now_ms: now,
             active_expire_enabled: true,

@@ -1,0 +1,262 @@
+//! The sentinel's data model: what it knows about every monitored master, its replicas and the
+//! other sentinels watching it. Plain data, no sockets and no clock: the decision code
+//! (`monitor`, `election`, `failover`) changes it when fed events and `now`; the client API
+//! (`api`) reads it to answer SENTINEL MASTERS / REPLICAS / SENTINELS; `config` loads it from and
+//! writes it to sentinel.conf. Field names follow Redis's so SENTINEL replies map one to one.
+use std::collections::BTreeMap;
+
+/// Identifies one instance record for the life of the process; the driver keys its links by it.
+/// Never reused: a removed and re-added instance gets a new id.
+pub type InstId = u64;
+
+/// Timer defaults, as Redis 7.0 (milliseconds unless said otherwise).
+pub const DEFAULT_DOWN_AFTER_MS: i64 = 30_000;
+pub const DEFAULT_FAILOVER_TIMEOUT_MS: i64 = 180_000;
+pub const DEFAULT_PARALLEL_SYNCS: u32 = 1;
+pub const PING_PERIOD_MS: i64 = 1000;
+pub const INFO_PERIOD_MS: i64 = 10_000;
+pub const HELLO_PERIOD_MS: i64 = 2000;
+pub const ASK_PERIOD_MS: i64 = 1000;
+pub const DEFAULT_PORT: u16 = 26379;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    Master,
+    Replica,
+    Sentinel,
+}
+
+/// Redis's SRI_* flags that SENTINEL replies print in the `flags` field.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Flags {
+    pub s_down: bool,
+    pub o_down: bool,
+    /// A sentinel record: that sentinel said the master is down (`master_down`).
+    pub master_down: bool,
+    pub failover_in_progress: bool,
+    pub promoted: bool,
+    pub reconf_sent: bool,
+    pub reconf_inprog: bool,
+    pub reconf_done: bool,
+    pub force_failover: bool,
+    pub script_kill_sent: bool,
+}
+
+/// Connection bookkeeping of one instance's links (the sockets live in the driver).
+#[derive(Debug, Clone, Default)]
+pub struct LinkState {
+    /// The command link is up (PING/INFO/commands are sent on it).
+    pub cmd_connected: bool,
+    /// The pub/sub link is up (subscribed to `__sentinel__:hello`); never used for sentinels.
+    pub pubsub_connected: bool,
+    pub cc_conn_time: i64,
+    pub pc_conn_time: i64,
+    pub pc_last_activity: i64,
+    /// Last time the instance answered a PING validly (ms), or link creation.
+    pub last_avail_time: i64,
+    /// Time the oldest PING still unanswered was sent, 0 when none is pending.
+    pub act_ping_time: i64,
+    pub last_ping_time: i64,
+    pub last_pong_time: i64,
+    pub last_reconn_time: i64,
+    /// Commands sent on the command link and not answered yet.
+    pub pending_commands: u32,
+}
+
+impl LinkState {
+    /// Redis's `disconnected` flag: either needed link is missing.
+    pub fn disconnected(&self, role: Role) -> bool {
+        !self.cmd_connected || (role != Role::Sentinel && !self.pubsub_connected)
+    }
+}
+
+/// One monitored instance: a master, one of its replicas, or another sentinel.
+#[derive(Debug, Clone)]
+pub struct Instance {
+    pub id: InstId,
+    pub role: Role,
+    /// Master: its configured name. Replica: `ip:port`. Sentinel: `ip:port` too.
+    pub name: String,
+    pub host: String,
+    pub port: u16,
+    /// Run id reported by INFO (`run_id`) or the hello message; None until known.
+    pub runid: Option<String>,
+    pub flags: Flags,
+    pub link: LinkState,
+    /// Master: the epoch of its current configuration. Sentinel: what it last announced.
+    pub config_epoch: u64,
+    pub down_after_ms: i64,
+    pub s_down_since: i64,
+    pub o_down_since: i64,
+    /// Last hello published to / received from it.
+    pub last_pub_time: i64,
+    pub last_hello_time: i64,
+    /// Sentinel record: last reply to IS-MASTER-DOWN-BY-ADDR.
+    pub last_master_down_reply_time: i64,
+    /// Last INFO reply (ms, 0 never) and its raw text (SENTINEL INFO-CACHE).
+    pub info_refresh: i64,
+    pub info: String,
+    /// Role from INFO and when it changed.
+    pub role_reported: Role,
+    pub role_reported_time: i64,
+    pub slave_conf_change_time: i64,
+    // -- replica fields (from the replica's INFO) --
+    pub master_link_down_time: i64,
+    pub slave_priority: i64,
+    pub replica_announced: bool,
+    pub slave_reconf_sent_time: i64,
+    pub slave_master_host: Option<String>,
+    pub slave_master_port: u16,
+    pub slave_master_link_status_up: bool,
+    pub slave_repl_offset: i64,
+    // -- sentinel fields --
+    /// The leader this sentinel voted for (runid) and in which epoch.
+    pub leader: Option<String>,
+    pub leader_epoch: u64,
+}
+
+impl Instance {
+    pub fn new(id: InstId, role: Role, name: String, host: &str, port: u16, now: i64) -> Self {
+        Instance {
+            id,
+            role,
+            name,
+            host: host.to_string(),
+            port,
+            runid: None,
+            flags: Flags::default(),
+            link: LinkState {
+                last_avail_time: now,
+                last_pong_time: now,
+                ..Default::default()
+            },
+            config_epoch: 0,
+            down_after_ms: DEFAULT_DOWN_AFTER_MS,
+            s_down_since: 0,
+            o_down_since: 0,
+            last_pub_time: 0,
+            last_hello_time: 0,
+            last_master_down_reply_time: 0,
+            info_refresh: 0,
+            info: String::new(),
+            role_reported: role,
+            role_reported_time: now,
+            slave_conf_change_time: now,
+            master_link_down_time: 0,
+            slave_priority: 100,
+            replica_announced: true,
+            slave_reconf_sent_time: 0,
+            slave_master_host: None,
+            slave_master_port: 0,
+            slave_master_link_status_up: false,
+            slave_repl_offset: 0,
+            leader: None,
+            leader_epoch: 0,
+        }
+    }
+
+    /// `ip:port` (IPv6 in brackets), the key replicas and sentinels are stored under.
+    pub fn addr_key(&self) -> String {
+        addr_key(&self.host, self.port)
+    }
+}
+
+pub fn addr_key(host: &str, port: u16) -> String {
+    if host.contains(':') {
+        format!("[{host}]:{port}")
+    } else {
+        format!("{host}:{port}")
+    }
+}
+
+/// Failover progress of one master (Redis's SENTINEL_FAILOVER_STATE_*).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum FailoverState {
+    #[default]
+    None,
+    WaitStart,
+    SelectSlave,
+    SendSlaveofNoone,
+    WaitPromotion,
+    ReconfSlaves,
+    UpdateConfig,
+}
+
+impl FailoverState {
+    /// The name Redis prints (`failover_state` in SENTINEL MASTER, `+failover-state-*` events).
+    pub fn name(self) -> &'static str {
+        match self {
+            FailoverState::None => "none",
+            FailoverState::WaitStart => "wait_start",
+            FailoverState::SelectSlave => "select_slave",
+            FailoverState::SendSlaveofNoone => "send_slaveof_noone",
+            FailoverState::WaitPromotion => "wait_promotion",
+            FailoverState::ReconfSlaves => "reconf_slaves",
+            FailoverState::UpdateConfig => "update_config",
+        }
+    }
+}
+
+/// Everything about one monitored master.
+#[derive(Debug, Clone)]
+pub struct MasterRecord {
+    pub inst: Instance,
+    pub quorum: u32,
+    pub parallel_syncs: u32,
+    pub failover_timeout: i64,
+    pub auth_pass: Option<String>,
+    pub auth_user: Option<String>,
+    pub notification_script: Option<String>,
+    pub client_reconfig_script: Option<String>,
+    /// Replicas by `ip:port`.
+    pub replicas: BTreeMap<String, Instance>,
+    /// Other sentinels by run id.
+    pub sentinels: BTreeMap<String, Instance>,
+    /// The leader this sentinel voted for in `leader_epoch` (runid; our own id when we are it).
+    pub leader: Option<String>,
+    pub leader_epoch: u64,
+    pub failover_epoch: u64,
+    pub failover_state: FailoverState,
+    pub failover_state_change_time: i64,
+    pub failover_start_time: i64,
+    pub failover_delay_logged: i64,
+    /// `ip:port` of the replica being promoted.
+    pub promoted_replica: Option<String>,
+}
+
+impl MasterRecord {
+    pub fn new(id: InstId, name: &str, host: &str, port: u16, quorum: u32, now: i64) -> Self {
+        MasterRecord {
+            inst: Instance::new(id, Role::Master, name.to_string(), host, port, now),
+            quorum,
+            parallel_syncs: DEFAULT_PARALLEL_SYNCS,
+            failover_timeout: DEFAULT_FAILOVER_TIMEOUT_MS,
+            auth_pass: None,
+            auth_user: None,
+            notification_script: None,
+            client_reconfig_script: None,
+            replicas: BTreeMap::new(),
+            sentinels: BTreeMap::new(),
+            leader: None,
+            leader_epoch: 0,
+            failover_epoch: 0,
+            failover_state: FailoverState::None,
+            failover_state_change_time: 0,
+            failover_start_time: 0,
+            failover_delay_logged: 0,
+            promoted_replica: None,
+        }
+    }
+}
+
+/// Settings of this sentinel itself (not per master).
+#[derive(Debug, Clone, Default)]
+pub struct SentinelSettings {
+    pub announce_ip: Option<String>,
+    pub announce_port: u16,
+    pub resolve_hostnames: bool,
+    pub announce_hostnames: bool,
+    pub sentinel_user: Option<String>,
+    pub sentinel_pass: Option<String>,
+    pub deny_scripts_reconfig: bool,
+}
