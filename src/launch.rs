@@ -72,7 +72,8 @@ pub fn run(cfg: Config) -> i32 {
         return 1;
     }
     info!("Ready to accept connections");
-    sup.ready();
+    sup.ready(el.srv.replica.is_some());
+    el.status_notifier = sup.notifier();
     if let Some(p) = startup {
         p.succeeded();
     }

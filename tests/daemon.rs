@@ -222,6 +222,10 @@ fn loglevel_warning_hides_notices() {
 
 /// Start oxidis under `supervised systemd` with `NOTIFY_SOCKET=notify`.
 fn start_supervised(notify: &str) -> Proc {
+    start_supervised_with(notify, &[])
+}
+
+fn start_supervised_with(notify: &str, extra: &[&str]) -> Proc {
     let dir = tempfile::tempdir().unwrap();
     let port = free_port();
     let mut cmd = Command::new(oxidis_bin());
@@ -233,8 +237,35 @@ fn start_supervised(notify: &str) -> Proc {
         "--supervised",
         "systemd",
     ])
+    .args(extra)
     .env("NOTIFY_SOCKET", notify);
     spawn_logged(cmd, dir, port)
+}
+
+/// A supervised replica is READY=1 as soon as it serves, with a STATUS saying it still waits
+/// for its master; the STATUS changes once the sync has finished.
+#[test]
+fn systemd_status_follows_replica_sync() {
+    let master = start_oxidis(&[]);
+    master.conn().cmd(&["SET", "k", "v"]);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("notify.sock");
+    let sock = UnixDatagram::bind(&path).unwrap();
+    let port = master.port.to_string();
+    let replica =
+        start_supervised_with(path.to_str().unwrap(), &["--replicaof", "127.0.0.1", &port]);
+    let got = recv_until(&sock, "READY=1");
+    assert!(
+        got.iter().any(|m| m.contains(
+            "STATUS=Ready to accept connections in read-only mode. Waiting for MASTER <-> REPLICA sync"
+        )),
+        "{got:?}"
+    );
+    recv_until(
+        &sock,
+        "STATUS=MASTER <-> REPLICA sync: Finished with success. Ready to accept connections in read-write mode.",
+    );
+    assert_eq!(replica.conn().cmd(&["GET", "k"]), b"$1\r\nv\r\n");
 }
 
 /// Receive datagrams until one contains `want`; returns everything received.

@@ -7,7 +7,7 @@ use std::os::unix::net::{SocketAddr, UnixDatagram};
 pub const ENV: &str = "NOTIFY_SOCKET";
 
 /// Where notifications go.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Notifier {
     addr: SocketAddr,
 }

@@ -6,6 +6,12 @@ use crate::config::Supervised;
 use log::{debug, info, warn};
 
 const UPSTART_ENV: &str = "UPSTART_JOB";
+/// Status of a replica that serves but has not finished its first sync (Redis's words).
+pub const REPLICA_WAITING_STATUS: &str =
+    "STATUS=Ready to accept connections in read-only mode. Waiting for MASTER <-> REPLICA sync";
+/// Status once a replica's sync with its master has finished (Redis's words).
+pub const REPLICA_SYNCED_STATUS: &str =
+    "STATUS=MASTER <-> REPLICA sync: Finished with success. Ready to accept connections in read-write mode.";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
@@ -130,12 +136,24 @@ impl Supervisor {
         }
     }
 
-    /// The server listens and has its data: tell the supervisor.
-    pub fn ready(&self) {
+    /// Where later status lines go (the event loop reports replica sync progress), if systemd
+    /// supervises us.
+    pub fn notifier(&self) -> Option<Notifier> {
+        self.notifier.clone()
+    }
+
+    /// The server listens and has its data: tell the supervisor. A replica serves (stale or
+    /// empty data, read-only) before its first sync; the status says it is still syncing, as
+    /// Redis's does, and the event loop updates it when the sync finishes.
+    pub fn ready(&self, replica: bool) {
         match self.kind {
             Kind::None => {}
             Kind::Systemd => {
-                self.send("STATUS=Ready to accept connections");
+                if replica {
+                    self.send(REPLICA_WAITING_STATUS);
+                } else {
+                    self.send("STATUS=Ready to accept connections");
+                }
                 self.send("READY=1");
             }
             Kind::Upstart => {

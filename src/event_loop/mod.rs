@@ -3,6 +3,7 @@
 //! handles signals. It is the only code that touches sockets.
 mod replica_conn;
 mod sentinel_links;
+mod sync_status;
 use crate::resp::Reply;
 use crate::server::client::{Client, ReplyMode};
 use crate::server::{execute, Server, Shutdown};
@@ -32,6 +33,10 @@ pub struct EventLoop {
     read_buf: Box<[u8]>,
     /// The replica's connection to its master (see `replica_conn`).
     master_conn: Option<replica_conn::MasterConn>,
+    /// systemd's notify socket when supervised (see `sync_status`).
+    pub status_notifier: Option<crate::daemon::notify::Notifier>,
+    /// Whether the replica link was up at the last status report.
+    link_was_up: bool,
 }
 
 /// Parse a `bind` entry: `-` prefix marks an address whose failure to bind is not fatal.
@@ -124,6 +129,8 @@ impl EventLoop {
             signals,
             read_buf: vec![0u8; IOBUF_LEN].into_boxed_slice(),
             master_conn: None,
+            status_notifier: None,
+            link_was_up: false,
         })
     }
 
@@ -152,6 +159,7 @@ impl EventLoop {
             self.srv.now_ms = now;
             crate::server::blocking::expire_due(&mut self.srv, now);
             self.replica_cron(now);
+            self.report_sync_status();
             if now >= next_cron {
                 crate::cron::tick(&mut self.srv, now);
                 let hz = self.srv.config.hz.clamp(1, 500) as i64;

@@ -1,0 +1,28 @@
+//! Tells systemd (`STATUS=` over the notify socket) when a replica's link to its master comes up
+//! or goes down, so `systemctl status` shows whether a replica is still syncing. Only the edge is
+//! reported, never once per loop iteration.
+use super::EventLoop;
+use crate::daemon::supervise::{REPLICA_SYNCED_STATUS, REPLICA_WAITING_STATUS};
+
+impl EventLoop {
+    pub(super) fn report_sync_status(&mut self) {
+        let Some(n) = &self.status_notifier else {
+            return;
+        };
+        let up = self.srv.replica.as_ref().is_some_and(|r| r.link.is_up());
+        if up == self.link_was_up {
+            return;
+        }
+        self.link_was_up = up;
+        let status = if up {
+            REPLICA_SYNCED_STATUS
+        } else if self.srv.replica.is_some() {
+            REPLICA_WAITING_STATUS
+        } else {
+            "STATUS=Ready to accept connections"
+        };
+        if let Err(e) = n.send(status) {
+            log::warn!("systemd supervision error: sd_notify: {e}");
+        }
+    }
+}
