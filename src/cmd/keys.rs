@@ -209,12 +209,18 @@ fn scan(ctx: &mut Ctx, a: &mut Args) -> Reply {
 fn randomkey(ctx: &mut Ctx, _a: &mut Args) -> Reply {
     let now = ctx.now;
     let db = ctx.db();
+    // On a replica expired keys stay until the master deletes them: after enough expired
+    // draws, one is returned rather than looping forever (as Redis does).
+    let mut tries = 100;
     loop {
         let Some(k) = db.dict.random_key().map(|k| k.to_vec()) else {
             return Reply::Nil;
         };
         if db.expire_if_needed(&k, now) {
-            continue;
+            tries -= 1;
+            if tries > 0 || db.expiry_mode != crate::db::ExpiryMode::Hide {
+                continue;
+            }
         }
         return Reply::Bulk(k);
     }
@@ -405,7 +411,9 @@ fn expire_generic(
     {
         return Reply::Int(0);
     }
-    if when <= now {
+    // A time already past deletes the key, except on a replica: there only the master's DEL
+    // does (the key is hidden from clients meanwhile), as in Redis's checkAlreadyExpired.
+    if when <= now && db.expiry_mode == crate::db::ExpiryMode::Delete {
         db.remove(&a[1]);
     } else {
         db.set_expire(&a[1], when);

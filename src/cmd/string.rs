@@ -231,7 +231,11 @@ fn getex(ctx: &mut Ctx, a: &mut Args) -> Reply {
     };
     let db = ctx.db();
     match at {
-        Some(ms) if f & (EXAT | PXAT) != 0 && ms <= now => {
+        Some(ms)
+            if f & (EXAT | PXAT) != 0
+                && ms <= now
+                && db.expiry_mode == crate::db::ExpiryMode::Delete =>
+        {
             db.remove(&a[1]);
             ctx.dirty(1);
         }

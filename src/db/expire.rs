@@ -19,6 +19,7 @@ pub fn active_expire_cycle(srv: &mut Server, now: i64) {
     if !srv.active_expire_enabled || srv.replica.is_some() {
         return;
     }
+    srv.keyspace.set_expiry_mode(crate::db::ExpiryMode::Delete);
     let budget = Duration::from_micros(1_000_000 * TIME_PERC / 100 / srv.config.hz.max(1) as u64);
     let start = Instant::now();
     let ndb = srv.keyspace.dbs.len();

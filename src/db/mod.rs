@@ -56,6 +56,20 @@ pub struct Db {
     /// Keys removed by expiry, kept while a replication backlog exists so the master can
     /// propagate them as DEL (None: not recorded).
     pub expired_log: Option<Vec<Vec<u8>>>,
+    /// What a key whose TTL passed looks like to the command now running (see `ExpiryMode`).
+    pub expiry_mode: ExpiryMode,
+}
+
+/// How lookups treat a key whose TTL has passed. A master deletes it (and propagates a DEL). A
+/// replica never deletes on its own, because its clock is not its master's: its clients see
+/// the key as gone (`Hide`), while the master's stream sees it as it is (`Keep`), so a write
+/// the master made to a key still alive there applies to the same value here.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ExpiryMode {
+    #[default]
+    Delete,
+    Hide,
+    Keep,
 }
 
 /// Unix seconds as Redis keeps them in the object LRU field.
@@ -79,11 +93,13 @@ impl Db {
     }
 
     /// Delete `key` if its TTL has passed. Returns true when it was expired and removed.
+    /// Under `ExpiryMode::Hide` the key stays and true is returned; under `Keep`, false.
     pub fn expire_if_needed(&mut self, key: &[u8], now: i64) -> bool {
-        if self.expires.is_empty() {
+        if self.expires.is_empty() || self.expiry_mode == ExpiryMode::Keep {
             return false;
         }
         match self.dict.get(key) {
+            Some(e) if e.is_expired(now) && self.expiry_mode == ExpiryMode::Hide => true,
             Some(e) if e.is_expired(now) => {
                 self.remove(key);
                 self.expired += 1;
@@ -100,7 +116,9 @@ impl Db {
     /// access time (Redis's lookupKey without NOTOUCH).
     #[inline]
     pub fn get(&mut self, key: &[u8], now: i64) -> Option<&mut Entry> {
-        self.expire_if_needed(key, now);
+        if self.expire_if_needed(key, now) && self.expiry_mode == ExpiryMode::Hide {
+            return None;
+        }
         let e = self.dict.get_mut(key)?;
         e.access = secs(now);
         Some(e)
@@ -108,18 +126,20 @@ impl Db {
 
     /// Like `get` but without touching the access time (LOOKUP_NOTOUCH: TYPE, TTL, OBJECT).
     pub fn get_notouch(&mut self, key: &[u8], now: i64) -> Option<&mut Entry> {
-        self.expire_if_needed(key, now);
+        if self.expire_if_needed(key, now) && self.expiry_mode == ExpiryMode::Hide {
+            return None;
+        }
         self.dict.get_mut(key)
     }
 
     /// Look a key up without touching its access time or expiring it (OBJECT, DEBUG, SCAN).
     pub fn peek(&self, key: &[u8], now: i64) -> Option<&Entry> {
-        self.dict.get(key).filter(|e| !e.is_expired(now))
+        let keep = self.expiry_mode == ExpiryMode::Keep;
+        self.dict.get(key).filter(|e| keep || !e.is_expired(now))
     }
 
     pub fn exists(&mut self, key: &[u8], now: i64) -> bool {
-        self.expire_if_needed(key, now);
-        self.dict.contains_key(key)
+        !self.expire_if_needed(key, now) && self.dict.contains_key(key)
     }
 
     /// Store a value. `keep_ttl` keeps an existing expiry (SET KEEPTTL), otherwise it is cleared.
@@ -220,6 +240,16 @@ impl Keyspace {
 
     pub fn total_keys(&self) -> usize {
         self.dbs.iter().map(|d| d.len()).sum()
+    }
+
+    /// Set how every database treats keys whose TTL passed (cheap when unchanged).
+    #[inline]
+    pub fn set_expiry_mode(&mut self, mode: ExpiryMode) {
+        if self.dbs.first().is_some_and(|d| d.expiry_mode != mode) {
+            for db in self.dbs.iter_mut() {
+                db.expiry_mode = mode;
+            }
+        }
     }
 
     /// Keys expired (lazily or actively) since the last call, for `stats.expired_keys`.

@@ -559,6 +559,12 @@ fn call(srv: &mut Server, client: &mut Client, resolved: Resolved, args: &mut Ar
     // Handlers may take their arguments: keep them for replication.
     let repl_args =
         (cmd.is_write() && crate::repl::master::propagate::active(srv)).then(|| args.clone());
+    let mode = match (srv.replica.is_some(), client.kind) {
+        (false, _) => crate::db::ExpiryMode::Delete,
+        (true, client::ClientKind::Master) => crate::db::ExpiryMode::Keep,
+        (true, _) => crate::db::ExpiryMode::Hide,
+    };
+    srv.keyspace.set_expiry_mode(mode);
     let reply = {
         let mut ctx = Ctx { srv, client, now };
         (cmd.handler)(&mut ctx, args)
