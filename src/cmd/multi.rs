@@ -48,6 +48,7 @@ fn exec(ctx: &mut Ctx, _a: &mut Args) -> Reply {
     // count, as in Redis); `no_block` keeps them from being queued again or from blocking.
     let was = ctx.client.no_block;
     ctx.client.no_block = true;
+    crate::repl::master::propagate::exec_begin(ctx.srv);
     for i in 0..n {
         let Some(mut args) = ctx
             .client
@@ -62,6 +63,7 @@ fn exec(ctx: &mut Ctx, _a: &mut Args) -> Reply {
         ctx.client.reply(&r);
     }
     ctx.client.no_block = was;
+    crate::repl::master::propagate::exec_end(ctx.srv);
     multi::discard(ctx.srv, ctx.client);
     Reply::None
 }

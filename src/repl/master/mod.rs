@@ -55,6 +55,9 @@ pub struct Master {
     /// REPLCONF listening-port / ip-address announced by clients not yet replicas, by id.
     pub announced: std::collections::HashMap<u64, (u16, Option<String>)>,
     pub last_ping_ms: i64,
+    /// Inside EXEC: whether the MULTI that wraps the transaction in the stream is still due
+    /// (`Some(false)`) or was sent (`Some(true)`); None outside EXEC.
+    pub exec_wrap: Option<bool>,
 }
 
 impl Master {

@@ -54,15 +54,34 @@ pub fn feed(srv: &mut Server, bytes: &[u8]) {
     }
 }
 
-/// Propagate one command executed against database `db`.
+/// Propagate one command executed against database `db`. The first write of a transaction is
+/// preceded by MULTI, so replicas apply the transaction whole, as Redis 7.0 propagates it.
 pub fn propagate_args(srv: &mut Server, db: usize, args: &[Vec<u8>]) {
     let mut out = Vec::with_capacity(64);
     if srv.master.last_db != Some(db) {
         encode(&mut out, &[b"SELECT".to_vec(), db.to_string().into_bytes()]);
         srv.master.last_db = Some(db);
     }
+    if srv.master.exec_wrap == Some(false) {
+        encode(&mut out, &[b"MULTI".to_vec()]);
+        srv.master.exec_wrap = Some(true);
+    }
     encode(&mut out, args);
     feed(srv, &out);
+}
+
+/// EXEC starts running a transaction's commands.
+pub fn exec_begin(srv: &mut Server) {
+    srv.master.exec_wrap = Some(false);
+}
+
+/// EXEC has run them: close the MULTI if any write was propagated.
+pub fn exec_end(srv: &mut Server) {
+    if srv.master.exec_wrap.take() == Some(true) {
+        let mut out = Vec::with_capacity(16);
+        encode(&mut out, &[b"EXEC".to_vec()]);
+        feed(srv, &out);
+    }
 }
 
 /// Keys deleted by lazy or active expiry since the last call, propagated as DEL.

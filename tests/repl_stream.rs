@@ -1,0 +1,111 @@
+//! The replication stream as bytes: the test attaches to an oxidis master as a bare replica
+//! (PSYNC ? -1), skips the RDB, and checks what the master sends for transactions.
+mod common;
+use common::*;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::time::{Duration, Instant};
+
+/// A bare replica past its full resync, positioned at the start of the command stream.
+fn attach(port: u16) -> BufReader<TcpStream> {
+    let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    s.write_all(&encode_cmd(&[b"REPLCONF", b"capa", b"psync2"]))
+        .unwrap();
+    s.write_all(&encode_cmd(&[b"PSYNC", b"?", b"-1"])).unwrap();
+    let mut r = BufReader::new(s);
+    let mut line = String::new();
+    r.read_line(&mut line).unwrap();
+    assert_eq!(line, "+OK\r\n");
+    line.clear();
+    r.read_line(&mut line).unwrap();
+    assert!(line.starts_with("+FULLRESYNC "), "{line:?}");
+    // Newlines keep the link alive while the RDB is produced; then `$len` and the payload.
+    loop {
+        line.clear();
+        r.read_line(&mut line).unwrap();
+        if line != "\n" {
+            break;
+        }
+    }
+    let len: usize = line.trim_start_matches('$').trim().parse().unwrap();
+    let mut rdb = vec![0u8; len];
+    r.read_exact(&mut rdb).unwrap();
+    assert!(rdb.starts_with(b"REDIS"));
+    r
+}
+
+/// Read stream bytes until `want` appears (bounded by a deadline); returns everything read.
+fn read_until(r: &mut BufReader<TcpStream>, want: &[u8]) -> Vec<u8> {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let mut got = Vec::new();
+    let mut buf = [0u8; 4096];
+    while Instant::now() < deadline {
+        if got.windows(want.len()).any(|w| w == want) {
+            return got;
+        }
+        match r.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => got.extend_from_slice(&buf[..n]),
+            Err(_) => continue,
+        }
+    }
+    panic!(
+        "{:?} not in the stream: {:?}",
+        String::from_utf8_lossy(want),
+        String::from_utf8_lossy(&got)
+    );
+}
+
+#[test]
+fn transactions_are_propagated_inside_multi_exec() {
+    let master = start_oxidis(&[]);
+    let mut r = attach(master.port);
+    let mut m = master.conn();
+    for c in [
+        &["MULTI"][..],
+        &["SET", "a", "1"],
+        &["GET", "a"],
+        &["INCR", "a"],
+        &["EXEC"],
+    ] {
+        m.cmd(c);
+    }
+    // A transaction that writes nothing is not wrapped (nothing is propagated at all).
+    for c in [&["MULTI"][..], &["GET", "a"], &["EXEC"]] {
+        m.cmd(c);
+    }
+    m.cmd(&["SET", "after", "x"]);
+    let got = read_until(&mut r, b"after");
+    let want = b"*1\r\n$5\r\nMULTI\r\n*3\r\n$3\r\nSET\r\n$1\r\na\r\n$1\r\n1\r\n*2\r\n$4\r\nINCR\r\n$1\r\na\r\n*1\r\n$4\r\nEXEC\r\n*3\r\n$3\r\nSET\r\n$5\r\nafter\r\n";
+    assert!(
+        got.windows(want.len()).any(|w| w == want),
+        "{:?}",
+        String::from_utf8_lossy(&got)
+    );
+    assert_eq!(
+        got.windows(7).filter(|w| w == b"\r\nMULTI").count(),
+        1,
+        "{:?}",
+        String::from_utf8_lossy(&got)
+    );
+}
+
+#[test]
+fn a_replica_applies_a_propagated_transaction() {
+    let master = start_oxidis(&[]);
+    let replica = start_oxidis(&["--replicaof", "127.0.0.1", &master.port.to_string()]);
+    let mut m = master.conn();
+    for c in [
+        &["MULTI"][..],
+        &["SET", "a", "1"],
+        &["LPUSH", "l", "x", "y"],
+        &["INCR", "a"],
+        &["EXEC"],
+    ] {
+        m.cmd(c);
+    }
+    let mut r = replica.conn();
+    assert!(wait_until(10, || r.cmd(&["GET", "a"]) == b"$1\r\n2\r\n"));
+    assert_eq!(r.cmd(&["LLEN", "l"]), b":2\r\n");
+}
