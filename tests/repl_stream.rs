@@ -109,3 +109,37 @@ fn a_replica_applies_a_propagated_transaction() {
     assert!(wait_until(10, || r.cmd(&["GET", "a"]) == b"$1\r\n2\r\n"));
     assert_eq!(r.cmd(&["LLEN", "l"]), b":2\r\n");
 }
+
+#[test]
+fn restore_with_a_relative_ttl_is_propagated_with_the_absolute_time() {
+    let master = start_oxidis(&[]);
+    let mut m = master.conn();
+    m.cmd(&["SET", "src", "value"]);
+    let dump = m.cmd(&["DUMP", "src"]);
+    // `$len\r\npayload\r\n` -> payload
+    let start = dump.iter().position(|&c| c == b'\n').unwrap() + 1;
+    let payload = dump[start..dump.len() - 2].to_vec();
+    let mut r = attach(master.port);
+    assert_eq!(
+        m.cmd_bin(&[b"RESTORE", b"dst", b"100000", &payload]),
+        b"+OK\r\n"
+    );
+    m.cmd(&["SET", "after", "x"]);
+    let got = read_until(&mut r, b"after");
+    let text = String::from_utf8_lossy(&got).into_owned();
+    let at: i64 = text
+        .split("\r\n")
+        .skip_while(|l| *l != "dst")
+        .nth(2)
+        .and_then(|l| l.parse().ok())
+        .unwrap_or_else(|| panic!("no RESTORE dst in {text:?}"));
+    let pttl_at = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as i64;
+    assert!(
+        at > pttl_at && at <= pttl_at + 100_000,
+        "{at} vs now {pttl_at}"
+    );
+    assert!(text.contains("$6\r\nABSTTL\r\n"), "{text:?}");
+}

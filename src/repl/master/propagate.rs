@@ -186,6 +186,19 @@ fn rewrite(
         "expire" | "pexpire" | "expireat" | "pexpireat" | "getex" => {
             Some(vec![ttl_form(srv, db, key)])
         }
+        // A relative TTL becomes the absolute time the master set (Redis 7.0 appends ABSTTL).
+        "restore" => {
+            if args.get(2).is_some_and(|t| t == b"0")
+                || args.iter().skip(4).any(|a| eq_ic(a, "absttl"))
+            {
+                return None;
+            }
+            let at = expire_of(key)?;
+            let mut out = args.to_vec();
+            out[2] = at.to_string().into_bytes();
+            out.push(b("ABSTTL"));
+            Some(vec![out])
+        }
         "incrbyfloat" => Some(vec![vec![
             b("SET"),
             key.clone(),
