@@ -266,6 +266,13 @@ fn systemd_status_follows_replica_sync() {
         "STATUS=MASTER <-> REPLICA sync: Finished with success. Ready to accept connections in read-write mode.",
     );
     assert_eq!(replica.conn().cmd(&["GET", "k"]), b"$1\r\nv\r\n");
+    // A replica's log lines carry the role letter S, as Redis's do.
+    let want = format!(
+        "{}:S * MASTER <-> REPLICA sync: Finished with success",
+        replica.pid()
+    );
+    let out = std::fs::read_to_string(replica.path("stdout.log")).unwrap();
+    assert!(out.lines().any(|l| l == want), "{out}");
 }
 
 /// Receive datagrams until one contains `want`; returns everything received.

@@ -82,6 +82,9 @@ const DENIED_MSG: &str = "-DENIED Redis is running in protected mode because pro
 impl EventLoop {
     pub fn new(mut srv: Server) -> io::Result<Self> {
         crate::repl::replica::start_from_config(&mut srv);
+        if srv.replica.is_some() && !srv.config.sentinel_mode {
+            crate::daemon::log::set_role('S');
+        }
         let poll = Poll::new()?;
         let mut listeners = Vec::new();
         let port = srv.config.port;
