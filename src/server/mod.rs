@@ -556,6 +556,7 @@ fn call(srv: &mut Server, client: &mut Client, resolved: Resolved, args: &mut Ar
     // Handlers may take their arguments: keep them for replication.
     let repl_args =
         (cmd.is_write() && crate::repl::master::propagate::active(srv)).then(|| args.clone());
+    let offset_before = srv.master_repl_offset;
     let reply = {
         let mut ctx = Ctx { srv, client, now };
         (cmd.handler)(&mut ctx, args)
@@ -566,6 +567,11 @@ fn call(srv: &mut Server, client: &mut Client, resolved: Resolved, args: &mut Ar
         } else {
             crate::repl::master::propagate::expired(srv);
         }
+    }
+    // Inside EXEC (no_block) the offset is taken when EXEC itself ends, as Redis propagates
+    // a transaction as a whole: a WAIT queued in it counts acks for the writes before it.
+    if srv.master_repl_offset != offset_before && !client.no_block {
+        client.woff = srv.master_repl_offset;
     }
     if srv.dirty != dirty_before {
         if let Some(keys) = &keys {

@@ -6,6 +6,7 @@ pub mod backlog;
 pub mod info;
 pub mod propagate;
 pub mod sync;
+pub mod wait;
 
 use backlog::Backlog;
 

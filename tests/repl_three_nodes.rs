@@ -1,0 +1,54 @@
+//! Three oxidis nodes on loopback: a populated master fully synced to two replicas, the live
+//! stream of every type and of expiries, the read-only replica, WAIT, min-replicas-to-write
+//! and a chained replica (A → B → C).
+mod common;
+mod repl_util;
+use common::*;
+use repl_util::*;
+use std::time::{Duration, Instant};
+
+#[test]
+fn wait_counts_acks_and_times_out_with_a_stopped_replica() {
+    let master = node(None, &[]);
+    let mut m = master.conn();
+    let r1 = node(Some(&master), &[]);
+    let r2 = node(Some(&master), &[]);
+    let (mut c1, mut c2) = (r1.conn(), r2.conn());
+    wait_for("two replicas up", || link_up(&mut c1) && link_up(&mut c2));
+    assert_eq!(m.s(&["WAIT", "0", "0"]), ":2\r\n");
+    m.cmd(&["SET", "k", "v"]);
+    assert_eq!(m.s(&["WAIT", "2", "0"]), ":2\r\n");
+    // Already satisfied: at once. In MULTI: the current count at once.
+    assert_eq!(m.s(&["WAIT", "2", "100"]), ":2\r\n");
+    m.cmd(&["MULTI"]);
+    m.cmd(&["SET", "k2", "v"]);
+    m.cmd(&["WAIT", "5", "0"]);
+    let exec = m.s(&["EXEC"]);
+    assert!(exec.ends_with(":2\r\n"), "{exec}");
+    assert_eq!(
+        c1.s(&["WAIT", "1", "0"]),
+        "-ERR WAIT cannot be used with replica instances. Please also note that since Redis 4.0 if a replica is configured to be writable (which is not the default) writes to replicas are just local and are not propagated.\r\n"
+    );
+    assert_eq!(
+        m.s(&["WAIT", "x", "0"]),
+        "-ERR value is not an integer or out of range\r\n"
+    );
+    assert_eq!(
+        m.s(&["WAIT", "1", "1.5"]),
+        "-ERR timeout is not an integer or out of range\r\n"
+    );
+    assert_eq!(m.s(&["WAIT", "1", "-1"]), "-ERR timeout is negative\r\n");
+
+    // One replica stopped: WAIT 2 returns 1 once its timeout passes.
+    r2.signal("STOP");
+    m.cmd(&["SET", "k3", "v"]);
+    let t = Instant::now();
+    assert_eq!(m.s(&["WAIT", "2", "300"]), ":1\r\n");
+    assert!(t.elapsed() >= Duration::from_millis(250));
+    // Another client is served meanwhile: the loop does not block.
+    let mut other = master.conn();
+    other.send(&[b"WAIT", b"2", b"0"]);
+    assert_eq!(m.s(&["PING"]), "+PONG\r\n");
+    r2.signal("CONT");
+    assert_eq!(other.read_reply(), b":2\r\n");
+}
