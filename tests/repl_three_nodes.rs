@@ -52,3 +52,49 @@ fn wait_counts_acks_and_times_out_with_a_stopped_replica() {
     r2.signal("CONT");
     assert_eq!(other.read_reply(), b":2\r\n");
 }
+
+#[test]
+fn min_replicas_to_write_refuses_writes_while_a_replica_is_stopped() {
+    let master = node(
+        None,
+        &["--min-replicas-to-write", "2", "--min-replicas-max-lag", "2"],
+    );
+    let mut m = master.conn();
+    assert_eq!(
+        m.s(&["SET", "k", "v"]),
+        "-NOREPLICAS Not enough good replicas to write.\r\n"
+    );
+    assert_eq!(
+        field(&mut m, "replication", "min_slaves_good_slaves").as_deref(),
+        Some("0")
+    );
+    let r1 = node(Some(&master), &[]);
+    let r2 = node(Some(&master), &[]);
+    let (mut c1, mut c2) = (r1.conn(), r2.conn());
+    wait_for("two replicas up", || link_up(&mut c1) && link_up(&mut c2));
+    wait_for("writes accepted", || m.s(&["SET", "k", "v"]) == "+OK\r\n");
+    assert_eq!(m.s(&["GET", "k"]), "$1\r\nv\r\n");
+    r2.signal("STOP");
+    wait_for("NOREPLICAS", || {
+        m.s(&["SET", "k", "w"]) == "-NOREPLICAS Not enough good replicas to write.\r\n"
+    });
+    assert_eq!(
+        field(&mut m, "replication", "min_slaves_good_slaves").as_deref(),
+        Some("1")
+    );
+    // Reads still work; a transaction with a write is aborted at EXEC.
+    assert!(m.s(&["GET", "k"]).starts_with("$1\r\n"));
+    m.cmd(&["MULTI"]);
+    assert_eq!(
+        m.s(&["SET", "k", "x"]),
+        "-NOREPLICAS Not enough good replicas to write.\r\n"
+    );
+    assert_eq!(
+        m.s(&["EXEC"]),
+        "-EXECABORT Transaction discarded because of previous errors.\r\n"
+    );
+    r2.signal("CONT");
+    wait_for("writes accepted again", || m.s(&["SET", "k", "z"]) == "+OK\r\n");
+    wait_in_sync(&mut m, &mut c2);
+    assert_eq!(c2.s(&["GET", "k"]), "$1\r\nz\r\n");
+}

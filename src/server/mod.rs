@@ -448,6 +448,15 @@ fn check(srv: &Server, client: &Client, args: &Args) -> Result<Resolved, Rejecti
     {
         return Err((Reply::err(crate::persist::MISCONF_ERR), Some(resolved)));
     }
+    if srv.config.min_replicas_to_write > 0
+        && is_write_command(client, resolved)
+        && !crate::repl::master::enough_good_replicas(srv)
+    {
+        return Err((
+            Reply::err(crate::repl::master::NOREPLICAS_ERR),
+            Some(resolved),
+        ));
+    }
     if srv.replica.is_some()
         && srv.config.replica_read_only
         && client.kind != client::ClientKind::Master

@@ -39,6 +39,7 @@ impl Replica {
         };
         let mut link = Link::new(host, port, announce, now);
         link.timeout_ms = (cfg.repl_timeout as i64).max(1) * 1000;
+        link.announce_ip = cfg.replica_announce_ip.clone().filter(|ip| !ip.is_empty());
         link.auth = cfg.masterauth.as_ref().map(|p| Auth {
             user: cfg.masteruser.clone(),
             pass: p.clone(),
