@@ -57,7 +57,12 @@ fn wait_counts_acks_and_times_out_with_a_stopped_replica() {
 fn min_replicas_to_write_refuses_writes_while_a_replica_is_stopped() {
     let master = node(
         None,
-        &["--min-replicas-to-write", "2", "--min-replicas-max-lag", "2"],
+        &[
+            "--min-replicas-to-write",
+            "2",
+            "--min-replicas-max-lag",
+            "2",
+        ],
     );
     let mut m = master.conn();
     assert_eq!(
@@ -94,7 +99,82 @@ fn min_replicas_to_write_refuses_writes_while_a_replica_is_stopped() {
         "-EXECABORT Transaction discarded because of previous errors.\r\n"
     );
     r2.signal("CONT");
-    wait_for("writes accepted again", || m.s(&["SET", "k", "z"]) == "+OK\r\n");
+    wait_for("writes accepted again", || {
+        m.s(&["SET", "k", "z"]) == "+OK\r\n"
+    });
     wait_in_sync(&mut m, &mut c2);
     assert_eq!(c2.s(&["GET", "k"]), "$1\r\nz\r\n");
+}
+
+#[test]
+fn populated_master_syncs_two_replicas_and_streams_every_type() {
+    let master = node(None, &[]);
+    let mut m = master.conn();
+    populate(&mut m, "before");
+    let r1 = node(Some(&master), &[]);
+    let r2 = node(Some(&master), &[]);
+    let (mut c1, mut c2) = (r1.conn(), r2.conn());
+    wait_in_sync(&mut m, &mut c1);
+    wait_in_sync(&mut m, &mut c2);
+    let mi = info(&mut m, "replication");
+    assert_eq!(info_field(&mi, "connected_slaves").as_deref(), Some("2"));
+    assert_eq!(mi.matches("state=online").count(), 2, "{mi}");
+
+    // Live stream: every type, TTLs, a key expired on the master, other databases.
+    populate(&mut m, "after");
+    m.cmd(&["EXPIRE", "after:str", "5000"]);
+    m.cmd(&["SET", "short", "v", "PX", "100"]);
+    std::thread::sleep(Duration::from_millis(150));
+    m.cmd(&["GET", "after:gone"]);
+    m.cmd(&["GET", "short"]);
+    m.cmd(&["SELECT", "5"]);
+    m.cmd(&["LPUSH", "l5", "x"]);
+    m.cmd(&["SELECT", "0"]);
+    for c in [&mut c1, &mut c2] {
+        wait_in_sync(&mut m, c);
+        assert_same_keys(&mut m, c);
+        assert_eq!(c.s(&["EXISTS", "after:gone", "short"]), ":0\r\n");
+        let ttl = c.s(&["TTL", "after:str"]);
+        assert!(ttl.starts_with(":49") || ttl.starts_with(":50"), "{ttl}");
+        assert_eq!(
+            c.s(&["SET", "x", "y"]),
+            "-READONLY You can't write against a read only replica.\r\n"
+        );
+        let ri = info(c, "replication");
+        assert_eq!(info_field(&ri, "role").as_deref(), Some("slave"));
+        assert_eq!(info_field(&ri, "slave_read_only").as_deref(), Some("1"));
+        assert_eq!(info_field(&ri, "slave_priority").as_deref(), Some("100"));
+        assert_eq!(info_field(&ri, "replica_announced").as_deref(), Some("1"));
+    }
+}
+
+#[test]
+fn announced_address_and_priority() {
+    let master = node(None, &[]);
+    let mut m = master.conn();
+    let r = node(
+        Some(&master),
+        &[
+            "--replica-announce-ip",
+            "10.1.2.3",
+            "--replica-announce-port",
+            "4567",
+            "--replica-priority",
+            "7",
+            "--replica-announced",
+            "no",
+        ],
+    );
+    let mut c = r.conn();
+    wait_for("link up", || link_up(&mut c));
+    let mi = info(&mut m, "replication");
+    assert!(
+        mi.contains("slave0:ip=10.1.2.3,port=4567,state=online"),
+        "{mi}"
+    );
+    let ri = info(&mut c, "replication");
+    assert_eq!(info_field(&ri, "slave_priority").as_deref(), Some("7"));
+    assert_eq!(info_field(&ri, "replica_announced").as_deref(), Some("0"));
+    let role = m.s(&["ROLE"]);
+    assert!(role.contains("10.1.2.3") && role.contains("4567"), "{role}");
 }

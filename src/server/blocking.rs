@@ -17,7 +17,10 @@ pub enum Awaits {
     List,
     ZSet,
     /// WAIT: `numreplicas` replicas acknowledging stream offset `offset`.
-    Acks { offset: i64, numreplicas: i64 },
+    Acks {
+        offset: i64,
+        numreplicas: i64,
+    },
 }
 
 /// What a blocked client waits for.

@@ -67,7 +67,9 @@ pub fn enough_good_replicas(srv: &crate::server::Server) -> bool {
     srv.replica.is_some()
         || cfg.min_replicas_to_write == 0
         || cfg.min_replicas_max_lag == 0
-        || srv.master.good_replicas(srv.now_ms, cfg.min_replicas_max_lag)
+        || srv
+            .master
+            .good_replicas(srv.now_ms, cfg.min_replicas_max_lag)
             >= cfg.min_replicas_to_write as usize
 }
 
@@ -88,7 +90,9 @@ impl Master {
     pub fn good_replicas(&self, now_ms: i64, max_lag: u64) -> usize {
         self.replicas
             .iter()
-            .filter(|r| r.state == ReplState::Online && (now_ms - r.ack_ms) / 1000 <= max_lag as i64)
+            .filter(|r| {
+                r.state == ReplState::Online && (now_ms - r.ack_ms) / 1000 <= max_lag as i64
+            })
             .count()
     }
 
