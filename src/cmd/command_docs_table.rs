@@ -2636,6 +2636,20 @@ pub static DOCS: &[(&str, Doc)] = &[
         },
     ),
     (
+        "wait",
+        Doc {
+            summary: "Wait for the synchronous replication of all the write commands sent in the context of the current connection",
+            since: "3.0.0",
+            group: "generic",
+            complexity: Some("O(1)"),
+            args: &[
+            Arg { name: "numreplicas", kind: Integer, ..ARG },
+            Arg { name: "timeout", kind: Integer, ..ARG },
+        ],
+            ..DOC
+        },
+    ),
+    (
         "watch",
         Doc {
             summary: "Watch the given keys to determine execution of the MULTI/EXEC block",

@@ -50,6 +50,7 @@ pub fn all_commands() -> Vec<&'static Command> {
         sort::COMMANDS,
         crate::repl::master::sync::COMMANDS,
         crate::repl::master::info::COMMANDS,
+        crate::repl::master::wait::COMMANDS,
         crate::repl::replica::cmd::COMMANDS,
     ];
     families.iter().flat_map(|f| f.iter()).collect()

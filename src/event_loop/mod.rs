@@ -169,6 +169,7 @@ impl EventLoop {
                 next_cron = now + 1000 / hz;
                 self.close_marked_clients();
             }
+            crate::repl::master::wait::before_sleep(&mut self.srv);
             self.flush_pending();
             if let Some(mode) = self.srv.shutdown {
                 self.flush_all_best_effort();

@@ -110,8 +110,10 @@ pub fn load_at_start(el: &mut EventLoop, pidfile: Option<&Path>) -> Result<(), S
     let res = load_file(&cfg, &path, Some(&mut serve));
     el.srv.persist.loading = None;
     match res {
-        Ok(Some(li)) => {
+        Ok(Some(mut li)) => {
+            let (id, off, db) = (li.repl_id.take(), li.repl_offset, li.repl_stream_db);
             install(&mut el.srv, li, t0.elapsed().as_secs_f64());
+            crate::repl::ids::restore_from_rdb(&mut el.srv, id, off, db);
             Ok(())
         }
         Ok(None) => Ok(()),

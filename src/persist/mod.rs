@@ -89,8 +89,7 @@ pub fn save_info(srv: &Server) -> SaveInfo {
         used_mem: crate::alloc::used_memory() as u64,
         repl_id: srv.replid.clone(),
         repl_offset: srv.master_repl_offset,
-        // No replication backlog yet: Redis then leaves out repl-stream-db.
-        repl_stream_db: -1,
+        repl_stream_db: crate::repl::ids::stream_db(srv),
         compress: srv.config.rdbcompression,
         checksum: srv.config.rdbchecksum,
         key_save_delay_us: srv.config.rdb_key_save_delay,

@@ -4,6 +4,8 @@
 //! blocked commands of each ready key in the order their clients blocked (FIFO), as long as the
 //! key still holds data of the awaited type. Timeouts are kept sorted by deadline so the event
 //! loop can sleep exactly until the next one (`next_deadline`) and expire them (`expire_due`).
+//! WAIT blocks on no key: its clients wait for replica ACKs (`Awaits::Acks`) and are served
+//! from the event loop once enough replicas acknowledged their offset (`serve_acks`).
 use super::client::Client;
 use super::{Ctx, Server};
 use crate::resp::Reply;
@@ -14,6 +16,11 @@ use std::collections::{BTreeSet, HashMap, HashSet, VecDeque};
 pub enum Awaits {
     List,
     ZSet,
+    /// WAIT: `numreplicas` replicas acknowledging stream offset `offset`.
+    Acks {
+        offset: i64,
+        numreplicas: i64,
+    },
 }
 
 /// What a blocked client waits for.
@@ -44,6 +51,10 @@ pub struct Registry {
     timeouts: BTreeSet<(i64, usize)>,
     /// Clients unblocked since the event loop last looked: their buffered input can run now.
     unblocked: Vec<usize>,
+    /// Clients blocked in WAIT, in blocking order.
+    acks: Vec<usize>,
+    /// Set when a client started waiting: ask the replicas for an ACK before sleeping.
+    pub get_ack: bool,
     /// Number of blocked clients (INFO blocked_clients).
     pub count: usize,
 }
@@ -92,6 +103,9 @@ impl Registry {
         if let Some(d) = b.deadline {
             self.timeouts.insert((d, token));
         }
+        if matches!(b.awaits, Awaits::Acks { .. }) {
+            self.acks.push(token);
+        }
         self.count += 1;
     }
 
@@ -107,6 +121,9 @@ impl Registry {
         }
         if let Some(d) = b.deadline {
             self.timeouts.remove(&(d, token));
+        }
+        if matches!(b.awaits, Awaits::Acks { .. }) {
+            self.acks.retain(|&t| t != token);
         }
         self.count = self.count.saturating_sub(1);
     }
@@ -277,6 +294,50 @@ fn finish(srv: &mut Server, client: &mut Client, reply: &Reply) {
     }
 }
 
+/// The reply that ends a wait without serving it: WAIT answers how many replicas have
+/// acknowledged by now; the others their fixed timeout reply.
+fn timeout_reply(srv: &Server, b: &Blocked) -> Reply {
+    match b.awaits {
+        Awaits::Acks { offset, .. } => {
+            Reply::Int(crate::repl::master::wait::count_acks(srv, offset) as i64)
+        }
+        _ => b.timeout_reply.clone(),
+    }
+}
+
+/// Answer the WAIT clients whose offset enough replicas have acknowledged (called before
+/// the event loop sleeps, after the ACKs read in this iteration).
+pub fn serve_acks(srv: &mut Server) {
+    if srv.blocking.acks.is_empty() {
+        return;
+    }
+    for token in srv.blocking.acks.clone() {
+        let Some(Awaits::Acks {
+            offset,
+            numreplicas,
+        }) = srv
+            .clients
+            .get(token)
+            .and_then(|c| c.blocked.as_ref())
+            .map(|b| b.awaits)
+        else {
+            continue;
+        };
+        let n = crate::repl::master::wait::count_acks(srv, offset) as i64;
+        if n < numreplicas {
+            continue;
+        }
+        let mut client = srv.clients.remove(token);
+        if let Some(b) = client.blocked.as_ref() {
+            if let Ok(r) = super::resolve_full(srv, &b.args) {
+                super::cmd_stats(srv, r).calls += 1;
+            }
+        }
+        finish(srv, &mut client, &Reply::Int(n));
+        srv.clients.insert(client);
+    }
+}
+
 /// Unblock every client whose deadline is at or before `now` with its timeout reply.
 pub fn expire_due(srv: &mut Server, now: i64) {
     while let Some(&(d, token)) = srv.blocking.timeouts.iter().next() {
@@ -287,7 +348,7 @@ pub fn expire_due(srv: &mut Server, now: i64) {
         let Some(mut client) = srv.clients.try_remove(token) else {
             continue;
         };
-        if let Some(reply) = client.blocked.as_ref().map(|b| b.timeout_reply.clone()) {
+        if let Some(reply) = client.blocked.as_ref().map(|b| timeout_reply(srv, b)) {
             charge(srv, &client, false);
             finish(srv, &mut client, &reply);
         }
@@ -304,7 +365,7 @@ pub fn unblock(srv: &mut Server, token: usize, with_error: bool) -> bool {
     let reply = match client.blocked.as_ref() {
         None => None,
         Some(_) if with_error => Some(Reply::err("UNBLOCKED client unblocked via CLIENT UNBLOCK")),
-        Some(b) => Some(b.timeout_reply.clone()),
+        Some(b) => Some(timeout_reply(srv, b)),
     };
     if let Some(r) = &reply {
         if let Reply::Error(e) = r {

@@ -70,6 +70,8 @@ pub struct Client {
     pub multi: Option<Box<crate::server::multi::MultiState>>,
     /// When the output first stayed above the soft output-buffer limit (ms), 0 if it is not.
     pub obuf_soft_since: i64,
+    /// Replication offset right after this client's last propagated write (WAIT waits for it).
+    pub woff: i64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -130,6 +132,7 @@ impl Client {
             subs: None,
             multi: None,
             obuf_soft_since: 0,
+            woff: 0,
         }
     }
 

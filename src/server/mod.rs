@@ -451,6 +451,15 @@ fn check(srv: &Server, client: &Client, args: &Args) -> Result<Resolved, Rejecti
     {
         return Err((Reply::err(crate::persist::MISCONF_ERR), Some(resolved)));
     }
+    if srv.config.min_replicas_to_write > 0
+        && is_write_command(client, resolved)
+        && !crate::repl::master::enough_good_replicas(srv)
+    {
+        return Err((
+            Reply::err(crate::repl::master::NOREPLICAS_ERR),
+            Some(resolved),
+        ));
+    }
     if srv.replica.is_some()
         && srv.config.replica_read_only
         && client.kind != client::ClientKind::Master
@@ -565,6 +574,7 @@ fn call(srv: &mut Server, client: &mut Client, resolved: Resolved, args: &mut Ar
         (true, _) => crate::db::ExpiryMode::Hide,
     };
     srv.keyspace.set_expiry_mode(mode);
+    let offset_before = srv.master_repl_offset;
     let reply = {
         let mut ctx = Ctx { srv, client, now };
         (cmd.handler)(&mut ctx, args)
@@ -575,6 +585,11 @@ fn call(srv: &mut Server, client: &mut Client, resolved: Resolved, args: &mut Ar
         } else {
             crate::repl::master::propagate::expired(srv);
         }
+    }
+    // Inside EXEC (no_block) the offset is taken when EXEC itself ends, as Redis propagates
+    // a transaction as a whole: a WAIT queued in it counts acks for the writes before it.
+    if srv.master_repl_offset != offset_before && !client.no_block {
+        client.woff = srv.master_repl_offset;
     }
     if srv.dirty != dirty_before {
         if let Some(keys) = &keys {

@@ -34,6 +34,11 @@ pub fn info_lines(srv: &Server, now: i64, o: &mut String) {
         line("role:master".into());
     }
     line(format!("connected_slaves:{}", m.replicas.len()));
+    let cfg = &srv.config;
+    if cfg.min_replicas_to_write > 0 && cfg.min_replicas_max_lag > 0 {
+        let good = m.good_replicas(now, cfg.min_replicas_max_lag);
+        line(format!("min_slaves_good_slaves:{good}"));
+    }
     for (i, r) in m.replicas.iter().enumerate() {
         line(format!(
             "slave{i}:ip={},port={},state={},offset={},lag={}",

@@ -6,6 +6,7 @@ pub mod backlog;
 pub mod info;
 pub mod propagate;
 pub mod sync;
+pub mod wait;
 
 use backlog::Backlog;
 
@@ -60,6 +61,21 @@ pub struct Master {
     pub exec_wrap: Option<bool>,
 }
 
+/// `-NOREPLICAS`: a write refused by min-replicas-to-write.
+pub const NOREPLICAS_ERR: &str = "NOREPLICAS Not enough good replicas to write.";
+
+/// Whether min-replicas-to-write lets writes through (always on a replica or when unset).
+pub fn enough_good_replicas(srv: &crate::server::Server) -> bool {
+    let cfg = &srv.config;
+    srv.replica.is_some()
+        || cfg.min_replicas_to_write == 0
+        || cfg.min_replicas_max_lag == 0
+        || srv
+            .master
+            .good_replicas(srv.now_ms, cfg.min_replicas_max_lag)
+            >= cfg.min_replicas_to_write as usize
+}
+
 impl Master {
     pub fn new() -> Self {
         Master {
@@ -70,6 +86,17 @@ impl Master {
 
     pub fn replica_mut(&mut self, token: usize) -> Option<&mut Replica> {
         self.replicas.iter_mut().find(|r| r.token == token)
+    }
+
+    /// Online replicas whose last ACK is at most `max_lag` seconds old (Redis's "good"
+    /// replicas for min-replicas-to-write).
+    pub fn good_replicas(&self, now_ms: i64, max_lag: u64) -> usize {
+        self.replicas
+            .iter()
+            .filter(|r| {
+                r.state == ReplState::Online && (now_ms - r.ack_ms) / 1000 <= max_lag as i64
+            })
+            .count()
     }
 
     /// Forget a replica whose connection closed.

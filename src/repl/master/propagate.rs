@@ -20,14 +20,23 @@ pub fn encode(out: &mut Vec<u8>, args: &[Vec<u8>]) {
     }
 }
 
-/// Whether writes are propagated at all (a backlog exists once a replica attached).
+/// Whether this node propagates its own writes (a master with a backlog, which exists once a
+/// replica attached). A replica passes on its master's stream instead.
 #[inline]
 pub fn active(srv: &Server) -> bool {
-    srv.master.backlog.is_some()
+    srv.master.backlog.is_some() && srv.replica.is_none()
 }
 
-/// Feed raw stream bytes to the backlog and the replicas.
+/// Feed raw stream bytes to the backlog and the replicas. A replica feeds nothing of its
+/// own: it passes on its master's stream (`feed_stream`), as Redis does.
 pub fn feed(srv: &mut Server, bytes: &[u8]) {
+    if srv.replica.is_none() {
+        feed_stream(srv, bytes);
+    }
+}
+
+/// Append stream bytes to the backlog and send them to every attached replica.
+pub fn feed_stream(srv: &mut Server, bytes: &[u8]) {
     let Some(b) = srv.master.backlog.as_mut() else {
         return;
     };

@@ -62,25 +62,40 @@ fn psync(ctx: &mut Ctx, args: &mut Args) -> Reply {
 /// Try a partial resync for `(replid, offset)`; the reason it is refused otherwise.
 fn can_continue(srv: &Server, replid: &str, offset: i64) -> Result<(), String> {
     let m = &srv.master;
-    let same = replid == srv.replid;
-    let old = m.replid2.as_deref() == Some(replid) && offset <= m.second_repl_offset;
-    if !same && !old {
-        if replid != "?" {
+    let same = replid.eq_ignore_ascii_case(&srv.replid);
+    let old_id = m
+        .replid2
+        .as_deref()
+        .is_some_and(|r| r.eq_ignore_ascii_case(replid));
+    let continues = same || (old_id && offset <= m.second_repl_offset);
+    if !continues {
+        if replid == "?" {
+            return Err(String::new());
+        }
+        if !old_id {
             return Err(format!(
-                "Replication ID mismatch (Replica asked for '{replid}', my replication IDs are '{}' and '{}')",
+                "Partial resynchronization not accepted: Replication ID mismatch (Replica asked for '{replid}', my replication IDs are '{}' and '{}')",
                 srv.replid,
-                m.replid2.as_deref().unwrap_or("0000000000000000000000000000000000000000")
+                m.replid2.as_deref().unwrap_or(crate::repl::ids::ZERO_ID)
             ));
         }
-        return Err(String::new());
-    }
-    let Some(b) = &m.backlog else {
-        return Err("no backlog".into());
-    };
-    if b.copy_from(offset).is_none() {
         return Err(format!(
-            "Unable to partial resync with replica {{}} for lack of backlog (Replica request was: {offset})."
+            "Partial resynchronization not accepted: Requested offset for second ID was {offset}, but I can reply up to {}",
+            m.second_repl_offset
         ));
+    }
+    if m.backlog
+        .as_ref()
+        .and_then(|b| b.copy_from(offset))
+        .is_none()
+    {
+        let mut why = format!(
+            "Unable to partial resync with replica {{}} for lack of backlog (Replica request was: {offset})."
+        );
+        if offset > srv.master_repl_offset {
+            why.push_str("\nWarning: replica {} tried to PSYNC with an offset that is greater than the master replication offset.");
+        }
+        return Err(why);
     }
     Ok(())
 }
@@ -92,24 +107,30 @@ fn attach(ctx: &mut Ctx, psync: Option<(String, i64)>) -> Reply {
     if ctx.client.multi.is_some() {
         return Reply::err("ERR Replica can't be in the middle of a transaction");
     }
+    if ctx.srv.replica.as_ref().is_some_and(|r| !r.link.is_up()) {
+        return Reply::err("NOMASTERLINK Can't SYNC while not connected with my master");
+    }
     let name = replica_name(ctx.srv, ctx.client);
     info!("Replica {name} asks for synchronization");
     if let Some((replid, offset)) = &psync {
         match can_continue(ctx.srv, replid, *offset) {
             Ok(()) => return continue_partial(ctx, &name, *offset),
+            Err(why) if why.is_empty() => info!("Full resync requested by replica {name}"),
             Err(why) => {
-                if replid != "?" {
-                    ctx.srv.master.sync_partial_err += 1;
-                    if !why.is_empty() {
-                        info!("{}", why.replace("{}", &name));
-                    }
+                ctx.srv.master.sync_partial_err += 1;
+                for line in why.lines() {
+                    info!("{}", line.replace("{}", &name));
                 }
-                info!("Full resync requested by replica {name}");
             }
         }
     }
     let srv = &mut *ctx.srv;
     srv.master.sync_full += 1;
+    if srv.replica.is_some() {
+        // A replica serves its master's history: same id, its backlog (already there once
+        // its link came up).
+        crate::repl::ids::ensure_backlog(srv);
+    }
     if srv.master.backlog.is_none() {
         srv.replid = crate::server::random_hex40();
         srv.master.replid2 = None;
@@ -308,10 +329,12 @@ fn replconf(ctx: &mut Ctx, args: &mut Args) -> Reply {
 
 /// The periodic step: propagate expiry DELs, finish or start replication BGSAVEs, ping.
 pub fn cron(srv: &mut Server, now: i64) {
-    if !propagate::active(srv) {
+    if srv.master.backlog.is_none() {
         return;
     }
-    propagate::expired(srv);
+    if propagate::active(srv) {
+        propagate::expired(srv);
+    }
     if srv.master.repl_bgsave && srv.persist.child.is_none() {
         srv.master.repl_bgsave = false;
         bgsave_done(srv);

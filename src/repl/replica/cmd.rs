@@ -52,6 +52,8 @@ pub fn set_master(srv: &mut Server, host: &str, port: u16) {
         r.link.cached = old.link.cached.clone().or_else(|| {
             (old.link.offset >= 0).then(|| (old.link.master_replid.clone(), old.link.offset))
         });
+        // The stream goes on in the database the old master's stream had selected.
+        r.cached_db = old.master.as_ref().map_or(old.cached_db, |m| m.db);
     }
     if let Some(mut old) = srv.replica.take() {
         super::sync::drop_temp(&mut old);
@@ -60,14 +62,20 @@ pub fn set_master(srv: &mut Server, host: &str, port: u16) {
     srv.replica = Some(Box::new(r));
 }
 
-/// Stop following the master and become a master with a new replication id (the offset
-/// carries on).
+/// Stop following the master and become a master with a new replication id; the old one
+/// stays valid as `replid2` so replicas of the same master can continue with us. Our own
+/// replicas are dropped to learn the new id (they continue partially).
 pub fn unset_master(srv: &mut Server) {
     if let Some(mut old) = srv.replica.take() {
         super::sync::drop_temp(&mut old);
     }
     srv.config.replicaof = None;
-    srv.replid = crate::server::random_hex40();
+    crate::repl::ids::shift(srv);
+    crate::repl::ids::disconnect_replicas(srv);
+    srv.master.last_db = None;
+    for db in srv.keyspace.dbs.iter_mut() {
+        db.expired_log = Some(Vec::new());
+    }
 }
 
 /// ROLE of a replica (`slave`, master host and port, link state, offset); None on a master.

@@ -24,6 +24,8 @@ pub enum State {
     /// AUTH sent (pipelined with the REPLCONFs), waiting for its reply.
     ReceiveAuth,
     ReceivePort,
+    /// `REPLCONF ip-address` sent (only with replica-announce-ip).
+    ReceiveIp,
     ReceiveCapa,
     /// PSYNC sent, waiting for `+FULLRESYNC` / `+CONTINUE`.
     ReceivePsync,
@@ -88,6 +90,8 @@ pub struct Link {
     pub state: State,
     pub auth: Option<Auth>,
     pub listening_port: u16,
+    /// replica-announce-ip, sent as `REPLCONF ip-address`.
+    pub announce_ip: Option<String>,
     pub timeout_ms: i64,
     /// Master replid and offset to ask for with PSYNC (the cached master), if any.
     pub cached: Option<(String, i64)>,
@@ -118,6 +122,7 @@ impl Link {
             state: State::Connect,
             auth: None,
             listening_port,
+            announce_ip: None,
             timeout_ms: 60_000,
             cached: None,
             master_replid: String::new(),
@@ -264,6 +269,7 @@ impl Link {
             | State::ReceivePong
             | State::ReceiveAuth
             | State::ReceivePort
+            | State::ReceiveIp
             | State::ReceiveCapa
             | State::ReceivePsync
                 if now - self.last_io > self.timeout_ms =>
@@ -314,6 +320,7 @@ impl Link {
                 State::ReceivePong
                 | State::ReceiveAuth
                 | State::ReceivePort
+                | State::ReceiveIp
                 | State::ReceiveCapa
                 | State::ReceivePsync => match self.line() {
                     Some(l) => {
@@ -360,6 +367,9 @@ impl Link {
                 }
                 let port = self.listening_port.to_string();
                 out.extend(encode(&["REPLCONF", "listening-port", &port]));
+                if let Some(ip) = &self.announce_ip {
+                    out.extend(encode(&["REPLCONF", "ip-address", ip]));
+                }
                 out.extend(encode(&["REPLCONF", "capa", "eof", "capa", "psync2"]));
                 self.actions.push_back(Action::Send(out));
             }
@@ -373,6 +383,16 @@ impl Link {
             State::ReceivePort => {
                 if l.starts_with('-') {
                     info!("(Non critical) Master does not understand REPLCONF listening-port: {l}");
+                }
+                self.state = if self.announce_ip.is_some() {
+                    State::ReceiveIp
+                } else {
+                    State::ReceiveCapa
+                };
+            }
+            State::ReceiveIp => {
+                if l.starts_with('-') {
+                    info!("(Non critical) Master does not understand REPLCONF ip-address: {l}");
                 }
                 self.state = State::ReceiveCapa;
             }

@@ -18,8 +18,14 @@ pub struct Replica {
     pub link: Link,
     /// The master as a client without a socket: the stream runs through it (its db, MULTI).
     pub master: Option<Box<Client>>,
-    /// Bytes of the command being decoded that are already consumed (for the offset).
+    /// Stream bytes received and not yet applied: the first `partial` were consumed by the
+    /// decoder (a command being decoded, or a transaction not yet executed); the offset
+    /// advances, and sub-replicas get them, only once they are applied.
+    pub unapplied: Vec<u8>,
     pub partial: usize,
+    /// Database the master client starts in when it is created by `+CONTINUE` (the
+    /// `repl-stream-db` of the RDB a restarted replica loaded).
+    pub cached_db: usize,
     /// Temp file receiving the payload and its path.
     pub temp: Option<(std::fs::File, std::path::PathBuf)>,
     /// Last `REPLCONF ACK` sent (ms).
@@ -39,6 +45,7 @@ impl Replica {
         };
         let mut link = Link::new(host, port, announce, now);
         link.timeout_ms = (cfg.repl_timeout as i64).max(1) * 1000;
+        link.announce_ip = cfg.replica_announce_ip.clone().filter(|ip| !ip.is_empty());
         link.auth = cfg.masterauth.as_ref().map(|p| Auth {
             user: cfg.masteruser.clone(),
             pass: p.clone(),
@@ -47,7 +54,9 @@ impl Replica {
             epoch,
             link,
             master: None,
+            unapplied: Vec::new(),
             partial: 0,
+            cached_db: 0,
             temp: None,
             last_ack: 0,
             read_offset: 0,

@@ -104,9 +104,10 @@ pub fn load_temp(srv: &mut Server, now: i64) {
     };
     r.master = Some(Replica::new_master_client(r.epoch, now));
     r.partial = 0;
+    r.unapplied.clear();
     r.read_offset = r.link.offset;
-    srv.replid = r.link.master_replid.clone();
-    srv.master_repl_offset = r.link.offset;
+    let (id, off) = (r.link.master_replid.clone(), r.link.offset);
+    crate::repl::ids::full_synced(srv, &id, off);
 }
 
 /// The link went down: forget a half-received command (the offset counts whole ones) and
@@ -119,6 +120,7 @@ pub fn link_closed(r: &mut Replica) {
         m.decoder = crate::resp::Decoder::new();
     }
     r.partial = 0;
+    r.unapplied.clear();
 }
 
 /// After `+CONTINUE`: keep (or create) the master client and follow the new id.
@@ -127,21 +129,32 @@ pub fn continued(srv: &mut Server, now: i64) {
         return;
     };
     if r.master.is_none() {
-        r.master = Some(Replica::new_master_client(r.epoch, now));
+        let mut m = Replica::new_master_client(r.epoch, now);
+        m.db = r.cached_db;
+        r.master = Some(m);
     }
     r.partial = 0;
+    r.unapplied.clear();
     r.read_offset = r.link.offset;
-    srv.replid = r.link.master_replid.clone();
+    let new = r.link.master_replid.clone();
     srv.master_repl_offset = r.link.offset;
+    if new != srv.replid {
+        let old = srv.replid.clone();
+        crate::repl::ids::continued_with(srv, &old, &new);
+    }
+    crate::repl::ids::ensure_backlog(srv);
 }
 
-/// Run the stream bytes as the master client. Returns bytes to send back (ACKs).
+/// Run the stream bytes as the master client. Each command (a whole transaction, for MULTI)
+/// counts in the offset once applied, and its exact bytes go on to the backlog and the
+/// sub-replicas: a chain passes the stream on unchanged. Returns bytes to send back (ACKs).
 pub fn apply_stream(srv: &mut Server, bytes: &[u8]) -> Vec<u8> {
     let mut out = Vec::new();
     let Some(r) = srv.replica.as_mut() else {
         return out;
     };
     r.read_offset += bytes.len() as i64;
+    r.unapplied.extend_from_slice(bytes);
     let Some(mut m) = r.master.take() else {
         return out;
     };
@@ -164,20 +177,20 @@ pub fn apply_stream(srv: &mut Server, bytes: &[u8]) -> Vec<u8> {
                 break;
             }
         };
-        let consumed = std::mem::take(&mut r.partial);
-        r.link.applied(consumed);
-        if args.is_empty() {
-            continue;
-        }
-        if is_getack(&args) {
-            out.extend(ack_bytes(r.link.offset));
-        } else if !args[0].eq_ignore_ascii_case(b"replconf") {
+        let getack = is_getack(&args);
+        let replconf = args
+            .first()
+            .is_some_and(|a| a.eq_ignore_ascii_case(b"replconf"));
+        if !args.is_empty() && !replconf {
             let _ = execute(srv, &mut m, &mut args);
             m.out.clear();
             m.opos = 0;
         }
-        if let Some(r) = srv.replica.as_ref() {
-            srv.master_repl_offset = r.link.offset;
+        if m.multi.is_none() {
+            applied(srv);
+        }
+        if let (true, Some(r)) = (getack, srv.replica.as_ref()) {
+            out.extend(ack_bytes(r.link.offset));
         }
     }
     if m.qpos == m.query.len() {
@@ -188,6 +201,19 @@ pub fn apply_stream(srv: &mut Server, bytes: &[u8]) -> Vec<u8> {
         r.master = Some(m);
     }
     out
+}
+
+/// The consumed bytes are applied: count them and pass them on.
+fn applied(srv: &mut Server) {
+    let Some(r) = srv.replica.as_mut() else {
+        return;
+    };
+    let n = std::mem::take(&mut r.partial).min(r.unapplied.len());
+    let done: Vec<u8> = r.unapplied.drain(..n).collect();
+    r.link.applied(n);
+    let offset = r.link.offset;
+    crate::repl::master::propagate::feed_stream(srv, &done);
+    srv.master_repl_offset = offset;
 }
 
 fn is_getack(args: &[Vec<u8>]) -> bool {
