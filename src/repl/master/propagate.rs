@@ -36,7 +36,22 @@ pub fn feed(srv: &mut Server, bytes: &[u8]) {
     for r in srv.master.replicas.iter_mut() {
         match r.state {
             ReplState::WaitBgsaveStart => {}
-            ReplState::WaitBgsaveEnd => r.pending.extend_from_slice(bytes),
+            ReplState::Online if r.stream_on_ack => r.pending.extend_from_slice(bytes),
+            ReplState::WaitBgsaveEnd | ReplState::SendBulk => {
+                r.pending.extend_from_slice(bytes);
+                // The stream held back during the transfer counts against the replica's
+                // output buffer limit, as in Redis.
+                if let Some(c) = srv.clients.get_mut(r.token) {
+                    let held = r.pending.len() as u64;
+                    crate::server::obuf::enforce_with(
+                        &srv.config,
+                        &mut srv.stats,
+                        c,
+                        srv.now_ms,
+                        held,
+                    );
+                }
+            }
             ReplState::Online => {
                 if let Some(c) = srv.clients.get_mut(r.token) {
                     if c.close_asap {
