@@ -176,6 +176,8 @@ impl EventLoop {
             match ev.token() {
                 SIGNAL_TOKEN => self.handle_signals(),
                 repl_bulk::PIPE_TOKEN => {}
+                // Not read while the replica loads what the master sent (see replica_conn).
+                replica_conn::MASTER_TOKEN if self.srv.persist.loading.is_some() => {}
                 replica_conn::MASTER_TOKEN => self.replica_io(
                     ev.is_readable(),
                     ev.is_writable(),

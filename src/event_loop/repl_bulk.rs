@@ -39,7 +39,7 @@ impl EventLoop {
             return io;
         };
         loop {
-            let chunk = match b.next() {
+            let chunk = match b.next_chunk() {
                 Ok(c) => c,
                 Err(e) => {
                     warn!("Read error sending DB to replica: {e}");

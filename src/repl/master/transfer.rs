@@ -4,7 +4,7 @@
 //! parent forwards each chunk to every replica of that transfer, framed as `$EOF:<mark>\r\n` ...
 //! `<mark>`; it stops reading the pipe while a replica lags, so the slowest one sets the pace
 //! and nothing piles up. Either way the stream buffered meanwhile follows the payload and the
-//! replica goes online. The event loop writes the bytes (`Bulk::next`/`consume`).
+//! replica goes online. The event loop writes the bytes (`Bulk::next_chunk`/`consume`).
 use super::{ReplState, Replica};
 use crate::server::Server;
 use log::{info, warn};
@@ -59,7 +59,7 @@ impl Bulk {
 
     /// The bytes to write next, refilled from the file when drained; empty when nothing is
     /// available now (a diskless transfer waiting for the pipe) or everything was written.
-    pub fn next(&mut self) -> io::Result<&[u8]> {
+    pub fn next_chunk(&mut self) -> io::Result<&[u8]> {
         if self.pos == self.buf.len() {
             self.buf.clear();
             self.pos = 0;
@@ -241,7 +241,7 @@ pub fn pump(srv: &mut Server) {
 /// succeeded and the pipe was read to its end.
 pub fn diskless_finished(srv: &Server) -> bool {
     srv.persist.child.is_none()
-        && (!srv.persist.last_transfer_ok || srv.master.diskless.as_ref().is_none_or(|d| d.eof))
+        && (!srv.persist.last_transfer_ok || srv.master.diskless.as_ref().map_or(true, |d| d.eof))
 }
 
 /// The diskless child ended: on success each replica gets the end mark and is then sent the
@@ -338,7 +338,7 @@ mod tests {
         let mut out = Vec::new();
         while !b.done() {
             let n = {
-                let s = b.next().unwrap();
+                let s = b.next_chunk().unwrap();
                 let n = s.len().min(1000);
                 out.extend_from_slice(&s[..n]);
                 n
@@ -353,16 +353,16 @@ mod tests {
     #[test]
     fn pipe_payload_framed_by_mark() {
         let mut b = Bulk::for_pipe("m");
-        assert_eq!(b.next().unwrap(), b"$EOF:m\r\n");
+        assert_eq!(b.next_chunk().unwrap(), b"$EOF:m\r\n");
         b.consume(8);
-        assert!(b.next().unwrap().is_empty());
+        assert!(b.next_chunk().unwrap().is_empty());
         assert!(!b.done() && b.is_pipe());
         b.push(b"abc");
-        assert_eq!(b.next().unwrap(), b"abc");
+        assert_eq!(b.next_chunk().unwrap(), b"abc");
         b.consume(3);
         b.push(b"m");
         b.complete = true;
-        assert_eq!(b.next().unwrap(), b"m");
+        assert_eq!(b.next_chunk().unwrap(), b"m");
         b.consume(1);
         assert!(b.done());
     }
