@@ -554,17 +554,17 @@ fn call(srv: &mut Server, client: &mut Client, resolved: Resolved, args: &mut Ar
         None
     };
     // Handlers may take their arguments: keep them for replication.
-    let repl_args =
-        (cmd.is_write() && crate::repl::master::propagate::active(srv)).then(|| args.clone());
+    let repl_args = (cmd.is_write() && crate::repl::master::propagate::active(srv))
+        .then(|| crate::repl::master::propagate::keep(srv, cmd, args));
     let reply = {
         let mut ctx = Ctx { srv, client, now };
         (cmd.handler)(&mut ctx, args)
     };
     if let Some(orig) = repl_args {
         if srv.dirty != dirty_before {
-            crate::repl::master::propagate::command(srv, client.db, cmd, &orig, &reply);
+            crate::repl::master::propagate::command(srv, client.db, cmd, orig, &reply);
         } else {
-            crate::repl::master::propagate::expired(srv);
+            crate::repl::master::propagate::discard(srv, orig);
         }
     }
     if srv.dirty != dirty_before {

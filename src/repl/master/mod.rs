@@ -75,6 +75,8 @@ pub struct Master {
     pub last_ping_ms: i64,
     /// Last newline keep-alive round (ms).
     pub last_keepalive_ms: i64,
+    /// Reused buffer for encoding the command being propagated.
+    pub scratch: Vec<u8>,
 }
 
 impl Master {
