@@ -190,7 +190,7 @@ fn done(srv: &mut Server, status: Result<i32, Signal>) {
         return;
     };
     if child.to_pipe {
-        srv.persist.last_transfer_ok = match status {
+        srv.persist.last_child_ok = match status {
             Ok(0) => {
                 info!("Background RDB transfer terminated with success");
                 true
@@ -206,6 +206,7 @@ fn done(srv: &mut Server, status: Result<i32, Signal>) {
         };
         return;
     }
+    srv.persist.last_child_ok = status == Ok(0);
     let now = crate::util::now_ms();
     srv.persist.last_bgsave_time_sec = (now / 1000 - child.start_ms / 1000).max(0);
     match status {
@@ -243,9 +244,7 @@ pub fn kill_child(srv: &mut Server) {
     let Some(child) = srv.persist.child.take() else {
         return;
     };
-    if child.to_pipe {
-        srv.persist.last_transfer_ok = false;
-    }
+    srv.persist.last_child_ok = false;
     let _ = signal::kill(child.pid, Signal::SIGUSR1);
     let _ = waitpid(child.pid, None);
     file::remove_temp(&srv.config.dir, child.pid.as_raw() as u32);

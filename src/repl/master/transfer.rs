@@ -148,7 +148,7 @@ fn wake(srv: &mut Server, token: usize) {
 /// file (or is dropped when the save failed).
 pub fn disk_done(srv: &mut Server) {
     let path = srv.config.dir.join(&srv.config.dbfilename);
-    let ok = srv.persist.lastbgsave_ok;
+    let ok = srv.persist.last_child_ok;
     let waiting: Vec<usize> = srv
         .master
         .replicas
@@ -241,13 +241,13 @@ pub fn pump(srv: &mut Server) {
 /// succeeded and the pipe was read to its end.
 pub fn diskless_finished(srv: &Server) -> bool {
     srv.persist.child.is_none()
-        && (!srv.persist.last_transfer_ok || srv.master.diskless.as_ref().map_or(true, |d| d.eof))
+        && (!srv.persist.last_child_ok || srv.master.diskless.as_ref().map_or(true, |d| d.eof))
 }
 
 /// The diskless child ended: on success each replica gets the end mark and is then sent the
 /// buffered stream; on failure they are dropped (and retry).
 pub fn diskless_done(srv: &mut Server) {
-    let ok = srv.persist.last_transfer_ok && srv.master.diskless.as_ref().is_some_and(|d| d.eof);
+    let ok = srv.persist.last_child_ok && srv.master.diskless.as_ref().is_some_and(|d| d.eof);
     let Some(d) = srv.master.diskless.take() else {
         return;
     };
