@@ -75,7 +75,12 @@ fn redis_replica_follows_oxidis_master() {
     if !have_redis() {
         return;
     }
-    let master = start_oxidis(&["--enable-debug-command", "yes"]);
+    let master = start_oxidis(&[
+        "--enable-debug-command",
+        "yes",
+        "--repl-diskless-sync",
+        "no",
+    ]);
     let mut m = master.conn();
     populate(&mut m, "before");
     let port = master.port.to_string();

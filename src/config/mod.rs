@@ -40,6 +40,8 @@ pub const MIN_REPL_BACKLOG_SIZE: u64 = 16 * 1024;
 pub const DEFAULT_REPL_TIMEOUT: u64 = 60;
 pub const DEFAULT_REPL_PING_REPLICA_PERIOD: u64 = 10;
 pub const DEFAULT_REPL_DISKLESS_SYNC_DELAY: u64 = 5;
+/// Redis's default `repl-backlog-ttl` (seconds).
+pub const DEFAULT_REPL_BACKLOG_TTL: u64 = 3600;
 pub const DEFAULT_MIN_REPLICAS_MAX_LAG: u64 = 10;
 pub const DEFAULT_REPLICA_PRIORITY: u64 = 100;
 pub const DEFAULT_APPENDFILENAME: &str = "appendonly.aof";
@@ -145,6 +147,9 @@ pub struct Config {
     pub repl_ping_replica_period: u64,
     pub repl_diskless_sync: bool,
     pub repl_diskless_sync_delay: u64,
+    pub repl_diskless_sync_max_replicas: u64,
+    /// Seconds without replicas after which a master frees its backlog (0 = never).
+    pub repl_backlog_ttl: u64,
     pub min_replicas_to_write: u64,
     pub min_replicas_max_lag: u64,
     pub replica_priority: u64,
@@ -243,6 +248,8 @@ impl Default for Config {
             repl_ping_replica_period: DEFAULT_REPL_PING_REPLICA_PERIOD,
             repl_diskless_sync: true,
             repl_diskless_sync_delay: DEFAULT_REPL_DISKLESS_SYNC_DELAY,
+            repl_diskless_sync_max_replicas: 0,
+            repl_backlog_ttl: DEFAULT_REPL_BACKLOG_TTL,
             min_replicas_to_write: 0,
             min_replicas_max_lag: DEFAULT_MIN_REPLICAS_MAX_LAG,
             replica_priority: DEFAULT_REPLICA_PRIORITY,
@@ -451,6 +458,8 @@ impl Config {
             "repl-ping-replica-period" => self.repl_ping_replica_period = v.uint(),
             "repl-diskless-sync" => self.repl_diskless_sync = v.flag(),
             "repl-diskless-sync-delay" => self.repl_diskless_sync_delay = v.uint(),
+            "repl-diskless-sync-max-replicas" => self.repl_diskless_sync_max_replicas = v.uint(),
+            "repl-backlog-ttl" => self.repl_backlog_ttl = v.uint(),
             "min-replicas-to-write" => self.min_replicas_to_write = v.uint(),
             "min-replicas-max-lag" => self.min_replicas_max_lag = v.uint(),
             "replica-priority" => self.replica_priority = v.uint(),
@@ -526,6 +535,8 @@ impl Config {
             "repl-ping-replica-period" => self.repl_ping_replica_period.to_string(),
             "repl-diskless-sync" => yn(self.repl_diskless_sync),
             "repl-diskless-sync-delay" => self.repl_diskless_sync_delay.to_string(),
+            "repl-diskless-sync-max-replicas" => self.repl_diskless_sync_max_replicas.to_string(),
+            "repl-backlog-ttl" => self.repl_backlog_ttl.to_string(),
             "min-replicas-to-write" => self.min_replicas_to_write.to_string(),
             "min-replicas-max-lag" => self.min_replicas_max_lag.to_string(),
             "replica-priority" => self.replica_priority.to_string(),

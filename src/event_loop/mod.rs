@@ -1,6 +1,7 @@
 //! The single-threaded mio loop: accepts connections, reads and parses requests, runs commands,
 //! flushes replies (registering WRITABLE only while bytes remain), runs the cron at `hz`, and
 //! handles signals. It is the only code that touches sockets.
+mod repl_bulk;
 mod replica_conn;
 mod sentinel_links;
 mod sync_status;
@@ -37,6 +38,8 @@ pub struct EventLoop {
     pub status_notifier: Option<crate::daemon::notify::Notifier>,
     /// Whether the replica link was up at the last status report.
     link_was_up: bool,
+    /// The diskless transfer (by its mark) whose pipe is registered with the poll.
+    pipe_registered: Option<String>,
 }
 
 /// Parse a `bind` entry: `-` prefix marks an address whose failure to bind is not fatal.
@@ -134,6 +137,7 @@ impl EventLoop {
             master_conn: None,
             status_notifier: None,
             link_was_up: false,
+            pipe_registered: None,
         })
     }
 
@@ -163,6 +167,7 @@ impl EventLoop {
             crate::server::blocking::expire_due(&mut self.srv, now);
             self.replica_cron(now);
             self.report_sync_status();
+            self.pump_diskless();
             if now >= next_cron {
                 crate::cron::tick(&mut self.srv, now);
                 let hz = self.srv.config.hz.clamp(1, 500) as i64;
@@ -183,6 +188,9 @@ impl EventLoop {
         for ev in events.iter() {
             match ev.token() {
                 SIGNAL_TOKEN => self.handle_signals(),
+                repl_bulk::PIPE_TOKEN => {}
+                // Not read while the replica loads what the master sent (see replica_conn).
+                replica_conn::MASTER_TOKEN if self.srv.persist.loading.is_some() => {}
                 replica_conn::MASTER_TOKEN => self.replica_io(
                     ev.is_readable(),
                     ev.is_writable(),
@@ -433,36 +441,34 @@ impl EventLoop {
         assert_eq!(t, token, "client slot moved while its commands ran");
     }
 
-    /// Write as much of the client's output as the socket takes. Returns false if closed.
+    /// Write as much of the client's output as the socket takes: its output buffer, then (a
+    /// replica receiving its RDB) the payload, then the stream that follows it. Returns false
+    /// if closed.
     fn write_client(&mut self, token: usize) -> bool {
+        let mut written = 0u64;
+        let mut err = false;
+        let mut payload_waits = false;
+        for _ in 0..2 {
+            let Some(c) = self.srv.clients.get_mut(token) else {
+                return false;
+            };
+            let (n, e) = write_out(c);
+            written += n;
+            err |= e;
+            if err || c.opos < c.out.len() || self.srv.master.replicas.is_empty() {
+                break;
+            }
+            let p = self.write_payload(token);
+            written += p.written;
+            err |= p.error;
+            payload_waits = p.want_write;
+            if err || payload_waits {
+                break;
+            }
+        }
         let Some(c) = self.srv.clients.get_mut(token) else {
             return false;
         };
-        let mut err = false;
-        let mut written = 0u64;
-        if let Some(conn) = c.conn.as_mut() {
-            while c.opos < c.out.len() {
-                match conn.write(&c.out[c.opos..]) {
-                    Ok(0) => {
-                        err = true;
-                        break;
-                    }
-                    Ok(n) => {
-                        c.opos += n;
-                        written += n as u64;
-                    }
-                    Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
-                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                    Err(_) => {
-                        err = true;
-                        break;
-                    }
-                }
-            }
-        } else {
-            c.out.clear();
-            c.opos = 0;
-        }
         c.net_out += written;
         if written > 0 {
             self.srv.stats.total_writes_processed += 1;
@@ -475,7 +481,7 @@ impl EventLoop {
                 c.out.shrink_to(16 * 1024);
             }
         }
-        let remaining = c.opos < c.out.len();
+        let remaining = c.opos < c.out.len() || payload_waits;
         let close = err || (!remaining && c.close_after_reply);
         if !close && remaining != c.want_write {
             c.want_write = remaining;
@@ -577,4 +583,27 @@ impl EventLoop {
             }
         }
     }
+}
+
+/// Write the client's output buffer until the socket would block. Returns (bytes, failed).
+fn write_out(c: &mut Client) -> (u64, bool) {
+    let mut written = 0u64;
+    let Some(conn) = c.conn.as_mut() else {
+        c.out.clear();
+        c.opos = 0;
+        return (0, false);
+    };
+    while c.opos < c.out.len() {
+        match conn.write(&c.out[c.opos..]) {
+            Ok(0) => return (written, true),
+            Ok(n) => {
+                c.opos += n;
+                written += n as u64;
+            }
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(_) => return (written, true),
+        }
+    }
+    (written, false)
 }

@@ -113,7 +113,7 @@ impl EventLoop {
                 Action::Send(b) => self.send_master(&b),
                 Action::StartTransfer => sync::start_transfer(&mut self.srv, now),
                 Action::WriteToTemp(b) => sync::write_temp(&mut self.srv, &b, now),
-                Action::LoadTemp => sync::load_temp(&mut self.srv, now),
+                Action::LoadTemp => self.load_from_master(now),
                 Action::Continued => sync::continued(&mut self.srv, now),
                 Action::Stream(b) => {
                     let reply = sync::apply_stream(&mut self.srv, &b);
@@ -129,6 +129,35 @@ impl EventLoop {
                 }
             }
         }
+    }
+
+    /// Load the payload received from the master, serving clients meanwhile (commands without
+    /// the `loading` flag get -LOADING, as at startup). The master socket is not read during
+    /// the load; what arrived meanwhile is read right after.
+    fn load_from_master(&mut self, now: i64) {
+        let Some(path) = sync::take_payload(&mut self.srv, now) else {
+            return;
+        };
+        let total = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
+        self.srv.persist.loading = Some(crate::persist::loading::Progress {
+            start_secs: now / 1000,
+            total_bytes: total,
+            ..Default::default()
+        });
+        let cfg = self.srv.config.clone();
+        let mut events = mio::Events::with_capacity(256);
+        let mut serve = |bytes: u64| {
+            if let Some(l) = self.srv.persist.loading.as_mut() {
+                l.loaded_bytes = bytes;
+            }
+            self.serve_while_blocked(&mut events);
+        };
+        let res = sync::load_payload(&cfg, &path, now, Some(&mut serve));
+        self.srv.persist.loading = None;
+        let now = crate::util::now_ms();
+        self.srv.now_ms = now;
+        sync::install_payload(&mut self.srv, res, &path, now);
+        self.read_master(now);
     }
 
     fn connect_master(&mut self, host: &str, port: u16, now: i64) {

@@ -1,6 +1,9 @@
 //! Background saves: fork a child that writes the dump from its copy-on-write snapshot of the
 //! keyspace while the parent keeps serving, and reap it from the cron without blocking.
 //!
+//! A child writes either the dump file or, for a diskless replication sync, the RDB stream into
+//! a pipe the parent forwards to the replicas.
+//!
 //! The child never returns into the event loop: it resets the signal handlers it inherited
 //! (their self-pipe is shared with the parent), closes every inherited descriptor (listeners,
 //! clients), writes, and leaves with `_exit`, reporting its copy-on-write size over a pipe.
@@ -24,13 +27,31 @@ pub struct Child {
     pub keys_total: u64,
     /// Read end of the pipe the child writes its copy-on-write size into.
     cow: Option<OwnedFd>,
+    /// Writes to a pipe for replicas (diskless sync) rather than the dump file.
+    pub to_pipe: bool,
+}
+
+/// Where a child writes the dump.
+pub enum Dest {
+    /// `dir/dbfilename`, through a temp file.
+    File,
+    /// The write end of a pipe (diskless replication).
+    Pipe(OwnedFd),
 }
 
 /// Fork a child that saves the dataset. Logs and returns `Err` when the fork fails.
 pub fn start(srv: &mut Server) -> Result<(), Failed> {
+    start_to(srv, Dest::File)
+}
+
+/// Fork a child that writes the dataset to `dest`. Logs and returns `Err` when the fork fails.
+pub fn start_to(srv: &mut Server, dest: Dest) -> Result<(), Failed> {
     let info = super::save_info(srv);
-    srv.persist.dirty_before_bgsave = srv.dirty;
-    srv.persist.lastbgsave_try = crate::util::now_ms() / 1000;
+    let to_pipe = matches!(dest, Dest::Pipe(_));
+    if !to_pipe {
+        srv.persist.dirty_before_bgsave = srv.dirty;
+        srv.persist.lastbgsave_try = crate::util::now_ms() / 1000;
+    }
     srv.persist.rdb_saves += 1;
     let pipe = nix::unistd::pipe().ok();
     let t0 = std::time::Instant::now();
@@ -38,12 +59,17 @@ pub fn start(srv: &mut Server) -> Result<(), Failed> {
     match unsafe { fork() } {
         Ok(ForkResult::Child) => {
             let cow_w = pipe.map(|(_, w)| w);
-            child_main(srv, &info, cow_w)
+            child_main(srv, &info, cow_w, dest)
         }
         Ok(ForkResult::Parent { child }) => {
+            drop(dest);
             srv.persist.latest_fork_usec = t0.elapsed().as_micros() as u64;
             srv.persist.total_forks += 1;
-            info!("Background saving started by pid {child}");
+            if to_pipe {
+                info!("Background RDB transfer started by pid {child}");
+            } else {
+                info!("Background saving started by pid {child}");
+            }
             let cow = pipe.map(|(r, _)| r);
             if let Some(r) = &cow {
                 let _ = nix::fcntl::fcntl(
@@ -56,6 +82,7 @@ pub fn start(srv: &mut Server) -> Result<(), Failed> {
                 start_ms: crate::util::now_ms(),
                 keys_total: srv.keyspace.dbs.iter().map(|d| d.len() as u64).sum(),
                 cow,
+                to_pipe,
             });
             Ok(())
         }
@@ -68,29 +95,38 @@ pub fn start(srv: &mut Server) -> Result<(), Failed> {
 }
 
 /// The child's whole life: save, report, `_exit`. Never returns.
-fn child_main(srv: &Server, info: &crate::rdb::SaveInfo, cow_w: Option<OwnedFd>) -> ! {
+fn child_main(srv: &Server, info: &crate::rdb::SaveInfo, cow_w: Option<OwnedFd>, dest: Dest) -> ! {
     // SAFETY: restoring default dispositions is async-signal-safe and we are single-threaded.
     unsafe {
         let _ = signal::signal(Signal::SIGTERM, SigHandler::SigDfl);
         let _ = signal::signal(Signal::SIGINT, SigHandler::SigDfl);
         let _ = signal::signal(Signal::SIGUSR1, SigHandler::SigDfl);
     }
-    close_inherited_fds(cow_w.as_ref().map(|f| f.as_raw_fd()));
+    let keep = [
+        cow_w.as_ref().map(|f| f.as_raw_fd()),
+        match &dest {
+            Dest::Pipe(p) => Some(p.as_raw_fd()),
+            Dest::File => None,
+        },
+    ];
+    close_inherited_fds(&keep);
     crate::daemon::log::set_role('C');
     let cfg = &srv.config;
-    let ok = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        file::save_to_file(
-            &srv.keyspace,
-            &cfg.dir,
-            &cfg.dbfilename,
-            info,
-            cfg.enc.list_max_listpack_size,
-        )
-        .is_ok()
+    let fill = cfg.enc.list_max_listpack_size;
+    let to_pipe = matches!(dest, Dest::Pipe(_));
+    let ok = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| match dest {
+        Dest::File => {
+            file::save_to_file(&srv.keyspace, &cfg.dir, &cfg.dbfilename, info, fill).is_ok()
+        }
+        Dest::Pipe(p) => {
+            crate::rdb::save::save_with(&srv.keyspace, std::fs::File::from(p), info, fill).is_ok()
+        }
     }))
     .unwrap_or(false);
     if ok {
-        info!("DB saved on disk");
+        if !to_pipe {
+            info!("DB saved on disk");
+        }
         let cow = private_dirty_bytes();
         let mb = cow / (1024 * 1024);
         info!("Fork CoW for RDB: current {mb} MB, peak {mb} MB, average {mb} MB");
@@ -102,16 +138,16 @@ fn child_main(srv: &Server, info: &crate::rdb::SaveInfo, cow_w: Option<OwnedFd>)
     unsafe { nix::libc::_exit(if ok { 0 } else { 1 }) }
 }
 
-/// Close every descriptor above stderr except `keep`, so the child holds no listener or
-/// client socket (a restarted server could not bind while an orphaned child held the port).
-fn close_inherited_fds(keep: Option<i32>) {
+/// Close every descriptor above stderr except those in `keep`, so the child holds no listener
+/// or client socket (a restarted server could not bind while an orphaned child held the port).
+fn close_inherited_fds(keep: &[Option<i32>]) {
     let Ok(dir) = std::fs::read_dir("/proc/self/fd") else {
         return;
     };
     let fds: Vec<i32> = dir
         .flatten()
         .filter_map(|e| e.file_name().to_str().and_then(|s| s.parse().ok()))
-        .filter(|&fd| fd > 2 && Some(fd) != keep)
+        .filter(|&fd| fd > 2 && !keep.contains(&Some(fd)))
         .collect();
     for fd in fds {
         let _ = nix::unistd::close(fd);
@@ -153,6 +189,24 @@ fn done(srv: &mut Server, status: Result<i32, Signal>) {
     let Some(mut child) = srv.persist.child.take() else {
         return;
     };
+    if child.to_pipe {
+        srv.persist.last_child_ok = match status {
+            Ok(0) => {
+                info!("Background RDB transfer terminated with success");
+                true
+            }
+            Ok(_) => {
+                warn!("Background transfer error");
+                false
+            }
+            Err(sig) => {
+                warn!("Background transfer terminated by signal {}", sig as i32);
+                false
+            }
+        };
+        return;
+    }
+    srv.persist.last_child_ok = status == Ok(0);
     let now = crate::util::now_ms();
     srv.persist.last_bgsave_time_sec = (now / 1000 - child.start_ms / 1000).max(0);
     match status {
@@ -190,6 +244,7 @@ pub fn kill_child(srv: &mut Server) {
     let Some(child) = srv.persist.child.take() else {
         return;
     };
+    srv.persist.last_child_ok = false;
     let _ = signal::kill(child.pid, Signal::SIGUSR1);
     let _ = waitpid(child.pid, None);
     file::remove_temp(&srv.config.dir, child.pid.as_raw() as u32);

@@ -41,6 +41,9 @@ pub struct Persist {
     pub lastsave: i64,
     /// Whether the last background save succeeded (SAVE success resets it too).
     pub lastbgsave_ok: bool,
+    /// Whether the last child (dump file or diskless pipe) exited with success; false when
+    /// it failed or the server killed it (its output must not be used).
+    pub last_child_ok: bool,
     /// Unix seconds of the last background save attempt (for the retry delay).
     pub lastbgsave_try: i64,
     /// `dirty` when the running child was forked.
@@ -67,6 +70,7 @@ impl Persist {
             child: None,
             lastsave: now_ms / 1000,
             lastbgsave_ok: true,
+            last_child_ok: true,
             lastbgsave_try: 0,
             dirty_before_bgsave: 0,
             bgsave_scheduled: false,

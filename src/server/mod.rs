@@ -566,8 +566,8 @@ fn call(srv: &mut Server, client: &mut Client, resolved: Resolved, args: &mut Ar
         None
     };
     // Handlers may take their arguments: keep them for replication.
-    let repl_args =
-        (cmd.is_write() && crate::repl::master::propagate::active(srv)).then(|| args.clone());
+    let repl_args = (cmd.is_write() && crate::repl::master::propagate::active(srv))
+        .then(|| crate::repl::master::propagate::keep(srv, cmd, args));
     let mode = match (srv.replica.is_some(), client.kind) {
         (false, _) => crate::db::ExpiryMode::Delete,
         (true, client::ClientKind::Master) => crate::db::ExpiryMode::Keep,
@@ -581,9 +581,9 @@ fn call(srv: &mut Server, client: &mut Client, resolved: Resolved, args: &mut Ar
     };
     if let Some(orig) = repl_args {
         if srv.dirty != dirty_before {
-            crate::repl::master::propagate::command(srv, client.db, cmd, &orig, &reply);
+            crate::repl::master::propagate::command(srv, client.db, cmd, orig, &reply);
         } else {
-            crate::repl::master::propagate::expired(srv);
+            crate::repl::master::propagate::discard(srv, orig);
         }
     }
     // Inside EXEC (no_block) the offset is taken when EXEC itself ends, as Redis propagates

@@ -20,7 +20,14 @@ fn class(kind: ClientKind) -> Option<usize> {
 /// went over its class's limits.
 #[inline]
 pub fn enforce(cfg: &Config, stats: &mut Stats, c: &mut Client, now_ms: i64) {
-    let used = (c.out.len() - c.opos) as u64;
+    enforce_with(cfg, stats, c, now_ms, 0)
+}
+
+/// `enforce` counting `held` more bytes kept for the client outside its output buffer (the
+/// stream a replica receives after its RDB payload).
+#[inline]
+pub fn enforce_with(cfg: &Config, stats: &mut Stats, c: &mut Client, now_ms: i64, held: u64) {
+    let used = (c.out.len() - c.opos) as u64 + held;
     // Smallest non-zero limit of the class: below it nothing can be reached.
     let floor = match class(c.kind) {
         Some(i) => c.obuf_floor(cfg, i),

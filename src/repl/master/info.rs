@@ -18,6 +18,7 @@ fn state_name(s: ReplState) -> &'static str {
     match s {
         ReplState::WaitBgsaveStart => "wait_bgsave",
         ReplState::WaitBgsaveEnd => "wait_bgsave",
+        ReplState::SendBulk => "send_bulk",
         ReplState::Online => "online",
     }
 }

@@ -1,11 +1,13 @@
 //! Master side of replication: the backlog, serving SYNC/PSYNC, and feeding every write to the
 //! backlog and the attached replicas. `Master` is the state; `propagate` feeds the stream,
 //! `sync` serves SYNC/PSYNC/REPLCONF and drives full resyncs from the cron, `info` renders the
-//! master half of INFO replication and ROLE.
+//! master half of INFO replication and ROLE, `transfer` moves the RDB payload to replicas (disk
+//! file in chunks, or the diskless child's pipe).
 pub mod backlog;
 pub mod info;
 pub mod propagate;
 pub mod sync;
+pub mod transfer;
 pub mod wait;
 
 use backlog::Backlog;
@@ -17,18 +19,27 @@ pub enum ReplState {
     WaitBgsaveStart,
     /// Waits for the running replication BGSAVE; the stream since its fork is buffered.
     WaitBgsaveEnd,
+    /// The RDB payload is being written (`Replica::bulk`); the stream is still buffered.
+    SendBulk,
     /// Receives the stream.
     Online,
 }
 
 /// The master's record of one replica client.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct Replica {
     pub token: usize,
     pub client_id: u64,
     pub state: ReplState,
-    /// Stream buffered while the RDB is produced, sent after it.
+    /// Stream buffered while the RDB is produced and sent, written after it.
     pub pending: Vec<u8>,
+    /// The payload in flight while `SendBulk`.
+    pub bulk: Option<transfer::Bulk>,
+    /// Announced `REPLCONF capa eof` (can take a diskless `$EOF:` payload).
+    pub capa_eof: bool,
+    /// Online after a diskless payload: the stream is held in `pending` until its first
+    /// `REPLCONF ACK` (bytes after the EOF mark would hide the mark from the replica).
+    pub stream_on_ack: bool,
     pub ip: String,
     pub listening_port: u16,
     pub ack_offset: i64,
@@ -45,8 +56,13 @@ pub struct Master {
     /// Database of the last command propagated (None: the next one is preceded by SELECT).
     pub last_db: Option<usize>,
     pub replicas: Vec<Replica>,
-    /// A BGSAVE started for replication runs; `fork_offset` is the offset at its fork.
-    pub repl_bgsave: bool,
+    /// A BGSAVE started for replication runs (and where it writes); `fork_offset` is the
+    /// offset at its fork.
+    pub repl_bgsave: Option<transfer::Target>,
+    /// The diskless transfer in progress (pipe from the child), if any.
+    pub diskless: Option<transfer::Diskless>,
+    /// Unix ms since when no replica is attached (for repl-backlog-ttl); 0 = unknown yet.
+    pub no_replicas_since: i64,
     pub fork_offset: i64,
     pub replid2: Option<String>,
     pub second_repl_offset: i64,
@@ -55,7 +71,13 @@ pub struct Master {
     pub sync_partial_err: u64,
     /// REPLCONF listening-port / ip-address announced by clients not yet replicas, by id.
     pub announced: std::collections::HashMap<u64, (u16, Option<String>)>,
+    /// Clients (by id) that announced `REPLCONF capa eof`.
+    pub capa_eof: std::collections::HashSet<u64>,
     pub last_ping_ms: i64,
+    /// Last newline keep-alive round (ms).
+    pub last_keepalive_ms: i64,
+    /// Reused buffer for encoding the command being propagated.
+    pub scratch: Vec<u8>,
     /// Inside EXEC: whether the MULTI that wraps the transaction in the stream is still due
     /// (`Some(false)`) or was sent (`Some(true)`); None outside EXEC.
     pub exec_wrap: Option<bool>,
@@ -101,6 +123,8 @@ impl Master {
 
     /// Forget a replica whose connection closed.
     pub fn remove(&mut self, token: usize, client_id: u64) {
+        self.announced.remove(&client_id);
+        self.capa_eof.remove(&client_id);
         self.replicas
             .retain(|r| !(r.token == token && r.client_id == client_id));
     }

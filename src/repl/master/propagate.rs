@@ -12,11 +12,88 @@ use crate::util::eq_ic;
 
 /// Append `args` as a RESP multibulk to `out`.
 pub fn encode(out: &mut Vec<u8>, args: &[Vec<u8>]) {
-    out.extend_from_slice(format!("*{}\r\n", args.len()).as_bytes());
+    let total: usize = args.iter().map(|a| a.len() + 16).sum();
+    out.reserve(total + 16);
+    header(out, b'*', args.len());
     for a in args {
-        out.extend_from_slice(format!("${}\r\n", a.len()).as_bytes());
+        header(out, b'$', a.len());
         out.extend_from_slice(a);
         out.extend_from_slice(b"\r\n");
+    }
+}
+
+/// `<kind><n>\r\n` without going through `format!` (this runs for every write).
+#[inline]
+fn header(out: &mut Vec<u8>, kind: u8, n: usize) {
+    let mut digits = [0u8; 20];
+    let mut i = digits.len();
+    let mut n = n;
+    loop {
+        i -= 1;
+        digits[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    out.push(kind);
+    out.extend_from_slice(&digits[i..]);
+    out.extend_from_slice(b"\r\n");
+}
+
+/// A write command's arguments kept for propagation before its handler runs (handlers may
+/// take them): already encoded when the command goes out unchanged, as arguments when it
+/// may be rewritten.
+pub enum Kept {
+    Args(Vec<Vec<u8>>),
+    Encoded(Vec<u8>),
+}
+
+/// Commands `rewrite` may change.
+fn may_rewrite(cmd: &Command, args: &[Vec<u8>]) -> bool {
+    match cmd.name {
+        "set" => args.len() > 3,
+        n => matches!(
+            n,
+            "setex"
+                | "psetex"
+                | "restore"
+                | "expire"
+                | "pexpire"
+                | "expireat"
+                | "pexpireat"
+                | "getex"
+                | "incrbyfloat"
+                | "hincrbyfloat"
+                | "spop"
+                | "blpop"
+                | "brpop"
+                | "bzpopmin"
+                | "bzpopmax"
+                | "brpoplpush"
+                | "blmove"
+                | "blmpop"
+                | "bzmpop"
+        ),
+    }
+}
+
+/// Keep `args` of a write about to run, for `command` (or `discard`) afterwards.
+pub fn keep(srv: &mut Server, cmd: &Command, args: &[Vec<u8>]) -> Kept {
+    if may_rewrite(cmd, args) {
+        return Kept::Args(args.to_vec());
+    }
+    let mut b = std::mem::take(&mut srv.master.scratch);
+    b.clear();
+    encode(&mut b, args);
+    Kept::Encoded(b)
+}
+
+/// The write changed nothing: propagate only pending expiry DELs.
+pub fn discard(srv: &mut Server, kept: Kept) {
+    expired(srv);
+    if let Kept::Encoded(b) = kept {
+        srv.master.scratch = b;
     }
 }
 
@@ -45,7 +122,22 @@ pub fn feed_stream(srv: &mut Server, bytes: &[u8]) {
     for r in srv.master.replicas.iter_mut() {
         match r.state {
             ReplState::WaitBgsaveStart => {}
-            ReplState::WaitBgsaveEnd => r.pending.extend_from_slice(bytes),
+            ReplState::Online if r.stream_on_ack => r.pending.extend_from_slice(bytes),
+            ReplState::WaitBgsaveEnd | ReplState::SendBulk => {
+                r.pending.extend_from_slice(bytes);
+                // The stream held back during the transfer counts against the replica's
+                // output buffer limit, as in Redis.
+                if let Some(c) = srv.clients.get_mut(r.token) {
+                    let held = r.pending.len() as u64;
+                    crate::server::obuf::enforce_with(
+                        &srv.config,
+                        &mut srv.stats,
+                        c,
+                        srv.now_ms,
+                        held,
+                    );
+                }
+            }
             ReplState::Online => {
                 if let Some(c) = srv.clients.get_mut(r.token) {
                     if c.close_asap {
@@ -67,16 +159,22 @@ pub fn feed_stream(srv: &mut Server, bytes: &[u8]) {
 /// preceded by MULTI, so replicas apply the transaction whole, as Redis 7.0 propagates it.
 pub fn propagate_args(srv: &mut Server, db: usize, args: &[Vec<u8>]) {
     let mut out = Vec::with_capacity(64);
+    preamble(srv, db, &mut out);
+    encode(&mut out, args);
+    feed(srv, &out);
+}
+
+/// What must precede a command for database `db`: SELECT when the database changes, MULTI
+/// before the first write of a transaction.
+fn preamble(srv: &mut Server, db: usize, out: &mut Vec<u8>) {
     if srv.master.last_db != Some(db) {
-        encode(&mut out, &[b"SELECT".to_vec(), db.to_string().into_bytes()]);
+        encode(out, &[b"SELECT".to_vec(), db.to_string().into_bytes()]);
         srv.master.last_db = Some(db);
     }
     if srv.master.exec_wrap == Some(false) {
-        encode(&mut out, &[b"MULTI".to_vec()]);
+        encode(out, &[b"MULTI".to_vec()]);
         srv.master.exec_wrap = Some(true);
     }
-    encode(&mut out, args);
-    feed(srv, &out);
 }
 
 /// EXEC starts running a transaction's commands.
@@ -111,10 +209,24 @@ pub fn expired(srv: &mut Server) {
     }
 }
 
-/// A write command changed the data set: propagate it (rewritten where needed). `args` are
-/// the arguments as the client sent them, `reply` what the command answered.
-pub fn command(srv: &mut Server, db: usize, cmd: &Command, args: &[Vec<u8>], reply: &Reply) {
+/// A write command changed the data set: propagate it (rewritten where needed). `kept` holds
+/// the arguments as the client sent them, `reply` is what the command answered.
+pub fn command(srv: &mut Server, db: usize, cmd: &Command, kept: Kept, reply: &Reply) {
     expired(srv);
+    let args = match kept {
+        Kept::Args(a) => a,
+        Kept::Encoded(b) => {
+            if srv.master.last_db != Some(db) || srv.master.exec_wrap == Some(false) {
+                let mut pre = Vec::with_capacity(32);
+                preamble(srv, db, &mut pre);
+                feed(srv, &pre);
+            }
+            feed(srv, &b);
+            srv.master.scratch = b;
+            return;
+        }
+    };
+    let args = &args[..];
     match rewrite(srv, db, cmd, args, reply) {
         Some(list) => {
             for a in list {
@@ -280,5 +392,8 @@ mod tests {
         let mut out = Vec::new();
         encode(&mut out, &[b("SET"), b("k"), b("")]);
         assert_eq!(out, b"*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$0\r\n\r\n");
+        out.clear();
+        encode(&mut out, &[vec![b'x'; 1234567]]);
+        assert!(out.starts_with(b"*1\r\n$1234567\r\nxx"));
     }
 }

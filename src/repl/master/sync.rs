@@ -1,7 +1,10 @@
 //! Serving replicas: SYNC, PSYNC and REPLCONF, and the cron step that drives full resyncs
-//! (one BGSAVE serves every replica waiting for it; when it ends each gets `$len` + the RDB
-//! file + the stream buffered since the fork) and pings the replicas.
+//! (one BGSAVE serves every replica waiting for it, written to disk or, with diskless sync, to
+//! a pipe; `transfer` then moves the payload and the stream buffered since the fork), pings
+//! the replicas, sends newline keep-alives while they wait, and frees the backlog after
+//! `repl-backlog-ttl` seconds without replicas.
 use super::backlog::Backlog;
+use super::transfer::{self, Target};
 use super::{propagate, ReplState, Replica};
 use crate::resp::Reply;
 use crate::server::client::{Client, ClientKind};
@@ -155,31 +158,48 @@ fn attach(ctx: &mut Ctx, psync: Option<(String, i64)>) -> Reply {
         client_id: ctx.client.id,
         state: ReplState::WaitBgsaveStart,
         pending: Vec::new(),
+        bulk: None,
+        capa_eof: srv.master.capa_eof.remove(&ctx.client.id) && psync.is_some(),
+        stream_on_ack: false,
         ip,
         listening_port: port,
         ack_offset: 0,
         ack_ms: ctx.now,
         old_sync: psync.is_none(),
     };
-    if srv.master.repl_bgsave {
-        // Join the BGSAVE running for another replica: same snapshot, same buffered stream.
-        if let Some(other) = srv
-            .master
-            .replicas
-            .iter()
-            .find(|o| o.state == ReplState::WaitBgsaveEnd)
-        {
-            r.pending = other.pending.clone();
-            r.state = ReplState::WaitBgsaveEnd;
-            info!("Waiting for end of BGSAVE for SYNC");
-            if !r.old_sync {
-                fullresync_line(&mut ctx.client.out, &srv.replid, srv.master.fork_offset);
+    match srv.master.repl_bgsave {
+        Some(Target::Disk) => {
+            // Join the BGSAVE running for another replica: same snapshot, same buffered stream.
+            if let Some(other) = srv
+                .master
+                .replicas
+                .iter()
+                .find(|o| o.state == ReplState::WaitBgsaveEnd)
+            {
+                r.pending = other.pending.clone();
+                r.state = ReplState::WaitBgsaveEnd;
+                info!("Waiting for end of BGSAVE for SYNC");
+                if !r.old_sync {
+                    fullresync_line(&mut ctx.client.out, &srv.replid, srv.master.fork_offset);
+                }
             }
         }
+        Some(Target::Socket) => {
+            info!("Current BGSAVE has socket target. Waiting for next BGSAVE for SYNC");
+        }
+        None if srv.config.repl_diskless_sync
+            && r.capa_eof
+            && srv.config.repl_diskless_sync_delay > 0 =>
+        {
+            info!("Delay next BGSAVE for diskless SYNC");
+        }
+        None => {}
     }
     srv.master.replicas.push(r);
     if srv.persist.child.is_none() {
-        start_bgsave(srv, Some(ctx.client));
+        start_bgsave(srv, Some(ctx.client), ctx.now);
+    } else if srv.master.repl_bgsave.is_none() {
+        info!("No BGSAVE in progress, but another BG operation is active. BGSAVE for replication delayed");
     }
     Reply::None
 }
@@ -214,11 +234,15 @@ fn continue_partial(ctx: &mut Ctx, name: &str, offset: i64) -> Reply {
         .out
         .extend_from_slice(format!("+CONTINUE {}\r\n", srv.replid).as_bytes());
     ctx.client.out.extend_from_slice(&data);
+    srv.master.capa_eof.remove(&ctx.client.id);
     srv.master.replicas.push(Replica {
         token: ctx.client.token,
         client_id: ctx.client.id,
         state: ReplState::Online,
         pending: Vec::new(),
+        bulk: None,
+        capa_eof: false,
+        stream_on_ack: false,
         ip,
         listening_port: port,
         ack_offset: offset,
@@ -233,23 +257,53 @@ fn continue_partial(ctx: &mut Ctx, name: &str, offset: i64) -> Reply {
     Reply::None
 }
 
-/// Fork a BGSAVE for the replicas waiting for one and tell each `+FULLRESYNC`. `me` is the
-/// client running the command (not in the slab while it runs).
-fn start_bgsave(srv: &mut Server, mut me: Option<&mut Client>) {
-    if !srv
-        .master
-        .replicas
-        .iter()
-        .any(|r| r.state == ReplState::WaitBgsaveStart)
-    {
+/// Fork a BGSAVE for the replicas waiting for one (to disk, or to their sockets when
+/// diskless sync applies and every waiting replica takes `$EOF:` payloads, once
+/// `repl-diskless-sync-delay` passed or `repl-diskless-sync-max-replicas` wait) and tell each
+/// `+FULLRESYNC`. `me` is the client running the command (not in the slab while it runs).
+fn start_bgsave(srv: &mut Server, mut me: Option<&mut Client>, now: i64) {
+    let waiting = || {
+        srv.master
+            .replicas
+            .iter()
+            .filter(|r| r.state == ReplState::WaitBgsaveStart)
+    };
+    let count = waiting().count();
+    if count == 0 {
         return;
     }
-    info!("Starting BGSAVE for SYNC with target: disk");
-    if crate::persist::fork::start(srv).is_err() {
-        warn!("BGSAVE for replication failed");
-        return;
+    let cfg = &srv.config;
+    let diskless = cfg.repl_diskless_sync && waiting().all(|r| r.capa_eof);
+    if diskless {
+        let max_idle = waiting()
+            .map(|r| (now - r.ack_ms) / 1000)
+            .max()
+            .unwrap_or(0);
+        let delay = cfg.repl_diskless_sync_delay as i64;
+        let max_replicas = cfg.repl_diskless_sync_max_replicas as usize;
+        let enough = max_replicas > 0 && count >= max_replicas;
+        if max_idle < delay && !enough {
+            return;
+        }
     }
-    srv.master.repl_bgsave = true;
+    let mut bulk_mark = None;
+    if diskless {
+        info!("Starting BGSAVE for SYNC with target: replicas sockets");
+        let Some(d) = fork_diskless(srv) else {
+            warn!("BGSAVE for replication failed");
+            return;
+        };
+        bulk_mark = Some(d.mark.clone());
+        srv.master.diskless = Some(d);
+        srv.master.repl_bgsave = Some(Target::Socket);
+    } else {
+        info!("Starting BGSAVE for SYNC with target: disk");
+        if crate::persist::fork::start(srv).is_err() {
+            warn!("BGSAVE for replication failed");
+            return;
+        }
+        srv.master.repl_bgsave = Some(Target::Disk);
+    }
     srv.master.fork_offset = srv.master_repl_offset;
     let (replid, off) = (srv.replid.clone(), srv.master_repl_offset);
     for r in srv.master.replicas.iter_mut() {
@@ -258,9 +312,7 @@ fn start_bgsave(srv: &mut Server, mut me: Option<&mut Client>) {
         }
         r.state = ReplState::WaitBgsaveEnd;
         r.pending.clear();
-        if r.old_sync {
-            continue;
-        }
+        r.bulk = bulk_mark.as_deref().map(transfer::Bulk::for_pipe);
         let c = match me.as_deref_mut() {
             Some(c) if c.token == r.token && c.id == r.client_id => c,
             _ => match srv.clients.get_mut(r.token) {
@@ -274,8 +326,23 @@ fn start_bgsave(srv: &mut Server, mut me: Option<&mut Client>) {
                 None => continue,
             },
         };
-        fullresync_line(&mut c.out, &replid, off);
+        if !r.old_sync {
+            fullresync_line(&mut c.out, &replid, off);
+        }
     }
+}
+
+/// Fork the diskless child writing into a pipe whose read end (non-blocking) the returned
+/// transfer holds.
+fn fork_diskless(srv: &mut Server) -> Option<transfer::Diskless> {
+    use nix::fcntl::{fcntl, FcntlArg, OFlag};
+    let (r, w) = nix::unistd::pipe2(OFlag::O_CLOEXEC).ok()?;
+    fcntl(&r, FcntlArg::F_SETFL(OFlag::O_NONBLOCK)).ok()?;
+    // A larger pipe means fewer wakeups per transfer (best effort).
+    let _ = fcntl(&r, FcntlArg::F_SETPIPE_SZ(1 << 20));
+    crate::persist::fork::start_to(srv, crate::persist::fork::Dest::Pipe(w)).ok()?;
+    let mark = crate::server::random_hex40();
+    Some(transfer::Diskless::new(std::fs::File::from(r), mark))
 }
 
 fn replconf(ctx: &mut Ctx, args: &mut Args) -> Reply {
@@ -298,8 +365,12 @@ fn replconf(ctx: &mut Ctx, args: &mut Args) -> Reply {
             let ip = String::from_utf8_lossy(val).into_owned();
             let e = ctx.srv.master.announced.entry(ctx.client.id).or_default();
             e.1 = Some(ip);
-        } else if eq_ic(opt, "capa") || eq_ic(opt, "rdb-only") {
-            // Capabilities: the disk transfer every replica understands is all we send.
+        } else if eq_ic(opt, "capa") {
+            if eq_ic(val, "eof") {
+                ctx.srv.master.capa_eof.insert(ctx.client.id);
+            }
+        } else if eq_ic(opt, "rdb-only") {
+            // Only used by redis-cli --rdb; the payload is the same.
         } else if eq_ic(opt, "ack") || eq_ic(opt, "fack") {
             if eq_ic(opt, "ack") {
                 let off = std::str::from_utf8(val)
@@ -311,6 +382,9 @@ fn replconf(ctx: &mut Ctx, args: &mut Args) -> Reply {
                         r.ack_offset = off;
                     }
                     r.ack_ms = now;
+                    if r.stream_on_ack {
+                        transfer::start_stream(ctx.srv, ctx.client);
+                    }
                 }
             }
             return Reply::None;
@@ -327,7 +401,8 @@ fn replconf(ctx: &mut Ctx, args: &mut Args) -> Reply {
     Reply::Ok
 }
 
-/// The periodic step: propagate expiry DELs, finish or start replication BGSAVEs, ping.
+/// The periodic step: propagate expiry DELs, finish or start replication BGSAVEs, send
+/// keep-alives and pings, free an unused backlog.
 pub fn cron(srv: &mut Server, now: i64) {
     if srv.master.backlog.is_none() {
         return;
@@ -335,12 +410,24 @@ pub fn cron(srv: &mut Server, now: i64) {
     if propagate::active(srv) {
         propagate::expired(srv);
     }
-    if srv.master.repl_bgsave && srv.persist.child.is_none() {
-        srv.master.repl_bgsave = false;
-        bgsave_done(srv);
+    match srv.master.repl_bgsave {
+        Some(Target::Disk) if srv.persist.child.is_none() => {
+            srv.master.repl_bgsave = None;
+            transfer::disk_done(srv);
+        }
+        Some(Target::Socket) if transfer::diskless_finished(srv) => {
+            srv.master.repl_bgsave = None;
+            transfer::diskless_done(srv);
+        }
+        _ => {}
     }
-    if srv.persist.child.is_none() {
-        start_bgsave(srv, None);
+    if srv.persist.child.is_none() && srv.master.repl_bgsave.is_none() {
+        start_bgsave(srv, None, now);
+    }
+    let second = now / 1000 != srv.master.last_keepalive_ms / 1000;
+    if second {
+        srv.master.last_keepalive_ms = now;
+        keepalive(srv);
     }
     let period = srv.config.repl_ping_replica_period as i64 * 1000;
     if period > 0 && now - srv.master.last_ping_ms >= period {
@@ -351,51 +438,51 @@ pub fn cron(srv: &mut Server, now: i64) {
             propagate::feed(srv, &ping);
         }
     }
+    backlog_ttl(srv, now);
 }
 
-/// The replication BGSAVE ended: send the file and the buffered stream to each waiting
-/// replica, or drop them when the save failed.
-fn bgsave_done(srv: &mut Server) {
-    let path = srv.config.dir.join(&srv.config.dbfilename);
-    let file = if srv.persist.lastbgsave_ok {
-        std::fs::read(&path).ok()
-    } else {
-        None
-    };
-    let waiting: Vec<usize> = srv
-        .master
-        .replicas
-        .iter()
-        .enumerate()
-        .filter(|(_, r)| r.state == ReplState::WaitBgsaveEnd)
-        .map(|(i, _)| i)
-        .collect();
-    for i in waiting {
-        let r = &mut srv.master.replicas[i];
-        let pending = std::mem::take(&mut r.pending);
-        let token = r.token;
-        let Some(c) = srv.clients.get_mut(token) else {
+/// A newline every second to replicas waiting for their payload (before the `+FULLRESYNC`
+/// reply or the `$` header), so their link does not time out during a long BGSAVE.
+fn keepalive(srv: &mut Server) {
+    let disk = srv.master.repl_bgsave != Some(Target::Socket);
+    for r in srv.master.replicas.iter() {
+        let waits = r.state == ReplState::WaitBgsaveStart
+            || (r.state == ReplState::WaitBgsaveEnd && disk && r.bulk.is_none());
+        if !waits {
             continue;
-        };
-        let Some(file) = &file else {
-            warn!("SYNC failed. BGSAVE child returned an error");
-            c.close_asap = true;
-            continue;
-        };
-        c.out
-            .extend_from_slice(format!("${}\r\n", file.len()).as_bytes());
-        c.out.extend_from_slice(file);
-        c.out.extend_from_slice(&pending);
-        if !c.pending_write {
-            c.pending_write = true;
-            srv.pending_writes.push(token);
         }
-        let r = &mut srv.master.replicas[i];
-        r.state = ReplState::Online;
-        r.ack_ms = srv.now_ms;
-        info!(
-            "Synchronization with replica {}:{} succeeded",
-            r.ip, r.listening_port
-        );
+        if let Some(c) = srv.clients.get_mut(r.token) {
+            c.out.push(b'\n');
+            if !c.pending_write {
+                c.pending_write = true;
+                srv.pending_writes.push(r.token);
+            }
+        }
     }
+}
+
+/// Free the backlog after `repl-backlog-ttl` seconds without replicas, on a master that is
+/// not itself a replica (its replicas could not continue anyway: the id changes).
+fn backlog_ttl(srv: &mut Server, now: i64) {
+    if !srv.master.replicas.is_empty() || srv.master.no_replicas_since == 0 {
+        srv.master.no_replicas_since = now;
+        return;
+    }
+    let ttl = srv.config.repl_backlog_ttl as i64;
+    if ttl == 0 || srv.replica.is_some() || srv.master.backlog.is_none() {
+        return;
+    }
+    let idle = (now - srv.master.no_replicas_since) / 1000;
+    if idle <= ttl {
+        return;
+    }
+    srv.replid = crate::server::random_hex40();
+    srv.master.replid2 = None;
+    srv.master.second_repl_offset = -1;
+    srv.master.backlog = None;
+    srv.master.last_db = None;
+    for db in srv.keyspace.dbs.iter_mut() {
+        db.expired_log = None;
+    }
+    info!("Replication backlog freed after {ttl} seconds without connected replicas.");
 }

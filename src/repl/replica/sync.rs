@@ -1,14 +1,16 @@
 //! What a replica does with what its link delivers: the payload goes to a temp file in `dir`,
-//! is loaded into a new keyspace that replaces the old one only on success (and is kept as the
-//! dump file, as Redis does), and the command stream runs through the master client without
+//! is loaded (while the loop answers -LOADING) into a new keyspace that replaces the old one
+//! only on success (and is kept as the dump file, as Redis does), and the command stream runs through the master client without
 //! replies while the offset counts every complete command (a `REPLCONF GETACK` included, which
 //! is answered with `REPLCONF ACK <offset>`).
 use super::link::encode;
 use super::Replica;
+use crate::config::Config;
 use crate::rdb::{self, LoadOpts};
 use crate::server::{execute, Server};
 use log::{info, warn};
 use std::io::Write;
+use std::path::{Path, PathBuf};
 
 /// Create (truncate) the temp file for a new full resync.
 pub fn start_transfer(srv: &mut Server, now: i64) {
@@ -49,38 +51,59 @@ pub fn write_temp(srv: &mut Server, bytes: &[u8], now: i64) {
     }
 }
 
-/// Load the received payload; on success swap it in and bring the link up.
-pub fn load_temp(srv: &mut Server, now: i64) {
-    let Some(r) = srv.replica.as_mut() else {
-        return;
-    };
+/// The payload is complete: close the temp file and return its path (None, with the link
+/// failed, when there is none).
+pub fn take_payload(srv: &mut Server, now: i64) -> Option<PathBuf> {
+    let r = srv.replica.as_mut()?;
     let Some((f, path)) = r.temp.take() else {
         r.link.loaded(false, now);
-        return;
+        return None;
     };
     drop(f);
+    Some(path)
+}
+
+/// Read the payload at `path` into a new keyspace (`progress` is called as it goes, so the
+/// caller can keep serving clients). A replica keeps keys already expired: its master will
+/// delete them.
+pub fn load_payload(
+    cfg: &Config,
+    path: &Path,
+    now: i64,
+    progress: Option<&mut dyn FnMut(u64)>,
+) -> Result<rdb::LoadInfo, rdb::RdbError> {
     let opts = LoadOpts {
-        databases: srv.config.databases,
-        lim: srv.config.enc,
+        databases: cfg.databases,
+        lim: cfg.enc,
         now,
         drop_expired: false,
-        key_load_delay_us: 0,
-        progress: None,
+        key_load_delay_us: cfg.key_load_delay,
+        progress,
     };
-    let res = std::fs::File::open(&path)
+    std::fs::File::open(path)
         .map_err(rdb::RdbError::Io)
-        .and_then(|f| rdb::load(std::io::BufReader::with_capacity(256 * 1024, f), opts));
+        .and_then(|f| rdb::load(std::io::BufReader::with_capacity(256 * 1024, f), opts))
+}
+
+/// Act on the load: on success swap the new dataset in (the payload becomes the dump file, as
+/// in Redis) and bring the link up; on failure the old dataset stays and the link retries.
+pub fn install_payload(
+    srv: &mut Server,
+    res: Result<rdb::LoadInfo, rdb::RdbError>,
+    path: &Path,
+    now: i64,
+) {
     let r = match res {
         Ok(li) => {
             srv.keyspace = li.keyspace;
             srv.dirty = 0;
             let dump = srv.config.dir.join(&srv.config.dbfilename);
-            if let Err(e) = std::fs::rename(&path, &dump) {
+            if let Err(e) = std::fs::rename(path, &dump) {
                 warn!(
                     "Failed trying to rename the temp DB into {}: {e}",
                     srv.config.dbfilename
                 );
-                let _ = std::fs::remove_file(&path);
+                let _ = std::fs::remove_file(path);
             }
             info!(
                 "Done loading RDB, keys loaded: {}, keys expired: 0.",
@@ -94,7 +117,7 @@ pub fn load_temp(srv: &mut Server, now: i64) {
         }
         Err(e) => {
             warn!("Error loading the RDB received from the master: {e}");
-            let _ = std::fs::remove_file(&path);
+            let _ = std::fs::remove_file(path);
             let Some(r) = srv.replica.as_mut() else {
                 return;
             };
