@@ -554,14 +554,15 @@ fn call(srv: &mut Server, client: &mut Client, resolved: Resolved, args: &mut Ar
         None
     };
     // Handlers may take their arguments: keep them for replication.
-    let repl_args =
-        (cmd.is_write() && crate::repl::master::propagate::active(srv)).then(|| args.clone());
+    let forced = crate::repl::master::propagate::always(srv, client, cmd);
+    let repl_args = ((cmd.is_write() || forced) && crate::repl::master::propagate::active(srv))
+        .then(|| args.clone());
     let reply = {
         let mut ctx = Ctx { srv, client, now };
         (cmd.handler)(&mut ctx, args)
     };
     if let Some(orig) = repl_args {
-        if srv.dirty != dirty_before {
+        if srv.dirty != dirty_before || forced {
             crate::repl::master::propagate::command(srv, client.db, cmd, &orig, &reply);
         } else {
             crate::repl::master::propagate::expired(srv);

@@ -26,6 +26,14 @@ pub fn active(srv: &Server) -> bool {
     srv.master.backlog.is_some()
 }
 
+/// Commands Redis propagates to replicas although they change no data: PUBLISH and SPUBLISH
+/// reach the replicas' subscribers this way (sentinels and clients listening on a replica).
+/// A replica forwards only what its master sent, never its own clients' messages.
+pub fn always(srv: &Server, client: &crate::server::client::Client, cmd: &Command) -> bool {
+    matches!(cmd.name, "publish" | "spublish")
+        && (srv.replica.is_none() || client.kind == crate::server::client::ClientKind::Master)
+}
+
 /// Feed raw stream bytes to the backlog and the replicas.
 pub fn feed(srv: &mut Server, bytes: &[u8]) {
     let Some(b) = srv.master.backlog.as_mut() else {

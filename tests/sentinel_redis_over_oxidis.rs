@@ -1,0 +1,131 @@
+//! Real Redis Sentinel (7.0) over oxidis data nodes: three real `redis-sentinel`s monitor an
+//! oxidis master and two oxidis replicas and fail over when the master is killed with SIGKILL.
+//! This proves what the data nodes serve to any sentinel: the INFO fields, `__sentinel__:hello`
+//! pub/sub, the MULTI / REPLICAOF NO ONE / CONFIG REWRITE / CLIENT KILL / EXEC block, and a
+//! config file rewritten with the new `replicaof`. Also: PUBLISH reaches replicas' subscribers.
+mod common;
+use common::sentinel::*;
+use common::*;
+
+fn skip() -> bool {
+    !(have_redis() && have_redis_sentinel())
+}
+
+#[test]
+fn redis_sentinels_fail_over_oxidis_nodes() {
+    if skip() {
+        return;
+    }
+    let mut d = Deployment::start(
+        NodeKind::Oxidis,
+        3,
+        &[SentinelKind::Redis; 3],
+        Settings::default(),
+    );
+    let old_port = d.nodes[0].port;
+    assert_eq!(d.nodes[0].cmd(&["SET", "before", "1"]).text(), "OK");
+    d.wait_key(1, "before", "1", 10);
+    d.wait_key(2, "before", "1", 10);
+
+    d.nodes[0].kill9();
+    let new = d.wait_new_master(old_port, 60);
+    assert!(new == 1 || new == 2, "new master is a former replica");
+    let other = 3 - new;
+    d.wait(20, "new master reports role:master", |d| {
+        d.nodes[new].info_field("role").as_deref() == Some("master")
+    });
+    d.wait_follows(other, new, 30);
+    assert_eq!(d.nodes[new].cmd(&["GET", "before"]).text(), "1");
+    assert_eq!(d.nodes[new].cmd(&["SET", "after", "2"]).text(), "OK");
+    d.wait_key(other, "after", "2", 10);
+
+    // CONFIG REWRITE (sent by the sentinel in its MULTI block) persisted the new topology.
+    let new_port = d.nodes[new].port;
+    d.wait(10, "promoted node's config has no replicaof", |d| {
+        replicaof_line(&d.nodes[new].config_text()).is_none()
+    });
+    d.wait(10, "other replica's config follows the new master", |d| {
+        replicaof_line(&d.nodes[other].config_text()) == Some(format!("127.0.0.1 {new_port}"))
+    });
+
+    // The old master comes back believing it is a master: the sentinels demote it.
+    assert!(replicaof_line(&d.nodes[0].config_text()).is_none());
+    d.nodes[0].start_ready();
+    d.wait(60, "+convert-to-slave of the old master", |d| {
+        d.sentinels
+            .iter()
+            .any(|s| !s.log_lines("+convert-to-slave").is_empty())
+    });
+    d.wait_follows(0, new, 60);
+    d.wait_key(0, "after", "2", 20);
+    d.wait(10, "old master's config follows the new master", |d| {
+        replicaof_line(&d.nodes[0].config_text()) == Some(format!("127.0.0.1 {new_port}"))
+    });
+    for s in &d.sentinels {
+        assert_eq!(
+            master_addr(s),
+            Some(("127.0.0.1".to_string(), new_port)),
+            "{}",
+            s.label
+        );
+        for l in s.log_lines("+switch-master") {
+            eprintln!("{}: {l}", s.label);
+        }
+    }
+}
+
+/// Read one pub/sub message from a subscribed connection.
+fn next_message(c: &mut Conn) -> Val {
+    parse(&c.read_reply())
+}
+
+fn check_publish_reaches(replica: &Proc, master: &Proc) {
+    assert!(
+        wait_until(30, || {
+            let i =
+                String::from_utf8_lossy(&replica.conn().cmd(&["INFO", "replication"])).to_string();
+            info_field(&i, "master_link_status").as_deref() == Some("up")
+        }),
+        "replica did not sync: {}",
+        replica.logs()
+    );
+    let mut sub = replica.conn();
+    sub.cmd(&["SUBSCRIBE", "__sentinel__:hello"]);
+    let mut ssub = replica.conn();
+    ssub.cmd(&["SSUBSCRIBE", "shard"]);
+    let mut m = master.conn();
+    // The master has no subscribers: 0 receivers, but the message travels to the replica.
+    assert_eq!(m.cmd(&["PUBLISH", "__sentinel__:hello", "hi"]), b":0\r\n");
+    assert_eq!(m.cmd(&["SPUBLISH", "shard", "s1"]), b":0\r\n");
+    let msg = next_message(&mut sub);
+    assert_eq!(
+        msg,
+        Val::Arr(vec![
+            Val::Str("message".into()),
+            Val::Str("__sentinel__:hello".into()),
+            Val::Str("hi".into())
+        ])
+    );
+    let msg = next_message(&mut ssub);
+    assert_eq!(
+        msg,
+        Val::Arr(vec![
+            Val::Str("smessage".into()),
+            Val::Str("shard".into()),
+            Val::Str("s1".into())
+        ])
+    );
+}
+
+#[test]
+fn publish_is_propagated_to_replicas() {
+    if !have_redis() {
+        return;
+    }
+    let master = start_oxidis(&[]);
+    let port = master.port.to_string();
+    let ox = start_oxidis(&["--replicaof", "127.0.0.1", &port]);
+    check_publish_reaches(&ox, &master);
+    let rd = start_redis(&["--replicaof", "127.0.0.1", &port]);
+    check_publish_reaches(&rd, &master);
+}
