@@ -161,11 +161,7 @@ impl Svc {
 
     /// A command's reply parsed, or None when the process does not answer.
     pub fn try_cmd(&self, args: &[&str]) -> Option<Val> {
-        let s = TcpStream::connect(("127.0.0.1", self.port)).ok()?;
-        s.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
-        let mut c = Conn::from_stream(s);
-        let raw = c.try_cmd(args).ok()?;
-        Some(parse(&raw))
+        cmd_at(self.port, args)
     }
 
     pub fn cmd(&self, args: &[&str]) -> Val {
@@ -352,6 +348,10 @@ impl Deployment {
         }
     }
 
+    pub fn sentinel_ports(&self) -> Vec<u16> {
+        self.sentinels.iter().map(|s| s.port).collect()
+    }
+
     pub fn node_by_port(&self, port: u16) -> Option<usize> {
         self.nodes.iter().position(|n| n.port == port)
     }
@@ -432,12 +432,49 @@ impl Deployment {
     }
 }
 
+/// One command on a fresh connection to `port` (1 s to connect, 5 s to answer), parsed.
+pub fn cmd_at(port: u16, args: &[&str]) -> Option<Val> {
+    let addr = std::net::SocketAddr::from(([127, 0, 0, 1], port));
+    let s = TcpStream::connect_timeout(&addr, Duration::from_secs(1)).ok()?;
+    let mut c = Conn::from_stream(s);
+    c.w.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
+    let raw = c.try_cmd(args).ok()?;
+    Some(parse(&raw))
+}
+
 /// `SENTINEL GET-MASTER-ADDR-BY-NAME` on a sentinel.
 pub fn master_addr(s: &Svc) -> Option<(String, u16)> {
-    match s.try_cmd(&["SENTINEL", "GET-MASTER-ADDR-BY-NAME", MASTER])? {
+    master_addr_at(s.port)
+}
+
+/// `SENTINEL GET-MASTER-ADDR-BY-NAME` on the sentinel at `port`.
+pub fn master_addr_at(port: u16) -> Option<(String, u16)> {
+    match cmd_at(port, &["SENTINEL", "GET-MASTER-ADDR-BY-NAME", MASTER])? {
         Val::Arr(v) if v.len() == 2 => Some((v[0].text(), v[1].text().parse().ok()?)),
         _ => None,
     }
+}
+
+/// What a sentinel's config file says about the monitored master: its port (`sentinel
+/// monitor`) and the known replicas' ports (`sentinel known-replica`), sorted.
+pub fn persisted_topology(conf: &str) -> (Option<u16>, Vec<u16>) {
+    let mut master = None;
+    let mut replicas = Vec::new();
+    for l in conf.lines() {
+        let w: Vec<&str> = l.split_whitespace().collect();
+        match w.as_slice() {
+            ["sentinel", "monitor", name, _host, port, _q] if *name == MASTER => {
+                master = port.parse().ok()
+            }
+            ["sentinel", "known-replica" | "known-slave", name, _host, port] if *name == MASTER => {
+                replicas.extend(port.parse::<u16>().ok())
+            }
+            _ => {}
+        }
+    }
+    replicas.sort_unstable();
+    replicas.dedup();
+    (master, replicas)
 }
 
 /// The `replicaof` line of a config file, if any (`host port`).
