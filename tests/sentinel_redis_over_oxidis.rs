@@ -13,15 +13,23 @@ fn skip() -> bool {
 
 #[test]
 fn redis_sentinels_fail_over_oxidis_nodes() {
+    fail_over(Settings::default());
+}
+
+/// Nodes with `requirepass` + `masterauth`, sentinels with `sentinel auth-pass`.
+#[test]
+fn redis_sentinels_fail_over_oxidis_nodes_with_password() {
+    fail_over(Settings {
+        password: Some("s3cret".into()),
+        ..Settings::default()
+    });
+}
+
+fn fail_over(settings: Settings) {
     if skip() {
         return;
     }
-    let mut d = Deployment::start(
-        NodeKind::Oxidis,
-        3,
-        &[SentinelKind::Redis; 3],
-        Settings::default(),
-    );
+    let mut d = Deployment::start(NodeKind::Oxidis, 3, &[SentinelKind::Redis; 3], settings);
     let old_port = d.nodes[0].port;
     assert_eq!(d.nodes[0].cmd(&["SET", "before", "1"]).text(), "OK");
     d.wait_key(1, "before", "1", 10);
@@ -72,6 +80,41 @@ fn redis_sentinels_fail_over_oxidis_nodes() {
             eprintln!("{}: {l}", s.label);
         }
     }
+}
+
+/// A replica with `replica-priority 0` (INFO `slave_priority:0`) is never promoted.
+#[test]
+fn replica_priority_zero_is_not_promoted() {
+    if skip() {
+        return;
+    }
+    let mut d = Deployment::start(
+        NodeKind::Oxidis,
+        3,
+        &[SentinelKind::Redis; 3],
+        Settings::default(),
+    );
+    assert_eq!(
+        d.nodes[1].cmd(&["CONFIG", "SET", "replica-priority", "0"]),
+        Val::Str("OK".into())
+    );
+    let port1 = d.nodes[1].port.to_string();
+    // Sentinels read INFO every 10 s.
+    d.wait(30, "every sentinel sees slave-priority 0", |d| {
+        d.sentinels.iter().all(|s| {
+            let Some(Val::Arr(reps)) = s.try_cmd(&["SENTINEL", "REPLICAS", MASTER]) else {
+                return false;
+            };
+            reps.iter().any(|r| {
+                r.field("port").as_deref() == Some(port1.as_str())
+                    && r.field("slave-priority").as_deref() == Some("0")
+            })
+        })
+    });
+    let old_port = d.nodes[0].port;
+    d.nodes[0].kill9();
+    assert_eq!(d.wait_new_master(old_port, 60), 2);
+    d.wait_follows(1, 2, 30);
 }
 
 /// Read one pub/sub message from a subscribed connection.

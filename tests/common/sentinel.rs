@@ -52,6 +52,8 @@ pub struct Settings {
     pub failover_timeout_ms: u64,
     /// Extra lines for every data node's config.
     pub node_extra: Vec<String>,
+    /// `requirepass` and `masterauth` of the nodes, `sentinel auth-pass` of the sentinels.
+    pub password: Option<String>,
 }
 
 impl Default for Settings {
@@ -61,6 +63,7 @@ impl Default for Settings {
             down_after_ms: 1000,
             failover_timeout_ms: 10000,
             node_extra: Vec::new(),
+            password: None,
         }
     }
 }
@@ -74,6 +77,8 @@ pub struct Svc {
     program: PathBuf,
     args: Vec<String>,
     child: Option<Child>,
+    /// Password sent with AUTH before each command of `try_cmd`.
+    pub auth: Option<String>,
 }
 
 impl Svc {
@@ -97,6 +102,7 @@ impl Svc {
             program,
             args,
             child: None,
+            auth: None,
         }
     }
 
@@ -125,8 +131,10 @@ impl Svc {
     /// Start and wait until it answers PING.
     pub fn start_ready(&mut self) {
         self.start();
-        let port = self.port;
-        let ok = wait_for(10, || ping(port));
+        let ok = wait_for(10, || {
+            self.try_cmd(&["PING"])
+                .is_some_and(|v| v == Val::Str("PONG".into()))
+        });
         assert!(ok, "{} did not answer PING:\n{}", self.label, self.logs());
     }
 
@@ -155,13 +163,18 @@ impl Svc {
         self.start_ready();
     }
 
+    /// A raw connection (authenticated when the deployment has a password).
     pub fn conn(&self) -> Conn {
-        Conn::connect(self.port)
+        let mut c = Conn::connect(self.port);
+        if let Some(pw) = &self.auth {
+            c.cmd(&["AUTH", pw]);
+        }
+        c
     }
 
     /// A command's reply parsed, or None when the process does not answer.
     pub fn try_cmd(&self, args: &[&str]) -> Option<Val> {
-        cmd_at(self.port, args)
+        cmd_at_auth(self.port, self.auth.as_deref(), args)
     }
 
     pub fn cmd(&self, args: &[&str]) -> Val {
@@ -207,17 +220,6 @@ impl Drop for Svc {
     fn drop(&mut self) {
         self.kill9();
     }
-}
-
-fn ping(port: u16) -> bool {
-    let Ok(s) = TcpStream::connect(("127.0.0.1", port)) else {
-        return false;
-    };
-    let _ = s.set_read_timeout(Some(Duration::from_secs(2)));
-    let mut c = Conn::from_stream(s);
-    c.try_cmd(&["PING"])
-        .map(|r| r.starts_with(b"+PONG"))
-        .unwrap_or(false)
 }
 
 /// Poll `f` every 50 ms until it holds or `secs` pass.
@@ -269,6 +271,7 @@ impl Deployment {
                 NodeKind::Redis => PathBuf::from("redis-server"),
             };
             let mut svc = Svc::new(d.root.path(), &format!("node{i}"), port, program, false);
+            svc.auth.clone_from(&d.settings.password);
             let master = (i > 0).then_some(node_ports[0]);
             std::fs::write(&svc.conf, d.node_config(&svc, master)).expect("node config");
             svc.start_ready();
@@ -305,6 +308,9 @@ impl Deployment {
             c.push_str(l);
             c.push('\n');
         }
+        if let Some(pw) = &self.settings.password {
+            c.push_str(&format!("requirepass {pw}\nmasterauth {pw}\n"));
+        }
         if let Some(p) = master {
             c.push_str(&format!("replicaof 127.0.0.1 {p}\n"));
         }
@@ -313,6 +319,10 @@ impl Deployment {
 
     fn sentinel_config(&self, svc: &Svc, master_port: u16) -> String {
         let s = &self.settings;
+        let auth = match &s.password {
+            Some(pw) => format!("sentinel auth-pass {MASTER} {pw}\n"),
+            None => String::new(),
+        };
         format!(
             "port {port}\nbind 127.0.0.1\ndir \"{dir}\"\nlogfile \"{log}\"\nloglevel debug\n\
              sentinel monitor {MASTER} 127.0.0.1 {master_port} {q}\n\
@@ -325,7 +335,7 @@ impl Deployment {
             q = s.quorum,
             da = s.down_after_ms,
             ft = s.failover_timeout_ms,
-        )
+        ) + &auth
     }
 
     /// Every process's logs, for failure messages.
@@ -434,10 +444,18 @@ impl Deployment {
 
 /// One command on a fresh connection to `port` (1 s to connect, 5 s to answer), parsed.
 pub fn cmd_at(port: u16, args: &[&str]) -> Option<Val> {
+    cmd_at_auth(port, None, args)
+}
+
+/// `cmd_at` after `AUTH password` when one is given.
+pub fn cmd_at_auth(port: u16, password: Option<&str>, args: &[&str]) -> Option<Val> {
     let addr = std::net::SocketAddr::from(([127, 0, 0, 1], port));
     let s = TcpStream::connect_timeout(&addr, Duration::from_secs(1)).ok()?;
     let mut c = Conn::from_stream(s);
     c.w.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
+    if let Some(pw) = password {
+        c.try_cmd(&["AUTH", pw]).ok()?;
+    }
     let raw = c.try_cmd(args).ok()?;
     Some(parse(&raw))
 }
