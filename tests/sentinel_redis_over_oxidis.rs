@@ -172,3 +172,93 @@ fn publish_is_propagated_to_replicas() {
     let rd = start_redis(&["--replicaof", "127.0.0.1", &port]);
     check_publish_reaches(&rd, &master);
 }
+
+/// Start `program` on a config file (a replica of `master_port`) in a temp dir.
+fn start_with_config(program: std::path::PathBuf, master_port: u16) -> Proc {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let port = free_port();
+    let conf = dir.path().join("node.conf");
+    let text = format!(
+        "port {port}\nbind 127.0.0.1\nsave \"\"\nappendonly no\ndir \"{}\"\nreplicaof 127.0.0.1 {master_port}\n",
+        dir.path().display()
+    );
+    std::fs::write(&conf, text).expect("config");
+    let mut cmd = std::process::Command::new(program);
+    cmd.arg(&conf);
+    spawn_ready(cmd, dir, port)
+}
+
+/// The block a sentinel sends to promote a replica and the one it sends to repoint one, byte
+/// for byte as Redis 7.0 answers them, and the config files they leave.
+#[test]
+fn reconfiguration_blocks_match_redis() {
+    if skip() {
+        return;
+    }
+    let master = start_redis(&[]);
+    let other = start_redis(&[]);
+    let ox = start_with_config(oxidis_bin(), master.port);
+    let rd = start_with_config("redis-server".into(), master.port);
+    let other_port = other.port.to_string();
+    let promote: &[&[&str]] = &[
+        &["MULTI"],
+        &["REPLICAOF", "NO", "ONE"],
+        &["CONFIG", "REWRITE"],
+        &["CLIENT", "KILL", "TYPE", "normal"],
+        &["CLIENT", "KILL", "TYPE", "pubsub"],
+        &["EXEC"],
+    ];
+    let repoint: &[&[&str]] = &[
+        &["MULTI"],
+        &["SLAVEOF", "127.0.0.1", &other_port],
+        &["CONFIG", "REWRITE"],
+        &["CLIENT", "KILL", "TYPE", "normal"],
+        &["EXEC"],
+    ];
+    let run = |p: &Proc, block: &[&[&str]]| -> Vec<Vec<u8>> {
+        let mut c = p.conn();
+        block.iter().map(|args| c.cmd(args)).collect()
+    };
+    for (name, block) in [("promote", promote), ("repoint", repoint)] {
+        let (a, b) = (run(&ox, block), run(&rd, block));
+        assert_eq!(
+            a.iter()
+                .map(|r| String::from_utf8_lossy(r))
+                .collect::<Vec<_>>(),
+            b.iter()
+                .map(|r| String::from_utf8_lossy(r))
+                .collect::<Vec<_>>(),
+            "{name} block: oxidis vs redis"
+        );
+        let conf = |p: &Proc| std::fs::read_to_string(p.path("node.conf")).unwrap_or_default();
+        assert_eq!(
+            replicaof_line(&conf(&ox)),
+            replicaof_line(&conf(&rd)),
+            "{name}: replicaof in the rewritten config"
+        );
+    }
+    assert_eq!(
+        replicaof_line(&std::fs::read_to_string(ox.path("node.conf")).unwrap_or_default()),
+        Some(format!("127.0.0.1 {other_port}"))
+    );
+    for cmd in [&["ROLE"][..], &["SCRIPT", "KILL"][..]] {
+        let (a, b) = (ox.conn().cmd(cmd), rd.conn().cmd(cmd));
+        if cmd[0] == "ROLE" {
+            // Same shape: slave, host, port (offset and state may differ in time).
+            let (a, b) = (parse(&a), parse(&b));
+            assert_eq!(a.len(), b.len());
+            if let (Val::Arr(x), Val::Arr(y)) = (&a, &b) {
+                assert_eq!(x[..3], y[..3]);
+            }
+        } else {
+            // Without scripting oxidis answers a clean error (a sentinel sends SCRIPT KILL only
+            // after a -BUSY reply, which oxidis never gives).
+            assert!(a.starts_with(b"-"), "{}", String::from_utf8_lossy(&a));
+            assert!(
+                b.starts_with(b"-NOTBUSY"),
+                "{}",
+                String::from_utf8_lossy(&b)
+            );
+        }
+    }
+}
