@@ -566,7 +566,8 @@ fn call(srv: &mut Server, client: &mut Client, resolved: Resolved, args: &mut Ar
         None
     };
     // Handlers may take their arguments: keep them for replication.
-    let repl_args = (cmd.is_write() && crate::repl::master::propagate::active(srv))
+    let forced = crate::repl::master::propagate::always(srv, client, cmd);
+    let repl_args = ((cmd.is_write() || forced) && crate::repl::master::propagate::active(srv))
         .then(|| crate::repl::master::propagate::keep(srv, cmd, args));
     let mode = match (srv.replica.is_some(), client.kind) {
         (false, _) => crate::db::ExpiryMode::Delete,
@@ -580,7 +581,7 @@ fn call(srv: &mut Server, client: &mut Client, resolved: Resolved, args: &mut Ar
         (cmd.handler)(&mut ctx, args)
     };
     if let Some(orig) = repl_args {
-        if srv.dirty != dirty_before {
+        if srv.dirty != dirty_before || forced {
             crate::repl::master::propagate::command(srv, client.db, cmd, orig, &reply);
         } else {
             crate::repl::master::propagate::discard(srv, orig);

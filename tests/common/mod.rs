@@ -1,6 +1,7 @@
 //! Black-box test harness: start the built `oxidis` binary (or a real `redis-server`) on a free
 //! loopback port in a temp dir, talk RESP to it, and stop it by PID when dropped.
 #![allow(dead_code)]
+pub mod sentinel;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};

@@ -97,6 +97,14 @@ pub fn discard(srv: &mut Server, kept: Kept) {
     }
 }
 
+/// Commands Redis propagates to replicas although they change no data: PUBLISH and SPUBLISH
+/// reach the replicas' subscribers this way (sentinels and clients listening on a replica).
+/// A replica forwards only what its master sent, never its own clients' messages.
+pub fn always(srv: &Server, client: &crate::server::client::Client, cmd: &Command) -> bool {
+    matches!(cmd.name, "publish" | "spublish")
+        && (srv.replica.is_none() || client.kind == crate::server::client::ClientKind::Master)
+}
+
 /// Whether this node propagates its own writes (a master with a backlog, which exists once a
 /// replica attached). A replica passes on its master's stream instead.
 #[inline]
