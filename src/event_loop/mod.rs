@@ -32,6 +32,8 @@ pub struct EventLoop {
     read_buf: Box<[u8]>,
     /// The replica's connection to its master (see `replica_conn`).
     master_conn: Option<replica_conn::MasterConn>,
+    /// A sentinel's links to the instances it monitors (see `sentinel_links`).
+    links: sentinel_links::Links,
 }
 
 /// Parse a `bind` entry: `-` prefix marks an address whose failure to bind is not fatal.
@@ -124,6 +126,7 @@ impl EventLoop {
             signals,
             read_buf: vec![0u8; IOBUF_LEN].into_boxed_slice(),
             master_conn: None,
+            links: sentinel_links::Links::default(),
         })
     }
 
@@ -131,12 +134,16 @@ impl EventLoop {
     pub fn run(&mut self) -> io::Result<Shutdown> {
         let mut events = Events::with_capacity(1024);
         let mut next_cron = crate::util::now_ms();
+        self.sentinel_init();
         loop {
             let now = crate::util::now_ms();
-            let wake = match self.srv.blocking.next_deadline() {
+            let mut wake = match self.srv.blocking.next_deadline() {
                 Some(d) => d.min(next_cron),
                 None => next_cron,
             };
+            if let Some(t) = self.sentinel_wake() {
+                wake = wake.min(t);
+            }
             let wait = (wake - now).clamp(0, 1000) as u64;
             if let Err(e) = self
                 .poll
@@ -152,6 +159,7 @@ impl EventLoop {
             self.srv.now_ms = now;
             crate::server::blocking::expire_due(&mut self.srv, now);
             self.replica_cron(now);
+            self.sentinel_step(now);
             if now >= next_cron {
                 crate::cron::tick(&mut self.srv, now);
                 let hz = self.srv.config.hz.clamp(1, 500) as i64;
@@ -178,6 +186,14 @@ impl EventLoop {
                 ),
                 Token(t) if (LISTENER_BASE..SIGNAL_TOKEN.0).contains(&t) => {
                     self.accept(t - LISTENER_BASE)
+                }
+                Token(t) if (sentinel_links::LINK_BASE..sentinel_links::LINK_END).contains(&t) => {
+                    self.link_io(
+                        t,
+                        ev.is_readable(),
+                        ev.is_writable(),
+                        ev.is_read_closed() || ev.is_error(),
+                    )
                 }
                 Token(t) => {
                     if ev.is_readable() || ev.is_read_closed() || ev.is_error() {
