@@ -61,6 +61,14 @@ pub struct LinkState {
     pub last_reconn_time: i64,
     /// Commands sent on the command link and not answered yet.
     pub pending_commands: u32,
+    /// A command link exists (a `Connect` was issued and no `LinkDown` came since): connecting
+    /// or connected. Reconnection is attempted only when this is false.
+    pub cmd_link: bool,
+    /// Same for the pub/sub link.
+    pub pc_link: bool,
+    /// Our local address on the command link (from `LinkUp`), announced in hellos when no
+    /// announce-ip is set.
+    pub local_ip: Option<String>,
 }
 
 impl LinkState {
@@ -75,7 +83,8 @@ impl LinkState {
 pub struct Instance {
     pub id: InstId,
     pub role: Role,
-    /// Master: its configured name. Replica: `ip:port`. Sentinel: `ip:port` too.
+    /// Master: its configured name. Replica: `ip:port`. Sentinel: its run id (as Redis names
+    /// sentinel instances; `sentinels` is keyed by run id too).
     pub name: String,
     pub host: String,
     pub port: u16,
@@ -96,6 +105,8 @@ pub struct Instance {
     /// Last INFO reply (ms, 0 never) and its raw text (SENTINEL INFO-CACHE).
     pub info_refresh: i64,
     pub info: String,
+    /// When the INFO still unanswered was sent (0 none): INFO is not resent within a second.
+    pub info_sent_time: i64,
     /// Role from INFO and when it changed.
     pub role_reported: Role,
     pub role_reported_time: i64,
@@ -139,6 +150,7 @@ impl Instance {
             last_master_down_reply_time: 0,
             info_refresh: 0,
             info: String::new(),
+            info_sent_time: 0,
             role_reported: role,
             role_reported_time: now,
             slave_conf_change_time: now,
@@ -222,6 +234,9 @@ pub struct MasterRecord {
     pub failover_delay_logged: i64,
     /// `ip:port` of the replica being promoted.
     pub promoted_replica: Option<String>,
+    /// The failover epoch for which we already asked the other sentinels for their vote (the
+    /// forced ask once the randomized start delay of WaitStart is over).
+    pub votes_asked_epoch: u64,
 }
 
 impl MasterRecord {
@@ -245,7 +260,28 @@ impl MasterRecord {
             failover_start_time: 0,
             failover_delay_logged: 0,
             promoted_replica: None,
+            votes_asked_epoch: 0,
         }
+    }
+
+    /// The address clients should use now (SENTINEL GET-MASTER-ADDR-BY-NAME, hellos): the
+    /// promoted replica once it answered as master during our failover, else the master's.
+    pub fn current_addr(&self) -> (String, u16) {
+        if self.inst.flags.failover_in_progress
+            && matches!(
+                self.failover_state,
+                FailoverState::ReconfSlaves | FailoverState::UpdateConfig
+            )
+        {
+            if let Some(r) = self
+                .promoted_replica
+                .as_ref()
+                .and_then(|k| self.replicas.get(k))
+            {
+                return (r.host.clone(), r.port);
+            }
+        }
+        (self.inst.host.clone(), self.inst.port)
     }
 }
 
