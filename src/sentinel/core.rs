@@ -15,7 +15,7 @@ use crate::resp::frame::Frame;
 use std::collections::{BTreeMap, VecDeque};
 
 /// Which of an instance's two links.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum LinkKind {
     /// Commands: AUTH, CLIENT SETNAME, PING, INFO, PUBLISH hello, IS-MASTER-DOWN-BY-ADDR,
     /// failover commands.

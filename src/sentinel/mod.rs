@@ -25,3 +25,7 @@ pub mod monitor;
 pub mod state;
 
 pub use self::core::{Action, Event, LinkKind, ReqTag, Rng, Sentinel, XorShift};
+#[cfg(test)]
+mod sim;
+#[cfg(test)]
+mod sim_tests;
