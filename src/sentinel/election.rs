@@ -107,7 +107,7 @@ impl Sentinel {
         let best = |c: &BTreeMap<String, u64>| -> Option<(String, u64)> {
             let mut w: Option<(String, u64)> = None;
             for (k, v) in c {
-                if w.as_ref().is_none_or(|(_, bv)| *v > *bv) {
+                if w.as_ref().map_or(true, |(_, bv)| *v > *bv) {
                     w = Some((k.clone(), *v));
                 }
             }

@@ -54,7 +54,7 @@ pub fn select_replica(m: &MasterRecord, now: i64) -> Option<String> {
         if now - r.info_refresh > info_validity || r.master_link_down_time > max_master_down {
             continue;
         }
-        if best.is_none_or(|b| compare_for_promotion(r, b) == Ordering::Less) {
+        if best.map_or(true, |b| compare_for_promotion(r, b) == Ordering::Less) {
             best = Some(r);
         }
     }

@@ -371,11 +371,9 @@ impl Sentinel {
                     self.apply_info(m, who, &text, now);
                 }
             }
-            ReqTag::Hello => {
-                if !reply.is_error() {
-                    if let Some(i) = inst_of_mut(m, who) {
-                        i.last_pub_time = now;
-                    }
+            ReqTag::Hello if !reply.is_error() => {
+                if let Some(i) = inst_of_mut(m, who) {
+                    i.last_pub_time = now;
                 }
             }
             ReqTag::IsMasterDown { .. } => self.is_master_down_reply(m, who, reply, now),

@@ -140,10 +140,6 @@ impl Net {
         self.cut.insert((a.min(b), a.max(b)));
     }
 
-    pub fn heal(&mut self) {
-        self.cut.clear();
-    }
-
     pub fn sentinel_now(&self, i: usize) -> i64 {
         self.now + self.sents[i].clock_offset
     }
@@ -288,7 +284,7 @@ impl Net {
     }
 
     fn serve_sentinel(&mut self, j: usize, cmd: &str, argv: &[Vec<u8>]) -> Frame {
-        let r = match cmd {
+        match cmd {
             "PING" => Frame::Simple(b"PONG".to_vec()),
             "PUBLISH" if argv.len() == 3 => {
                 self.queue.push_back((
@@ -320,8 +316,7 @@ impl Net {
                 ]))
             }
             _ => ok(),
-        };
-        r
+        }
     }
 
     fn serve_node(&mut self, i: usize, inst: u64, n: usize, argv: &[Vec<u8>]) -> Frame {
@@ -572,10 +567,6 @@ impl Net {
             .map(|x| x.s.masters.get(NAME).map(|m| m.current_addr().1));
         let first = ports.next()??;
         ports.all(|p| p == Some(first)).then_some(first)
-    }
-
-    pub fn node_index(&self, port: u16) -> Option<usize> {
-        self.nodes.iter().position(|n| n.port == port)
     }
 
     /// Live data nodes that are masters.
