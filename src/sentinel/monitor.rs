@@ -139,7 +139,6 @@ impl Sentinel {
             _ => (m.auth_user.clone(), m.auth_pass.clone()),
         };
         let Some(i) = inst_of_mut(m, who) else { return };
-        let id = i.id;
         let kind = match link {
             LinkKind::Cmd => {
                 i.link.cmd_link = true;
@@ -183,7 +182,6 @@ impl Sentinel {
                 ReqTag::Setup,
             ),
         }
-        let _ = id;
     }
 
     pub(crate) fn link_down(&mut self, m: &mut MasterRecord, who: &Who, link: LinkKind) {
