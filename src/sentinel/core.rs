@@ -10,7 +10,7 @@
 //!   with the `ReqTag` given in its `Send` (the driver keeps the FIFO of tags);
 //! - a link that fails or closes yields `LinkDown` once; pending tags on it are dropped;
 //! - `tick` is called at least every 100 ms (Redis runs the sentinel timer at hz 10, with jitter).
-use super::state::{InstId, Instance, MasterRecord, Role, SentinelSettings};
+use super::state::{InstId, Instance, MasterRecord, Role, SentinelSettings, Timers};
 use crate::resp::frame::Frame;
 use std::collections::{BTreeMap, VecDeque};
 
@@ -167,6 +167,8 @@ pub struct Sentinel {
     /// SENTINEL SIMULATE-FAILURE flags.
     pub simfailure_crash_after_election: bool,
     pub simfailure_crash_after_promotion: bool,
+    /// Timer periods (SENTINEL DEBUG).
+    pub timers: Timers,
     /// Next `InstId` to hand out.
     next_id: InstId,
     out: VecDeque<Action>,
@@ -187,6 +189,7 @@ impl Sentinel {
             scripts_queue_length: 0,
             simfailure_crash_after_election: false,
             simfailure_crash_after_promotion: false,
+            timers: Timers::default(),
             next_id: 1,
             out: VecDeque::new(),
         }

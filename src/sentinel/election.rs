@@ -2,7 +2,7 @@
 //! other sentinels for their view and vote, and tallying the votes they report; a leader needs
 //! max(quorum, majority of known sentinels + us).
 use super::core::{argv, Action, Level, LinkKind, ReqTag, Rng, Sentinel, Who};
-use super::state::{FailoverState, MasterRecord, ASK_PERIOD_MS};
+use super::state::{FailoverState, MasterRecord};
 use crate::resp::frame::Frame;
 use std::collections::BTreeMap;
 
@@ -151,14 +151,14 @@ impl Sentinel {
                 continue;
             };
             let elapsed = now - s.last_master_down_reply_time;
-            if elapsed > ASK_PERIOD_MS * 5 {
+            if elapsed > self.timers.ask_period * 5 {
                 s.flags.master_down = false;
                 s.leader = None;
             }
             if !m.inst.flags.s_down || !s.link.cmd_connected {
                 continue;
             }
-            if !forced && elapsed < ASK_PERIOD_MS {
+            if !forced && elapsed < self.timers.ask_period {
                 continue;
             }
             // Count the question as an answer-wait so we ask once per period.

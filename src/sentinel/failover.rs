@@ -4,15 +4,8 @@
 //! record to the promoted replica); plus replica selection and the manual SENTINEL FAILOVER.
 use super::core::{argv, Level, LinkKind, ReqTag, Rng, Sentinel, Who};
 use super::election::MAX_DESYNC_MS;
-use super::state::{addr_key, FailoverState, Instance, LinkState, MasterRecord, Role};
-use super::state::{INFO_PERIOD_MS, PING_PERIOD_MS};
+use super::state::{addr_key, FailoverState, Instance, LinkState, MasterRecord, Role, Timers};
 use std::cmp::Ordering;
-
-/// Longest wait for being elected once a failover started (or failover-timeout if smaller).
-pub const ELECTION_TIMEOUT_MS: i64 = 10_000;
-/// A replica sent SLAVEOF during reconfiguration that shows no progress for this long is
-/// considered done.
-pub const SLAVE_RECONF_TIMEOUT_MS: i64 = 10_000;
 
 /// Redis's `compareSlavesForPromotion`: lower priority first, then larger replication offset,
 /// then smaller run id (a replica with no known run id last).
@@ -32,23 +25,23 @@ pub fn compare_for_promotion(a: &Instance, b: &Instance) -> Ordering {
 /// disconnected, no valid PING reply for 5 s, priority 0, INFO older than 3 INFO periods (5 s
 /// when the master is S_DOWN), master link down for longer than 10 down-after periods plus the
 /// time the master has been down.
-pub fn select_replica(m: &MasterRecord, now: i64) -> Option<String> {
+pub fn select_replica(m: &MasterRecord, now: i64, t: &Timers) -> Option<String> {
     let mut max_master_down = 0;
     if m.inst.flags.s_down {
         max_master_down += now - m.inst.s_down_since;
     }
     max_master_down += m.inst.down_after_ms * 10;
     let info_validity = if m.inst.flags.s_down {
-        PING_PERIOD_MS * 5
+        t.ping_period * 5
     } else {
-        INFO_PERIOD_MS * 3
+        t.info_period * 3
     };
     let mut best: Option<&Instance> = None;
     for r in m.replicas.values() {
         if r.flags.s_down || r.flags.o_down || r.link.disconnected(Role::Replica) {
             continue;
         }
-        if now - r.link.last_avail_time > PING_PERIOD_MS * 5 || r.slave_priority == 0 {
+        if now - r.link.last_avail_time > t.ping_period * 5 || r.slave_priority == 0 {
             continue;
         }
         if now - r.info_refresh > info_validity || r.master_link_down_time > max_master_down {
@@ -109,7 +102,7 @@ impl Sentinel {
         if m.inst.flags.failover_in_progress {
             return Err("INPROG Failover already in progress".into());
         }
-        if select_replica(m, now).is_none() {
+        if select_replica(m, now, &self.timers).is_none() {
             return Err("NOGOODSLAVE No suitable replica to promote".into());
         }
         log::warn!("Executing user requested FAILOVER of '{name}'");
@@ -162,7 +155,7 @@ impl Sentinel {
         let leader = self.get_leader(m, m.failover_epoch, now, rng);
         let is_leader = leader.as_deref() == Some(self.myid.as_str());
         if !is_leader && !forced {
-            let timeout = ELECTION_TIMEOUT_MS.min(m.failover_timeout);
+            let timeout = self.timers.election_timeout.min(m.failover_timeout);
             if now - m.failover_start_time > timeout {
                 self.event_at(
                     m,
@@ -188,7 +181,7 @@ impl Sentinel {
     }
 
     fn select_slave_step(&mut self, m: &mut MasterRecord, now: i64) {
-        let Some(key) = select_replica(m, now) else {
+        let Some(key) = select_replica(m, now, &self.timers) else {
             self.event_at(
                 m,
                 &Who::Master,
@@ -272,7 +265,9 @@ impl Sentinel {
             if r.flags.promoted || r.flags.reconf_done {
                 continue;
             }
-            if r.flags.reconf_sent && now - r.slave_reconf_sent_time > SLAVE_RECONF_TIMEOUT_MS {
+            if r.flags.reconf_sent
+                && now - r.slave_reconf_sent_time > self.timers.slave_reconf_timeout
+            {
                 r.flags.reconf_sent = false;
                 r.flags.reconf_done = true;
                 self.event_at(m, &who, Level::Notice, "-slave-reconf-sent-timeout", "");

@@ -5,7 +5,6 @@
 //! a replica to repoint, a replica's reconfiguration progress.
 use super::core::{describe, inst_of, inst_of_mut, Action, Level, Sentinel, Who};
 use super::state::{addr_key, FailoverState, Instance, MasterRecord, Role};
-use super::state::{HELLO_PERIOD_MS, INFO_PERIOD_MS};
 
 /// What an INFO reply says, field by field (None when the line is absent).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -87,11 +86,11 @@ fn parse_slave_line(v: &str) -> Option<(String, u16)> {
 }
 
 /// Redis's `sentinelMasterLooksSane`: master, reporting master, not down, INFO fresh.
-pub fn master_looks_sane(m: &MasterRecord, now: i64) -> bool {
+pub fn master_looks_sane(m: &MasterRecord, now: i64, info_period: i64) -> bool {
     m.inst.role_reported == Role::Master
         && !m.inst.flags.s_down
         && !m.inst.flags.o_down
-        && now - m.inst.info_refresh < INFO_PERIOD_MS * 2
+        && now - m.inst.info_refresh < info_period * 2
 }
 
 /// Not subjectively or objectively down for the last `ms` milliseconds.
@@ -222,8 +221,8 @@ impl Sentinel {
             }
             return;
         }
-        let wait = HELLO_PERIOD_MS * 4;
-        if master_looks_sane(m, now)
+        let wait = self.timers.publish_period * 4;
+        if master_looks_sane(m, now, self.timers.info_period)
             && no_down_for(r, wait, now)
             && now - r.role_reported_time > wait
         {
@@ -272,7 +271,7 @@ impl Sentinel {
             && r.slave_master_host.as_deref() == Some(m.inst.host.as_str());
         if !follows_master {
             let wait = m.failover_timeout;
-            if master_looks_sane(m, now)
+            if master_looks_sane(m, now, self.timers.info_period)
                 && no_down_for(r, wait, now)
                 && now - r.slave_conf_change_time > wait
             {

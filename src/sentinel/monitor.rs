@@ -5,15 +5,9 @@
 use super::core::{
     argv, inst_of, inst_of_mut, Action, Level, LinkKind, ReqTag, Rng, Sentinel, Who, HELLO_CHANNEL,
 };
-use super::state::{FailoverState, MasterRecord, Role, PING_PERIOD_MS};
+use super::state::{FailoverState, MasterRecord, Role};
 use crate::resp::frame::Frame;
 
-/// A clock step between ticks larger than this (or negative) enters TILT.
-pub const TILT_TRIGGER_MS: i64 = 2000;
-/// How long TILT lasts once entered.
-pub const TILT_PERIOD_MS: i64 = PING_PERIOD_MS * 30;
-/// A link is never dropped as stale sooner than this after it was created.
-pub const MIN_LINK_RECONNECT_PERIOD_MS: i64 = 15_000;
 /// No more periodic commands on a link with this many unanswered.
 pub const MAX_PENDING_COMMANDS: u32 = 100;
 /// INFO period when the master is down or failing over.
@@ -49,7 +43,7 @@ impl Sentinel {
 
     fn check_tilt(&mut self, now: i64) {
         let delta = now - self.previous_tick;
-        if self.previous_tick != 0 && !(0..=TILT_TRIGGER_MS).contains(&delta) {
+        if self.previous_tick != 0 && !(0..=self.timers.tilt_trigger).contains(&delta) {
             self.tilt = true;
             self.tilt_start_time = now;
             self.event(None, Level::Warning, "+tilt", "#tilt mode entered".into());
@@ -64,7 +58,7 @@ impl Sentinel {
         self.reconnect(m, who, now);
         self.send_periodic(m, who, now);
         if self.tilt {
-            if now - self.tilt_start_time < TILT_PERIOD_MS {
+            if now - self.tilt_start_time < self.timers.tilt_period {
                 return;
             }
             self.tilt = false;
@@ -88,7 +82,7 @@ impl Sentinel {
         if (i.link.cmd_link && (!need_pc || i.link.pc_link)) || i.port == 0 {
             return;
         }
-        if now - i.link.last_reconn_time < PING_PERIOD_MS {
+        if now - i.link.last_reconn_time < self.timers.ping_period {
             return;
         }
         i.link.last_reconn_time = now;
@@ -257,9 +251,9 @@ impl Sentinel {
         {
             FAST_INFO_PERIOD_MS
         } else {
-            super::state::INFO_PERIOD_MS
+            self.timers.info_period
         };
-        let ping_period = down_after.clamp(1, PING_PERIOD_MS);
+        let ping_period = down_after.clamp(1, self.timers.ping_period.max(1));
         let info_due = i.role != Role::Sentinel
             && (i.info_refresh == 0 || now - i.info_refresh > info_period)
             && now - i.info_sent_time >= FAST_INFO_PERIOD_MS;
@@ -272,7 +266,7 @@ impl Sentinel {
             && now - i.link.last_ping_time > ping_period / 2
         {
             self.send_ping(m, who, now);
-        } else if now - i.last_pub_time > super::state::HELLO_PERIOD_MS {
+        } else if now - i.last_pub_time > self.timers.publish_period {
             self.send_hello(m, who, now);
         }
     }
@@ -290,7 +284,7 @@ impl Sentinel {
             0
         };
         if l.cmd_link
-            && now - l.cc_conn_time > MIN_LINK_RECONNECT_PERIOD_MS
+            && now - l.cc_conn_time > self.timers.min_link_reconnect_period
             && l.act_ping_time != 0
             && now - l.act_ping_time > down_after / 2
             && now - l.last_pong_time > down_after / 2
@@ -300,15 +294,15 @@ impl Sentinel {
         let Some(i) = inst_of(m, who) else { return };
         let l = &i.link;
         if l.pc_link
-            && now - l.pc_conn_time > MIN_LINK_RECONNECT_PERIOD_MS
-            && now - l.pc_last_activity > super::state::HELLO_PERIOD_MS * 3
+            && now - l.pc_conn_time > self.timers.min_link_reconnect_period
+            && now - l.pc_last_activity > self.timers.publish_period * 3
         {
             self.close_link(m, who, LinkKind::PubSub);
         }
         let Some(i) = inst_of(m, who) else { return };
         let master_says_replica = i.role == Role::Master
             && i.role_reported == Role::Replica
-            && now - i.role_reported_time > down_after + super::state::INFO_PERIOD_MS * 2;
+            && now - i.role_reported_time > down_after + self.timers.info_period * 2;
         let down = elapsed > down_after || master_says_replica;
         let was = i.flags.s_down;
         if down && !was {

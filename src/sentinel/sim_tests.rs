@@ -392,7 +392,7 @@ fn selection_ranking_table() {
             let r = replica(*p, *prio, *off, *id, now);
             m.replicas.insert(r.addr_key(), r);
         }
-        let got = select_replica(&m, now);
+        let got = select_replica(&m, now, &Default::default());
         assert_eq!(got, want.map(|p| format!("127.0.0.1:{p}")), "{rows:?}");
     }
     // Exclusions: down, disconnected, stale ping reply, stale INFO, long master link down.
@@ -402,7 +402,7 @@ fn selection_ranking_table() {
         let mut r = replica(5, 100, 1, Some("a"), now);
         f(&mut r);
         m.replicas.insert(r.addr_key(), r);
-        select_replica(&m, now)
+        select_replica(&m, now, &Default::default())
     };
     assert!(base(&|_| {}).is_some());
     assert!(base(&|r| r.flags.s_down = true).is_none());
@@ -456,4 +456,32 @@ fn one_vote_per_epoch() {
             format!("+vote-for-leader {c} 2"),
         ]
     );
+}
+
+#[test]
+fn timers_debug_names_and_shorter_periods_still_converge() {
+    let mut t = super::state::Timers::default();
+    assert_eq!(t.list()[0], ("INFO-PERIOD", 10_000));
+    assert_eq!(t.list()[12], ("SCRIPT-RETRY-DELAY", 30_000));
+    assert!(t.set("ping-period", 500));
+    assert!(!t.set("nope", 1));
+    assert_eq!(t.ping_period, 500);
+    let mut net = Net::new(3, 3, 2, 12);
+    for x in net.sents.iter_mut() {
+        x.s.timers.ping_period = 200;
+        x.s.timers.publish_period = 500;
+        x.s.timers.ask_period = 200;
+        x.s.masters.get_mut(NAME).unwrap().inst.down_after_ms = 400;
+    }
+    discovered(&mut net);
+    net.kill_node(0);
+    let t0 = net.now;
+    assert!(
+        net.run_until(60_000, |n| converged(n, NODE_BASE)),
+        "{}",
+        net.dump_log()
+    );
+    let sdown = net.events("+sdown")[0].1;
+    assert!(sdown - t0 <= 700, "{}", sdown - t0);
+    one_leader_per_epoch(&net);
 }

@@ -296,3 +296,85 @@ pub struct SentinelSettings {
     pub sentinel_pass: Option<String>,
     pub deny_scripts_reconfig: bool,
 }
+
+/// The sentinel's timer periods (ms), Redis 7.0 defaults; SENTINEL DEBUG lists and changes them
+/// (tests and benchmarks shorten them).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Timers {
+    pub info_period: i64,
+    pub ping_period: i64,
+    pub ask_period: i64,
+    pub publish_period: i64,
+    pub default_down_after: i64,
+    pub default_failover_timeout: i64,
+    pub tilt_trigger: i64,
+    pub tilt_period: i64,
+    pub slave_reconf_timeout: i64,
+    pub min_link_reconnect_period: i64,
+    pub election_timeout: i64,
+    pub script_max_runtime: i64,
+    pub script_retry_delay: i64,
+}
+
+impl Default for Timers {
+    fn default() -> Self {
+        Timers {
+            info_period: INFO_PERIOD_MS,
+            ping_period: PING_PERIOD_MS,
+            ask_period: ASK_PERIOD_MS,
+            publish_period: HELLO_PERIOD_MS,
+            default_down_after: DEFAULT_DOWN_AFTER_MS,
+            default_failover_timeout: DEFAULT_FAILOVER_TIMEOUT_MS,
+            tilt_trigger: 2000,
+            tilt_period: PING_PERIOD_MS * 30,
+            slave_reconf_timeout: 10_000,
+            min_link_reconnect_period: 15_000,
+            election_timeout: 10_000,
+            script_max_runtime: 60_000,
+            script_retry_delay: 30_000,
+        }
+    }
+}
+
+impl Timers {
+    /// `(NAME, value)` in the order SENTINEL DEBUG prints them.
+    pub fn list(&self) -> [(&'static str, i64); 13] {
+        [
+            ("INFO-PERIOD", self.info_period),
+            ("PING-PERIOD", self.ping_period),
+            ("ASK-PERIOD", self.ask_period),
+            ("PUBLISH-PERIOD", self.publish_period),
+            ("DEFAULT-DOWN-AFTER", self.default_down_after),
+            ("DEFAULT-FAILOVER-TIMEOUT", self.default_failover_timeout),
+            ("TILT-TRIGGER", self.tilt_trigger),
+            ("TILT-PERIOD", self.tilt_period),
+            ("SLAVE-RECONF-TIMEOUT", self.slave_reconf_timeout),
+            ("MIN-LINK-RECONNECT-PERIOD", self.min_link_reconnect_period),
+            ("ELECTION-TIMEOUT", self.election_timeout),
+            ("SCRIPT-MAX-RUNTIME", self.script_max_runtime),
+            ("SCRIPT-RETRY-DELAY", self.script_retry_delay),
+        ]
+    }
+
+    /// Set one by its SENTINEL DEBUG name (case-insensitive); false for an unknown name.
+    pub fn set(&mut self, name: &str, ms: i64) -> bool {
+        let slot = match name.to_ascii_uppercase().as_str() {
+            "INFO-PERIOD" => &mut self.info_period,
+            "PING-PERIOD" => &mut self.ping_period,
+            "ASK-PERIOD" => &mut self.ask_period,
+            "PUBLISH-PERIOD" => &mut self.publish_period,
+            "DEFAULT-DOWN-AFTER" => &mut self.default_down_after,
+            "DEFAULT-FAILOVER-TIMEOUT" => &mut self.default_failover_timeout,
+            "TILT-TRIGGER" => &mut self.tilt_trigger,
+            "TILT-PERIOD" => &mut self.tilt_period,
+            "SLAVE-RECONF-TIMEOUT" => &mut self.slave_reconf_timeout,
+            "MIN-LINK-RECONNECT-PERIOD" => &mut self.min_link_reconnect_period,
+            "ELECTION-TIMEOUT" => &mut self.election_timeout,
+            "SCRIPT-MAX-RUNTIME" => &mut self.script_max_runtime,
+            "SCRIPT-RETRY-DELAY" => &mut self.script_retry_delay,
+            _ => return false,
+        };
+        *slot = ms;
+        true
+    }
+}
