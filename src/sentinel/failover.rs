@@ -169,6 +169,9 @@ impl Sentinel {
             return;
         }
         self.event_at(m, &Who::Master, Level::Warning, "+elected-leader", "");
+        if self.simfailure_crash_after_election {
+            sim_failure_crash();
+        }
         m.failover_state = FailoverState::SelectSlave;
         m.failover_state_change_time = now;
         self.event_at(
@@ -460,6 +463,12 @@ impl Sentinel {
         }
         self.push(super::core::Action::SaveConfig);
     }
+}
+
+/// SENTINEL SIMULATE-FAILURE: exit as Redis does (only ever set by that test command).
+pub(crate) fn sim_failure_crash() {
+    log::warn!("Sentinel CRASH because of SENTINEL simulate-failure");
+    std::process::exit(99);
 }
 
 fn promoted_addr(m: &MasterRecord) -> Option<(String, u16)> {

@@ -241,6 +241,9 @@ impl Sentinel {
         self.push(Action::SaveConfig);
         let who = Who::Replica(key.to_string());
         self.event_at(m, &who, Level::Warning, "+promoted-slave", "");
+        if self.simfailure_crash_after_promotion {
+            super::failover::sim_failure_crash();
+        }
         self.event_at(
             m,
             &Who::Master,

@@ -485,3 +485,93 @@ fn timers_debug_names_and_shorter_periods_still_converge() {
     assert!(sdown - t0 <= 700, "{}", sdown - t0);
     one_leader_per_epoch(&net);
 }
+
+fn drain_events(s: &mut Sentinel) -> Vec<String> {
+    let mut v = Vec::new();
+    while let Some(a) = s.poll_action() {
+        match a {
+            super::core::Action::Emit { name, text, .. } => v.push(format!("{name} {text}")),
+            super::core::Action::SaveConfig => v.push("SAVE".into()),
+            _ => {}
+        }
+    }
+    v
+}
+
+#[test]
+fn hello_discovery_address_switch_and_config_update() {
+    let mut s = Sentinel::new("a".repeat(40), SENT_BASE);
+    let id = s.alloc_id();
+    let mut m = MasterRecord::new(id, NAME, "127.0.0.1", NODE_BASE, 2, 1000);
+    m.inst.config_epoch = 3;
+    s.masters.insert(NAME.into(), m);
+    let b = "b".repeat(40);
+    let hello = |ip: &str, port: u16, runid: &str, epoch: u64, mport: u16, ce: u64| {
+        format!("{ip},{port},{runid},{epoch},{NAME},127.0.0.1,{mport},{ce}").into_bytes()
+    };
+    // Our own hello and a hello for an unknown master are ignored.
+    s.process_hello(&hello("127.0.0.1", 1, &"a".repeat(40), 9, 1, 9), 1000);
+    s.process_hello(b"127.0.0.1,1,x,0,other,127.0.0.1,1,0", 1000);
+    assert!(drain_events(&mut s).is_empty());
+    s.process_hello(&hello("127.0.0.1", 26001, &b, 0, NODE_BASE, 3), 1000);
+    assert_eq!(
+        drain_events(&mut s),
+        vec![
+            format!("+sentinel sentinel {b} 127.0.0.1 26001 @ {NAME} 127.0.0.1 {NODE_BASE}"),
+            "SAVE".into()
+        ]
+    );
+    // Same run id at a new address.
+    s.process_hello(&hello("127.0.0.1", 26009, &b, 0, NODE_BASE, 3), 1000);
+    let ev = drain_events(&mut s);
+    assert_eq!(
+        ev[0],
+        format!("+sentinel-address-switch master {NAME} 127.0.0.1 {NODE_BASE} ip 127.0.0.1 port 26009 for {b}")
+    );
+    assert_eq!(s.masters[NAME].sentinels[&b].port, 26009);
+    // Same address, new run id: the old record goes.
+    let c = "c".repeat(40);
+    s.process_hello(&hello("127.0.0.1", 26009, &c, 0, NODE_BASE, 3), 1000);
+    let ev = drain_events(&mut s);
+    assert!(
+        ev[0].starts_with("+sentinel-invalid-addr sentinel "),
+        "{ev:?}"
+    );
+    assert!(ev
+        .iter()
+        .any(|e| e.starts_with(&format!("+sentinel sentinel {c}"))));
+    assert_eq!(s.masters[NAME].sentinels.len(), 1);
+    // Newer epoch, and a newer config with another master address.
+    s.masters.get_mut(NAME).unwrap().replicas.insert(
+        "127.0.0.1:7001".into(),
+        Instance::new(
+            50,
+            Role::Replica,
+            "127.0.0.1:7001".into(),
+            "127.0.0.1",
+            7001,
+            1000,
+        ),
+    );
+    s.process_hello(&hello("127.0.0.1", 26009, &c, 5, 7001, 4), 2000);
+    let ev = drain_events(&mut s);
+    assert_eq!(s.current_epoch, 5);
+    assert!(ev.contains(&"+new-epoch 5".to_string()), "{ev:?}");
+    assert!(ev
+        .iter()
+        .any(|e| e.starts_with("+config-update-from sentinel ")));
+    assert!(ev.contains(&format!(
+        "+switch-master {NAME} 127.0.0.1 {NODE_BASE} 127.0.0.1 7001"
+    )));
+    let m = &s.masters[NAME];
+    assert_eq!((m.inst.port, m.inst.config_epoch), (7001, 4));
+    assert_eq!(
+        m.replicas.keys().collect::<Vec<_>>(),
+        vec![&format!("127.0.0.1:{NODE_BASE}")]
+    );
+    assert_eq!(m.inst.id, id, "a master keeps its id across a switch");
+    // An older config epoch changes nothing.
+    s.process_hello(&hello("127.0.0.1", 26009, &c, 5, 7002, 2), 3000);
+    assert!(drain_events(&mut s).is_empty());
+    assert_eq!(s.masters[NAME].inst.port, 7001);
+}
