@@ -575,3 +575,181 @@ fn hello_discovery_address_switch_and_config_update() {
     assert!(drain_events(&mut s).is_empty());
     assert_eq!(s.masters[NAME].inst.port, 7001);
 }
+
+#[test]
+fn links_connect_handshake_reconnect_and_stale_drop() {
+    use super::core::{Action, Event, LinkKind, ReqTag};
+    use crate::resp::frame::Frame;
+    let mut s = Sentinel::new("0123456789abcdef".repeat(3)[..40].to_string(), SENT_BASE);
+    s.previous_tick = 1000;
+    let id = s.alloc_id();
+    let mut m = MasterRecord::new(id, NAME, "127.0.0.1", NODE_BASE, 2, 1000);
+    m.auth_pass = Some("pw".into());
+    m.inst.down_after_ms = 5000;
+    s.masters.insert(NAME.into(), m);
+    let mut rng = XorShift(1);
+    let acts = |s: &mut Sentinel| {
+        let mut v = Vec::new();
+        while let Some(a) = s.poll_action() {
+            v.push(a);
+        }
+        v
+    };
+    s.handle(Event::Tick, 1100, &mut rng);
+    let a = acts(&mut s);
+    let connects: Vec<LinkKind> = a
+        .iter()
+        .filter_map(|x| match x {
+            Action::Connect {
+                inst, link, port, ..
+            } if *inst == id && *port == NODE_BASE => Some(*link),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(connects, vec![LinkKind::Cmd, LinkKind::PubSub]);
+    // Nothing reissued while connecting.
+    s.handle(Event::Tick, 1200, &mut rng);
+    assert!(acts(&mut s).is_empty());
+    let up = |link| Event::LinkUp {
+        inst: id,
+        link,
+        local_ip: "10.1.1.1".into(),
+    };
+    s.handle(up(LinkKind::Cmd), 1200, &mut rng);
+    s.handle(up(LinkKind::PubSub), 1200, &mut rng);
+    let sent: Vec<(LinkKind, String)> = acts(&mut s)
+        .into_iter()
+        .filter_map(|x| match x {
+            Action::Send { link, argv, .. } => Some((
+                link,
+                argv.iter()
+                    .map(|b| String::from_utf8_lossy(b).into_owned())
+                    .collect::<Vec<_>>()
+                    .join(" "),
+            )),
+            _ => None,
+        })
+        .collect();
+    let want: Vec<(LinkKind, String)> = vec![
+        (LinkKind::Cmd, "AUTH pw".into()),
+        (LinkKind::Cmd, "CLIENT SETNAME sentinel-01234567-cmd".into()),
+        (LinkKind::Cmd, "PING".into()),
+        (LinkKind::PubSub, "AUTH pw".into()),
+        (
+            LinkKind::PubSub,
+            "CLIENT SETNAME sentinel-01234567-pubsub".into(),
+        ),
+        (LinkKind::PubSub, "SUBSCRIBE __sentinel__:hello".into()),
+    ];
+    assert_eq!(sent, want);
+    // Next tick: INFO first; a hello carries the link's local address.
+    s.handle(Event::Tick, 1300, &mut rng);
+    let a = acts(&mut s);
+    assert!(
+        matches!(
+            &a[..],
+            [Action::Send {
+                tag: ReqTag::Info,
+                ..
+            }]
+        ),
+        "{a:?}"
+    );
+    let reply = |tag, f| Event::Reply {
+        inst: id,
+        link: LinkKind::Cmd,
+        tag,
+        reply: f,
+    };
+    s.handle(
+        reply(ReqTag::Ping, Frame::Simple(b"PONG".to_vec())),
+        1300,
+        &mut rng,
+    );
+    s.handle(
+        reply(
+            ReqTag::Info,
+            Frame::Bulk(Some(
+                b"role:master\r\nrun_id:0000000000000000000000000000000000000001\r\n".to_vec(),
+            )),
+        ),
+        1300,
+        &mut rng,
+    );
+    assert!(acts(&mut s).is_empty());
+    s.handle(Event::Tick, 2400, &mut rng);
+    let a = acts(&mut s);
+    assert!(
+        matches!(
+            &a[..],
+            [Action::Send {
+                tag: ReqTag::Ping,
+                ..
+            }]
+        ),
+        "{a:?}"
+    );
+    s.handle(Event::Tick, 2500, &mut rng);
+    let a = acts(&mut s);
+    let Some(Action::Send {
+        argv,
+        tag: ReqTag::Hello,
+        ..
+    }) = a.first()
+    else {
+        panic!("{a:?}")
+    };
+    let payload = String::from_utf8_lossy(&argv[2]).into_owned();
+    assert_eq!(
+        payload,
+        format!(
+            "10.1.1.1,{SENT_BASE},{},0,{NAME},127.0.0.1,{NODE_BASE},0",
+            s.myid
+        )
+    );
+    // The master stops answering: after 15 s of link age and down-after/2 of silence the cmd
+    // link is dropped and reopened (at most once a second), and it is S_DOWN after 5 s.
+    let mut t = 2500;
+    let mut dropped = 0;
+    let mut reconnects = 0;
+    while t < 20_000 {
+        t += 100;
+        s.handle(Event::Tick, t, &mut rng);
+        for x in acts(&mut s) {
+            match x {
+                Action::Disconnect {
+                    link: LinkKind::Cmd,
+                    ..
+                } => dropped += 1,
+                Action::Connect {
+                    link: LinkKind::Cmd,
+                    ..
+                } => reconnects += 1,
+                _ => {}
+            }
+        }
+    }
+    assert_eq!((dropped, reconnects), (1, 1));
+    assert!(s.masters[NAME].inst.flags.s_down);
+    // Events for ids that no longer exist are ignored; a record added later gets links.
+    s.masters.clear();
+    s.handle(up(LinkKind::Cmd), t, &mut rng);
+    s.handle(
+        reply(ReqTag::Ping, Frame::Simple(b"PONG".to_vec())),
+        t,
+        &mut rng,
+    );
+    let id2 = s.alloc_id();
+    s.masters.insert(
+        "m2".into(),
+        MasterRecord::new(id2, "m2", "127.0.0.1", 1, 1, t),
+    );
+    s.handle(Event::Tick, t + 100, &mut rng);
+    let a = acts(&mut s);
+    assert_eq!(
+        a.iter()
+            .filter(|x| matches!(x, Action::Connect { inst, .. } if *inst == id2))
+            .count(),
+        2
+    );
+}
