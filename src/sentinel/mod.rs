@@ -27,3 +27,7 @@ pub mod report;
 pub mod state;
 
 pub use self::core::{Action, Event, LinkKind, ReqTag, Rng, Sentinel, XorShift};
+#[cfg(test)]
+mod sim;
+#[cfg(test)]
+mod sim_tests;
