@@ -522,51 +522,79 @@ fn s_config(ctx: &mut Ctx, a: &mut Args) -> Reply {
     Reply::Ok
 }
 
-/// SENTINEL DEBUG parameters and their values (milliseconds).
-fn debug_params() -> [(&'static str, i64); 13] {
-    [
-        ("INFO-PERIOD", state::INFO_PERIOD_MS),
-        ("PING-PERIOD", state::PING_PERIOD_MS),
-        ("ASK-PERIOD", state::ASK_PERIOD_MS),
-        ("PUBLISH-PERIOD", state::HELLO_PERIOD_MS),
-        ("DEFAULT-DOWN-AFTER", state::DEFAULT_DOWN_AFTER_MS),
-        ("DEFAULT-FAILOVER-TIMEOUT", state::DEFAULT_FAILOVER_TIMEOUT_MS),
-        ("TILT-TRIGGER", 2000),
-        ("TILT-PERIOD", 30_000),
-        ("SLAVE-RECONF-TIMEOUT", 10_000),
-        ("MIN-LINK-RECONNECT-PERIOD", 15_000),
-        ("ELECTION-TIMEOUT", 10_000),
-        ("SCRIPT-MAX-RUNTIME", 60_000),
-        ("SCRIPT-RETRY-DELAY", 30_000),
-    ]
+/// SENTINEL DEBUG parameters, in Redis's order, and the timer each one is.
+const DEBUG_PARAMS: &[&str] = &[
+    "INFO-PERIOD",
+    "PING-PERIOD",
+    "ASK-PERIOD",
+    "PUBLISH-PERIOD",
+    "DEFAULT-DOWN-AFTER",
+    "DEFAULT-FAILOVER-TIMEOUT",
+    "TILT-TRIGGER",
+    "TILT-PERIOD",
+    "SLAVE-RECONF-TIMEOUT",
+    "MIN-LINK-RECONNECT-PERIOD",
+    "ELECTION-TIMEOUT",
+    "SCRIPT-MAX-RUNTIME",
+    "SCRIPT-RETRY-DELAY",
+];
+
+fn timer<'a>(t: &'a mut state::Timers, name: &str) -> Option<&'a mut i64> {
+    Some(match name.to_ascii_uppercase().as_str() {
+        "INFO-PERIOD" => &mut t.info_period,
+        "PING-PERIOD" => &mut t.ping_period,
+        "ASK-PERIOD" => &mut t.ask_period,
+        "PUBLISH-PERIOD" => &mut t.publish_period,
+        "DEFAULT-DOWN-AFTER" => &mut t.default_down_after,
+        "DEFAULT-FAILOVER-TIMEOUT" => &mut t.default_failover_timeout,
+        "TILT-TRIGGER" => &mut t.tilt_trigger,
+        "TILT-PERIOD" => &mut t.tilt_period,
+        "SLAVE-RECONF-TIMEOUT" => &mut t.slave_reconf_timeout,
+        "MIN-LINK-RECONNECT-PERIOD" => &mut t.min_link_reconnect_period,
+        "ELECTION-TIMEOUT" => &mut t.election_timeout,
+        "SCRIPT-MAX-RUNTIME" => &mut t.script_max_runtime,
+        "SCRIPT-RETRY-DELAY" => &mut t.script_retry_delay,
+        _ => return None,
+    })
 }
 
-fn s_debug(_ctx: &mut Ctx, a: &mut Args) -> Reply {
-    let params = debug_params();
+fn s_debug(ctx: &mut Ctx, a: &mut Args) -> Reply {
+    let timers = &mut sen(ctx).timers;
     if a.len() == 2 {
-        let v = params
+        let v = DEBUG_PARAMS
             .iter()
-            .map(|(n, v)| (Reply::bulk(n.as_bytes()), Reply::bulk(v.to_string().into_bytes())))
+            .map(|n| {
+                let v = timer(timers, n).map(|v| *v).unwrap_or(0);
+                (Reply::bulk(n.as_bytes()), Reply::bulk(v.to_string().into_bytes()))
+            })
             .collect();
         return Reply::Map(v);
     }
-    // Validated like Redis; the periods are the core's constants and stay as they are.
+    // Validate everything first, then apply, so an error changes nothing.
+    let mut updates = Vec::new();
     let mut j = 2;
     while j < a.len() {
         let name = text(&a[j]);
-        let known = params.iter().any(|(n, _)| n.eq_ignore_ascii_case(&name));
-        if !known || j + 1 >= a.len() {
+        if timer(timers, &name).is_none() || j + 1 >= a.len() {
             return Reply::Error(format!(
                 "ERR Unknown option or number of arguments for SENTINEL DEBUG '{name}'"
             ));
         }
-        if int_arg(&a[j + 1]).is_none_or(|v| v <= 0) {
-            return Reply::Error(format!(
-                "ERR Invalid argument '{}' for SENTINEL DEBUG '{name}'",
-                text(&a[j + 1])
-            ));
+        match int_arg(&a[j + 1]).filter(|v| *v > 0) {
+            Some(v) => updates.push((name, v)),
+            None => {
+                return Reply::Error(format!(
+                    "ERR Invalid argument '{}' for SENTINEL DEBUG '{name}'",
+                    text(&a[j + 1])
+                ))
+            }
         }
         j += 2;
+    }
+    for (name, v) in updates {
+        if let Some(t) = timer(timers, &name) {
+            *t = v;
+        }
     }
     Reply::Ok
 }
