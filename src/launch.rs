@@ -73,7 +73,11 @@ pub fn run(cfg: Config) -> i32 {
         }
     };
     let pid_file = pid_path.map(|p| PidFile::create(&p));
-    let mode = if sentinel_mode { "sentinel" } else { "standalone" };
+    let mode = if sentinel_mode {
+        "sentinel"
+    } else {
+        "standalone"
+    };
     info!("Running mode={mode}, port={port}.");
     check_tcp_backlog(backlog);
     if sentinel_mode {

@@ -129,7 +129,10 @@ fn start_sentinel_in(real: bool, conf: &str, dir: tempfile::TempDir, port: u16) 
 fn restart(p: Proc) -> Proc {
     let (port, mut p) = (p.port, p);
     p.signal("TERM");
-    assert!(p.wait_exit(Duration::from_secs(10)).is_some(), "sentinel did not exit");
+    assert!(
+        p.wait_exit(Duration::from_secs(10)).is_some(),
+        "sentinel did not exit"
+    );
     let dir = tempfile::tempdir().expect("tempdir");
     // Move the state over: the TempDir of the old process is deleted on drop.
     std::fs::copy(p.path("sentinel.conf"), dir.path().join("sentinel.conf")).unwrap();
@@ -166,7 +169,8 @@ fn replies_match_redis_sentinel() {
     let ours = start_sentinel(false, &conf);
     let real = start_sentinel(true, &conf);
     assert!(
-        wait_until(30, || sentinels_see(&ours, 1, 1) && sentinels_see(&real, 1, 1)),
+        wait_until(30, || sentinels_see(&ours, 1, 1)
+            && sentinels_see(&real, 1, 1)),
         "sentinels did not discover each other and the replica\n{}\n{}",
         ours.logs(),
         real.logs()
@@ -184,7 +188,11 @@ fn replies_match_redis_sentinel() {
     let (x, y) = same_shape(&mut a, &mut b, &["SENTINEL", "MASTER", "mymaster"]);
     assert_eq!(shape(&x), shape(&y), "SENTINEL MASTER");
     let (x, y) = same_shape(&mut a, &mut b, &["SENTINEL", "MASTERS"]);
-    assert_eq!(shape(&items(&x)[0]), shape(&items(&y)[0]), "SENTINEL MASTERS");
+    assert_eq!(
+        shape(&items(&x)[0]),
+        shape(&items(&y)[0]),
+        "SENTINEL MASTERS"
+    );
     for sub in ["REPLICAS", "SLAVES", "SENTINELS"] {
         let (x, y) = same_shape(&mut a, &mut b, &["SENTINEL", sub, "mymaster"]);
         assert_eq!(items(&x).len(), 1, "{sub}");
@@ -221,8 +229,22 @@ fn replies_match_redis_sentinel() {
         &["SENTINEL", "PENDING-SCRIPTS"],
         &["SENTINEL", "SIMULATE-FAILURE", "x"],
         &["SENTINEL", "SIMULATE-FAILURE", "help"],
-        &["SENTINEL", "IS-MASTER-DOWN-BY-ADDR", "127.0.0.1", "x", "0", "*"],
-        &["SENTINEL", "IS-MASTER-DOWN-BY-ADDR", "127.0.0.1", &rp, "0", "*"],
+        &[
+            "SENTINEL",
+            "IS-MASTER-DOWN-BY-ADDR",
+            "127.0.0.1",
+            "x",
+            "0",
+            "*",
+        ],
+        &[
+            "SENTINEL",
+            "IS-MASTER-DOWN-BY-ADDR",
+            "127.0.0.1",
+            &rp,
+            "0",
+            "*",
+        ],
         &["SENTINEL", "MONITOR", "mymaster", "127.0.0.1", &rp, "2"],
         &["SENTINEL", "MONITOR", "x", "127.0.0.1", "1", "x"],
         &["SENTINEL", "MONITOR", "x", "127.0.0.1", "abc", "2"],
@@ -230,7 +252,13 @@ fn replies_match_redis_sentinel() {
         &["SENTINEL", "MONITOR", "x", "127.0.0.1", "99999", "1"],
         &["SENTINEL", "SET", "mymaster", "quorum", "0"],
         &["SENTINEL", "SET", "mymaster", "foo", "1"],
-        &["SENTINEL", "SET", "mymaster", "notification-script", "/bin/true"],
+        &[
+            "SENTINEL",
+            "SET",
+            "mymaster",
+            "notification-script",
+            "/bin/true",
+        ],
         &["SENTINEL", "SET", "nope", "quorum", "1"],
         &["SENTINEL", "REMOVE", "nope"],
         &["SENTINEL", "RESET", "nomatch*"],
@@ -374,14 +402,20 @@ fn config_survives_restart() {
     assert_eq!(c.s(&["SENTINEL", "REMOVE", "third"]), "+OK\r\n");
     let text = conf_text(&s);
     assert!(text.starts_with(&format!("port {}\n", s.port)), "{text}");
-    assert!(text.contains("sentinel failover-timeout mymaster 12345"), "{text}");
+    assert!(
+        text.contains("sentinel failover-timeout mymaster 12345"),
+        "{text}"
+    );
     let s = restart(s);
     let mut c = s.conn();
     assert_eq!(c.s(&["SENTINEL", "MYID"]), myid);
     let m = parse(&c.cmd(&["SENTINEL", "MASTER", "mymaster"]));
     assert_eq!(field(&m, "quorum").as_deref(), Some("1"));
     assert_eq!(field(&m, "failover-timeout").as_deref(), Some("12345"));
-    assert_eq!(field(&m, "down-after-milliseconds").as_deref(), Some("5000"));
+    assert_eq!(
+        field(&m, "down-after-milliseconds").as_deref(),
+        Some("5000")
+    );
     let m = parse(&c.cmd(&["SENTINEL", "MASTER", "second"]));
     assert_eq!(field(&m, "quorum").as_deref(), Some("3"));
     assert_eq!(
@@ -390,8 +424,10 @@ fn config_survives_restart() {
     );
     // The replica learned before the restart is still known (from known-replica).
     let replica = start_oxidis(&["--replicaof", "127.0.0.1", &master.port.to_string()]);
-    assert!(wait_until(20, || conf_text(&s)
-        .contains(&format!("known-replica mymaster 127.0.0.1 {}", replica.port))));
+    assert!(wait_until(20, || conf_text(&s).contains(&format!(
+        "known-replica mymaster 127.0.0.1 {}",
+        replica.port
+    ))));
     let s = restart(s);
     let r = parse(&s.conn().cmd(&["SENTINEL", "REPLICAS", "mymaster"]));
     assert_eq!(items(&r).len(), 1);
@@ -444,5 +480,8 @@ fn loads_a_conf_written_by_redis_sentinel() {
     assert_eq!(field(&m, "num-slaves").as_deref(), Some("1"));
     assert!(wait_until(20, || sentinels_see(&ours, 1, 0)));
     let text = std::fs::read_to_string(ours.path("sentinel.conf")).unwrap();
-    assert!(text.contains("sentinel auth-pass mymaster secret"), "{text}");
+    assert!(
+        text.contains("sentinel auth-pass mymaster secret"),
+        "{text}"
+    );
 }

@@ -59,7 +59,9 @@ fn role_line(p: &Proc) -> String {
 /// Read pub/sub pushes until a `+switch-master` message arrives or `secs` pass.
 fn wait_switch(c: &mut Conn, secs: u64) -> Option<String> {
     let deadline = Instant::now() + Duration::from_secs(secs);
-    let _ = c.r.get_ref().set_read_timeout(Some(Duration::from_millis(500)));
+    let _ =
+        c.r.get_ref()
+            .set_read_timeout(Some(Duration::from_millis(500)));
     let mut lines: Vec<String> = Vec::new();
     while Instant::now() < deadline {
         let mut l = String::new();
@@ -92,7 +94,9 @@ fn three_sentinels_fail_over_a_killed_master() {
         sentinels[0].logs()
     );
     let mut sub = sentinels[0].conn();
-    assert!(sub.s(&["SUBSCRIBE", "+switch-master"]).contains("subscribe"));
+    assert!(sub
+        .s(&["SUBSCRIBE", "+switch-master"])
+        .contains("subscribe"));
 
     master.child.kill().expect("kill -9 master");
     let _ = master.child.wait();
@@ -106,7 +110,11 @@ fn three_sentinels_fail_over_a_killed_master() {
     });
     let parts: Vec<&str> = msg.split(' ').collect();
     assert_eq!(parts.len(), 5, "{msg}");
-    assert_eq!(&parts[..3], &["mymaster", "127.0.0.1", mp.as_str()], "{msg}");
+    assert_eq!(
+        &parts[..3],
+        &["mymaster", "127.0.0.1", mp.as_str()],
+        "{msg}"
+    );
     let new_port: u16 = parts[4].parse().unwrap();
     let (promoted, other) = if new_port == r1.port {
         (&r1, &r2)
@@ -114,7 +122,11 @@ fn three_sentinels_fail_over_a_killed_master() {
         assert_eq!(new_port, r2.port, "{msg}");
         (&r2, &r1)
     };
-    let expected = format!("*2\r\n$9\r\n127.0.0.1\r\n${}\r\n{}\r\n", parts[4].len(), new_port);
+    let expected = format!(
+        "*2\r\n$9\r\n127.0.0.1\r\n${}\r\n{}\r\n",
+        parts[4].len(),
+        new_port
+    );
     assert!(
         wait_until(30, || sentinels.iter().all(|s| addr(s) == expected)),
         "sentinels disagree: {:?}",

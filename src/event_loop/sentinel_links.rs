@@ -156,7 +156,12 @@ impl EventLoop {
 
     fn run_sentinel_actions(&mut self, now: i64) {
         loop {
-            let Some(a) = self.srv.sentinel.as_deref_mut().and_then(|s| s.poll_action()) else {
+            let Some(a) = self
+                .srv
+                .sentinel
+                .as_deref_mut()
+                .and_then(|s| s.poll_action())
+            else {
                 return;
             };
             match a {
@@ -257,7 +262,10 @@ impl EventLoop {
                     },
                 );
             }
-            Err(_) => self.links.events.push_back(Event::LinkDown { inst, link: kind }),
+            Err(_) => self
+                .links
+                .events
+                .push_back(Event::LinkDown { inst, link: kind }),
         }
     }
 

@@ -141,7 +141,11 @@ fn publish(ctx: &mut Ctx, a: &mut Args) -> Reply {
     Reply::Int(1)
 }
 
-fn with_master(ctx: &mut Ctx, name: &[u8], f: impl FnOnce(&state::MasterRecord, i64) -> Reply) -> Reply {
+fn with_master(
+    ctx: &mut Ctx,
+    name: &[u8],
+    f: impl FnOnce(&state::MasterRecord, i64) -> Reply,
+) -> Reply {
     let now = ctx.now;
     match sen(ctx).masters.get(&*text(name)) {
         Some(m) => f(m, now),
@@ -165,7 +169,12 @@ fn s_master(ctx: &mut Ctx, a: &mut Args) -> Reply {
 
 fn s_replicas(ctx: &mut Ctx, a: &mut Args) -> Reply {
     with_master(ctx, &a[2], |m, now| {
-        Reply::Array(m.replicas.values().map(|r| report::replica(r, now)).collect())
+        Reply::Array(
+            m.replicas
+                .values()
+                .map(|r| report::replica(r, now))
+                .collect(),
+        )
     })
 }
 
@@ -490,7 +499,11 @@ fn s_config(ctx: &mut Ctx, a: &mut Args) -> Reply {
         );
     }
     let (opt, v) = (text(&a[3]), text(&a[4]));
-    let bad = || Reply::Error(format!("ERR Invalid value '{v}' to SENTINEL CONFIG SET '{opt}'"));
+    let bad = || {
+        Reply::Error(format!(
+            "ERR Invalid value '{v}' to SENTINEL CONFIG SET '{opt}'"
+        ))
+    };
     let st = &mut sen(ctx).settings;
     match opt.to_ascii_lowercase().as_str() {
         "resolve-hostnames" | "announce-hostnames" => {
@@ -565,7 +578,10 @@ fn s_debug(ctx: &mut Ctx, a: &mut Args) -> Reply {
             .iter()
             .map(|n| {
                 let v = timer(timers, n).map(|v| *v).unwrap_or(0);
-                (Reply::bulk(n.as_bytes()), Reply::bulk(v.to_string().into_bytes()))
+                (
+                    Reply::bulk(n.as_bytes()),
+                    Reply::bulk(v.to_string().into_bytes()),
+                )
             })
             .collect();
         return Reply::Map(v);

@@ -40,8 +40,14 @@ pub fn load(s: &mut Sentinel, lines: &[SentinelLine], now: i64) -> Result<(), Co
             let kw = kw.to_ascii_lowercase();
             let this_pass = match kw.as_str() {
                 "monitor" => 0,
-                "myid" | "current-epoch" | "announce-ip" | "announce-port" | "sentinel-user"
-                | "sentinel-pass" | "resolve-hostnames" | "announce-hostnames"
+                "myid"
+                | "current-epoch"
+                | "announce-ip"
+                | "announce-port"
+                | "sentinel-user"
+                | "sentinel-pass"
+                | "resolve-hostnames"
+                | "announce-hostnames"
                 | "deny-scripts-reconfig" => 1,
                 _ => 2,
             };
@@ -70,7 +76,11 @@ fn atoi(s: &str) -> i64 {
         Some(b'+') => (false, &t[1..]),
         _ => (false, t),
     };
-    let digits: String = rest.chars().take_while(|c| c.is_ascii_digit()).take(18).collect();
+    let digits: String = rest
+        .chars()
+        .take_while(|c| c.is_ascii_digit())
+        .take(18)
+        .collect();
     let v = digits.parse::<i64>().unwrap_or(0);
     if neg {
         -v
@@ -119,7 +129,7 @@ pub fn add_replica(s: &mut Sentinel, master: &str, host: &str, port: u16, now: i
     let known = s
         .masters
         .get(master)
-        .is_none_or(|m| m.replicas.contains_key(&key));
+        .map_or(true, |m| m.replicas.contains_key(&key));
     if known {
         return;
     }
@@ -285,9 +295,7 @@ fn per_master(s: &mut Sentinel, kw: &str, a: &[String]) -> Result<(), &'static s
         }
         "client-reconfig-script" => {
             if !executable(v) {
-                return Err(
-                    "Client reconfiguration script seems non existing or non executable.",
-                );
+                return Err("Client reconfiguration script seems non existing or non executable.");
             }
             m.client_reconfig_script = Some(v.clone());
         }
@@ -574,7 +582,10 @@ mod tests {
     #[test]
     fn errors_are_located_with_redis_texts() {
         let e = load_err("sentinel monitor m 127.0.0.1 7001 0");
-        assert_eq!((e.line, e.msg.as_str()), (1, "Quorum must be 1 or greater."));
+        assert_eq!(
+            (e.line, e.msg.as_str()),
+            (1, "Quorum must be 1 or greater.")
+        );
         let e = load_err("x\nsentinel down-after-milliseconds nope 10");
         assert_eq!((e.line, e.msg.as_str()), (2, NO_MASTER));
         let e = load_err("sentinel bogus 1");

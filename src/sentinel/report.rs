@@ -184,8 +184,8 @@ pub fn info_section(s: &Sentinel, now: i64, o: &mut String) {
     } else {
         -1
     };
-    let sim = s.simfailure_crash_after_election as u32
-        | (s.simfailure_crash_after_promotion as u32) << 1;
+    let sim =
+        s.simfailure_crash_after_election as u32 | (s.simfailure_crash_after_promotion as u32) << 1;
     let _ = write!(
         o,
         "# Sentinel\r\nsentinel_masters:{}\r\nsentinel_tilt:{}\r\nsentinel_tilt_since_seconds:{}\r\n\
