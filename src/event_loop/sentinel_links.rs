@@ -24,9 +24,9 @@ pub const LINK_END: usize = LINK_BASE + (1 << 40);
 const TICK_MS: i64 = 100;
 /// A connection attempt not completed by then is a failed link.
 const CONNECT_TIMEOUT_MS: i64 = 5000;
-/// Scripts running at once (Redis's SENTINEL_SCRIPT_MAX_RUNNING) and their time limit.
+/// Scripts running at once (Redis's SENTINEL_SCRIPT_MAX_RUNNING); their time limit is the
+/// core's `timers.script_max_runtime` (SENTINEL DEBUG SCRIPT-MAX-RUNTIME).
 const MAX_SCRIPTS: usize = 16;
-const SCRIPT_MAX_RUNTIME_MS: i64 = 60_000;
 /// Events delivered in one round before yielding to the loop.
 const MAX_EVENTS_PER_ROUND: usize = 10_000;
 
@@ -464,8 +464,13 @@ impl EventLoop {
 
     /// Collect finished scripts; kill the ones running too long.
     fn reap_scripts(&mut self, now: i64) {
+        let limit = self
+            .srv
+            .sentinel
+            .as_ref()
+            .map_or(60_000, |s| s.timers.script_max_runtime);
         self.links.scripts.retain_mut(|s| {
-            if now - s.started > SCRIPT_MAX_RUNTIME_MS {
+            if now - s.started > limit {
                 let _ = s.child.kill();
                 let _ = s.child.wait();
                 warn!("-script-timeout {}", s.child.id());

@@ -37,6 +37,10 @@ pub fn prepare(cfg: &mut Config) -> Result<Option<Sentinel>, String> {
         return Ok(None);
     }
     config::check_config_file(cfg)?;
+    // A sentinel must be reachable by the others: protected mode is off unless asked for.
+    if !cfg.set_directives.contains("protected-mode") {
+        cfg.protected_mode = false;
+    }
     cfg.save.clear();
     cfg.appendonly = false;
     config::from_config(cfg, crate::util::now_ms())
