@@ -390,6 +390,12 @@ impl Sentinel {
         for a in block {
             self.send(m, who, LinkKind::Cmd, a, tag.clone());
         }
+        // Not in Redis: ask INFO right behind the block so the new role is seen one round trip
+        // later instead of at the next INFO period.
+        self.send(m, who, LinkKind::Cmd, argv(&["INFO"]), ReqTag::Info);
+        if let Some(i) = super::core::inst_of_mut(m, who) {
+            i.info_sent_time = 0;
+        }
         true
     }
 
