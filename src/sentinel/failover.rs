@@ -66,7 +66,7 @@ impl Sentinel {
         if !m.inst.flags.o_down || m.inst.flags.failover_in_progress {
             return false;
         }
-        if now - m.failover_start_time < m.failover_timeout * 2 {
+        if now.saturating_sub(m.failover_start_time) < m.failover_timeout.saturating_mul(2) {
             return false;
         }
         let delay = rng.below(MAX_DESYNC_MS) as i64;
