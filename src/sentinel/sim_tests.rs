@@ -209,13 +209,14 @@ fn sentinel_restarting_mid_failover_still_converges() {
         "+failover-state-wait-promotion",
         "+promoted-slave",
         "+elected-leader",
+        "+config-update-from",
     ] {
         let mut net = Net::new(3, 3, 2, 7);
         discovered(&mut net);
         net.kill_node(0);
         let ok = net.run_until(60_000, |n| !n.events(stage).is_empty());
         assert!(ok, "{stage} never happened:\n{}", net.dump_log());
-        let leader = net.events(stage)[0].0;
+        let leader = net.events("+elected-leader")[0].0;
         net.restart_sentinel(leader);
         let ok = net.run_until(120_000, |n| converged(n, NODE_BASE));
         assert!(
