@@ -206,7 +206,7 @@ impl Sentinel {
         self.event_at(
             m,
             &who,
-            Level::Warning,
+            Level::Notice,
             "+failover-state-send-slaveof-noone",
             "",
         );
@@ -235,13 +235,7 @@ impl Sentinel {
         if !self.send_slaveof(m, &who, None) {
             return;
         }
-        self.event_at(
-            m,
-            &who,
-            Level::Warning,
-            "+failover-state-wait-promotion",
-            "",
-        );
+        self.event_at(m, &who, Level::Notice, "+failover-state-wait-promotion", "");
         m.failover_state = FailoverState::WaitPromotion;
         m.failover_state_change_time = now;
     }
