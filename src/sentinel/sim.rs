@@ -55,6 +55,8 @@ pub struct Net {
     queue: VecDeque<(usize, Event)>,
     pub log: Vec<Logged>,
     pub drop: Option<DropFn>,
+    /// Scripts run: (sentinel, path, args).
+    pub scripts: Vec<(usize, String, Vec<String>)>,
 }
 
 pub const NODE_BASE: u16 = 7000;
@@ -82,6 +84,7 @@ impl Net {
             queue: VecDeque::new(),
             log: Vec::new(),
             drop: None,
+            scripts: Vec::new(),
         };
         for i in 0..nodes {
             net.nodes.push(Node {
@@ -231,7 +234,7 @@ impl Net {
                 self.log.push((i, self.now, name, text, epoch));
             }
             Action::SaveConfig => self.sents[i].saves += 1,
-            Action::RunScript { .. } => {}
+            Action::RunScript { path, args } => self.scripts.push((i, path, args)),
         }
     }
 

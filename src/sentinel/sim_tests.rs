@@ -875,3 +875,105 @@ fn random_events_never_panic() {
         }
     }
 }
+
+#[test]
+fn scripts_parallel_syncs_and_many_replicas() {
+    let mut net = Net::new(5, 3, 2, 21);
+    for x in net.sents.iter_mut() {
+        let m = x.s.masters.get_mut(NAME).unwrap();
+        m.notification_script = Some("/bin/notify".into());
+        m.client_reconfig_script = Some("/bin/reconf".into());
+        m.parallel_syncs = 1;
+    }
+    discovered(&mut net);
+    net.kill_node(0);
+    assert!(
+        net.run_until(90_000, |n| converged(n, NODE_BASE)),
+        "{}",
+        net.dump_log()
+    );
+    one_leader_per_epoch(&net);
+    let newp = net.agreed_master().unwrap();
+    // Three replicas reconfigured, one at a time: each sent after the previous one is done.
+    let leader = net.events("+elected-leader")[0].0;
+    let seq: Vec<&str> = net
+        .log
+        .iter()
+        .filter(|e| e.0 == leader && e.2.starts_with("+slave-reconf-"))
+        .map(|e| e.2.as_str())
+        .collect();
+    assert_eq!(seq.len(), 9, "{seq:?}");
+    for chunk in seq.chunks(3) {
+        assert_eq!(
+            chunk,
+            [
+                "+slave-reconf-sent",
+                "+slave-reconf-inprog",
+                "+slave-reconf-done"
+            ]
+        );
+    }
+    // Notification script: warning events only, `<type> <text>`.
+    let notes: Vec<&Vec<String>> = net
+        .scripts
+        .iter()
+        .filter(|s| s.1 == "/bin/notify")
+        .map(|s| &s.2)
+        .collect();
+    assert!(notes
+        .iter()
+        .any(|a| a[0] == "+sdown" && a[1] == "master mymaster 127.0.0.1 7000"));
+    assert!(notes.iter().any(|a| a[0] == "+switch-master"));
+    assert!(!notes
+        .iter()
+        .any(|a| a[0] == "+slave" || a[0] == "+slave-reconf-sent"));
+    // Client reconfig: the leader once (leader start), observers once each (observer start).
+    let reconf: Vec<&(usize, String, Vec<String>)> = net
+        .scripts
+        .iter()
+        .filter(|s| s.1 == "/bin/reconf")
+        .collect();
+    assert_eq!(reconf.len(), 3, "{reconf:?}");
+    let np = newp.to_string();
+    for (i, _, a) in &reconf {
+        let role = if *i == leader { "leader" } else { "observer" };
+        let want = [
+            NAME,
+            role,
+            "start",
+            "127.0.0.1",
+            "7000",
+            "127.0.0.1",
+            np.as_str(),
+        ];
+        assert_eq!(a, &want.to_vec());
+    }
+}
+
+#[test]
+fn promoted_replica_lost_aborts_then_retries() {
+    let mut net = Net::new(3, 3, 2, 22);
+    discovered(&mut net);
+    net.run_ms(11_000);
+    net.kill_node(0);
+    let ok = net.run_until(30_000, |n| !n.events("+selected-slave").is_empty());
+    assert!(ok);
+    // The selected replica dies before it is promoted (and we drop SLAVEOF to it).
+    let sel = net.events("+selected-slave")[0].3.clone();
+    let port: u16 = sel.split(' ').nth(3).and_then(|p| p.parse().ok()).unwrap();
+    let idx = net.nodes.iter().position(|n| n.port == port).unwrap();
+    net.kill_node(idx);
+    let ok = net.run_until(120_000, |n| {
+        n.agreed_master()
+            .is_some_and(|p| p != NODE_BASE && p != port)
+            && n.live_masters().len() == 1
+    });
+    assert!(ok, "{}", net.dump_log());
+    assert!(
+        !net.events("-failover-abort-slave-timeout").is_empty()
+            || net.events("+promoted-slave").len() == 1,
+        "{}",
+        net.dump_log()
+    );
+    one_leader_per_epoch(&net);
+}
