@@ -349,27 +349,17 @@ fn start_node(bin: &Path, port: u16, extra: &[String]) -> Proc {
     spawn_ready(cmd, dir, port)
 }
 
-fn failover_for_real(bin: &Path) {
-    let ports: Vec<u16> = (0..3).map(|_| free_port()).collect();
-    let replicaof = vec![
-        "--replicaof".to_string(),
-        "127.0.0.1".into(),
-        ports[0].to_string(),
-    ];
-    let mut procs: Vec<Option<Proc>> = vec![
-        Some(start_node(bin, ports[0], &[])),
-        Some(start_node(bin, ports[1], &replicaof)),
-        Some(start_node(bin, ports[2], &replicaof)),
-    ];
+/// A driver with `n` in-process sentinels monitoring `master` (quorum 2, down-after 1 s).
+fn driver(n: usize, master: u16) -> Driver {
     let mut d = Driver {
         t0: Instant::now(),
         nodes: Vec::new(),
         queue: VecDeque::new(),
     };
-    for i in 0..3 {
+    for i in 0..n {
         let mut s = Sentinel::new(format!("{:040x}", 0xabc0 + i), 40000 + i as u16);
         let id = s.alloc_id();
-        let mut m = MasterRecord::new(id, "mymaster", "127.0.0.1", ports[0], 2, d.now());
+        let mut m = MasterRecord::new(id, "mymaster", "127.0.0.1", master, 2, d.now());
         m.inst.down_after_ms = 1000;
         m.failover_timeout = 10_000;
         s.masters.insert("mymaster".into(), m);
@@ -382,6 +372,22 @@ fn failover_for_real(bin: &Path) {
             events: Vec::new(),
         });
     }
+    d
+}
+
+fn failover_for_real(bin: &Path) {
+    let ports: Vec<u16> = (0..3).map(|_| free_port()).collect();
+    let replicaof = vec![
+        "--replicaof".to_string(),
+        "127.0.0.1".into(),
+        ports[0].to_string(),
+    ];
+    let mut procs: Vec<Option<Proc>> = vec![
+        Some(start_node(bin, ports[0], &[])),
+        Some(start_node(bin, ports[1], &replicaof)),
+        Some(start_node(bin, ports[2], &replicaof)),
+    ];
+    let mut d = driver(3, ports[0]);
     let ok = d.run_until(30, |d| {
         d.nodes.iter().all(|n| {
             let m = &n.s.masters["mymaster"];
@@ -436,4 +442,77 @@ fn core_fails_over_real_redis_nodes() {
 #[test]
 fn core_fails_over_oxidis_nodes() {
     failover_for_real(&oxidis_bin());
+}
+
+/// Two core sentinels and one real redis-sentinel (which cannot reach the in-process ones, so
+/// only ours can lead): the real one learns ours from hellos, gives its vote, and follows the
+/// failover our leader performs through our hellos.
+#[test]
+fn core_and_real_redis_sentinel_mixed_quorum() {
+    if !have_redis() {
+        return;
+    }
+    let bin = Path::new("redis-server");
+    let ports: Vec<u16> = (0..3).map(|_| free_port()).collect();
+    let replicaof = vec![
+        "--replicaof".to_string(),
+        "127.0.0.1".into(),
+        ports[0].to_string(),
+    ];
+    let mut procs: Vec<Option<Proc>> = vec![
+        Some(start_node(bin, ports[0], &[])),
+        Some(start_node(bin, ports[1], &replicaof)),
+        Some(start_node(bin, ports[2], &replicaof)),
+    ];
+    let sport = free_port();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let conf = dir.path().join("sentinel.conf");
+    std::fs::write(
+        &conf,
+        format!(
+            "port {sport}\nbind 127.0.0.1\nsentinel monitor mymaster 127.0.0.1 {} 2\n\
+             sentinel down-after-milliseconds mymaster 1000\n\
+             sentinel failover-timeout mymaster 10000\n",
+            ports[0]
+        ),
+    )
+    .expect("conf");
+    let mut cmd = Command::new("redis-sentinel");
+    cmd.arg(&conf);
+    let real = spawn_ready(cmd, dir, sport);
+    let mut d = driver(2, ports[0]);
+    let ok = d.run_until(30, |d| {
+        d.nodes.iter().all(|n| {
+            let m = &n.s.masters["mymaster"];
+            m.replicas.len() == 2 && m.sentinels.len() == 2
+        })
+    });
+    assert!(ok, "discovery:\n{}\n{}", d.dump(), real.logs());
+    d.run_until(3, |_| false);
+    procs[0] = None;
+    let old = ports[0];
+    let ok = d.run_until(60, |d| {
+        d.agreed().is_some_and(|p| p != old)
+            && d.nodes
+                .iter()
+                .all(|n| n.s.masters["mymaster"].failover_state.name() == "none")
+    });
+    assert!(ok, "no failover:\n{}\n{}", d.dump(), real.logs());
+    let newp = d.agreed().unwrap_or(0);
+    let asked = |c: &mut Conn| {
+        let r = c.cmd(&["SENTINEL", "get-master-addr-by-name", "mymaster"]);
+        String::from_utf8_lossy(&r).contains(&format!("\r\n{newp}\r\n"))
+    };
+    let ok = d.run_until(30, |_| asked(&mut real.conn()));
+    assert!(
+        ok,
+        "real sentinel did not follow:\n{}\n{}",
+        d.dump(),
+        real.logs()
+    );
+    let logs = real.logs();
+    assert!(logs.contains("+sentinel sentinel "), "{logs}");
+    assert!(logs.contains("+switch-master mymaster"), "{logs}");
+    // The real sentinel voted for our leader.
+    assert!(logs.contains("+vote-for-leader 000000000000000000000000000000000000abc"), "{logs}");
 }
