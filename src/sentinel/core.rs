@@ -10,6 +10,14 @@
 //!   with the `ReqTag` given in its `Send` (the driver keeps the FIFO of tags);
 //! - a link that fails or closes yields `LinkDown` once; pending tags on it are dropped;
 //! - `tick` is called at least every 100 ms (Redis runs the sentinel timer at hz 10, with jitter).
+//! - records may be added to or removed from `masters` between calls (SENTINEL MONITOR/REMOVE):
+//!   the next tick connects whatever link is missing; events for unknown ids are ignored; the
+//!   caller removing a record closes its links (`Action::Disconnect`).
+//!
+//! For the API and config: `MasterRecord::current_addr` is the address to report
+//! (GET-MASTER-ADDR-BY-NAME) and to persist in `sentinel monitor`; `persisted_replicas` the
+//! `known-replica` list; `Sentinel::timers` the SENTINEL DEBUG periods; `describe` Redis's `%@`;
+//! `Sentinel::event` logs/publishes an event and runs the notification script.
 use super::state::{InstId, Instance, MasterRecord, Role, SentinelSettings, Timers};
 use crate::resp::frame::Frame;
 use std::collections::{BTreeMap, VecDeque};

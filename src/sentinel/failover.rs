@@ -66,7 +66,7 @@ impl Sentinel {
         if !m.inst.flags.o_down || m.inst.flags.failover_in_progress {
             return false;
         }
-        if now - m.failover_start_time < m.failover_timeout * 2 {
+        if now.saturating_sub(m.failover_start_time) < m.failover_timeout.saturating_mul(2) {
             return false;
         }
         let delay = rng.below(MAX_DESYNC_MS) as i64;
@@ -206,7 +206,7 @@ impl Sentinel {
         self.event_at(
             m,
             &who,
-            Level::Warning,
+            Level::Notice,
             "+failover-state-send-slaveof-noone",
             "",
         );
@@ -235,13 +235,7 @@ impl Sentinel {
         if !self.send_slaveof(m, &who, None) {
             return;
         }
-        self.event_at(
-            m,
-            &who,
-            Level::Warning,
-            "+failover-state-wait-promotion",
-            "",
-        );
+        self.event_at(m, &who, Level::Notice, "+failover-state-wait-promotion", "");
         m.failover_state = FailoverState::WaitPromotion;
         m.failover_state_change_time = now;
     }
@@ -389,6 +383,12 @@ impl Sentinel {
         ];
         for a in block {
             self.send(m, who, LinkKind::Cmd, a, tag.clone());
+        }
+        // Not in Redis: ask INFO right behind the block so the new role is seen one round trip
+        // later instead of at the next INFO period.
+        self.send(m, who, LinkKind::Cmd, argv(&["INFO"]), ReqTag::Info);
+        if let Some(i) = super::core::inst_of_mut(m, who) {
+            i.info_sent_time = 0;
         }
         true
     }

@@ -158,7 +158,7 @@ impl Sentinel {
             }
         }
         if reboot {
-            self.event_at(m, who, Level::Warning, "+reboot", "");
+            self.event_at(m, who, Level::Notice, "+reboot", "");
         }
         if let Some((matches, r)) = role_change {
             let kind = if matches {
@@ -228,7 +228,7 @@ impl Sentinel {
         {
             let target = (m.inst.host.clone(), m.inst.port);
             if self.send_slaveof(m, &who, Some(target)) {
-                self.event_at(m, &who, Level::Warning, "+convert-to-slave", "");
+                self.event_at(m, &who, Level::Notice, "+convert-to-slave", "");
             }
         }
     }
@@ -280,7 +280,7 @@ impl Sentinel {
             {
                 let target = (m.inst.host.clone(), m.inst.port);
                 if self.send_slaveof(m, &who, Some(target)) {
-                    self.event_at(m, &who, Level::Warning, "+fix-slave-config", "");
+                    self.event_at(m, &who, Level::Notice, "+fix-slave-config", "");
                 }
             }
         }

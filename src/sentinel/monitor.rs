@@ -302,7 +302,8 @@ impl Sentinel {
         let Some(i) = inst_of(m, who) else { return };
         let master_says_replica = i.role == Role::Master
             && i.role_reported == Role::Replica
-            && now - i.role_reported_time > down_after + self.timers.info_period * 2;
+            && now.saturating_sub(i.role_reported_time)
+                > down_after.saturating_add(self.timers.info_period.saturating_mul(2));
         let down = elapsed > down_after || master_says_replica;
         let was = i.flags.s_down;
         if down && !was {

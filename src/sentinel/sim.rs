@@ -55,6 +55,8 @@ pub struct Net {
     queue: VecDeque<(usize, Event)>,
     pub log: Vec<Logged>,
     pub drop: Option<DropFn>,
+    /// Scripts run: (sentinel, path, args).
+    pub scripts: Vec<(usize, String, Vec<String>)>,
 }
 
 pub const NODE_BASE: u16 = 7000;
@@ -82,6 +84,7 @@ impl Net {
             queue: VecDeque::new(),
             log: Vec::new(),
             drop: None,
+            scripts: Vec::new(),
         };
         for i in 0..nodes {
             net.nodes.push(Node {
@@ -231,7 +234,7 @@ impl Net {
                 self.log.push((i, self.now, name, text, epoch));
             }
             Action::SaveConfig => self.sents[i].saves += 1,
-            Action::RunScript { .. } => {}
+            Action::RunScript { path, args } => self.scripts.push((i, path, args)),
         }
     }
 
@@ -485,32 +488,23 @@ impl Net {
         let masters: Vec<MasterRecord> = old.masters.values().cloned().collect();
         for om in masters {
             let id = s.alloc_id();
-            let mut m = MasterRecord::new(
-                id,
-                &om.inst.name,
-                &om.inst.host,
-                om.inst.port,
-                om.quorum,
-                now,
-            );
+            // What the config file holds: the current master address (the promoted replica
+            // once the failover reached reconf-slaves) and the replicas as Redis writes them.
+            let (host, port) = om.current_addr();
+            let mut m = MasterRecord::new(id, &om.inst.name, &host, port, om.quorum, now);
             m.inst.down_after_ms = om.inst.down_after_ms;
             m.failover_timeout = om.failover_timeout;
             m.parallel_syncs = om.parallel_syncs;
             m.inst.config_epoch = om.inst.config_epoch;
             m.leader_epoch = om.leader_epoch;
             m.leader = om.leader.clone();
-            for r in om.replicas.values() {
+            for (h, p) in om.persisted_replicas() {
                 let rid = s.alloc_id();
-                let mut x = super::state::Instance::new(
-                    rid,
-                    Role::Replica,
-                    r.addr_key(),
-                    &r.host,
-                    r.port,
-                    now,
-                );
+                let key = super::state::addr_key(&h, p);
+                let mut x =
+                    super::state::Instance::new(rid, Role::Replica, key.clone(), &h, p, now);
                 x.down_after_ms = om.inst.down_after_ms;
-                m.replicas.insert(r.addr_key(), x);
+                m.replicas.insert(key, x);
             }
             for (k, o) in &om.sentinels {
                 let sid = s.alloc_id();

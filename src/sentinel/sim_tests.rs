@@ -209,13 +209,14 @@ fn sentinel_restarting_mid_failover_still_converges() {
         "+failover-state-wait-promotion",
         "+promoted-slave",
         "+elected-leader",
+        "+config-update-from",
     ] {
         let mut net = Net::new(3, 3, 2, 7);
         discovered(&mut net);
         net.kill_node(0);
         let ok = net.run_until(60_000, |n| !n.events(stage).is_empty());
         assert!(ok, "{stage} never happened:\n{}", net.dump_log());
-        let leader = net.events(stage)[0].0;
+        let leader = net.events("+elected-leader")[0].0;
         net.restart_sentinel(leader);
         let ok = net.run_until(120_000, |n| converged(n, NODE_BASE));
         assert!(
@@ -752,4 +753,227 @@ fn links_connect_handshake_reconnect_and_stale_drop() {
             .count(),
         2
     );
+}
+
+#[test]
+fn random_events_never_panic() {
+    use super::core::{Event, LinkKind, ReqTag, Rng};
+    use crate::resp::frame::Frame;
+    let mut r = XorShift(77);
+    for round in 0..20 {
+        let mut s = Sentinel::new(format!("{round:040}"), SENT_BASE);
+        let id = s.alloc_id();
+        let mut m = MasterRecord::new(id, NAME, "127.0.0.1", NODE_BASE, 1 + (round % 3), 1000);
+        m.inst.down_after_ms = 1 + r.below(3000) as i64;
+        m.failover_timeout = r.below(20_000) as i64;
+        s.masters.insert(NAME.into(), m);
+        let mut now = 1000i64;
+        let frames = |r: &mut XorShift| -> Frame {
+            match r.below(8) {
+                0 => Frame::Simple(b"PONG".to_vec()),
+                1 => Frame::Error(b"BUSY x".to_vec()),
+                2 => Frame::Bulk(Some(
+                    format!(
+                        "role:{}\r\nrun_id:{:040}\r\nmaster_host:127.0.0.1\r\nmaster_port:{}\r\nmaster_link_status:up\r\nslave0:ip=127.0.0.1,port={},state=online\r\nslave_priority:{}\r\nmaster_link_down_since_seconds:{}\r\n",
+                        if r.below(2) == 0 { "master" } else { "slave" },
+                        r.below(3),
+                        NODE_BASE + r.below(3) as u16,
+                        NODE_BASE + r.below(3) as u16,
+                        r.below(3),
+                        r.next_u64() as i64
+                    )
+                    .into_bytes(),
+                )),
+                3 => Frame::Array(Some(vec![
+                    Frame::Int(r.below(2) as i64),
+                    Frame::Bulk(Some(format!("{:040}", r.below(4)).into_bytes())),
+                    Frame::Int(r.below(5) as i64),
+                ])),
+                4 => Frame::Array(None),
+                5 => Frame::Int(-1),
+                6 => Frame::Bulk(Some(vec![0xff, b':', b'\n'])),
+                _ => Frame::Array(Some(vec![Frame::Bulk(None)])),
+            }
+        };
+        for _ in 0..3000 {
+            now += match r.below(50) {
+                0 => -5000,
+                1 => 100_000,
+                _ => r.below(300) as i64,
+            };
+            let ids: Vec<u64> = {
+                let m = &s.masters.get(NAME);
+                m.map(|m| {
+                    std::iter::once(m.inst.id)
+                        .chain(m.replicas.values().map(|x| x.id))
+                        .chain(m.sentinels.values().map(|x| x.id))
+                        .collect()
+                })
+                .unwrap_or_default()
+            };
+            let inst = ids
+                .get(r.below(ids.len() as u64 + 1) as usize)
+                .copied()
+                .unwrap_or(999);
+            let link = if r.below(2) == 0 {
+                LinkKind::Cmd
+            } else {
+                LinkKind::PubSub
+            };
+            let tag = match r.below(6) {
+                0 => ReqTag::Ping,
+                1 => ReqTag::Info,
+                2 => ReqTag::IsMasterDown {
+                    master: NAME.into(),
+                },
+                3 => ReqTag::Hello,
+                4 => ReqTag::Failover {
+                    master: NAME.into(),
+                },
+                _ => ReqTag::Setup,
+            };
+            let hello = format!(
+                "127.0.0.1,{},{:040},{},{NAME},127.0.0.1,{},{}",
+                26000 + r.below(4),
+                r.below(4),
+                r.below(6),
+                NODE_BASE + r.below(3) as u16,
+                r.below(6)
+            );
+            let ev = match r.below(7) {
+                0 | 1 => Event::Tick,
+                2 => Event::LinkUp {
+                    inst,
+                    link,
+                    local_ip: "127.0.0.1".into(),
+                },
+                3 => Event::LinkDown { inst, link },
+                4 => Event::Reply {
+                    inst,
+                    link,
+                    tag,
+                    reply: frames(&mut r),
+                },
+                5 => Event::Message {
+                    inst,
+                    channel: b"__sentinel__:hello".to_vec(),
+                    payload: hello.into_bytes(),
+                },
+                _ => Event::HelloFromClient {
+                    payload: b"1,2,3".to_vec(),
+                },
+            };
+            s.handle(ev, now, &mut r);
+            if r.below(100) == 0 {
+                let _ = s.manual_failover(NAME, now);
+            }
+            if r.below(100) == 0 {
+                let _ =
+                    s.is_master_down_by_addr("127.0.0.1", NODE_BASE, r.below(9), "x", now, &mut r);
+            }
+            while s.poll_action().is_some() {}
+        }
+    }
+}
+
+#[test]
+fn scripts_parallel_syncs_and_many_replicas() {
+    let mut net = Net::new(5, 3, 2, 21);
+    for x in net.sents.iter_mut() {
+        let m = x.s.masters.get_mut(NAME).unwrap();
+        m.notification_script = Some("/bin/notify".into());
+        m.client_reconfig_script = Some("/bin/reconf".into());
+        m.parallel_syncs = 1;
+    }
+    discovered(&mut net);
+    net.kill_node(0);
+    assert!(
+        net.run_until(90_000, |n| converged(n, NODE_BASE)),
+        "{}",
+        net.dump_log()
+    );
+    one_leader_per_epoch(&net);
+    let newp = net.agreed_master().unwrap();
+    // Three replicas reconfigured, one at a time: each sent after the previous one is done.
+    let leader = net.events("+elected-leader")[0].0;
+    let seq: Vec<&str> = net
+        .log
+        .iter()
+        .filter(|e| e.0 == leader && e.2.starts_with("+slave-reconf-"))
+        .map(|e| e.2.as_str())
+        .collect();
+    assert_eq!(seq.len(), 9, "{seq:?}");
+    for chunk in seq.chunks(3) {
+        assert_eq!(
+            chunk,
+            [
+                "+slave-reconf-sent",
+                "+slave-reconf-inprog",
+                "+slave-reconf-done"
+            ]
+        );
+    }
+    // Notification script: warning events only, `<type> <text>`.
+    let notes: Vec<&Vec<String>> = net
+        .scripts
+        .iter()
+        .filter(|s| s.1 == "/bin/notify")
+        .map(|s| &s.2)
+        .collect();
+    assert!(notes
+        .iter()
+        .any(|a| a[0] == "+sdown" && a[1] == "master mymaster 127.0.0.1 7000"));
+    assert!(notes.iter().any(|a| a[0] == "+switch-master"));
+    assert!(!notes
+        .iter()
+        .any(|a| a[0] == "+slave" || a[0] == "+slave-reconf-sent"));
+    // Client reconfig: the leader once (leader start), observers once each (observer start).
+    let reconf: Vec<&(usize, String, Vec<String>)> = net
+        .scripts
+        .iter()
+        .filter(|s| s.1 == "/bin/reconf")
+        .collect();
+    assert_eq!(reconf.len(), 3, "{reconf:?}");
+    let np = newp.to_string();
+    for (i, _, a) in &reconf {
+        let role = if *i == leader { "leader" } else { "observer" };
+        let want = [
+            NAME,
+            role,
+            "start",
+            "127.0.0.1",
+            "7000",
+            "127.0.0.1",
+            np.as_str(),
+        ];
+        assert_eq!(a, &want.to_vec());
+    }
+}
+
+#[test]
+fn promoted_replica_lost_aborts_then_retries() {
+    let mut net = Net::new(3, 3, 2, 22);
+    discovered(&mut net);
+    net.run_ms(11_000);
+    net.kill_node(0);
+    let ok = net.run_until(30_000, |n| !n.events("+selected-slave").is_empty());
+    assert!(ok);
+    // The selected replica dies before it is promoted (and we drop SLAVEOF to it).
+    let sel = net.events("+selected-slave")[0].3.clone();
+    let port: u16 = sel.split(' ').nth(3).and_then(|p| p.parse().ok()).unwrap();
+    let idx = net.nodes.iter().position(|n| n.port == port).unwrap();
+    net.kill_node(idx);
+    let ok = net.run_until(120_000, |n| {
+        n.agreed_master()
+            .is_some_and(|p| p != NODE_BASE && p != port)
+            && n.live_masters().len() == 1
+    });
+    assert!(ok, "{}", net.dump_log());
+    assert!(
+        !net.events("-failover-abort-slave-timeout").is_empty()
+            || net.events("+promoted-slave").len() == 1,
+        "{}",
+        net.dump_log()
+    );
+    one_leader_per_epoch(&net);
 }

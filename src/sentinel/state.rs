@@ -283,6 +283,24 @@ impl MasterRecord {
         }
         (self.inst.host.clone(), self.inst.port)
     }
+
+    /// The replica addresses to persist (`known-replica` lines), as Redis writes them: when a
+    /// failover already promoted a replica (`current_addr` is its address), that replica is
+    /// written as the old master's address instead, so a restarted sentinel resumes with the
+    /// promoted replica as master and the old master as a replica.
+    pub fn persisted_replicas(&self) -> Vec<(String, u16)> {
+        let (ch, cp) = self.current_addr();
+        self.replicas
+            .values()
+            .map(|r| {
+                if r.host == ch && r.port == cp {
+                    (self.inst.host.clone(), self.inst.port)
+                } else {
+                    (r.host.clone(), r.port)
+                }
+            })
+            .collect()
+    }
 }
 
 /// Settings of this sentinel itself (not per master).
