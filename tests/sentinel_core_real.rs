@@ -514,5 +514,8 @@ fn core_and_real_redis_sentinel_mixed_quorum() {
     assert!(logs.contains("+sentinel sentinel "), "{logs}");
     assert!(logs.contains("+switch-master mymaster"), "{logs}");
     // The real sentinel voted for our leader.
-    assert!(logs.contains("+vote-for-leader 000000000000000000000000000000000000abc"), "{logs}");
+    assert!(
+        logs.contains("+vote-for-leader 000000000000000000000000000000000000abc"),
+        "{logs}"
+    );
 }

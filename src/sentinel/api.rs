@@ -76,18 +76,13 @@ pub fn is_running(srv: &mut Server) {
         return;
     };
     warn!("Sentinel ID is {}", s.myid);
-    let monitors: Vec<String> = s
+    let monitors: Vec<(String, u32)> = s
         .masters
-        .values()
-        .map(|m| {
-            format!(
-                "master {} {} {} quorum {}",
-                m.inst.name, m.inst.host, m.inst.port, m.quorum
-            )
-        })
+        .iter()
+        .map(|(n, m)| (n.clone(), m.quorum))
         .collect();
-    for text in monitors {
-        s.emit("+monitor", text);
+    for (name, quorum) in monitors {
+        master_event(s, &name, "+monitor", &format!("quorum {quorum}"));
     }
 }
 
@@ -196,7 +191,7 @@ fn s_sentinels(ctx: &mut Ctx, a: &mut Args) -> Reply {
 fn s_addr(ctx: &mut Ctx, a: &mut Args) -> Reply {
     match sen(ctx).masters.get(&*text(&a[2])) {
         Some(m) => {
-            let (h, p) = report::current_addr(m);
+            let (h, p) = m.current_addr();
             Reply::Array(vec![
                 Reply::bulk(h.into_bytes()),
                 Reply::bulk(p.to_string().into_bytes()),
@@ -282,12 +277,23 @@ fn s_monitor(ctx: &mut Ctx, a: &mut Args) -> Reply {
     if let Err(e) = config::add_master(s, &name, &host, port, quorum as u32, now) {
         return Reply::Error(format!("ERR {e}"));
     }
-    s.emit(
-        "+monitor",
-        format!("master {name} {host} {port} quorum {quorum}"),
-    );
+    master_event(s, &name, "+monitor", &format!("quorum {quorum}"));
     save_config(ctx.srv);
     Reply::Ok
+}
+
+/// A warning-level event about master `name` (`%@ rest`), as Redis's sentinelEvent: logged,
+/// published, and given to the master's notification script.
+fn master_event(s: &mut Sentinel, name: &str, kind: &str, rest: &str) {
+    let Some(m) = s.masters.get(name).cloned() else {
+        return;
+    };
+    let mut text = format!("master {} {} {}", m.inst.name, m.inst.host, m.inst.port);
+    if !rest.is_empty() {
+        text.push(' ');
+        text.push_str(rest);
+    }
+    s.event(Some(&m), super::core::Level::Warning, kind, text);
 }
 
 /// Close every link of a master record and its replicas and sentinels.
@@ -306,13 +312,13 @@ fn disconnect_all(s: &mut Sentinel, m: &state::MasterRecord) {
 fn s_remove(ctx: &mut Ctx, a: &mut Args) -> Reply {
     let name = text(&a[2]);
     let s = sen(ctx);
+    if !s.masters.contains_key(&name) {
+        return Reply::err(NO_MASTER);
+    }
+    master_event(s, &name, "-monitor", "");
     let Some(m) = s.masters.remove(&name) else {
         return Reply::err(NO_MASTER);
     };
-    s.emit(
-        "-monitor",
-        format!("master {} {} {}", m.inst.name, m.inst.host, m.inst.port),
-    );
     disconnect_all(s, &m);
     save_config(ctx.srv);
     Reply::Ok
@@ -346,8 +352,7 @@ fn reset_master(s: &mut Sentinel, name: &str, now: i64) {
     m.failover_state_change_time = 0;
     m.failover_start_time = 0;
     m.promoted_replica = None;
-    let text = format!("master {} {} {}", m.inst.name, m.inst.host, m.inst.port);
-    s.emit("+reset-master", text);
+    master_event(s, name, "+reset-master", "");
 }
 
 fn s_reset(ctx: &mut Ctx, a: &mut Args) -> Reply {
@@ -444,15 +449,12 @@ fn s_set(ctx: &mut Ctx, a: &mut Args) -> Reply {
             }
         }
         let shown = if opt == "auth-pass" { "******" } else { &v };
-        changes.push(format!(
-            "master {} {} {} {opt} {shown}",
-            m.inst.name, m.inst.host, m.inst.port
-        ));
+        changes.push(format!("{opt} {shown}"));
         j += 2;
     }
     let s = sen(ctx);
     for c in changes {
-        s.emit("+set", c);
+        master_event(s, &name, "+set", &c);
     }
     save_config(ctx.srv);
     Reply::Ok

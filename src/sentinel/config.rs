@@ -350,10 +350,10 @@ pub fn render_block(s: &Sentinel) -> Vec<String> {
     }
     for (name, m) in &s.masters {
         let n = val(name);
+        let (host, port) = m.current_addr();
         out.push(format!(
-            "sentinel monitor {n} {} {} {}",
-            val(&m.inst.host),
-            m.inst.port,
+            "sentinel monitor {n} {} {port} {}",
+            val(&host),
             m.quorum
         ));
         if m.inst.down_after_ms != DEFAULT_DOWN_AFTER_MS {
@@ -385,15 +385,8 @@ pub fn render_block(s: &Sentinel) -> Vec<String> {
         }
         out.push(format!("sentinel config-epoch {n} {}", m.inst.config_epoch));
         out.push(format!("sentinel leader-epoch {n} {}", m.leader_epoch));
-        for r in m.replicas.values() {
-            if r.host == m.inst.host && r.port == m.inst.port {
-                continue;
-            }
-            out.push(format!(
-                "sentinel known-replica {n} {} {}",
-                val(&r.host),
-                r.port
-            ));
+        for (rh, rp) in m.persisted_replicas() {
+            out.push(format!("sentinel known-replica {n} {} {rp}", val(&rh)));
         }
         for si in m.sentinels.values() {
             let Some(runid) = &si.runid else { continue };

@@ -137,20 +137,6 @@ pub fn sentinel(si: &Instance, now: i64) -> Reply {
     Reply::Map(f)
 }
 
-/// The address clients should use: the promoted replica once a failover reconfigures replicas.
-pub fn current_addr(m: &MasterRecord) -> (String, u16) {
-    let late = matches!(
-        m.failover_state,
-        FailoverState::ReconfSlaves | FailoverState::UpdateConfig
-    );
-    if m.inst.flags.failover_in_progress && late {
-        if let Some(r) = m.promoted_replica.as_ref().and_then(|k| m.replicas.get(k)) {
-            return (r.host.clone(), r.port);
-        }
-    }
-    (m.inst.host.clone(), m.inst.port)
-}
-
 /// SENTINEL CKQUORUM: `Ok(usable)` or the NOQUORUM error text.
 pub fn ckquorum(m: &MasterRecord) -> Result<usize, String> {
     let voters = m.sentinels.len() + 1;
