@@ -19,8 +19,8 @@ pub const REDIS_VERSION: &str = "7.0.15";
 pub fn run(cfg: Config) -> i32 {
     signals::ignore_sighup();
     let mut sup = Supervisor::detect(cfg.supervised);
-    // Redis prints `C` until the server structure is initialized.
-    dlog::set_role('C');
+    // Redis prints `C` until the server structure is initialized (`X` throughout for sentinel).
+    dlog::set_role(if cfg.sentinel_mode { 'X' } else { 'C' });
     dlog::init(&cfg.logfile, cfg.loglevel, sup.journald());
     sup.announce();
 
@@ -40,11 +40,27 @@ pub fn run(cfg: Config) -> i32 {
     }
 
     log_starting(&cfg);
+    let mut cfg = cfg;
+    let sentinel = match crate::sentinel::api::prepare(&mut cfg) {
+        Ok(s) => s,
+        Err(msg) => {
+            warn!("{msg}");
+            if let Some(p) = startup {
+                p.failed(&msg);
+            }
+            return 1;
+        }
+    };
     let port = cfg.port;
     let backlog = cfg.tcp_backlog;
     let pid_path = pidfile::path_for(&cfg.pidfile, background);
-    let srv = Server::new(cfg);
-    dlog::set_role('M');
+    let mut srv = Server::new(cfg);
+    let sentinel_mode = sentinel.is_some();
+    if let Some(s) = sentinel {
+        crate::sentinel::api::install(&mut srv, s);
+    } else {
+        dlog::set_role('M');
+    }
     let mut el = match EventLoop::new(srv) {
         Ok(el) => el,
         Err(e) => {
@@ -57,10 +73,21 @@ pub fn run(cfg: Config) -> i32 {
         }
     };
     let pid_file = pid_path.map(|p| PidFile::create(&p));
-    info!("Running mode=standalone, port={port}.");
+    let mode = if sentinel_mode {
+        "sentinel"
+    } else {
+        "standalone"
+    };
+    info!("Running mode={mode}, port={port}.");
     check_tcp_backlog(backlog);
-    warn!("Server initialized");
-    if let Err(e) = load_data_from_disk(&mut el, pid_file.as_ref()) {
+    if sentinel_mode {
+        crate::sentinel::api::is_running(&mut el.srv);
+    } else {
+        warn!("Server initialized");
+    }
+    if sentinel_mode {
+        // No dataset: a sentinel only keeps its config file.
+    } else if let Err(e) = load_data_from_disk(&mut el, pid_file.as_ref()) {
         let msg = format!("Fatal error loading the DB: {e}. Exiting.");
         warn!("{msg}");
         if let Some(p) = pid_file {
@@ -71,7 +98,9 @@ pub fn run(cfg: Config) -> i32 {
         }
         return 1;
     }
-    info!("Ready to accept connections");
+    if !sentinel_mode {
+        info!("Ready to accept connections");
+    }
     sup.ready(el.srv.replica.is_some());
     el.status_notifier = sup.notifier();
     if let Some(p) = startup {
@@ -120,6 +149,10 @@ fn load_data_from_disk(el: &mut EventLoop, pid_file: Option<&PidFile>) -> Result
 /// points are configured). Returning `Err(status)` cancels the shutdown: the server keeps
 /// running and the supervisor is told so.
 fn final_save(el: &mut EventLoop, mode: Shutdown) -> Result<(), String> {
+    if el.srv.sentinel.is_some() {
+        crate::sentinel::api::save_config(&mut el.srv);
+        return Ok(());
+    }
     crate::persist::final_save(&mut el.srv, mode)
 }
 

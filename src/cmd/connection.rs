@@ -135,15 +135,21 @@ fn hello(ctx: &mut Ctx, a: &mut Args) -> Reply {
         ctx.client.resp = p;
     }
     let b = |s: &str| Reply::bulk(s.as_bytes());
-    Reply::Map(vec![
+    let mut fields = vec![
         (b("server"), b("redis")),
         (b("version"), b(crate::server::REDIS_VERSION)),
         (b("proto"), Reply::Int(ctx.client.resp as i64)),
         (b("id"), Reply::Int(ctx.client.id as i64)),
-        (b("mode"), b("standalone")),
-        (b("role"), b("master")),
-        (b("modules"), Reply::Array(vec![])),
-    ])
+    ];
+    // A sentinel says so and has no role field.
+    if ctx.srv.sentinel.is_some() {
+        fields.push((b("mode"), b("sentinel")));
+    } else {
+        fields.push((b("mode"), b("standalone")));
+        fields.push((b("role"), b("master")));
+    }
+    fields.push((b("modules"), Reply::Array(vec![])));
+    Reply::Map(fields)
 }
 
 /// Put a connection back in the state of a fresh one (RESET).

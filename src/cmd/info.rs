@@ -21,8 +21,17 @@ const SECTIONS: &[(&str, bool)] = &[
     ("keyspace", true),
 ];
 
+/// The sections a sentinel reports (all in the default report).
+const SENTINEL_SECTIONS: &[(&str, bool)] = &[
+    ("server", true),
+    ("clients", true),
+    ("stats", true),
+    ("cpu", true),
+    ("sentinel", true),
+];
+
 /// Which sections `args` ask for (empty = default).
-fn wanted(args: &[Vec<u8>]) -> Vec<&'static str> {
+fn wanted(args: &[Vec<u8>], sections: &'static [(&'static str, bool)]) -> Vec<&'static str> {
     let names: Vec<String> = args
         .iter()
         .map(|a| String::from_utf8_lossy(a).to_ascii_lowercase())
@@ -30,7 +39,7 @@ fn wanted(args: &[Vec<u8>]) -> Vec<&'static str> {
     let default = names.is_empty();
     let has = |n: &str| names.iter().any(|x| x == n);
     let all = has("all") || has("everything");
-    SECTIONS
+    sections
         .iter()
         .filter(|(name, dflt)| all || ((default || has("default")) && *dflt) || has(name))
         .map(|(n, _)| *n)
@@ -40,7 +49,12 @@ fn wanted(args: &[Vec<u8>]) -> Vec<&'static str> {
 /// The INFO text for `args` (section names, `all`, `everything`, `default`).
 pub fn report(ctx: &mut Ctx, args: &[Vec<u8>]) -> String {
     let mut out = String::new();
-    for (i, sec) in wanted(args).into_iter().enumerate() {
+    let sections = if ctx.srv.sentinel.is_some() {
+        SENTINEL_SECTIONS
+    } else {
+        SECTIONS
+    };
+    for (i, sec) in wanted(args, sections).into_iter().enumerate() {
         if i > 0 {
             out.push_str("\r\n");
         }
@@ -136,7 +150,12 @@ fn section(ctx: &mut Ctx, name: &str, o: &mut String) {
             f!("redis_git_sha1:00000000");
             f!("redis_git_dirty:0");
             f!("redis_build_id:{}", build_id(srv));
-            f!("redis_mode:standalone");
+            let mode = if srv.sentinel.is_some() {
+                "sentinel"
+            } else {
+                "standalone"
+            };
+            f!("redis_mode:{mode}");
             f!("os:{}", os_name());
             f!("arch_bits:{}", usize::BITS);
             f!("monotonic_clock:POSIX clock_gettime");
@@ -182,6 +201,7 @@ fn section(ctx: &mut Ctx, name: &str, o: &mut String) {
             f!("clients_in_timeout_table:{}", srv.blocking.with_timeout());
         }
         "memory" => memory(srv, o),
+        "sentinel" => crate::sentinel::api::info_section(srv, o),
         "persistence" => crate::persist::info::persistence(srv, o),
         "stats" => {
             let s = &srv.stats;
@@ -411,14 +431,14 @@ mod tests {
 
     #[test]
     fn section_selection() {
-        let d = wanted(&[]);
+        let d = wanted(&[], SECTIONS);
         assert!(d.contains(&"server") && d.contains(&"keyspace"));
         assert!(!d.contains(&"commandstats"));
-        let a = wanted(&[b"ALL".to_vec()]);
+        let a = wanted(&[b"ALL".to_vec()], SECTIONS);
         assert!(a.contains(&"commandstats") && a.contains(&"latencystats"));
-        let two = wanted(&[b"keyspace".to_vec(), b"server".to_vec()]);
+        let two = wanted(&[b"keyspace".to_vec(), b"server".to_vec()], SECTIONS);
         assert_eq!(two, vec!["server", "keyspace"]);
-        assert!(wanted(&[b"nosuch".to_vec()]).is_empty());
+        assert!(wanted(&[b"nosuch".to_vec()], SECTIONS).is_empty());
     }
 
     #[test]

@@ -173,6 +173,14 @@ pub fn load_invocation(inv: &Invocation, stdin: &mut dyn Read) -> Result<Config,
         .map(|f| f.display().to_string())
         .unwrap_or_else(|| ARGV_SOURCE.to_string());
     load::validate(&cfg).map_err(|m| ConfigError::new(&source, m))?;
+    if cfg.sentinel_mode {
+        // Sentinel's own port unless one was given; its directives are checked now so
+        // --test-config reports them too.
+        if !cfg.set_directives.contains("port") {
+            cfg.port = crate::sentinel::state::DEFAULT_PORT;
+        }
+        crate::sentinel::config::from_config(&cfg, 0)?;
+    }
     Ok(cfg)
 }
 

@@ -112,6 +112,17 @@ pub fn load_str(
             .iter()
             .map(|a| String::from_utf8_lossy(a).into_owned())
             .collect();
+        if args.len() > 1 && args[0].eq_ignore_ascii_case("sentinel") {
+            // Any `sentinel` line makes this a sentinel config; applied once all is read.
+            cfg.sentinel_mode = true;
+            cfg.sentinel_directives.push(super::SentinelLine {
+                args: args[1..].to_vec(),
+                file: source.into(),
+                line: i + 1,
+                text: line.into(),
+            });
+            continue;
+        }
         match directive(cfg, st, &args[0], &args[1..]) {
             Ok(()) => {}
             Err(Failure::Msg(m)) => return Err(err(m)),
@@ -213,12 +224,13 @@ fn directive(
             Ok(())
         }
         ("sentinel", _) => {
-            if !cfg.sentinel_mode {
-                return Err(Failure::Msg(
-                    "sentinel directive while not in sentinel mode".into(),
-                ));
-            }
-            cfg.sentinel_directives.push(args.to_vec());
+            cfg.sentinel_mode = true;
+            cfg.sentinel_directives.push(super::SentinelLine {
+                args: args.to_vec(),
+                file: String::new(),
+                line: 0,
+                text: String::new(),
+            });
             Ok(())
         }
         // Options Redis 7.0 still accepts and ignores.
@@ -336,8 +348,9 @@ mod tests {
         assert_eq!(e.msg, "Target command name already exists");
         let e = load("maxmemory 1zb").unwrap_err();
         assert_eq!(e.msg, "argument must be a memory value");
-        let e = load("sentinel monitor m 127.0.0.1 6379 2").unwrap_err();
-        assert_eq!(e.msg, "sentinel directive while not in sentinel mode");
+        let cfg = load("sentinel monitor m 127.0.0.1 6379 2").unwrap();
+        assert!(cfg.sentinel_mode);
+        assert_eq!(cfg.sentinel_directives[0].line, 1);
     }
 
     #[test]

@@ -166,7 +166,7 @@ pub struct Config {
     pub set_proc_title: bool,
     /// When collections switch from their compact encodings to the general ones.
     pub enc: EncLimits,
-    /// Started with `--sentinel`.
+    /// Started with `--sentinel`, as `oxidis-sentinel`, or the config holds `sentinel` lines.
     pub sentinel_mode: bool,
     /// `rename-command OLD NEW` pairs in file order (NEW empty = command removed).
     pub rename_commands: Vec<(String, String)>,
@@ -174,12 +174,23 @@ pub struct Config {
     pub users: Vec<Vec<String>>,
     /// Raw arguments of `loadmodule ...` lines.
     pub loadmodules: Vec<Vec<String>>,
-    /// Raw arguments of `sentinel ...` lines (sentinel mode only).
-    pub sentinel_directives: Vec<Vec<String>>,
+    /// `sentinel ...` lines with where they were read (applied by `sentinel::config`).
+    pub sentinel_directives: Vec<SentinelLine>,
     /// Untyped directives, canonical name → value in CONFIG GET form. Absent = default.
     pub other: BTreeMap<&'static str, String>,
     /// Canonical names of the table directives that the file or command line set.
     pub set_directives: BTreeSet<&'static str>,
+}
+
+/// One `sentinel ...` config line: its arguments after `sentinel`, and its location so errors
+/// name file, line and text like every other config error.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SentinelLine {
+    pub args: Vec<String>,
+    pub file: String,
+    /// 0 when not read from a file line (`Config::apply`).
+    pub line: usize,
+    pub text: String,
 }
 
 /// Thresholds of the compact encodings (`hash-max-listpack-entries` and friends). A collection

@@ -40,6 +40,8 @@ pub struct EventLoop {
     link_was_up: bool,
     /// The diskless transfer (by its mark) whose pipe is registered with the poll.
     pipe_registered: Option<String>,
+    /// A sentinel's links to the instances it monitors (see `sentinel_links`).
+    links: sentinel_links::Links,
 }
 
 /// Parse a `bind` entry: `-` prefix marks an address whose failure to bind is not fatal.
@@ -138,6 +140,7 @@ impl EventLoop {
             status_notifier: None,
             link_was_up: false,
             pipe_registered: None,
+            links: sentinel_links::Links::default(),
         })
     }
 
@@ -145,12 +148,16 @@ impl EventLoop {
     pub fn run(&mut self) -> io::Result<Shutdown> {
         let mut events = Events::with_capacity(1024);
         let mut next_cron = crate::util::now_ms();
+        self.sentinel_init();
         loop {
             let now = crate::util::now_ms();
-            let wake = match self.srv.blocking.next_deadline() {
+            let mut wake = match self.srv.blocking.next_deadline() {
                 Some(d) => d.min(next_cron),
                 None => next_cron,
             };
+            if let Some(t) = self.sentinel_wake() {
+                wake = wake.min(t);
+            }
             let wait = (wake - now).clamp(0, 1000) as u64;
             if let Err(e) = self
                 .poll
@@ -168,6 +175,7 @@ impl EventLoop {
             self.replica_cron(now);
             self.report_sync_status();
             self.pump_diskless();
+            self.sentinel_step(now);
             if now >= next_cron {
                 crate::cron::tick(&mut self.srv, now);
                 let hz = self.srv.config.hz.clamp(1, 500) as i64;
@@ -198,6 +206,14 @@ impl EventLoop {
                 ),
                 Token(t) if (LISTENER_BASE..SIGNAL_TOKEN.0).contains(&t) => {
                     self.accept(t - LISTENER_BASE)
+                }
+                Token(t) if (sentinel_links::LINK_BASE..sentinel_links::LINK_END).contains(&t) => {
+                    self.link_io(
+                        t,
+                        ev.is_readable(),
+                        ev.is_writable(),
+                        ev.is_read_closed() || ev.is_error(),
+                    )
                 }
                 Token(t) => {
                     if ev.is_readable() || ev.is_read_closed() || ev.is_error() {

@@ -1,2 +1,819 @@
 //! The client API of a sentinel: the SENTINEL command and its subcommands, and the command set a
-//! sentinel answers (PING, INFO, ROLE, SUBSCRIBE, AUTH, HELLO, CLIENT, SHUTDOWN...).
+//! sentinel answers (PING, INFO, ROLE, SUBSCRIBE, PUBLISH, AUTH, HELLO, CLIENT, COMMAND,
+//! SHUTDOWN); every other command is unknown, as in redis-sentinel. Also the sentinel-mode
+//! startup steps (`prepare`, `install`, `is_running`) and config flushing. Replies and error
+//! texts are redis-sentinel 7.0's; field maps come from `report`.
+use super::config;
+use super::core::{Action, Sentinel, XorShift};
+use super::report;
+use super::state::{self, FailoverState, Flags};
+use crate::config::Config;
+use crate::resp::Reply;
+use crate::server::command::flags::*;
+use crate::server::command::{Args, Command, BASE};
+use crate::server::{Ctx, Server};
+use log::{info, warn};
+
+/// Commands of the normal table a sentinel also serves, unchanged.
+const KEPT: &[&str] = &[
+    "ping",
+    "auth",
+    "hello",
+    "client",
+    "command",
+    "shutdown",
+    "info",
+    "subscribe",
+    "unsubscribe",
+    "psubscribe",
+    "punsubscribe",
+];
+
+/// Sentinel-mode setup before the server exists: the config file must be writable, nothing
+/// is saved or loaded, and the sentinel state is built from the `sentinel` lines. `Ok(None)`
+/// when not in sentinel mode; `Err` is the message to log before exiting.
+pub fn prepare(cfg: &mut Config) -> Result<Option<Sentinel>, String> {
+    if !cfg.sentinel_mode {
+        return Ok(None);
+    }
+    config::check_config_file(cfg)?;
+    // A sentinel must be reachable by the others: protected mode is off unless asked for.
+    if !cfg.set_directives.contains("protected-mode") {
+        cfg.protected_mode = false;
+    }
+    cfg.save.clear();
+    cfg.appendonly = false;
+    config::from_config(cfg, crate::util::now_ms())
+        .map(Some)
+        .map_err(|e| e.to_string())
+}
+
+/// Make `srv` a sentinel: its state and its command table.
+pub fn install(srv: &mut Server, s: Sentinel) {
+    srv.sentinel = Some(Box::new(s));
+    srv.commands.clear();
+    for c in crate::cmd::all_commands() {
+        if KEPT.contains(&c.name) {
+            srv.commands.insert(c.name.as_bytes().to_vec(), c);
+        }
+    }
+    for c in COMMANDS {
+        srv.commands.insert(c.name.as_bytes().to_vec(), c);
+    }
+}
+
+/// Redis's sentinelIsRunning: pick and persist an id on first start, log it, announce the
+/// monitored masters.
+pub fn is_running(srv: &mut Server) {
+    let Some(s) = srv.sentinel.as_deref_mut() else {
+        return;
+    };
+    if s.myid.len() != 40 {
+        s.myid = crate::server::random_hex40();
+        save_config(srv);
+    }
+    let Some(s) = srv.sentinel.as_deref_mut() else {
+        return;
+    };
+    warn!("Sentinel ID is {}", s.myid);
+    let monitors: Vec<(String, u32)> = s
+        .masters
+        .iter()
+        .map(|(n, m)| (n.clone(), m.quorum))
+        .collect();
+    for (name, quorum) in monitors {
+        master_event(s, &name, "+monitor", &format!("quorum {quorum}"));
+    }
+}
+
+/// Rewrite the config file with the current state now, logging as Redis does.
+pub fn save_config(srv: &mut Server) {
+    let (Some(s), Some(path)) = (srv.sentinel.as_deref(), srv.config.file.as_ref()) else {
+        return;
+    };
+    match config::flush(path, s) {
+        Ok(()) => info!("Sentinel new configuration saved on disk"),
+        Err(e) => warn!(
+            "WARNING: Sentinel was not able to save the new configuration on disk!!!: {}",
+            crate::config::strerror(&e)
+        ),
+    }
+}
+
+/// The `# Sentinel` INFO section (called by `cmd::info`).
+pub fn info_section(srv: &Server, o: &mut String) {
+    if let Some(s) = srv.sentinel.as_deref() {
+        report::info_section(s, srv.now_ms, o);
+    }
+}
+
+fn sen<'a>(ctx: &'a mut Ctx) -> &'a mut Sentinel {
+    // Only installed in sentinel mode, where the state always exists.
+    ctx.srv
+        .sentinel
+        .get_or_insert_with(|| Box::new(Sentinel::new(String::new(), 0)))
+}
+
+fn text(a: &[u8]) -> String {
+    String::from_utf8_lossy(a).into_owned()
+}
+
+const NO_MASTER: &str = "ERR No such master with that name";
+
+fn role(ctx: &mut Ctx, _a: &mut Args) -> Reply {
+    let names = sen(ctx)
+        .masters
+        .keys()
+        .map(|n| Reply::bulk(n.as_bytes()))
+        .collect();
+    Reply::Array(vec![Reply::bulk("sentinel"), Reply::Array(names)])
+}
+
+fn publish(ctx: &mut Ctx, a: &mut Args) -> Reply {
+    if a[1] != b"__sentinel__:hello" {
+        return Reply::err("ERR Only HELLO messages are accepted by Sentinel instances.");
+    }
+    let payload = std::mem::take(&mut a[2]);
+    let now = ctx.now;
+    let mut rng = XorShift::from_entropy();
+    sen(ctx).handle(super::Event::HelloFromClient { payload }, now, &mut rng);
+    Reply::Int(1)
+}
+
+fn with_master(
+    ctx: &mut Ctx,
+    name: &[u8],
+    f: impl FnOnce(&state::MasterRecord, i64) -> Reply,
+) -> Reply {
+    let now = ctx.now;
+    match sen(ctx).masters.get(&*text(name)) {
+        Some(m) => f(m, now),
+        None => Reply::err(NO_MASTER),
+    }
+}
+
+fn s_masters(ctx: &mut Ctx, _a: &mut Args) -> Reply {
+    let now = ctx.now;
+    let v = sen(ctx)
+        .masters
+        .values()
+        .map(|m| report::master(m, now))
+        .collect();
+    Reply::Array(v)
+}
+
+fn s_master(ctx: &mut Ctx, a: &mut Args) -> Reply {
+    with_master(ctx, &a[2], report::master)
+}
+
+fn s_replicas(ctx: &mut Ctx, a: &mut Args) -> Reply {
+    with_master(ctx, &a[2], |m, now| {
+        Reply::Array(
+            m.replicas
+                .values()
+                .map(|r| report::replica(r, now))
+                .collect(),
+        )
+    })
+}
+
+fn s_sentinels(ctx: &mut Ctx, a: &mut Args) -> Reply {
+    with_master(ctx, &a[2], |m, now| {
+        Reply::Array(
+            m.sentinels
+                .values()
+                .map(|s| report::sentinel(s, now))
+                .collect(),
+        )
+    })
+}
+
+fn s_addr(ctx: &mut Ctx, a: &mut Args) -> Reply {
+    match sen(ctx).masters.get(&*text(&a[2])) {
+        Some(m) => {
+            let (h, p) = m.current_addr();
+            Reply::Array(vec![
+                Reply::bulk(h.into_bytes()),
+                Reply::bulk(p.to_string().into_bytes()),
+            ])
+        }
+        None => Reply::NilArray,
+    }
+}
+
+fn s_ckquorum(ctx: &mut Ctx, a: &mut Args) -> Reply {
+    with_master(ctx, &a[2], |m, _| match report::ckquorum(m) {
+        Ok(n) => Reply::status(format!(
+            "OK {n} usable Sentinels. Quorum and failover authorization can be reached"
+        )),
+        Err(e) => Reply::Error(e),
+    })
+}
+
+fn s_myid(ctx: &mut Ctx, _a: &mut Args) -> Reply {
+    Reply::bulk(sen(ctx).myid.as_bytes())
+}
+
+fn int_arg(a: &[u8]) -> Option<i64> {
+    crate::util::parse_i64(a)
+}
+
+fn s_is_down(ctx: &mut Ctx, a: &mut Args) -> Reply {
+    let (Some(port), Some(epoch)) = (int_arg(&a[3]), int_arg(&a[4])) else {
+        return Reply::err("ERR value is not an integer or out of range");
+    };
+    let (ip, runid) = (text(&a[2]), text(&a[5]));
+    let now = ctx.now;
+    let mut rng = XorShift::from_entropy();
+    let port = u16::try_from(port).unwrap_or(0);
+    let r = sen(ctx).is_master_down_by_addr(&ip, port, epoch.max(0) as u64, &runid, now, &mut rng);
+    let leader = if r.leader.is_empty() {
+        "*".to_string()
+    } else {
+        r.leader
+    };
+    Reply::Array(vec![
+        Reply::Int(r.down as i64),
+        Reply::bulk(leader.into_bytes()),
+        Reply::Int(r.leader_epoch as i64),
+    ])
+}
+
+fn s_failover(ctx: &mut Ctx, a: &mut Args) -> Reply {
+    let now = ctx.now;
+    let name = text(&a[2]);
+    match sen(ctx).manual_failover(&name, now) {
+        Ok(()) => Reply::Ok,
+        Err(e) => Reply::Error(e),
+    }
+}
+
+fn s_flushconfig(ctx: &mut Ctx, _a: &mut Args) -> Reply {
+    save_config(ctx.srv);
+    Reply::Ok
+}
+
+fn s_monitor(ctx: &mut Ctx, a: &mut Args) -> Reply {
+    let Some(port) = int_arg(&a[4]) else {
+        return Reply::err("ERR Invalid port");
+    };
+    let Some(quorum) = int_arg(&a[5]) else {
+        return Reply::err("ERR Invalid quorum");
+    };
+    if quorum <= 0 {
+        return Reply::err("ERR Quorum must be 1 or greater.");
+    }
+    let (name, host) = (text(&a[2]), text(&a[3]));
+    let resolvable = host.parse::<std::net::IpAddr>().is_ok()
+        || std::net::ToSocketAddrs::to_socket_addrs(&(host.as_str(), 0)).is_ok();
+    if !resolvable {
+        return Reply::err("ERR Invalid IP address or hostname specified");
+    }
+    let Ok(port) = u16::try_from(port) else {
+        return Reply::err("ERR Invalid port number.");
+    };
+    let now = ctx.now;
+    let s = sen(ctx);
+    if let Err(e) = config::add_master(s, &name, &host, port, quorum as u32, now) {
+        return Reply::Error(format!("ERR {e}"));
+    }
+    master_event(s, &name, "+monitor", &format!("quorum {quorum}"));
+    save_config(ctx.srv);
+    Reply::Ok
+}
+
+/// A warning-level event about master `name` (`%@ rest`), as Redis's sentinelEvent: logged,
+/// published, and given to the master's notification script.
+fn master_event(s: &mut Sentinel, name: &str, kind: &str, rest: &str) {
+    let Some(m) = s.masters.get(name).cloned() else {
+        return;
+    };
+    let mut text = format!("master {} {} {}", m.inst.name, m.inst.host, m.inst.port);
+    if !rest.is_empty() {
+        text.push(' ');
+        text.push_str(rest);
+    }
+    s.event(Some(&m), super::core::Level::Warning, kind, text);
+}
+
+/// Close every link of a master record and its replicas and sentinels.
+fn disconnect_all(s: &mut Sentinel, m: &state::MasterRecord) {
+    let ids: Vec<u64> = std::iter::once(m.inst.id)
+        .chain(m.replicas.values().map(|r| r.id))
+        .chain(m.sentinels.values().map(|r| r.id))
+        .collect();
+    for inst in ids {
+        for link in [super::LinkKind::Cmd, super::LinkKind::PubSub] {
+            s.push(Action::Disconnect { inst, link });
+        }
+    }
+}
+
+fn s_remove(ctx: &mut Ctx, a: &mut Args) -> Reply {
+    let name = text(&a[2]);
+    let s = sen(ctx);
+    if !s.masters.contains_key(&name) {
+        return Reply::err(NO_MASTER);
+    }
+    master_event(s, &name, "-monitor", "");
+    let Some(m) = s.masters.remove(&name) else {
+        return Reply::err(NO_MASTER);
+    };
+    disconnect_all(s, &m);
+    save_config(ctx.srv);
+    Reply::Ok
+}
+
+/// Redis's sentinelResetMaster: forget replicas, sentinels and failover state, reconnect.
+fn reset_master(s: &mut Sentinel, name: &str, now: i64) {
+    let Some(m) = s.masters.get(name).cloned() else {
+        return;
+    };
+    disconnect_all(s, &m);
+    let Some(m) = s.masters.get_mut(name) else {
+        return;
+    };
+    m.replicas.clear();
+    m.sentinels.clear();
+    m.inst.flags = Flags::default();
+    m.inst.link = state::LinkState {
+        last_avail_time: now,
+        last_pong_time: now,
+        ..Default::default()
+    };
+    m.inst.s_down_since = 0;
+    m.inst.o_down_since = 0;
+    m.inst.runid = None;
+    m.inst.info_refresh = 0;
+    m.inst.role_reported = state::Role::Master;
+    m.inst.role_reported_time = now;
+    m.leader = None;
+    m.failover_state = FailoverState::None;
+    m.failover_state_change_time = 0;
+    m.failover_start_time = 0;
+    m.promoted_replica = None;
+    master_event(s, name, "+reset-master", "");
+}
+
+fn s_reset(ctx: &mut Ctx, a: &mut Args) -> Reply {
+    let now = ctx.now;
+    let s = sen(ctx);
+    let names: Vec<String> = s
+        .masters
+        .keys()
+        .filter(|n| crate::glob::matches(&a[2], n.as_bytes(), false))
+        .cloned()
+        .collect();
+    for n in &names {
+        reset_master(s, n, now);
+    }
+    if !names.is_empty() {
+        save_config(ctx.srv);
+    }
+    Reply::Int(names.len() as i64)
+}
+
+fn s_set(ctx: &mut Ctx, a: &mut Args) -> Reply {
+    let name = text(&a[2]);
+    let deny = sen(ctx).settings.deny_scripts_reconfig;
+    let Some(m) = sen(ctx).masters.get_mut(&name) else {
+        return Reply::err(NO_MASTER);
+    };
+    let mut changes = Vec::new();
+    let mut j = 3;
+    while j < a.len() {
+        let opt = text(&a[j]).to_ascii_lowercase();
+        let Some(v) = a.get(j + 1).map(|v| text(v)) else {
+            return Reply::Error(format!(
+                "ERR Unknown option or number of arguments for SENTINEL SET '{}'",
+                text(&a[j])
+            ));
+        };
+        let num = int_arg(v.as_bytes()).filter(|n| *n > 0);
+        let bad = || {
+            Reply::Error(format!(
+                "ERR Invalid argument '{v}' for SENTINEL SET '{}'",
+                text(&a[j])
+            ))
+        };
+        match opt.as_str() {
+            "down-after-milliseconds" => match num {
+                Some(ms) => config::set_down_after(m, ms),
+                None => return bad(),
+            },
+            "failover-timeout" => match num {
+                Some(ms) => m.failover_timeout = ms,
+                None => return bad(),
+            },
+            "parallel-syncs" => match num {
+                Some(n) => m.parallel_syncs = n.min(u32::MAX as i64) as u32,
+                None => return bad(),
+            },
+            "quorum" => match num {
+                Some(n) => m.quorum = n.min(u32::MAX as i64) as u32,
+                None => return bad(),
+            },
+            "notification-script" | "client-reconfig-script" => {
+                if deny {
+                    return Reply::err("ERR Reconfiguration of scripts path is denied for security reasons. Check the deny-scripts-reconfig configuration directive in your Sentinel configuration");
+                }
+                let ok = v.is_empty()
+                    || nix::unistd::access(v.as_str(), nix::unistd::AccessFlags::X_OK).is_ok();
+                if !ok {
+                    let what = if opt == "notification-script" {
+                        "Notification script"
+                    } else {
+                        "Client reconfiguration script"
+                    };
+                    return Reply::Error(format!(
+                        "ERR {what} seems non existing or non executable"
+                    ));
+                }
+                let val = (!v.is_empty()).then(|| v.clone());
+                if opt == "notification-script" {
+                    m.notification_script = val;
+                } else {
+                    m.client_reconfig_script = val;
+                }
+            }
+            "auth-pass" => m.auth_pass = (!v.is_empty()).then(|| v.clone()),
+            "auth-user" => m.auth_user = (!v.is_empty()).then(|| v.clone()),
+            "rename-command" if j + 2 < a.len() => {
+                j += 1;
+            }
+            _ => {
+                return Reply::Error(format!(
+                    "ERR Unknown option or number of arguments for SENTINEL SET '{}'",
+                    text(&a[j])
+                ))
+            }
+        }
+        let shown = if opt == "auth-pass" { "******" } else { &v };
+        changes.push(format!("{opt} {shown}"));
+        j += 2;
+    }
+    let s = sen(ctx);
+    for c in changes {
+        master_event(s, &name, "+set", &c);
+    }
+    save_config(ctx.srv);
+    Reply::Ok
+}
+
+/// SENTINEL CONFIG GET/SET parameters, in Redis's order.
+const CONFIG_PARAMS: &[&str] = &[
+    "resolve-hostnames",
+    "announce-hostnames",
+    "announce-ip",
+    "announce-port",
+    "sentinel-user",
+    "sentinel-pass",
+];
+
+fn yes_no(b: bool) -> &'static str {
+    if b {
+        "yes"
+    } else {
+        "no"
+    }
+}
+
+fn s_config(ctx: &mut Ctx, a: &mut Args) -> Reply {
+    let sub = text(&a[2]).to_ascii_lowercase();
+    if sub == "get" && a.len() == 4 {
+        let st = &sen(ctx).settings;
+        let mut out = Vec::new();
+        for p in CONFIG_PARAMS {
+            if !crate::glob::matches(&a[3], p.as_bytes(), true) {
+                continue;
+            }
+            let v = match *p {
+                "resolve-hostnames" => yes_no(st.resolve_hostnames).to_string(),
+                "announce-hostnames" => yes_no(st.announce_hostnames).to_string(),
+                "announce-ip" => st.announce_ip.clone().unwrap_or_default(),
+                "announce-port" => st.announce_port.to_string(),
+                "sentinel-user" => st.sentinel_user.clone().unwrap_or_default(),
+                _ => st.sentinel_pass.clone().unwrap_or_default(),
+            };
+            out.push((Reply::bulk(p.as_bytes()), Reply::bulk(v.into_bytes())));
+        }
+        return Reply::Map(out);
+    }
+    if sub != "set" || a.len() != 5 {
+        return Reply::err(
+            "ERR Only SENTINEL CONFIG GET <option> / SET <option> <value> are supported.",
+        );
+    }
+    let (opt, v) = (text(&a[3]), text(&a[4]));
+    let bad = || {
+        Reply::Error(format!(
+            "ERR Invalid value '{v}' to SENTINEL CONFIG SET '{opt}'"
+        ))
+    };
+    let st = &mut sen(ctx).settings;
+    match opt.to_ascii_lowercase().as_str() {
+        "resolve-hostnames" | "announce-hostnames" => {
+            let b = match v.to_ascii_lowercase().as_str() {
+                "yes" => true,
+                "no" => false,
+                _ => return bad(),
+            };
+            if opt.eq_ignore_ascii_case("resolve-hostnames") {
+                st.resolve_hostnames = b;
+            } else {
+                st.announce_hostnames = b;
+            }
+        }
+        "announce-ip" => st.announce_ip = (!v.is_empty()).then(|| v.clone()),
+        "announce-port" => match v.parse::<u16>() {
+            Ok(p) => st.announce_port = p,
+            Err(_) => return bad(),
+        },
+        "sentinel-user" => st.sentinel_user = (!v.is_empty()).then(|| v.clone()),
+        "sentinel-pass" => st.sentinel_pass = (!v.is_empty()).then(|| v.clone()),
+        _ => {
+            return Reply::Error(format!(
+                "ERR Invalid argument '{opt}' to SENTINEL CONFIG SET"
+            ))
+        }
+    }
+    save_config(ctx.srv);
+    Reply::Ok
+}
+
+/// SENTINEL DEBUG parameters, in Redis's order, and the timer each one is.
+const DEBUG_PARAMS: &[&str] = &[
+    "INFO-PERIOD",
+    "PING-PERIOD",
+    "ASK-PERIOD",
+    "PUBLISH-PERIOD",
+    "DEFAULT-DOWN-AFTER",
+    "DEFAULT-FAILOVER-TIMEOUT",
+    "TILT-TRIGGER",
+    "TILT-PERIOD",
+    "SLAVE-RECONF-TIMEOUT",
+    "MIN-LINK-RECONNECT-PERIOD",
+    "ELECTION-TIMEOUT",
+    "SCRIPT-MAX-RUNTIME",
+    "SCRIPT-RETRY-DELAY",
+];
+
+fn timer<'a>(t: &'a mut state::Timers, name: &str) -> Option<&'a mut i64> {
+    Some(match name.to_ascii_uppercase().as_str() {
+        "INFO-PERIOD" => &mut t.info_period,
+        "PING-PERIOD" => &mut t.ping_period,
+        "ASK-PERIOD" => &mut t.ask_period,
+        "PUBLISH-PERIOD" => &mut t.publish_period,
+        "DEFAULT-DOWN-AFTER" => &mut t.default_down_after,
+        "DEFAULT-FAILOVER-TIMEOUT" => &mut t.default_failover_timeout,
+        "TILT-TRIGGER" => &mut t.tilt_trigger,
+        "TILT-PERIOD" => &mut t.tilt_period,
+        "SLAVE-RECONF-TIMEOUT" => &mut t.slave_reconf_timeout,
+        "MIN-LINK-RECONNECT-PERIOD" => &mut t.min_link_reconnect_period,
+        "ELECTION-TIMEOUT" => &mut t.election_timeout,
+        "SCRIPT-MAX-RUNTIME" => &mut t.script_max_runtime,
+        "SCRIPT-RETRY-DELAY" => &mut t.script_retry_delay,
+        _ => return None,
+    })
+}
+
+fn s_debug(ctx: &mut Ctx, a: &mut Args) -> Reply {
+    let timers = &mut sen(ctx).timers;
+    if a.len() == 2 {
+        let v = DEBUG_PARAMS
+            .iter()
+            .map(|n| {
+                let v = timer(timers, n).map(|v| *v).unwrap_or(0);
+                (
+                    Reply::bulk(n.as_bytes()),
+                    Reply::bulk(v.to_string().into_bytes()),
+                )
+            })
+            .collect();
+        return Reply::Map(v);
+    }
+    // Validate everything first, then apply, so an error changes nothing.
+    let mut updates = Vec::new();
+    let mut j = 2;
+    while j < a.len() {
+        let name = text(&a[j]);
+        if timer(timers, &name).is_none() || j + 1 >= a.len() {
+            return Reply::Error(format!(
+                "ERR Unknown option or number of arguments for SENTINEL DEBUG '{name}'"
+            ));
+        }
+        match int_arg(&a[j + 1]).filter(|v| *v > 0) {
+            Some(v) => updates.push((name, v)),
+            None => {
+                return Reply::Error(format!(
+                    "ERR Invalid argument '{}' for SENTINEL DEBUG '{name}'",
+                    text(&a[j + 1])
+                ))
+            }
+        }
+        j += 2;
+    }
+    for (name, v) in updates {
+        if let Some(t) = timer(timers, &name) {
+            *t = v;
+        }
+    }
+    Reply::Ok
+}
+
+fn s_info_cache(ctx: &mut Ctx, a: &mut Args) -> Reply {
+    let now = ctx.now;
+    let s = sen(ctx);
+    let wanted: Vec<String> = a[2..].iter().map(|n| text(n)).collect();
+    let mut out = Vec::new();
+    for (name, m) in &s.masters {
+        if !wanted.is_empty() && !wanted.contains(name) {
+            continue;
+        }
+        let entry = |i: &state::Instance| {
+            let age = if i.info_refresh != 0 {
+                now - i.info_refresh
+            } else {
+                0
+            };
+            let info = if i.info.is_empty() {
+                Reply::Nil
+            } else {
+                Reply::bulk(i.info.as_bytes())
+            };
+            Reply::Array(vec![Reply::Int(age), info])
+        };
+        let mut list = vec![entry(&m.inst)];
+        list.extend(m.replicas.values().map(entry));
+        out.push(Reply::bulk(name.as_bytes()));
+        out.push(Reply::Array(list));
+    }
+    Reply::Array(out)
+}
+
+fn s_pending_scripts(_ctx: &mut Ctx, _a: &mut Args) -> Reply {
+    Reply::Array(Vec::new())
+}
+
+fn s_simulate_failure(ctx: &mut Ctx, a: &mut Args) -> Reply {
+    for arg in a[2..].iter() {
+        let s = sen(ctx);
+        match text(arg).to_ascii_lowercase().as_str() {
+            "crash-after-election" => {
+                s.simfailure_crash_after_election = true;
+                warn!("Failure simulation: this Sentinel will crash after being successfully elected as failover leader");
+            }
+            "crash-after-promotion" => {
+                s.simfailure_crash_after_promotion = true;
+                warn!("Failure simulation: this Sentinel will crash after promoting the selected replica to master");
+            }
+            "help" => {
+                return Reply::Array(vec![
+                    Reply::bulk("crash-after-election"),
+                    Reply::bulk("crash-after-promotion"),
+                ])
+            }
+            _ => return Reply::err("ERR Unknown failure simulation specified"),
+        }
+    }
+    Reply::Ok
+}
+
+const HELP: &[&str] = &[
+    "SENTINEL <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+    "CKQUORUM <master-name>",
+    "    Check if the current Sentinel configuration is able to reach the quorum",
+    "    needed to failover a master and the majority needed to authorize the",
+    "    failover.",
+    "CONFIG SET <param> <value>",
+    "    Set a global Sentinel configuration parameter.",
+    "CONFIG GET <param>",
+    "    Get global Sentinel configuration parameter.",
+    "DEBUG [<param> <value> ...]",
+    "    Show a list of configurable time parameters and their values (milliseconds).",
+    "    Or update current configurable parameters values (one or more).",
+    "GET-MASTER-ADDR-BY-NAME <master-name>",
+    "    Return the ip and port number of the master with that name.",
+    "FAILOVER <master-name>",
+    "    Manually failover a master node without asking for agreement from other",
+    "    Sentinels",
+    "FLUSHCONFIG",
+    "    Force Sentinel to rewrite its configuration on disk, including the current",
+    "    Sentinel state.",
+    "INFO-CACHE <master-name>",
+    "    Return last cached INFO output from masters and all its replicas.",
+    "IS-MASTER-DOWN-BY-ADDR <ip> <port> <current-epoch> <runid>",
+    "    Check if the master specified by ip:port is down from current Sentinel's",
+    "    point of view.",
+    "MASTER <master-name>",
+    "    Show the state and info of the specified master.",
+    "MASTERS",
+    "    Show a list of monitored masters and their state.",
+    "MONITOR <name> <ip> <port> <quorum>",
+    "    Start monitoring a new master with the specified name, ip, port and quorum.",
+    "MYID",
+    "    Return the ID of the Sentinel instance.",
+    "PENDING-SCRIPTS",
+    "    Get pending scripts information.",
+    "REMOVE <master-name>",
+    "    Remove master from Sentinel's monitor list.",
+    "REPLICAS <master-name>",
+    "    Show a list of replicas for this master and their state.",
+    "RESET <pattern>",
+    "    Reset masters for specific master name matching this pattern.",
+    "SENTINELS <master-name>",
+    "    Show a list of Sentinel instances for this master and their state.",
+    "SET <master-name> <option> <value> [<option> <value> ...]",
+    "    Set configuration parameters for certain masters.",
+    "SIMULATE-FAILURE [CRASH-AFTER-ELECTION] [CRASH-AFTER-PROMOTION] [HELP]",
+    "    Simulate a Sentinel crash.",
+    "HELP",
+    "    Prints this help.",
+];
+
+fn s_help(_ctx: &mut Ctx, _a: &mut Args) -> Reply {
+    Reply::Array(HELP.iter().map(|l| Reply::status(*l)).collect())
+}
+
+/// Container handler: only reached when resolution did not pick a subcommand.
+fn sentinel_container(_ctx: &mut Ctx, a: &mut Args) -> Reply {
+    Reply::Error(format!(
+        "ERR unknown subcommand '{}'. Try SENTINEL HELP.",
+        a.get(1).map(|s| text(s)).unwrap_or_default()
+    ))
+}
+
+const ADMIN_ACL: &[&str] = &["admin", "slow", "dangerous"];
+
+macro_rules! sub {
+    ($name:expr, $arity:expr, $h:expr) => {
+        Command {
+            name: $name,
+            arity: $arity,
+            flags: ADMIN | SENTINEL | ONLY_SENTINEL,
+            acl: ADMIN_ACL,
+            handler: $h,
+            ..BASE
+        }
+    };
+}
+
+static SUBCOMMANDS: &[Command] = &[
+    sub!("is-master-down-by-addr", 6, s_is_down),
+    sub!("info-cache", -3, s_info_cache),
+    sub!("masters", 2, s_masters),
+    sub!("monitor", 6, s_monitor),
+    sub!("remove", 3, s_remove),
+    sub!("set", -5, s_set),
+    sub!("reset", 3, s_reset),
+    sub!("debug", -2, s_debug),
+    sub!("flushconfig", 2, s_flushconfig),
+    sub!("master", 3, s_master),
+    sub!("pending-scripts", 2, s_pending_scripts),
+    sub!("replicas", 3, s_replicas),
+    sub!("sentinels", 3, s_sentinels),
+    sub!("simulate-failure", -3, s_simulate_failure),
+    Command {
+        name: "help",
+        arity: 2,
+        flags: LOADING | STALE | SENTINEL | ONLY_SENTINEL,
+        acl: &["slow"],
+        handler: s_help,
+        ..BASE
+    },
+    sub!("get-master-addr-by-name", 3, s_addr),
+    sub!("ckquorum", 3, s_ckquorum),
+    sub!("myid", 2, s_myid),
+    sub!("slaves", 3, s_replicas),
+    sub!("config", -3, s_config),
+    sub!("failover", 3, s_failover),
+];
+
+/// The commands only a sentinel has, or answers its own way.
+pub static COMMANDS: &[Command] = &[
+    Command {
+        name: "sentinel",
+        arity: -2,
+        flags: ADMIN | SENTINEL | ONLY_SENTINEL,
+        acl: ADMIN_ACL,
+        handler: sentinel_container,
+        subcommands: SUBCOMMANDS,
+        ..BASE
+    },
+    Command {
+        name: "role",
+        arity: 1,
+        flags: NOSCRIPT | LOADING | STALE | FAST | SENTINEL,
+        acl: &["admin", "fast", "dangerous"],
+        handler: role,
+        ..BASE
+    },
+    Command {
+        name: "publish",
+        arity: 3,
+        flags: PUBSUB | LOADING | STALE | FAST | SENTINEL,
+        acl: &["pubsub", "fast"],
+        handler: publish,
+        ..BASE
+    },
+];

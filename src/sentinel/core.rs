@@ -10,12 +10,20 @@
 //!   with the `ReqTag` given in its `Send` (the driver keeps the FIFO of tags);
 //! - a link that fails or closes yields `LinkDown` once; pending tags on it are dropped;
 //! - `tick` is called at least every 100 ms (Redis runs the sentinel timer at hz 10, with jitter).
-use super::state::{InstId, MasterRecord, SentinelSettings};
+//! - records may be added to or removed from `masters` between calls (SENTINEL MONITOR/REMOVE):
+//!   the next tick connects whatever link is missing; events for unknown ids are ignored; the
+//!   caller removing a record closes its links (`Action::Disconnect`).
+//!
+//! For the API and config: `MasterRecord::current_addr` is the address to report
+//! (GET-MASTER-ADDR-BY-NAME) and to persist in `sentinel monitor`; `persisted_replicas` the
+//! `known-replica` list; `Sentinel::timers` the SENTINEL DEBUG periods; `describe` Redis's `%@`;
+//! `Sentinel::event` logs/publishes an event and runs the notification script.
+use super::state::{InstId, Instance, MasterRecord, Role, SentinelSettings, Timers};
 use crate::resp::frame::Frame;
 use std::collections::{BTreeMap, VecDeque};
 
 /// Which of an instance's two links.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum LinkKind {
     /// Commands: AUTH, CLIENT SETNAME, PING, INFO, PUBLISH hello, IS-MASTER-DOWN-BY-ADDR,
     /// failover commands.
@@ -167,6 +175,8 @@ pub struct Sentinel {
     /// SENTINEL SIMULATE-FAILURE flags.
     pub simfailure_crash_after_election: bool,
     pub simfailure_crash_after_promotion: bool,
+    /// Timer periods (SENTINEL DEBUG).
+    pub timers: Timers,
     /// Next `InstId` to hand out.
     next_id: InstId,
     out: VecDeque<Action>,
@@ -187,6 +197,7 @@ impl Sentinel {
             scripts_queue_length: 0,
             simfailure_crash_after_election: false,
             simfailure_crash_after_promotion: false,
+            timers: Timers::default(),
             next_id: 1,
             out: VecDeque::new(),
         }
@@ -217,10 +228,129 @@ impl Sentinel {
         self.out.pop_front()
     }
 
-    /// Feed one event. TODO(sentinel-core): route to monitor / hello / info / election /
-    /// failover handling.
+    /// Feed one event: ticks run the periodic jobs (`monitor`), replies are routed by their
+    /// `ReqTag`, hellos go to `hello`. Events about instances that no longer exist are ignored.
     pub fn handle(&mut self, ev: Event, now: i64, rng: &mut dyn Rng) {
-        let _ = (ev, now, rng);
+        match ev {
+            Event::Tick => self.tick(now, rng),
+            Event::LinkUp {
+                inst,
+                link,
+                local_ip,
+            } => {
+                self.with_inst(inst, |s, m, who| s.link_up(m, &who, link, local_ip, now));
+            }
+            Event::LinkDown { inst, link } => {
+                self.with_inst(inst, |s, m, who| s.link_down(m, &who, link));
+            }
+            Event::Reply {
+                inst,
+                link,
+                tag,
+                reply,
+            } => {
+                self.with_inst(inst, |s, m, who| {
+                    s.on_reply(m, &who, link, tag, &reply, now)
+                });
+            }
+            Event::Message {
+                inst,
+                channel,
+                payload,
+            } => {
+                self.with_inst(inst, |_, m, who| {
+                    if let Some(i) = inst_of_mut(m, &who) {
+                        i.link.pc_last_activity = now;
+                    }
+                });
+                if channel == HELLO_CHANNEL.as_bytes() {
+                    self.process_hello(&payload, now);
+                }
+            }
+            Event::HelloFromClient { payload } => self.process_hello(&payload, now),
+        }
+    }
+
+    /// Log and publish an event, formatted as Redis's `sentinelEvent` (the text is already
+    /// formatted: `master mymaster 127.0.0.1 6379 #quorum 2/2`); warning-level events also run
+    /// the master's notification-script with `<type> <text>`.
+    pub fn event(&mut self, m: Option<&MasterRecord>, level: Level, kind: &str, text: String) {
+        let script = if level == Level::Warning {
+            m.and_then(|m| m.notification_script.clone())
+        } else {
+            None
+        };
+        self.push(Action::Emit {
+            name: kind.to_string(),
+            text: text.clone(),
+            debug: level <= Level::Verbose,
+        });
+        if let Some(path) = script {
+            self.push(Action::RunScript {
+                path,
+                args: vec![kind.to_string(), text],
+            });
+        }
+    }
+
+    /// An event about instance `who` of `m`, text `%@ <rest>` as Redis prints it.
+    pub(crate) fn event_at(
+        &mut self,
+        m: &MasterRecord,
+        who: &Who,
+        level: Level,
+        kind: &str,
+        rest: &str,
+    ) {
+        let Some(i) = inst_of(m, who) else { return };
+        let mut text = describe(m, i);
+        if !rest.is_empty() {
+            text.push(' ');
+            text.push_str(rest);
+        }
+        self.event(Some(m), level, kind, text);
+    }
+
+    /// Where instance `id` lives: its master's name and which instance of that master.
+    pub fn locate(&self, id: InstId) -> Option<(String, Who)> {
+        for (name, m) in &self.masters {
+            if m.inst.id == id {
+                return Some((name.clone(), Who::Master));
+            }
+            if let Some((k, _)) = m.replicas.iter().find(|(_, r)| r.id == id) {
+                return Some((name.clone(), Who::Replica(k.clone())));
+            }
+            if let Some((k, _)) = m.sentinels.iter().find(|(_, r)| r.id == id) {
+                return Some((name.clone(), Who::Sentinel(k.clone())));
+            }
+        }
+        None
+    }
+
+    /// Run `f` on the master record holding instance `id`, taken out of `masters` for the call
+    /// (so `f` can queue actions on `self` while changing the record).
+    pub(crate) fn with_inst<R>(
+        &mut self,
+        id: InstId,
+        f: impl FnOnce(&mut Self, &mut MasterRecord, Who) -> R,
+    ) -> Option<R> {
+        let (name, who) = self.locate(id)?;
+        let mut m = self.masters.remove(&name)?;
+        let r = f(self, &mut m, who);
+        self.masters.insert(name, m);
+        Some(r)
+    }
+
+    /// Run `f` on master `name`, taken out of `masters` for the call.
+    pub(crate) fn with_master<R>(
+        &mut self,
+        name: &str,
+        f: impl FnOnce(&mut Self, &mut MasterRecord) -> R,
+    ) -> Option<R> {
+        let mut m = self.masters.remove(name)?;
+        let r = f(self, &mut m);
+        self.masters.insert(name.to_string(), m);
+        Some(r)
     }
 
     /// Which master record and which instance `id` belongs to (master itself, a replica, or a
@@ -239,4 +369,61 @@ impl Sentinel {
         }
         None
     }
+}
+
+/// The pub/sub channel sentinels announce themselves on.
+pub const HELLO_CHANNEL: &str = "__sentinel__:hello";
+
+/// Redis's log levels, as far as events care: warning-level events run the notification
+/// script, verbose/debug ones are only logged (never published).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Level {
+    Debug,
+    Verbose,
+    Notice,
+    Warning,
+}
+
+/// One instance of a master record: the master itself, a replica (by `ip:port`) or a sentinel
+/// (by run id).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Who {
+    Master,
+    Replica(String),
+    Sentinel(String),
+}
+
+pub fn inst_of<'a>(m: &'a MasterRecord, who: &Who) -> Option<&'a Instance> {
+    match who {
+        Who::Master => Some(&m.inst),
+        Who::Replica(k) => m.replicas.get(k),
+        Who::Sentinel(k) => m.sentinels.get(k),
+    }
+}
+
+pub fn inst_of_mut<'a>(m: &'a mut MasterRecord, who: &Who) -> Option<&'a mut Instance> {
+    match who {
+        Who::Master => Some(&mut m.inst),
+        Who::Replica(k) => m.replicas.get_mut(k),
+        Who::Sentinel(k) => m.sentinels.get_mut(k),
+    }
+}
+
+/// Redis's `%@`: `master <name> <ip> <port>`, or `<slave|sentinel> <name> <ip> <port> @
+/// <master-name> <master-ip> <master-port>`.
+pub fn describe(m: &MasterRecord, i: &Instance) -> String {
+    let kind = match i.role {
+        Role::Master => return format!("master {} {} {}", i.name, i.host, i.port),
+        Role::Replica => "slave",
+        Role::Sentinel => "sentinel",
+    };
+    format!(
+        "{kind} {} {} {} @ {} {} {}",
+        i.name, i.host, i.port, m.inst.name, m.inst.host, m.inst.port
+    )
+}
+
+/// Command arguments as bytes.
+pub fn argv(parts: &[&str]) -> Vec<Vec<u8>> {
+    parts.iter().map(|p| p.as_bytes().to_vec()).collect()
 }

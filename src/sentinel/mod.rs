@@ -13,6 +13,7 @@
 //! - `election`: epochs, votes (IS-MASTER-DOWN-BY-ADDR answers), leader tally.
 //! - `failover`: the failover state machine and replica selection.
 //! - `config`: sentinel.conf directives in, learned state out (atomic rewrite).
+//! - `report`: SENTINEL MASTER/REPLICAS/SENTINELS field maps, flags, INFO sentinel.
 //! - `api`: the SENTINEL command and the sentinel-mode command set (INFO, ROLE...).
 pub mod api;
 pub mod config;
@@ -22,6 +23,11 @@ pub mod failover;
 pub mod hello;
 pub mod info;
 pub mod monitor;
+pub mod report;
 pub mod state;
 
 pub use self::core::{Action, Event, LinkKind, ReqTag, Rng, Sentinel, XorShift};
+#[cfg(test)]
+mod sim;
+#[cfg(test)]
+mod sim_tests;

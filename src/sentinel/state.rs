@@ -61,6 +61,14 @@ pub struct LinkState {
     pub last_reconn_time: i64,
     /// Commands sent on the command link and not answered yet.
     pub pending_commands: u32,
+    /// A command link exists (a `Connect` was issued and no `LinkDown` came since): connecting
+    /// or connected. Reconnection is attempted only when this is false.
+    pub cmd_link: bool,
+    /// Same for the pub/sub link.
+    pub pc_link: bool,
+    /// Our local address on the command link (from `LinkUp`), announced in hellos when no
+    /// announce-ip is set.
+    pub local_ip: Option<String>,
 }
 
 impl LinkState {
@@ -75,7 +83,8 @@ impl LinkState {
 pub struct Instance {
     pub id: InstId,
     pub role: Role,
-    /// Master: its configured name. Replica: `ip:port`. Sentinel: `ip:port` too.
+    /// Master: its configured name. Replica: `ip:port`. Sentinel: its run id (as Redis names
+    /// sentinel instances; `sentinels` is keyed by run id too).
     pub name: String,
     pub host: String,
     pub port: u16,
@@ -96,6 +105,8 @@ pub struct Instance {
     /// Last INFO reply (ms, 0 never) and its raw text (SENTINEL INFO-CACHE).
     pub info_refresh: i64,
     pub info: String,
+    /// When the INFO still unanswered was sent (0 none): INFO is not resent within a second.
+    pub info_sent_time: i64,
     /// Role from INFO and when it changed.
     pub role_reported: Role,
     pub role_reported_time: i64,
@@ -139,6 +150,7 @@ impl Instance {
             last_master_down_reply_time: 0,
             info_refresh: 0,
             info: String::new(),
+            info_sent_time: 0,
             role_reported: role,
             role_reported_time: now,
             slave_conf_change_time: now,
@@ -222,6 +234,9 @@ pub struct MasterRecord {
     pub failover_delay_logged: i64,
     /// `ip:port` of the replica being promoted.
     pub promoted_replica: Option<String>,
+    /// The failover epoch for which we already asked the other sentinels for their vote (the
+    /// forced ask once the randomized start delay of WaitStart is over).
+    pub votes_asked_epoch: u64,
 }
 
 impl MasterRecord {
@@ -245,7 +260,46 @@ impl MasterRecord {
             failover_start_time: 0,
             failover_delay_logged: 0,
             promoted_replica: None,
+            votes_asked_epoch: 0,
         }
+    }
+
+    /// The address clients should use now (SENTINEL GET-MASTER-ADDR-BY-NAME, hellos): the
+    /// promoted replica once it answered as master during our failover, else the master's.
+    pub fn current_addr(&self) -> (String, u16) {
+        if self.inst.flags.failover_in_progress
+            && matches!(
+                self.failover_state,
+                FailoverState::ReconfSlaves | FailoverState::UpdateConfig
+            )
+        {
+            if let Some(r) = self
+                .promoted_replica
+                .as_ref()
+                .and_then(|k| self.replicas.get(k))
+            {
+                return (r.host.clone(), r.port);
+            }
+        }
+        (self.inst.host.clone(), self.inst.port)
+    }
+
+    /// The replica addresses to persist (`known-replica` lines), as Redis writes them: when a
+    /// failover already promoted a replica (`current_addr` is its address), that replica is
+    /// written as the old master's address instead, so a restarted sentinel resumes with the
+    /// promoted replica as master and the old master as a replica.
+    pub fn persisted_replicas(&self) -> Vec<(String, u16)> {
+        let (ch, cp) = self.current_addr();
+        self.replicas
+            .values()
+            .map(|r| {
+                if r.host == ch && r.port == cp {
+                    (self.inst.host.clone(), self.inst.port)
+                } else {
+                    (r.host.clone(), r.port)
+                }
+            })
+            .collect()
     }
 }
 
@@ -259,4 +313,86 @@ pub struct SentinelSettings {
     pub sentinel_user: Option<String>,
     pub sentinel_pass: Option<String>,
     pub deny_scripts_reconfig: bool,
+}
+
+/// The sentinel's timer periods (ms), Redis 7.0 defaults; SENTINEL DEBUG lists and changes them
+/// (tests and benchmarks shorten them).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Timers {
+    pub info_period: i64,
+    pub ping_period: i64,
+    pub ask_period: i64,
+    pub publish_period: i64,
+    pub default_down_after: i64,
+    pub default_failover_timeout: i64,
+    pub tilt_trigger: i64,
+    pub tilt_period: i64,
+    pub slave_reconf_timeout: i64,
+    pub min_link_reconnect_period: i64,
+    pub election_timeout: i64,
+    pub script_max_runtime: i64,
+    pub script_retry_delay: i64,
+}
+
+impl Default for Timers {
+    fn default() -> Self {
+        Timers {
+            info_period: INFO_PERIOD_MS,
+            ping_period: PING_PERIOD_MS,
+            ask_period: ASK_PERIOD_MS,
+            publish_period: HELLO_PERIOD_MS,
+            default_down_after: DEFAULT_DOWN_AFTER_MS,
+            default_failover_timeout: DEFAULT_FAILOVER_TIMEOUT_MS,
+            tilt_trigger: 2000,
+            tilt_period: PING_PERIOD_MS * 30,
+            slave_reconf_timeout: 10_000,
+            min_link_reconnect_period: 15_000,
+            election_timeout: 10_000,
+            script_max_runtime: 60_000,
+            script_retry_delay: 30_000,
+        }
+    }
+}
+
+impl Timers {
+    /// `(NAME, value)` in the order SENTINEL DEBUG prints them.
+    pub fn list(&self) -> [(&'static str, i64); 13] {
+        [
+            ("INFO-PERIOD", self.info_period),
+            ("PING-PERIOD", self.ping_period),
+            ("ASK-PERIOD", self.ask_period),
+            ("PUBLISH-PERIOD", self.publish_period),
+            ("DEFAULT-DOWN-AFTER", self.default_down_after),
+            ("DEFAULT-FAILOVER-TIMEOUT", self.default_failover_timeout),
+            ("TILT-TRIGGER", self.tilt_trigger),
+            ("TILT-PERIOD", self.tilt_period),
+            ("SLAVE-RECONF-TIMEOUT", self.slave_reconf_timeout),
+            ("MIN-LINK-RECONNECT-PERIOD", self.min_link_reconnect_period),
+            ("ELECTION-TIMEOUT", self.election_timeout),
+            ("SCRIPT-MAX-RUNTIME", self.script_max_runtime),
+            ("SCRIPT-RETRY-DELAY", self.script_retry_delay),
+        ]
+    }
+
+    /// Set one by its SENTINEL DEBUG name (case-insensitive); false for an unknown name.
+    pub fn set(&mut self, name: &str, ms: i64) -> bool {
+        let slot = match name.to_ascii_uppercase().as_str() {
+            "INFO-PERIOD" => &mut self.info_period,
+            "PING-PERIOD" => &mut self.ping_period,
+            "ASK-PERIOD" => &mut self.ask_period,
+            "PUBLISH-PERIOD" => &mut self.publish_period,
+            "DEFAULT-DOWN-AFTER" => &mut self.default_down_after,
+            "DEFAULT-FAILOVER-TIMEOUT" => &mut self.default_failover_timeout,
+            "TILT-TRIGGER" => &mut self.tilt_trigger,
+            "TILT-PERIOD" => &mut self.tilt_period,
+            "SLAVE-RECONF-TIMEOUT" => &mut self.slave_reconf_timeout,
+            "MIN-LINK-RECONNECT-PERIOD" => &mut self.min_link_reconnect_period,
+            "ELECTION-TIMEOUT" => &mut self.election_timeout,
+            "SCRIPT-MAX-RUNTIME" => &mut self.script_max_runtime,
+            "SCRIPT-RETRY-DELAY" => &mut self.script_retry_delay,
+            _ => return false,
+        };
+        *slot = ms;
+        true
+    }
 }

@@ -1,0 +1,521 @@
+//! The sentinel decision core (`oxidis::sentinel::Sentinel`) against REAL data nodes: three
+//! in-process `Sentinel`s, driven by a small blocking-socket driver written here, monitor a
+//! real master with two real replicas (redis-server, and oxidis nodes), the master is killed,
+//! and the core must fail over for real: INFO parsing, the SLAVEOF MULTI block, hellos over
+//! real pub/sub, then the old master restarted on its port converted to a replica. Sentinel to
+//! sentinel traffic is routed in-process (no sentinel port is opened).
+mod common;
+
+use common::*;
+use oxidis::resp::frame::{parse, Frame};
+use oxidis::sentinel::state::MasterRecord;
+use oxidis::sentinel::{Action, Event, LinkKind, ReqTag, Sentinel, XorShift};
+use std::collections::{BTreeMap, VecDeque};
+use std::io::{ErrorKind, Read, Write};
+use std::net::TcpStream;
+use std::path::Path;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+struct Link {
+    stream: TcpStream,
+    buf: Vec<u8>,
+    tags: VecDeque<ReqTag>,
+}
+
+struct Node {
+    s: Sentinel,
+    rng: XorShift,
+    links: BTreeMap<(u64, LinkKind), Link>,
+    /// In-process links to other sentinels: (inst, link) -> sentinel index.
+    peer_links: BTreeMap<u64, usize>,
+    events: Vec<String>,
+}
+
+struct Driver {
+    t0: Instant,
+    nodes: Vec<Node>,
+    queue: VecDeque<(usize, Event)>,
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+impl Driver {
+    fn now(&self) -> i64 {
+        1_000_000 + self.t0.elapsed().as_millis() as i64
+    }
+
+    fn deliver(&mut self, i: usize, ev: Event) {
+        let now = self.now();
+        let n = &mut self.nodes[i];
+        n.s.handle(ev, now, &mut n.rng);
+        let mut acts = Vec::new();
+        while let Some(a) = self.nodes[i].s.poll_action() {
+            acts.push(a);
+        }
+        for a in acts {
+            self.exec(i, a);
+        }
+    }
+
+    fn peer_of(&self, port: u16) -> Option<usize> {
+        self.nodes.iter().position(|n| n.s.port == port)
+    }
+
+    fn exec(&mut self, i: usize, a: Action) {
+        match a {
+            Action::Connect {
+                inst,
+                link,
+                host,
+                port,
+            } => {
+                self.nodes[i].links.remove(&(inst, link));
+                self.nodes[i].peer_links.remove(&inst);
+                if let Some(j) = self.peer_of(port) {
+                    self.nodes[i].peer_links.insert(inst, j);
+                    self.queue.push_back((
+                        i,
+                        Event::LinkUp {
+                            inst,
+                            link,
+                            local_ip: "127.0.0.1".into(),
+                        },
+                    ));
+                    return;
+                }
+                let addr = format!("{host}:{port}");
+                let conn = addr
+                    .parse()
+                    .ok()
+                    .and_then(|a| TcpStream::connect_timeout(&a, Duration::from_millis(300)).ok());
+                match conn {
+                    Some(stream) => {
+                        let _ = stream.set_nonblocking(true);
+                        let local_ip = stream
+                            .local_addr()
+                            .map(|a| a.ip().to_string())
+                            .unwrap_or_default();
+                        self.nodes[i].links.insert(
+                            (inst, link),
+                            Link {
+                                stream,
+                                buf: Vec::new(),
+                                tags: VecDeque::new(),
+                            },
+                        );
+                        self.queue.push_back((
+                            i,
+                            Event::LinkUp {
+                                inst,
+                                link,
+                                local_ip,
+                            },
+                        ));
+                    }
+                    None => self.queue.push_back((i, Event::LinkDown { inst, link })),
+                }
+            }
+            Action::Disconnect { inst, link } => {
+                self.nodes[i].links.remove(&(inst, link));
+                self.nodes[i].peer_links.remove(&inst);
+            }
+            Action::Send {
+                inst,
+                link,
+                argv,
+                tag,
+            } => {
+                if let Some(&j) = self.nodes[i].peer_links.get(&inst) {
+                    let reply = self.serve_peer(j, &argv);
+                    self.queue.push_back((
+                        i,
+                        Event::Reply {
+                            inst,
+                            link,
+                            tag,
+                            reply,
+                        },
+                    ));
+                    return;
+                }
+                let Some(l) = self.nodes[i].links.get_mut(&(inst, link)) else {
+                    return;
+                };
+                let mut out = format!("*{}\r\n", argv.len()).into_bytes();
+                for a in &argv {
+                    out.extend_from_slice(format!("${}\r\n", a.len()).as_bytes());
+                    out.extend_from_slice(a);
+                    out.extend_from_slice(b"\r\n");
+                }
+                let _ = l.stream.set_nonblocking(false);
+                let ok = l.stream.write_all(&out).is_ok();
+                let _ = l.stream.set_nonblocking(true);
+                if ok {
+                    l.tags.push_back(tag);
+                } else {
+                    self.nodes[i].links.remove(&(inst, link));
+                    self.queue.push_back((i, Event::LinkDown { inst, link }));
+                }
+            }
+            Action::Emit { name, text, .. } => {
+                self.nodes[i].events.push(format!("{name} {text}"));
+            }
+            Action::SaveConfig | Action::RunScript { .. } => {}
+        }
+    }
+
+    fn serve_peer(&mut self, j: usize, argv: &[Vec<u8>]) -> Frame {
+        let cmd = argv
+            .first()
+            .map(|a| text(a).to_uppercase())
+            .unwrap_or_default();
+        match cmd.as_str() {
+            "PING" => Frame::Simple(b"PONG".to_vec()),
+            "PUBLISH" if argv.len() == 3 => {
+                self.queue.push_back((
+                    j,
+                    Event::HelloFromClient {
+                        payload: argv[2].clone(),
+                    },
+                ));
+                Frame::Int(1)
+            }
+            "SENTINEL" if argv.len() == 6 => {
+                let now = self.now();
+                let n = &mut self.nodes[j];
+                let r = n.s.is_master_down_by_addr(
+                    &text(&argv[2]),
+                    text(&argv[3]).parse().unwrap_or(0),
+                    text(&argv[4]).parse().unwrap_or(0),
+                    &text(&argv[5]),
+                    now,
+                    &mut n.rng,
+                );
+                Frame::Array(Some(vec![
+                    Frame::Int(r.down as i64),
+                    Frame::Bulk(Some(r.leader.into_bytes())),
+                    Frame::Int(r.leader_epoch as i64),
+                ]))
+            }
+            _ => Frame::Simple(b"OK".to_vec()),
+        }
+    }
+
+    /// Read every socket; turn complete replies into events.
+    fn poll(&mut self) {
+        for i in 0..self.nodes.len() {
+            let keys: Vec<(u64, LinkKind)> = self.nodes[i].links.keys().copied().collect();
+            for key in keys {
+                let Some(l) = self.nodes[i].links.get_mut(&key) else {
+                    continue;
+                };
+                let mut closed = false;
+                let mut chunk = [0u8; 16384];
+                loop {
+                    match l.stream.read(&mut chunk) {
+                        Ok(0) => {
+                            closed = true;
+                            break;
+                        }
+                        Ok(n) => l.buf.extend_from_slice(&chunk[..n]),
+                        Err(e) if e.kind() == ErrorKind::WouldBlock => break,
+                        Err(_) => {
+                            closed = true;
+                            break;
+                        }
+                    }
+                }
+                let mut evs = Vec::new();
+                while let Ok(Some((f, used))) = parse(&l.buf) {
+                    l.buf.drain(..used);
+                    let is_msg = key.1 == LinkKind::PubSub
+                        && f.items()
+                            .and_then(|v| v.first())
+                            .and_then(|x| x.bytes())
+                            .is_some_and(|b| b == b"message");
+                    if is_msg {
+                        let items = f.items().unwrap_or(&[]);
+                        if let (Some(ch), Some(p)) = (
+                            items.get(1).and_then(|x| x.bytes()),
+                            items.get(2).and_then(|x| x.bytes()),
+                        ) {
+                            evs.push(Event::Message {
+                                inst: key.0,
+                                channel: ch.to_vec(),
+                                payload: p.to_vec(),
+                            });
+                        }
+                    } else if let Some(tag) = l.tags.pop_front() {
+                        evs.push(Event::Reply {
+                            inst: key.0,
+                            link: key.1,
+                            tag,
+                            reply: f,
+                        });
+                    }
+                }
+                if closed {
+                    self.nodes[i].links.remove(&key);
+                    evs.push(Event::LinkDown {
+                        inst: key.0,
+                        link: key.1,
+                    });
+                }
+                for e in evs {
+                    self.queue.push_back((i, e));
+                }
+            }
+        }
+        self.run_queue();
+    }
+
+    fn run_queue(&mut self) {
+        while let Some((i, ev)) = self.queue.pop_front() {
+            self.deliver(i, ev);
+        }
+    }
+
+    fn tick(&mut self) {
+        for i in 0..self.nodes.len() {
+            self.deliver(i, Event::Tick);
+            self.run_queue();
+        }
+    }
+
+    /// Run (polling every 10 ms, ticking every 100 ms) until `f` or `secs` pass.
+    fn run_until(&mut self, secs: u64, mut f: impl FnMut(&Driver) -> bool) -> bool {
+        let deadline = Instant::now() + Duration::from_secs(secs);
+        let mut next_tick = Instant::now();
+        while Instant::now() < deadline {
+            if f(self) {
+                return true;
+            }
+            self.poll();
+            if Instant::now() >= next_tick {
+                self.tick();
+                next_tick += Duration::from_millis(100);
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        f(self)
+    }
+
+    fn agreed(&self) -> Option<u16> {
+        let mut it = self
+            .nodes
+            .iter()
+            .map(|n| n.s.masters["mymaster"].current_addr().1);
+        let first = it.next()?;
+        it.all(|p| p == first).then_some(first)
+    }
+
+    fn dump(&self) -> String {
+        let mut s = String::new();
+        for (i, n) in self.nodes.iter().enumerate() {
+            for e in &n.events {
+                s.push_str(&format!("S{i} {e}\n"));
+            }
+        }
+        s
+    }
+}
+
+fn role_of(port: u16) -> (String, Option<u16>) {
+    let Ok(s) = TcpStream::connect(("127.0.0.1", port)) else {
+        return ("down".into(), None);
+    };
+    let mut c = Conn::from_stream(s);
+    let Ok(info) = c.try_cmd(&["INFO", "replication"]) else {
+        return ("down".into(), None);
+    };
+    let info = String::from_utf8_lossy(&info).into_owned();
+    let role = info_field(&info, "role").unwrap_or_default();
+    let mp = info_field(&info, "master_port").and_then(|p| p.parse().ok());
+    (role, mp)
+}
+
+fn start_node(bin: &Path, port: u16, extra: &[String]) -> Proc {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let conf = dir.path().join("node.conf");
+    std::fs::write(&conf, "").expect("conf");
+    let mut cmd = Command::new(bin);
+    cmd.arg(&conf)
+        .args(["--port", &port.to_string(), "--save", ""])
+        .args(["--dir", &dir.path().display().to_string()])
+        .args(extra);
+    spawn_ready(cmd, dir, port)
+}
+
+/// A driver with `n` in-process sentinels monitoring `master` (quorum 2, down-after 1 s).
+fn driver(n: usize, master: u16) -> Driver {
+    let mut d = Driver {
+        t0: Instant::now(),
+        nodes: Vec::new(),
+        queue: VecDeque::new(),
+    };
+    for i in 0..n {
+        let mut s = Sentinel::new(format!("{:040x}", 0xabc0 + i), 40000 + i as u16);
+        let id = s.alloc_id();
+        let mut m = MasterRecord::new(id, "mymaster", "127.0.0.1", master, 2, d.now());
+        m.inst.down_after_ms = 1000;
+        m.failover_timeout = 10_000;
+        s.masters.insert("mymaster".into(), m);
+        s.previous_tick = d.now();
+        d.nodes.push(Node {
+            s,
+            rng: XorShift(0x1234 + i as u64),
+            links: BTreeMap::new(),
+            peer_links: BTreeMap::new(),
+            events: Vec::new(),
+        });
+    }
+    d
+}
+
+fn failover_for_real(bin: &Path) {
+    let ports: Vec<u16> = (0..3).map(|_| free_port()).collect();
+    let replicaof = vec![
+        "--replicaof".to_string(),
+        "127.0.0.1".into(),
+        ports[0].to_string(),
+    ];
+    let mut procs: Vec<Option<Proc>> = vec![
+        Some(start_node(bin, ports[0], &[])),
+        Some(start_node(bin, ports[1], &replicaof)),
+        Some(start_node(bin, ports[2], &replicaof)),
+    ];
+    let mut d = driver(3, ports[0]);
+    let ok = d.run_until(30, |d| {
+        d.nodes.iter().all(|n| {
+            let m = &n.s.masters["mymaster"];
+            m.replicas.len() == 2 && m.sentinels.len() == 2
+        })
+    });
+    assert!(ok, "discovery:\n{}", d.dump());
+    // Let replicas sync and INFO refresh before the kill.
+    d.run_until(3, |_| false);
+    procs[0] = None; // killed (SIGKILL on drop)
+    let old = ports[0];
+    let ok = d.run_until(60, |d| {
+        d.agreed().is_some_and(|p| p != old)
+            && d.nodes
+                .iter()
+                .all(|n| n.s.masters["mymaster"].failover_state.name() == "none")
+    });
+    assert!(ok, "no failover:\n{}", d.dump());
+    let newp = d.agreed().unwrap_or(0);
+    let other = if newp == ports[1] { ports[2] } else { ports[1] };
+    assert_eq!(role_of(newp).0, "master");
+    let ok = d.run_until(30, |_| role_of(other) == ("slave".into(), Some(newp)));
+    assert!(
+        ok,
+        "other replica not repointed: {:?}\n{}",
+        role_of(other),
+        d.dump()
+    );
+    // The old master comes back (as a master, its own config) and is converted.
+    procs[0] = Some(start_node(bin, old, &[]));
+    let ok = d.run_until(40, |_| role_of(old) == ("slave".into(), Some(newp)));
+    assert!(
+        ok,
+        "old master not converted: {:?}\n{}",
+        role_of(old),
+        d.dump()
+    );
+    let all = d.dump();
+    assert!(all.contains("+convert-to-slave slave "), "{all}");
+    assert_eq!(all.matches("+promoted-slave").count(), 1, "{all}");
+    assert_eq!(d.agreed(), Some(newp));
+}
+
+#[test]
+fn core_fails_over_real_redis_nodes() {
+    if !have_redis() {
+        return;
+    }
+    failover_for_real(Path::new("redis-server"));
+}
+
+#[test]
+fn core_fails_over_oxidis_nodes() {
+    failover_for_real(&oxidis_bin());
+}
+
+/// Two core sentinels and one real redis-sentinel (which cannot reach the in-process ones, so
+/// only ours can lead): the real one learns ours from hellos, gives its vote, and follows the
+/// failover our leader performs through our hellos.
+#[test]
+fn core_and_real_redis_sentinel_mixed_quorum() {
+    if !have_redis() {
+        return;
+    }
+    let bin = Path::new("redis-server");
+    let ports: Vec<u16> = (0..3).map(|_| free_port()).collect();
+    let replicaof = vec![
+        "--replicaof".to_string(),
+        "127.0.0.1".into(),
+        ports[0].to_string(),
+    ];
+    let mut procs: Vec<Option<Proc>> = vec![
+        Some(start_node(bin, ports[0], &[])),
+        Some(start_node(bin, ports[1], &replicaof)),
+        Some(start_node(bin, ports[2], &replicaof)),
+    ];
+    let sport = free_port();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let conf = dir.path().join("sentinel.conf");
+    std::fs::write(
+        &conf,
+        format!(
+            "port {sport}\nbind 127.0.0.1\nsentinel monitor mymaster 127.0.0.1 {} 2\n\
+             sentinel down-after-milliseconds mymaster 1000\n\
+             sentinel failover-timeout mymaster 10000\n",
+            ports[0]
+        ),
+    )
+    .expect("conf");
+    let mut cmd = Command::new("redis-sentinel");
+    cmd.arg(&conf);
+    let real = spawn_ready(cmd, dir, sport);
+    let mut d = driver(2, ports[0]);
+    let ok = d.run_until(30, |d| {
+        d.nodes.iter().all(|n| {
+            let m = &n.s.masters["mymaster"];
+            m.replicas.len() == 2 && m.sentinels.len() == 2
+        })
+    });
+    assert!(ok, "discovery:\n{}\n{}", d.dump(), real.logs());
+    d.run_until(3, |_| false);
+    procs[0] = None;
+    let old = ports[0];
+    let ok = d.run_until(60, |d| {
+        d.agreed().is_some_and(|p| p != old)
+            && d.nodes
+                .iter()
+                .all(|n| n.s.masters["mymaster"].failover_state.name() == "none")
+    });
+    assert!(ok, "no failover:\n{}\n{}", d.dump(), real.logs());
+    let newp = d.agreed().unwrap_or(0);
+    let asked = |c: &mut Conn| {
+        let r = c.cmd(&["SENTINEL", "get-master-addr-by-name", "mymaster"]);
+        String::from_utf8_lossy(&r).contains(&format!("\r\n{newp}\r\n"))
+    };
+    let ok = d.run_until(30, |_| asked(&mut real.conn()));
+    assert!(
+        ok,
+        "real sentinel did not follow:\n{}\n{}",
+        d.dump(),
+        real.logs()
+    );
+    let logs = real.logs();
+    assert!(logs.contains("+sentinel sentinel "), "{logs}");
+    assert!(logs.contains("+switch-master mymaster"), "{logs}");
+    // The real sentinel voted for our leader.
+    assert!(
+        logs.contains("+vote-for-leader 000000000000000000000000000000000000abc"),
+        "{logs}"
+    );
+}
