@@ -405,17 +405,54 @@ impl Deployment {
             .then_some(first)
     }
 
-    /// Wait until all sentinels agree on a master other than `old_port`; returns its index.
-    pub fn wait_new_master(&self, old_port: u16, secs: u64) -> usize {
+    /// Wait until the deployment has settled after losing the master on `old_port`: every
+    /// sentinel names the same master, another node than `old_port`, that reports
+    /// `role:master`, and every running node except it follows it with its link up. Returns
+    /// its index. Sentinels may legitimately fail over more than once (a sentinel that has not
+    /// heard from the new master yet can start another election), so callers look at the
+    /// settled topology rather than at the first switch.
+    pub fn wait_settled(&mut self, old_port: u16, secs: u64) -> usize {
+        let running: Vec<bool> = self.nodes.iter_mut().map(|n| n.running()).collect();
         let mut found = None;
-        self.wait(secs, "all sentinels agree on a new master", |d| {
+        self.wait(secs, "a settled topology after the failover", |d| {
             found = d
                 .agreed_master()
                 .filter(|(_, p)| *p != old_port)
-                .and_then(|(_, p)| d.node_by_port(p));
+                .and_then(|(_, p)| d.node_by_port(p))
+                .filter(|&m| d.is_settled(m, &running));
             found.is_some()
         });
         found.unwrap_or_default()
+    }
+
+    /// Node `m` is a master and every other running node follows it with its link up.
+    fn is_settled(&self, m: usize, running: &[bool]) -> bool {
+        let want = self.nodes[m].port.to_string();
+        self.nodes[m].info_field("role").as_deref() == Some("master")
+            && (0..self.nodes.len())
+                .filter(|&i| i != m && running[i])
+                .all(|i| {
+                    let n = &self.nodes[i];
+                    n.info_field("master_port").as_deref() == Some(want.as_str())
+                        && n.info_field("master_link_status").as_deref() == Some("up")
+                })
+    }
+
+    /// Wait until the config files say what CONFIG REWRITE must have persisted: no
+    /// `replicaof` in master `m`'s, `replicaof` to `m` in every other running node's.
+    pub fn wait_configs_follow(&mut self, m: usize, secs: u64) {
+        let running: Vec<bool> = self.nodes.iter_mut().map(|n| n.running()).collect();
+        let want = Some(format!("127.0.0.1 {}", self.nodes[m].port));
+        self.wait(secs, "config files hold the new topology", |d| {
+            d.nodes.iter().enumerate().all(|(i, n)| {
+                let line = replicaof_line(&n.config_text());
+                if i == m {
+                    line.is_none()
+                } else {
+                    !running[i] || line == want
+                }
+            })
+        });
     }
 
     /// Wait until node `i` is a replica of node `master` with its link up.
