@@ -2,6 +2,7 @@
 //! loopback port in a temp dir, talk RESP to it, and stop it by PID when dropped.
 #![allow(dead_code)]
 pub mod sentinel;
+pub mod val;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};

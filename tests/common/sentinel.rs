@@ -3,6 +3,7 @@
 //! loopback ports, each with its own config file, log and data dir under one temp dir. Every
 //! process can be killed by PID (SIGKILL) and restarted on the same config, SENTINEL commands
 //! are parsed into `Val`, and every wait has a deadline that panics with the logs.
+pub use super::val::{parse, Val};
 use super::{free_port, oxidis_bin, Conn};
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
@@ -405,17 +406,54 @@ impl Deployment {
             .then_some(first)
     }
 
-    /// Wait until all sentinels agree on a master other than `old_port`; returns its index.
-    pub fn wait_new_master(&self, old_port: u16, secs: u64) -> usize {
+    /// Wait until the deployment has settled after losing the master on `old_port`: every
+    /// sentinel names the same master, another node than `old_port`, that reports
+    /// `role:master`, and every running node except it follows it with its link up. Returns
+    /// its index. Sentinels may legitimately fail over more than once (a sentinel that has not
+    /// heard from the new master yet can start another election), so callers look at the
+    /// settled topology rather than at the first switch.
+    pub fn wait_settled(&mut self, old_port: u16, secs: u64) -> usize {
+        let running: Vec<bool> = self.nodes.iter_mut().map(|n| n.running()).collect();
         let mut found = None;
-        self.wait(secs, "all sentinels agree on a new master", |d| {
+        self.wait(secs, "a settled topology after the failover", |d| {
             found = d
                 .agreed_master()
                 .filter(|(_, p)| *p != old_port)
-                .and_then(|(_, p)| d.node_by_port(p));
+                .and_then(|(_, p)| d.node_by_port(p))
+                .filter(|&m| d.is_settled(m, &running));
             found.is_some()
         });
         found.unwrap_or_default()
+    }
+
+    /// Node `m` is a master and every other running node follows it with its link up.
+    fn is_settled(&self, m: usize, running: &[bool]) -> bool {
+        let want = self.nodes[m].port.to_string();
+        self.nodes[m].info_field("role").as_deref() == Some("master")
+            && (0..self.nodes.len())
+                .filter(|&i| i != m && running[i])
+                .all(|i| {
+                    let n = &self.nodes[i];
+                    n.info_field("master_port").as_deref() == Some(want.as_str())
+                        && n.info_field("master_link_status").as_deref() == Some("up")
+                })
+    }
+
+    /// Wait until the config files say what CONFIG REWRITE must have persisted: no
+    /// `replicaof` in master `m`'s, `replicaof` to `m` in every other running node's.
+    pub fn wait_configs_follow(&mut self, m: usize, secs: u64) {
+        let running: Vec<bool> = self.nodes.iter_mut().map(|n| n.running()).collect();
+        let want = Some(format!("127.0.0.1 {}", self.nodes[m].port));
+        self.wait(secs, "config files hold the new topology", |d| {
+            d.nodes.iter().enumerate().all(|(i, n)| {
+                let line = replicaof_line(&n.config_text());
+                if i == m {
+                    line.is_none()
+                } else {
+                    !running[i] || line == want
+                }
+            })
+        });
     }
 
     /// Wait until node `i` is a replica of node `master` with its link up.
@@ -503,77 +541,6 @@ pub fn replicaof_line(conf: &str) -> Option<String> {
         (d.eq_ignore_ascii_case("replicaof") || d.eq_ignore_ascii_case("slaveof"))
             .then(|| w.collect::<Vec<_>>().join(" "))
     })
-}
-
-/// A parsed RESP reply.
-#[derive(Clone, Debug, PartialEq)]
-pub enum Val {
-    Str(String),
-    Int(i64),
-    Err(String),
-    Nil,
-    Arr(Vec<Val>),
-}
-
-impl Val {
-    /// Text of a string or integer ("" otherwise).
-    pub fn text(&self) -> String {
-        match self {
-            Val::Str(s) | Val::Err(s) => s.clone(),
-            Val::Int(n) => n.to_string(),
-            _ => String::new(),
-        }
-    }
-
-    pub fn len(&self) -> usize {
-        match self {
-            Val::Arr(v) => v.len(),
-            _ => 0,
-        }
-    }
-
-    /// A flat `[k1, v1, k2, v2...]` array (SENTINEL MASTER, REPLICAS items) as pairs.
-    pub fn field(&self, name: &str) -> Option<String> {
-        let Val::Arr(v) = self else { return None };
-        v.chunks(2)
-            .find(|kv| kv.len() == 2 && kv[0].text() == name)
-            .map(|kv| kv[1].text())
-    }
-}
-
-/// Parse one RESP2/RESP3 reply (maps and sets become arrays).
-pub fn parse(raw: &[u8]) -> Val {
-    let mut pos = 0;
-    parse_at(raw, &mut pos)
-}
-
-fn parse_at(raw: &[u8], pos: &mut usize) -> Val {
-    let Some(end) = raw[*pos..].windows(2).position(|w| w == b"\r\n") else {
-        return Val::Nil;
-    };
-    let line = String::from_utf8_lossy(&raw[*pos + 1..*pos + end]).to_string();
-    let kind = raw[*pos];
-    *pos += end + 2;
-    let n: i64 = line.parse().unwrap_or(-1);
-    match kind {
-        b'+' => Val::Str(line),
-        b'-' => Val::Err(line),
-        b':' => Val::Int(n),
-        b'_' => Val::Nil,
-        b'$' | b'=' if n < 0 => Val::Nil,
-        b'$' | b'=' => {
-            let n = n as usize;
-            let s = String::from_utf8_lossy(&raw[*pos..(*pos + n).min(raw.len())]).to_string();
-            *pos += n + 2;
-            Val::Str(s)
-        }
-        b'*' | b'~' | b'>' | b'%' if n < 0 => Val::Nil,
-        b'*' | b'~' | b'>' | b'%' => {
-            let n = if kind == b'%' { n * 2 } else { n };
-            Val::Arr((0..n).map(|_| parse_at(raw, pos)).collect())
-        }
-        _ => Val::Str(line),
-    }
 }
 
 /// A pub/sub listener on a sentinel (PSUBSCRIBE *): events with their arrival time.
