@@ -127,16 +127,7 @@ impl Sentinel {
             FailoverState::SelectSlave => self.select_slave_step(m, now),
             FailoverState::SendSlaveofNoone => self.send_slaveof_noone(m, now),
             FailoverState::WaitPromotion => {
-                if now - m.failover_state_change_time > m.failover_timeout {
-                    self.event_at(
-                        m,
-                        &Who::Master,
-                        Level::Warning,
-                        "-failover-abort-slave-timeout",
-                        "",
-                    );
-                    self.abort_failover(m, now);
-                }
+                self.abort_if_slave_timeout(m, now);
             }
             FailoverState::ReconfSlaves => self.reconf_next_slave(m, now),
             FailoverState::None | FailoverState::UpdateConfig => {}
@@ -220,16 +211,7 @@ impl Sentinel {
         let who = Who::Replica(key.clone());
         let connected = m.replicas.get(&key).is_some_and(|r| r.link.cmd_connected);
         if !connected {
-            if now - m.failover_state_change_time > m.failover_timeout {
-                self.event_at(
-                    m,
-                    &Who::Master,
-                    Level::Warning,
-                    "-failover-abort-slave-timeout",
-                    "",
-                );
-                self.abort_failover(m, now);
-            }
+            self.abort_if_slave_timeout(m, now);
             return;
         }
         if !self.send_slaveof(m, &who, None) {
@@ -338,6 +320,20 @@ impl Sentinel {
                     }
                 }
             }
+        }
+    }
+
+    /// The promotion did not happen within failover-timeout: `-failover-abort-slave-timeout`.
+    fn abort_if_slave_timeout(&mut self, m: &mut MasterRecord, now: i64) {
+        if now - m.failover_state_change_time > m.failover_timeout {
+            self.event_at(
+                m,
+                &Who::Master,
+                Level::Warning,
+                "-failover-abort-slave-timeout",
+                "",
+            );
+            self.abort_failover(m, now);
         }
     }
 
