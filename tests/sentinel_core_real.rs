@@ -166,11 +166,7 @@ impl Driver {
     }
 
     fn drain(&mut self, i: usize) {
-        let mut acts = Vec::new();
-        while let Some(a) = self.nodes[i].s.poll_action() {
-            acts.push(a);
-        }
-        for a in acts {
+        for a in self.nodes[i].s.take_actions() {
             self.exec(i, a);
         }
     }

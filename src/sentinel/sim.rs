@@ -159,11 +159,7 @@ impl Net {
     }
 
     fn drain(&mut self, i: usize) {
-        let mut acts = Vec::new();
-        while let Some(a) = self.sents[i].s.poll_action() {
-            acts.push(a);
-        }
-        for a in acts {
+        for a in self.sents[i].s.take_actions() {
             self.exec(i, a);
         }
     }
@@ -469,7 +465,7 @@ impl Net {
             m.parallel_syncs = om.parallel_syncs;
             m.inst.config_epoch = om.inst.config_epoch;
             m.leader_epoch = om.leader_epoch;
-            m.leader = om.leader.clone();
+            // Redis persists `leader-epoch` only, not whom it voted for.
             for (h, p) in om.persisted_replicas() {
                 let rid = s.alloc_id();
                 let key = super::state::addr_key(&h, p);

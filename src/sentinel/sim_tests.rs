@@ -977,3 +977,27 @@ fn promoted_replica_lost_aborts_then_retries() {
     );
     one_leader_per_epoch(&net);
 }
+
+#[test]
+fn restarted_sentinel_never_votes_twice_in_an_epoch() {
+    let mut net = Net::new(3, 3, 2, 30);
+    discovered(&mut net);
+    let mut rng = XorShift(5);
+    let now = net.sentinel_now(0);
+    let b = "b".repeat(40);
+    let r = net.sents[0]
+        .s
+        .is_master_down_by_addr("127.0.0.1", NODE_BASE, 7, &b, now, &mut rng);
+    assert_eq!((r.leader.as_str(), r.leader_epoch), (b.as_str(), 7));
+    net.restart_sentinel(0);
+    let c = "c".repeat(40);
+    let r = net.sents[0]
+        .s
+        .is_master_down_by_addr("127.0.0.1", NODE_BASE, 7, &c, now, &mut rng);
+    assert_ne!(r.leader, c, "voted twice in epoch 7");
+    assert_eq!(net.sents[0].s.current_epoch, 7);
+    let r = net.sents[0]
+        .s
+        .is_master_down_by_addr("127.0.0.1", NODE_BASE, 8, &c, now, &mut rng);
+    assert_eq!((r.leader.as_str(), r.leader_epoch), (c.as_str(), 8));
+}
