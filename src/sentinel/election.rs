@@ -6,9 +6,6 @@ use super::state::{FailoverState, MasterRecord};
 use crate::resp::frame::Frame;
 use std::collections::BTreeMap;
 
-/// Randomized delay (ms) spreading sentinels' failover starts and retries.
-pub const MAX_DESYNC_MS: u64 = 1000;
-
 /// Answer to `SENTINEL IS-MASTER-DOWN-BY-ADDR ip port epoch runid`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DownReply {
@@ -120,7 +117,8 @@ impl Sentinel {
             self.event(Some(m), Level::Warning, "+vote-for-leader", text);
             // Voting for another sentinel delays our own attempts for this master.
             if runid != self.myid {
-                m.failover_start_time = now + rng.below(MAX_DESYNC_MS) as i64;
+                m.failover_start_time =
+                    now + rng.below(self.timers.max_desync.max(0) as u64) as i64;
             }
         }
         (m.leader.clone(), m.leader_epoch)

@@ -3,7 +3,6 @@
 //! reconfigure the other replicas with parallel-syncs, update the config (switch the master
 //! record to the promoted replica); plus replica selection and the manual SENTINEL FAILOVER.
 use super::core::{argv, Level, LinkKind, ReqTag, Rng, Sentinel, Who};
-use super::election::MAX_DESYNC_MS;
 use super::state::{addr_key, FailoverState, Instance, LinkState, MasterRecord, Role, Timers};
 use std::cmp::Ordering;
 
@@ -69,7 +68,7 @@ impl Sentinel {
         if now.saturating_sub(m.failover_start_time) < m.failover_timeout.saturating_mul(2) {
             return false;
         }
-        let delay = rng.below(MAX_DESYNC_MS) as i64;
+        let delay = rng.below(self.timers.max_desync.max(0) as u64) as i64;
         self.start_failover(m, now, delay);
         true
     }

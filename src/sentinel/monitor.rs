@@ -93,10 +93,8 @@ impl Sentinel {
             i.link.cmd_connected = false;
             i.link.cc_conn_time = now;
             i.link.pending_commands = 0;
-            // Redis queues a PING with the connection: its wait counts from now.
-            if i.link.act_ping_time == 0 {
-                i.link.act_ping_time = now;
-            }
+            // No PING is pending until the link is up: while it is not, S_DOWN counts from
+            // the last valid reply (a refused connection does not restart the clock).
             acts.push(LinkKind::Cmd);
         }
         if need_pc && !i.link.pc_link {
@@ -283,10 +281,18 @@ impl Sentinel {
         } else {
             0
         };
+        // A connecting link waits since its creation, a connected one since its oldest PING.
+        let waiting_since = if l.act_ping_time != 0 {
+            l.act_ping_time
+        } else if !l.cmd_connected {
+            l.cc_conn_time
+        } else {
+            0
+        };
         if l.cmd_link
             && now - l.cc_conn_time > self.timers.min_link_reconnect_period
-            && l.act_ping_time != 0
-            && now - l.act_ping_time > down_after / 2
+            && waiting_since != 0
+            && now - waiting_since > down_after / 2
             && now - l.last_pong_time > down_after / 2
         {
             self.close_link(m, who, LinkKind::Cmd);

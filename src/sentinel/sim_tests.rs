@@ -58,9 +58,14 @@ fn master_dies_one_leader_one_failover_all_agree() {
     for seed in 1..=5 {
         let mut net = Net::new(3, 3, 2, seed);
         discovered(&mut net);
+        net.run_ms(seed as i64 * 300);
+        let killed = net.now;
         net.kill_node(0);
         let ok = net.run_until(60_000, |n| converged(n, NODE_BASE));
         assert!(ok, "seed {seed} no convergence:\n{}", net.dump_log());
+        // S_DOWN counts from the last valid reply (at most a ping period before the kill).
+        let sdown = net.events("+sdown")[0].1 - killed;
+        assert!(sdown <= 1000 + 1000 + 100, "{sdown}");
         one_leader_per_epoch(&net);
         assert_eq!(net.events("+promoted-slave").len(), 1, "{}", net.dump_log());
         assert_eq!(net.events("+failover-end").len(), 1);
