@@ -245,16 +245,17 @@ impl Sentinel {
         if !i.link.cmd_connected || i.link.pending_commands >= MAX_PENDING_COMMANDS {
             return;
         }
+        let fast = FAST_INFO_PERIOD_MS.min(self.timers.info_period);
         let info_period = if master_busy || (i.role == Role::Replica && i.master_link_down_time > 0)
         {
-            FAST_INFO_PERIOD_MS
+            fast
         } else {
             self.timers.info_period
         };
         let ping_period = down_after.clamp(1, self.timers.ping_period.max(1));
         let info_due = i.role != Role::Sentinel
             && (i.info_refresh == 0 || now - i.info_refresh > info_period)
-            && now - i.info_sent_time >= FAST_INFO_PERIOD_MS;
+            && now - i.info_sent_time >= fast;
         if info_due {
             self.send(m, who, LinkKind::Cmd, argv(&["INFO"]), ReqTag::Info);
             if let Some(i) = inst_of_mut(m, who) {
