@@ -302,3 +302,37 @@ fn promotion_interop_with_redis() {
     // ...and an oxidis replica a promoted real Redis.
     promotion_between([true, true, false]);
 }
+
+#[test]
+fn sub_replica_follows_its_repointed_upstream_partially() {
+    // A → B, A → C → D; B is promoted and C repointed to it: D continues with C partially
+    // (C kept A's id as replid2) and ends up with B's id.
+    let a = node(None, &["--repl-backlog-size", "10mb"]);
+    let mut ca = a.conn();
+    populate(&mut ca, "a");
+    let b = node(Some(&a), &[]);
+    let c = node(Some(&a), &[]);
+    let d = node(Some(&c), &[]);
+    let (mut cb, mut cc, mut cd) = (b.conn(), c.conn(), d.conn());
+    wait_in_sync(&mut ca, &mut cb);
+    wait_in_sync(&mut ca, &mut cc);
+    wait_in_sync(&mut ca, &mut cd);
+    write_keys(&mut ca, "k", 500);
+    wait_in_sync(&mut ca, &mut cb);
+    wait_in_sync(&mut ca, &mut cd);
+    drop(a);
+    cb.cmd(&["REPLICAOF", "NO", "ONE"]);
+    let bport = b.port.to_string();
+    cc.cmd(&["REPLICAOF", "127.0.0.1", &bport]);
+    wait_for("C continues with B", || stats(&mut cb).1 == 1);
+    wait_for("D continues with C", || stats(&mut cc).1 >= 1);
+    populate(&mut cb, "b");
+    wait_in_sync(&mut cb, &mut cd);
+    assert_eq!(stats(&mut cb).0, 0);
+    assert_eq!(stats(&mut cc).0, 1, "D's only full sync was the first one");
+    assert_eq!(
+        field(&mut cd, "replication", "master_replid"),
+        field(&mut cb, "replication", "master_replid")
+    );
+    assert_same_keys(&mut cb, &mut cd);
+}
