@@ -217,3 +217,122 @@ fn chained_replica_gets_the_stream_unchanged() {
     wait_in_sync(&mut ca, &mut cc);
     assert_eq!(stats(&mut cb).0, 1);
 }
+
+#[test]
+fn former_replica_with_its_own_history_gets_a_full_sync_and_the_reason_is_logged() {
+    let master = node(None, &[]);
+    let mut m = master.conn();
+    populate(&mut m, "a");
+    let replica = node(Some(&master), &[]);
+    let mut r = replica.conn();
+    wait_in_sync(&mut m, &mut r);
+    r.cmd(&["REPLICAOF", "NO", "ONE"]);
+    // Its own history (a new id, never seen by the master) cannot continue.
+    r.cmd(&["SET", "own", "write"]);
+    let port = master.port.to_string();
+    r.cmd(&["REPLICAOF", "127.0.0.1", &port]);
+    wait_for("second full sync", || stats(&mut m).0 == 2);
+    wait_in_sync(&mut m, &mut r);
+    assert_eq!(r.s(&["EXISTS", "own"]), ":0\r\n");
+    assert_eq!(stats(&mut m).2, 1, "sync_partial_err");
+    let logs = master.logs();
+    assert!(
+        logs.contains(
+            "Partial resynchronization not accepted: Replication ID mismatch (Replica asked for '"
+        ),
+        "{logs}"
+    );
+}
+
+/// A promoted node and the replica repointed to it, mixing oxidis and real Redis: `redis`
+/// says which of (old master, promoted, repointed) are real Redis servers.
+fn promotion_between(redis: [bool; 3]) {
+    let start = |real: bool, master: Option<&Proc>| -> Proc {
+        if !real {
+            return node(master, &["--repl-backlog-size", "10mb"]);
+        }
+        let port = master.map(|m| m.port.to_string());
+        let mut args = vec![
+            "--enable-debug-command",
+            "yes",
+            "--repl-backlog-size",
+            "10mb",
+            "--repl-diskless-sync-delay",
+            "0",
+        ];
+        if let Some(p) = &port {
+            args.extend(["--replicaof", "127.0.0.1", p.as_str()]);
+        }
+        start_redis(&args)
+    };
+    let a = start(redis[0], None);
+    let mut ca = a.conn();
+    populate(&mut ca, "a");
+    let b = start(redis[1], Some(&a));
+    let c = start(redis[2], Some(&a));
+    let (mut cb, mut cc) = (b.conn(), c.conn());
+    wait_in_sync(&mut ca, &mut cb);
+    write_keys(&mut ca, "k", 2000);
+    wait_in_sync(&mut ca, &mut cb);
+    wait_in_sync(&mut ca, &mut cc);
+    drop(a);
+    cb.cmd(&["REPLICAOF", "NO", "ONE"]);
+    let bport = b.port.to_string();
+    cc.cmd(&["REPLICAOF", "127.0.0.1", &bport]);
+    wait_for("partial resync on the promoted node", || {
+        stats(&mut cb).1 >= 1
+    });
+    populate(&mut cb, "b");
+    wait_in_sync(&mut cb, &mut cc);
+    assert_eq!(stats(&mut cb).0, 0, "no full sync");
+    assert_eq!(
+        field(&mut cc, "replication", "master_replid"),
+        field(&mut cb, "replication", "master_replid")
+    );
+    assert_same_keys(&mut cb, &mut cc);
+}
+
+#[test]
+fn promotion_interop_with_redis() {
+    if !have_redis() {
+        return;
+    }
+    // A real Redis replica follows a promoted oxidis node partially...
+    promotion_between([false, false, true]);
+    // ...and an oxidis replica a promoted real Redis.
+    promotion_between([true, true, false]);
+}
+
+#[test]
+fn sub_replica_follows_its_repointed_upstream_partially() {
+    // A → B, A → C → D; B is promoted and C repointed to it: D continues with C partially
+    // (C kept A's id as replid2) and ends up with B's id.
+    let a = node(None, &["--repl-backlog-size", "10mb"]);
+    let mut ca = a.conn();
+    populate(&mut ca, "a");
+    let b = node(Some(&a), &[]);
+    let c = node(Some(&a), &[]);
+    let d = node(Some(&c), &[]);
+    let (mut cb, mut cc, mut cd) = (b.conn(), c.conn(), d.conn());
+    wait_in_sync(&mut ca, &mut cb);
+    wait_in_sync(&mut ca, &mut cc);
+    wait_in_sync(&mut ca, &mut cd);
+    write_keys(&mut ca, "k", 500);
+    wait_in_sync(&mut ca, &mut cb);
+    wait_in_sync(&mut ca, &mut cd);
+    drop(a);
+    cb.cmd(&["REPLICAOF", "NO", "ONE"]);
+    let bport = b.port.to_string();
+    cc.cmd(&["REPLICAOF", "127.0.0.1", &bport]);
+    wait_for("C continues with B", || stats(&mut cb).1 == 1);
+    wait_for("D continues with C", || stats(&mut cc).1 >= 1);
+    populate(&mut cb, "b");
+    wait_in_sync(&mut cb, &mut cd);
+    assert_eq!(stats(&mut cb).0, 0);
+    assert_eq!(stats(&mut cc).0, 1, "D's only full sync was the first one");
+    assert_eq!(
+        field(&mut cd, "replication", "master_replid"),
+        field(&mut cb, "replication", "master_replid")
+    );
+    assert_same_keys(&mut cb, &mut cd);
+}

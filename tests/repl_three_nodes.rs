@@ -178,3 +178,19 @@ fn announced_address_and_priority() {
     let role = m.s(&["ROLE"]);
     assert!(role.contains("10.1.2.3") && role.contains("4567"), "{role}");
 }
+
+#[test]
+fn becoming_a_replica_unblocks_waiting_clients() {
+    let n = node(None, &[]);
+    let (mut blpop, mut wait, mut admin) = (n.conn(), n.conn(), n.conn());
+    blpop.send(&[b"BLPOP", b"nothing", b"0"]);
+    wait.send(&[b"WAIT", b"1", b"0"]);
+    wait_for("two blocked clients", || {
+        num(&mut admin, "clients", "blocked_clients") == 2
+    });
+    let port = free_port().to_string();
+    assert_eq!(admin.s(&["REPLICAOF", "127.0.0.1", &port]), "+OK\r\n");
+    let want: &[u8] = b"-UNBLOCKED force unblock from blocking operation, instance state changed (master -> replica?)\r\n";
+    assert_eq!(blpop.read_reply(), want);
+    assert_eq!(wait.read_reply(), want);
+}

@@ -379,6 +379,31 @@ pub fn unblock(srv: &mut Server, token: usize, with_error: bool) -> bool {
     reply.is_some()
 }
 
+/// The node turned into a replica: every blocked client gets Redis's `-UNBLOCKED` error and
+/// is closed after it.
+pub fn disconnect_all(srv: &mut Server) {
+    let tokens: Vec<usize> = srv
+        .clients
+        .iter()
+        .filter(|(_, c)| c.blocked.is_some())
+        .map(|(t, _)| t)
+        .collect();
+    let err = Reply::err(
+        "UNBLOCKED force unblock from blocking operation, instance state changed (master -> replica?)",
+    );
+    for token in tokens {
+        let Some(mut client) = srv.clients.try_remove(token) else {
+            continue;
+        };
+        if let Reply::Error(e) = &err {
+            super::count_error(srv, e);
+        }
+        finish(srv, &mut client, &err);
+        client.close_after_reply = true;
+        srv.clients.insert(client);
+    }
+}
+
 /// A client is going away: forget its wait.
 pub fn forget(srv: &mut Server, client: &mut Client) {
     if let Some(b) = client.blocked.take() {

@@ -112,10 +112,6 @@ pub fn populate(m: &mut Conn, tag: &str) {
     m.cmd(&["SADD", &k("intset"), "1", "2", "3"]);
     m.cmd(&["ZADD", &k("zset"), "1", "one", "2", "two", "3", "three"]);
     m.cmd(&["ZINCRBY", &k("zset"), "5", "one"]);
-    m.cmd(&["XADD", &k("stream"), "1-1", "f", "v"]);
-    m.cmd(&["XADD", &k("stream"), "*", "g", "w"]);
-    m.cmd(&["PFADD", &k("hll"), "a", "b", "c"]);
-    m.cmd(&["SETBIT", &k("bits"), "77", "1"]);
     m.cmd(&["SET", &k("ex"), "v", "EX", "1000"]);
     m.cmd(&["SETEX", &k("setex"), "1000", "v"]);
     m.cmd(&["SET", &k("pexp"), "v"]);

@@ -245,7 +245,8 @@ fn continue_partial(ctx: &mut Ctx, name: &str, offset: i64) -> Reply {
         stream_on_ack: false,
         ip,
         listening_port: port,
-        ack_offset: offset,
+        // It holds everything before the offset it asked for.
+        ack_offset: offset - 1,
         ack_ms: ctx.now,
         old_sync: false,
     });

@@ -58,6 +58,7 @@ pub fn set_master(srv: &mut Server, host: &str, port: u16) {
     if let Some(mut old) = srv.replica.take() {
         super::sync::drop_temp(&mut old);
     }
+    crate::server::blocking::disconnect_all(srv);
     srv.config.replicaof = Some((host.to_string(), port));
     srv.replica = Some(Box::new(r));
 }

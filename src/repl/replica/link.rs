@@ -614,6 +614,27 @@ mod tests {
     }
 
     #[test]
+    fn announce_ip_is_sent_and_its_reply_awaited() {
+        let mut l = Link::new("h", 7, 6380, 0);
+        l.announce_ip = Some("10.0.0.9".into());
+        l.handle(Event::Tick, 0);
+        l.handle(Event::Connected, 1);
+        drain(&mut l);
+        l.handle(Event::Data(b"+PONG\r\n"), 2);
+        let mut want = encode(&["REPLCONF", "listening-port", "6380"]);
+        want.extend(encode(&["REPLCONF", "ip-address", "10.0.0.9"]));
+        want.extend(encode(&["REPLCONF", "capa", "eof", "capa", "psync2"]));
+        assert_eq!(drain(&mut l), vec![Action::Send(want)]);
+        l.handle(Event::Data(b"+OK\r\n+OK\r\n"), 3);
+        assert!(drain(&mut l).is_empty(), "still waiting for the capa reply");
+        l.handle(Event::Data(b"+OK\r\n"), 4);
+        assert_eq!(
+            drain(&mut l),
+            vec![Action::Send(encode(&["PSYNC", "?", "-1"]))]
+        );
+    }
+
+    #[test]
     fn diskless_eof_mark() {
         let mut l = Link::new("h", 7, 6380, 0);
         handshake(&mut l);

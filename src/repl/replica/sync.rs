@@ -133,14 +133,15 @@ pub fn install_payload(
     crate::repl::ids::full_synced(srv, &id, off);
 }
 
-/// The link went down: forget a half-received command (the offset counts whole ones) and
-/// any half-received payload.
+/// The link went down: forget a half-received command or transaction (the offset counts
+/// applied ones only) and any half-received payload.
 pub fn link_closed(r: &mut Replica) {
     drop_temp(r);
     if let Some(m) = r.master.as_mut() {
         m.query.clear();
         m.qpos = 0;
         m.decoder = crate::resp::Decoder::new();
+        m.multi = None;
     }
     r.partial = 0;
     r.unapplied.clear();
