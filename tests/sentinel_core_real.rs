@@ -38,10 +38,6 @@ struct Driver {
     queue: VecDeque<(usize, Event)>,
 }
 
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
-
 impl Driver {
     fn now(&self) -> i64 {
         1_000_000 + self.t0.elapsed().as_millis() as i64
@@ -51,13 +47,7 @@ impl Driver {
         let now = self.now();
         let n = &mut self.nodes[i];
         n.s.handle(ev, now, &mut n.rng);
-        let mut acts = Vec::new();
-        while let Some(a) = self.nodes[i].s.poll_action() {
-            acts.push(a);
-        }
-        for a in acts {
-            self.exec(i, a);
-        }
+        self.drain(i);
     }
 
     fn peer_of(&self, port: u16) -> Option<usize> {
@@ -168,39 +158,16 @@ impl Driver {
     }
 
     fn serve_peer(&mut self, j: usize, argv: &[Vec<u8>]) -> Frame {
-        let cmd = argv
-            .first()
-            .map(|a| text(a).to_uppercase())
-            .unwrap_or_default();
-        match cmd.as_str() {
-            "PING" => Frame::Simple(b"PONG".to_vec()),
-            "PUBLISH" if argv.len() == 3 => {
-                self.queue.push_back((
-                    j,
-                    Event::HelloFromClient {
-                        payload: argv[2].clone(),
-                    },
-                ));
-                Frame::Int(1)
-            }
-            "SENTINEL" if argv.len() == 6 => {
-                let now = self.now();
-                let n = &mut self.nodes[j];
-                let r = n.s.is_master_down_by_addr(
-                    &text(&argv[2]),
-                    text(&argv[3]).parse().unwrap_or(0),
-                    text(&argv[4]).parse().unwrap_or(0),
-                    &text(&argv[5]),
-                    now,
-                    &mut n.rng,
-                );
-                Frame::Array(Some(vec![
-                    Frame::Int(r.down as i64),
-                    Frame::Bulk(Some(r.leader.into_bytes())),
-                    Frame::Int(r.leader_epoch as i64),
-                ]))
-            }
-            _ => Frame::Simple(b"OK".to_vec()),
+        let now = self.now();
+        let n = &mut self.nodes[j];
+        let r = n.s.answer_peer(argv, now, &mut n.rng);
+        self.drain(j);
+        r
+    }
+
+    fn drain(&mut self, i: usize) {
+        for a in self.nodes[i].s.take_actions() {
+            self.exec(i, a);
         }
     }
 
@@ -375,38 +342,52 @@ fn driver(n: usize, master: u16) -> Driver {
     d
 }
 
-fn failover_for_real(bin: &Path) {
+/// A master and two replicas of it, on fresh ports.
+fn start_trio(bin: &Path) -> (Vec<u16>, Vec<Option<Proc>>) {
     let ports: Vec<u16> = (0..3).map(|_| free_port()).collect();
     let replicaof = vec![
         "--replicaof".to_string(),
         "127.0.0.1".into(),
         ports[0].to_string(),
     ];
-    let mut procs: Vec<Option<Proc>> = vec![
+    let procs = vec![
         Some(start_node(bin, ports[0], &[])),
         Some(start_node(bin, ports[1], &replicaof)),
         Some(start_node(bin, ports[2], &replicaof)),
     ];
-    let mut d = driver(3, ports[0]);
+    (ports, procs)
+}
+
+/// Wait for discovery (2 replicas, 2 other sentinels each), kill the master (`procs[0]`), wait
+/// until every in-process sentinel agrees on another master with no failover running; returns
+/// its port. `extra` goes into failure messages.
+fn kill_master_and_fail_over(d: &mut Driver, procs: &mut [Option<Proc>], extra: &str) -> u16 {
     let ok = d.run_until(30, |d| {
         d.nodes.iter().all(|n| {
             let m = &n.s.masters["mymaster"];
             m.replicas.len() == 2 && m.sentinels.len() == 2
         })
     });
-    assert!(ok, "discovery:\n{}", d.dump());
+    assert!(ok, "discovery:\n{}\n{extra}", d.dump());
     // Let replicas sync and INFO refresh before the kill.
     d.run_until(3, |_| false);
+    let old = procs[0].as_ref().map_or(0, |p| p.port);
     procs[0] = None; // killed (SIGKILL on drop)
-    let old = ports[0];
     let ok = d.run_until(60, |d| {
         d.agreed().is_some_and(|p| p != old)
             && d.nodes
                 .iter()
                 .all(|n| n.s.masters["mymaster"].failover_state.name() == "none")
     });
-    assert!(ok, "no failover:\n{}", d.dump());
-    let newp = d.agreed().unwrap_or(0);
+    assert!(ok, "no failover:\n{}\n{extra}", d.dump());
+    d.agreed().unwrap_or(0)
+}
+
+fn failover_for_real(bin: &Path) {
+    let (ports, mut procs) = start_trio(bin);
+    let mut d = driver(3, ports[0]);
+    let old = ports[0];
+    let newp = kill_master_and_fail_over(&mut d, &mut procs, "");
     let other = if newp == ports[1] { ports[2] } else { ports[1] };
     assert_eq!(role_of(newp).0, "master");
     let ok = d.run_until(30, |_| role_of(other) == ("slave".into(), Some(newp)));
@@ -453,17 +434,7 @@ fn core_and_real_redis_sentinel_mixed_quorum() {
         return;
     }
     let bin = Path::new("redis-server");
-    let ports: Vec<u16> = (0..3).map(|_| free_port()).collect();
-    let replicaof = vec![
-        "--replicaof".to_string(),
-        "127.0.0.1".into(),
-        ports[0].to_string(),
-    ];
-    let mut procs: Vec<Option<Proc>> = vec![
-        Some(start_node(bin, ports[0], &[])),
-        Some(start_node(bin, ports[1], &replicaof)),
-        Some(start_node(bin, ports[2], &replicaof)),
-    ];
+    let (ports, mut procs) = start_trio(bin);
     let sport = free_port();
     let dir = tempfile::tempdir().expect("tempdir");
     let conf = dir.path().join("sentinel.conf");
@@ -481,24 +452,7 @@ fn core_and_real_redis_sentinel_mixed_quorum() {
     cmd.arg(&conf);
     let real = spawn_ready(cmd, dir, sport);
     let mut d = driver(2, ports[0]);
-    let ok = d.run_until(30, |d| {
-        d.nodes.iter().all(|n| {
-            let m = &n.s.masters["mymaster"];
-            m.replicas.len() == 2 && m.sentinels.len() == 2
-        })
-    });
-    assert!(ok, "discovery:\n{}\n{}", d.dump(), real.logs());
-    d.run_until(3, |_| false);
-    procs[0] = None;
-    let old = ports[0];
-    let ok = d.run_until(60, |d| {
-        d.agreed().is_some_and(|p| p != old)
-            && d.nodes
-                .iter()
-                .all(|n| n.s.masters["mymaster"].failover_state.name() == "none")
-    });
-    assert!(ok, "no failover:\n{}\n{}", d.dump(), real.logs());
-    let newp = d.agreed().unwrap_or(0);
+    let newp = kill_master_and_fail_over(&mut d, &mut procs, &real.logs());
     let asked = |c: &mut Conn| {
         let r = c.cmd(&["SENTINEL", "get-master-addr-by-name", "mymaster"]);
         String::from_utf8_lossy(&r).contains(&format!("\r\n{newp}\r\n"))

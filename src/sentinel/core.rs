@@ -228,6 +228,11 @@ impl Sentinel {
         self.out.pop_front()
     }
 
+    /// Every queued action, in order.
+    pub fn take_actions(&mut self) -> Vec<Action> {
+        self.out.drain(..).collect()
+    }
+
     /// Feed one event: ticks run the periodic jobs (`monitor`), replies are routed by their
     /// `ReqTag`, hellos go to `hello`. Events about instances that no longer exist are ignored.
     pub fn handle(&mut self, ev: Event, now: i64, rng: &mut dyn Rng) {

@@ -6,9 +6,6 @@ use super::state::{FailoverState, MasterRecord};
 use crate::resp::frame::Frame;
 use std::collections::BTreeMap;
 
-/// Randomized delay (ms) spreading sentinels' failover starts and retries.
-pub const MAX_DESYNC_MS: u64 = 1000;
-
 /// Answer to `SENTINEL IS-MASTER-DOWN-BY-ADDR ip port epoch runid`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DownReply {
@@ -17,6 +14,17 @@ pub struct DownReply {
     /// The run id we voted for in `leader_epoch`, or `*` when `runid` was `*` (no vote asked).
     pub leader: String,
     pub leader_epoch: u64,
+}
+
+impl DownReply {
+    /// The reply as sent on the wire: `[down, leader, leader_epoch]`.
+    pub fn frame(&self) -> Frame {
+        Frame::Array(Some(vec![
+            Frame::Int(self.down as i64),
+            Frame::Bulk(Some(self.leader.clone().into_bytes())),
+            Frame::Int(self.leader_epoch as i64),
+        ]))
+    }
 }
 
 impl Sentinel {
@@ -57,6 +65,35 @@ impl Sentinel {
         reply
     }
 
+    /// Answer one command another sentinel's link sends us (PING, PUBLISH of a hello,
+    /// SENTINEL is-master-down-by-addr; anything else `+OK`), as an in-process peer does in
+    /// simulations and tests. A hello is applied at once (its actions are queued).
+    pub fn answer_peer(&mut self, argv: &[Vec<u8>], now: i64, rng: &mut dyn Rng) -> Frame {
+        let arg = |i: usize| {
+            argv.get(i)
+                .map(|a| String::from_utf8_lossy(a).into_owned())
+                .unwrap_or_default()
+        };
+        match arg(0).to_ascii_uppercase().as_str() {
+            "PING" => Frame::Simple(b"PONG".to_vec()),
+            "PUBLISH" if argv.len() == 3 => {
+                self.process_hello(&argv[2], now);
+                Frame::Int(1)
+            }
+            "SENTINEL" if argv.len() == 6 => self
+                .is_master_down_by_addr(
+                    &arg(2),
+                    arg(3).parse().unwrap_or(0),
+                    arg(4).parse().unwrap_or(0),
+                    &arg(5),
+                    now,
+                    rng,
+                )
+                .frame(),
+            _ => Frame::Simple(b"OK".to_vec()),
+        }
+    }
+
     /// Redis's `sentinelVoteLeader`: adopt a newer epoch, then vote for `runid` unless we already
     /// voted in this epoch. Returns our vote for the master and its epoch.
     pub(crate) fn vote_leader(
@@ -80,7 +117,8 @@ impl Sentinel {
             self.event(Some(m), Level::Warning, "+vote-for-leader", text);
             // Voting for another sentinel delays our own attempts for this master.
             if runid != self.myid {
-                m.failover_start_time = now + rng.below(MAX_DESYNC_MS) as i64;
+                m.failover_start_time =
+                    now + rng.below(self.timers.max_desync.max(0) as u64) as i64;
             }
         }
         (m.leader.clone(), m.leader_epoch)

@@ -3,7 +3,6 @@
 //! reconfigure the other replicas with parallel-syncs, update the config (switch the master
 //! record to the promoted replica); plus replica selection and the manual SENTINEL FAILOVER.
 use super::core::{argv, Level, LinkKind, ReqTag, Rng, Sentinel, Who};
-use super::election::MAX_DESYNC_MS;
 use super::state::{addr_key, FailoverState, Instance, LinkState, MasterRecord, Role, Timers};
 use std::cmp::Ordering;
 
@@ -69,7 +68,7 @@ impl Sentinel {
         if now.saturating_sub(m.failover_start_time) < m.failover_timeout.saturating_mul(2) {
             return false;
         }
-        let delay = rng.below(MAX_DESYNC_MS) as i64;
+        let delay = rng.below(self.timers.max_desync.max(0) as u64) as i64;
         self.start_failover(m, now, delay);
         true
     }
@@ -127,16 +126,7 @@ impl Sentinel {
             FailoverState::SelectSlave => self.select_slave_step(m, now),
             FailoverState::SendSlaveofNoone => self.send_slaveof_noone(m, now),
             FailoverState::WaitPromotion => {
-                if now - m.failover_state_change_time > m.failover_timeout {
-                    self.event_at(
-                        m,
-                        &Who::Master,
-                        Level::Warning,
-                        "-failover-abort-slave-timeout",
-                        "",
-                    );
-                    self.abort_failover(m, now);
-                }
+                self.abort_if_slave_timeout(m, now);
             }
             FailoverState::ReconfSlaves => self.reconf_next_slave(m, now),
             FailoverState::None | FailoverState::UpdateConfig => {}
@@ -220,16 +210,7 @@ impl Sentinel {
         let who = Who::Replica(key.clone());
         let connected = m.replicas.get(&key).is_some_and(|r| r.link.cmd_connected);
         if !connected {
-            if now - m.failover_state_change_time > m.failover_timeout {
-                self.event_at(
-                    m,
-                    &Who::Master,
-                    Level::Warning,
-                    "-failover-abort-slave-timeout",
-                    "",
-                );
-                self.abort_failover(m, now);
-            }
+            self.abort_if_slave_timeout(m, now);
             return;
         }
         if !self.send_slaveof(m, &who, None) {
@@ -338,6 +319,20 @@ impl Sentinel {
                     }
                 }
             }
+        }
+    }
+
+    /// The promotion did not happen within failover-timeout: `-failover-abort-slave-timeout`.
+    fn abort_if_slave_timeout(&mut self, m: &mut MasterRecord, now: i64) {
+        if now - m.failover_state_change_time > m.failover_timeout {
+            self.event_at(
+                m,
+                &Who::Master,
+                Level::Warning,
+                "-failover-abort-slave-timeout",
+                "",
+            );
+            self.abort_failover(m, now);
         }
     }
 

@@ -93,10 +93,8 @@ impl Sentinel {
             i.link.cmd_connected = false;
             i.link.cc_conn_time = now;
             i.link.pending_commands = 0;
-            // Redis queues a PING with the connection: its wait counts from now.
-            if i.link.act_ping_time == 0 {
-                i.link.act_ping_time = now;
-            }
+            // No PING is pending until the link is up: while it is not, S_DOWN counts from
+            // the last valid reply (a refused connection does not restart the clock).
             acts.push(LinkKind::Cmd);
         }
         if need_pc && !i.link.pc_link {
@@ -247,16 +245,17 @@ impl Sentinel {
         if !i.link.cmd_connected || i.link.pending_commands >= MAX_PENDING_COMMANDS {
             return;
         }
+        let fast = FAST_INFO_PERIOD_MS.min(self.timers.info_period);
         let info_period = if master_busy || (i.role == Role::Replica && i.master_link_down_time > 0)
         {
-            FAST_INFO_PERIOD_MS
+            fast
         } else {
             self.timers.info_period
         };
         let ping_period = down_after.clamp(1, self.timers.ping_period.max(1));
         let info_due = i.role != Role::Sentinel
             && (i.info_refresh == 0 || now - i.info_refresh > info_period)
-            && now - i.info_sent_time >= FAST_INFO_PERIOD_MS;
+            && now - i.info_sent_time >= fast;
         if info_due {
             self.send(m, who, LinkKind::Cmd, argv(&["INFO"]), ReqTag::Info);
             if let Some(i) = inst_of_mut(m, who) {
@@ -283,10 +282,18 @@ impl Sentinel {
         } else {
             0
         };
+        // A connecting link waits since its creation, a connected one since its oldest PING.
+        let waiting_since = if l.act_ping_time != 0 {
+            l.act_ping_time
+        } else if !l.cmd_connected {
+            l.cc_conn_time
+        } else {
+            0
+        };
         if l.cmd_link
             && now - l.cc_conn_time > self.timers.min_link_reconnect_period
-            && l.act_ping_time != 0
-            && now - l.act_ping_time > down_after / 2
+            && waiting_since != 0
+            && now - waiting_since > down_after / 2
             && now - l.last_pong_time > down_after / 2
         {
             self.close_link(m, who, LinkKind::Cmd);

@@ -159,11 +159,7 @@ impl Net {
     }
 
     fn drain(&mut self, i: usize) {
-        let mut acts = Vec::new();
-        while let Some(a) = self.sents[i].s.poll_action() {
-            acts.push(a);
-        }
-        for a in acts {
+        for a in self.sents[i].s.take_actions() {
             self.exec(i, a);
         }
     }
@@ -260,7 +256,7 @@ impl Net {
             .map(|a| s(a).to_uppercase())
             .unwrap_or_default();
         match target {
-            Ep::Sent(j) => self.serve_sentinel(j, &cmd, argv),
+            Ep::Sent(j) => self.serve_sentinel(j, argv),
             Ep::Node(n) => {
                 let Some(c) = self.sents[i].conns.get_mut(&(inst, link)) else {
                     return self.serve_node(i, inst, n, argv);
@@ -286,40 +282,12 @@ impl Net {
         }
     }
 
-    fn serve_sentinel(&mut self, j: usize, cmd: &str, argv: &[Vec<u8>]) -> Frame {
-        match cmd {
-            "PING" => Frame::Simple(b"PONG".to_vec()),
-            "PUBLISH" if argv.len() == 3 => {
-                self.queue.push_back((
-                    j,
-                    Event::HelloFromClient {
-                        payload: argv[2].clone(),
-                    },
-                ));
-                Frame::Int(1)
-            }
-            "SENTINEL" if argv.len() == 6 => {
-                let now = self.sentinel_now(j);
-                let port = s(&argv[3]).parse().unwrap_or(0);
-                let epoch = s(&argv[4]).parse().unwrap_or(0);
-                let sim = &mut self.sents[j];
-                let r = sim.s.is_master_down_by_addr(
-                    &s(&argv[2]),
-                    port,
-                    epoch,
-                    &s(&argv[5]),
-                    now,
-                    &mut sim.rng,
-                );
-                self.drain(j);
-                Frame::Array(Some(vec![
-                    Frame::Int(r.down as i64),
-                    Frame::Bulk(Some(r.leader.into_bytes())),
-                    Frame::Int(r.leader_epoch as i64),
-                ]))
-            }
-            _ => ok(),
-        }
+    fn serve_sentinel(&mut self, j: usize, argv: &[Vec<u8>]) -> Frame {
+        let now = self.sentinel_now(j);
+        let sim = &mut self.sents[j];
+        let r = sim.s.answer_peer(argv, now, &mut sim.rng);
+        self.drain(j);
+        r
     }
 
     fn serve_node(&mut self, i: usize, inst: u64, n: usize, argv: &[Vec<u8>]) -> Frame {
@@ -497,7 +465,7 @@ impl Net {
             m.parallel_syncs = om.parallel_syncs;
             m.inst.config_epoch = om.inst.config_epoch;
             m.leader_epoch = om.leader_epoch;
-            m.leader = om.leader.clone();
+            // Redis persists `leader-epoch` only, not whom it voted for.
             for (h, p) in om.persisted_replicas() {
                 let rid = s.alloc_id();
                 let key = super::state::addr_key(&h, p);

@@ -58,9 +58,14 @@ fn master_dies_one_leader_one_failover_all_agree() {
     for seed in 1..=5 {
         let mut net = Net::new(3, 3, 2, seed);
         discovered(&mut net);
+        net.run_ms(seed as i64 * 300);
+        let killed = net.now;
         net.kill_node(0);
         let ok = net.run_until(60_000, |n| converged(n, NODE_BASE));
         assert!(ok, "seed {seed} no convergence:\n{}", net.dump_log());
+        // S_DOWN counts from the last valid reply (at most a ping period before the kill).
+        let sdown = net.events("+sdown")[0].1 - killed;
+        assert!(sdown <= 1000 + 1000 + 100, "{sdown}");
         one_leader_per_epoch(&net);
         assert_eq!(net.events("+promoted-slave").len(), 1, "{}", net.dump_log());
         assert_eq!(net.events("+failover-end").len(), 1);
@@ -976,4 +981,28 @@ fn promoted_replica_lost_aborts_then_retries() {
         net.dump_log()
     );
     one_leader_per_epoch(&net);
+}
+
+#[test]
+fn restarted_sentinel_never_votes_twice_in_an_epoch() {
+    let mut net = Net::new(3, 3, 2, 30);
+    discovered(&mut net);
+    let mut rng = XorShift(5);
+    let now = net.sentinel_now(0);
+    let b = "b".repeat(40);
+    let r = net.sents[0]
+        .s
+        .is_master_down_by_addr("127.0.0.1", NODE_BASE, 7, &b, now, &mut rng);
+    assert_eq!((r.leader.as_str(), r.leader_epoch), (b.as_str(), 7));
+    net.restart_sentinel(0);
+    let c = "c".repeat(40);
+    let r = net.sents[0]
+        .s
+        .is_master_down_by_addr("127.0.0.1", NODE_BASE, 7, &c, now, &mut rng);
+    assert_ne!(r.leader, c, "voted twice in epoch 7");
+    assert_eq!(net.sents[0].s.current_epoch, 7);
+    let r = net.sents[0]
+        .s
+        .is_master_down_by_addr("127.0.0.1", NODE_BASE, 8, &c, now, &mut rng);
+    assert_eq!((r.leader.as_str(), r.leader_epoch), (c.as_str(), 8));
 }

@@ -332,6 +332,10 @@ pub struct Timers {
     pub election_timeout: i64,
     pub script_max_runtime: i64,
     pub script_retry_delay: i64,
+    /// Upper bound of the random delay before a failover asks for votes (and pushed onto our
+    /// own next attempt when we vote for another sentinel): Redis's SENTINEL_MAX_DESYNC. Not a
+    /// SENTINEL DEBUG parameter.
+    pub max_desync: i64,
 }
 
 impl Default for Timers {
@@ -350,6 +354,7 @@ impl Default for Timers {
             election_timeout: 10_000,
             script_max_runtime: 60_000,
             script_retry_delay: 30_000,
+            max_desync: 1000,
         }
     }
 }
