@@ -150,7 +150,7 @@ fn load_data_from_disk(el: &mut EventLoop, pid_file: Option<&PidFile>) -> Result
 /// running and the supervisor is told so.
 fn final_save(el: &mut EventLoop, mode: Shutdown) -> Result<(), String> {
     if el.srv.sentinel.is_some() {
-        crate::sentinel::api::save_config(&mut el.srv);
+        // A sentinel has no dataset; its config was saved at every change.
         return Ok(());
     }
     crate::persist::final_save(&mut el.srv, mode)
@@ -208,6 +208,11 @@ fn serve(mut el: EventLoop, sup: &Supervisor, pid_file: Option<PidFile>) -> i32 
     if let Some(p) = pid_file {
         p.remove();
     }
-    warn!("Redis is now ready to exit, bye bye...");
+    let who = if el.srv.sentinel.is_some() {
+        "Sentinel"
+    } else {
+        "Redis"
+    };
+    warn!("{who} is now ready to exit, bye bye...");
     0
 }

@@ -283,6 +283,31 @@ mod tests {
     }
 
     #[test]
+    fn sentinel_lines_make_a_sentinel_on_its_port() {
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join("s.conf");
+        std::fs::write(&f, "sentinel monitor m 127.0.0.1 7000 2\n").unwrap();
+        let mut none: &[u8] = b"";
+        let Action::Run(cfg) = parse_with_stdin(&v(&[f.to_str().unwrap()]), &mut none).unwrap()
+        else {
+            panic!("expected run");
+        };
+        assert!(cfg.sentinel_mode);
+        assert_eq!(cfg.port, 26379);
+        let args = v(&[f.to_str().unwrap(), "--port", "7001"]);
+        let Action::Run(cfg) = parse_with_stdin(&args, &mut none).unwrap() else {
+            panic!("expected run");
+        };
+        assert_eq!(cfg.port, 7001);
+        std::fs::write(&f, "port 1\nsentinel monitor m 127.0.0.1 7000 0\n").unwrap();
+        let e = parse_with_stdin(&v(&[f.to_str().unwrap()]), &mut none).unwrap_err();
+        assert_eq!(
+            (e.line, e.msg.as_str()),
+            (2, "Quorum must be 1 or greater.")
+        );
+    }
+
+    #[test]
     fn argv_errors_are_located() {
         let mut none: &[u8] = b"";
         let e = parse_with_stdin(&v(&["--port", "1", "--bogus", "x y"]), &mut none).unwrap_err();

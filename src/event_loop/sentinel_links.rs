@@ -27,6 +27,8 @@ const CONNECT_TIMEOUT_MS: i64 = 5000;
 /// Scripts running at once (Redis's SENTINEL_SCRIPT_MAX_RUNNING); their time limit is the
 /// core's `timers.script_max_runtime` (SENTINEL DEBUG SCRIPT-MAX-RUNTIME).
 const MAX_SCRIPTS: usize = 16;
+/// Unparsed input a link may hold (INFO replies are a few KB): more is a broken peer.
+const MAX_INBUF: usize = 32 * 1024 * 1024;
 /// Events delivered in one round before yielding to the loop.
 const MAX_EVENTS_PER_ROUND: usize = 10_000;
 
@@ -350,6 +352,10 @@ impl EventLoop {
                     Ok(n) => {
                         l.inbuf.extend_from_slice(&self.read_buf[..n]);
                         self.srv.stats.net_input_bytes += n as u64;
+                        if l.inbuf.len() > MAX_INBUF {
+                            failed = true;
+                            break;
+                        }
                     }
                     Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
                     Err(e) if e.kind() == io::ErrorKind::Interrupted => {}

@@ -538,7 +538,31 @@ fn s_config(ctx: &mut Ctx, a: &mut Args) -> Reply {
         }
     }
     save_config(ctx.srv);
+    if opt.eq_ignore_ascii_case("sentinel-user") || opt.eq_ignore_ascii_case("sentinel-pass") {
+        // New credentials: reconnect everything, as Redis's sentinelDropConnections.
+        drop_links(sen(ctx));
+    }
     Reply::Ok
+}
+
+/// Close every link of every instance; the next tick reconnects them.
+fn drop_links(s: &mut Sentinel) {
+    let masters: Vec<state::MasterRecord> = s.masters.values().cloned().collect();
+    for m in &masters {
+        disconnect_all(s, m);
+    }
+    for m in s.masters.values_mut() {
+        let insts = std::iter::once(&mut m.inst)
+            .chain(m.replicas.values_mut())
+            .chain(m.sentinels.values_mut());
+        for i in insts {
+            i.link.cmd_link = false;
+            i.link.pc_link = false;
+            i.link.cmd_connected = false;
+            i.link.pubsub_connected = false;
+            i.link.pending_commands = 0;
+        }
+    }
 }
 
 /// SENTINEL DEBUG parameters, in Redis's order, and the timer each one is.
