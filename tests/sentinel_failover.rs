@@ -153,13 +153,11 @@ fn failover_under_load_redis_sentinels_oxidis_nodes() {
 }
 
 #[test]
-#[ignore = "needs the oxidis sentinel (issue 6)"]
 fn failover_under_load_oxidis_sentinels_oxidis_nodes() {
     failover_under_load(NodeKind::Oxidis, [SentinelKind::Oxidis; 3]);
 }
 
 #[test]
-#[ignore = "needs the oxidis sentinel (issue 6)"]
 fn failover_under_load_oxidis_sentinels_redis_nodes() {
     failover_under_load(NodeKind::Redis, [SentinelKind::Oxidis; 3]);
 }
@@ -245,7 +243,6 @@ fn redis_py_follows_failover_redis_sentinels() {
 }
 
 #[test]
-#[ignore = "needs the oxidis sentinel (issue 6)"]
 fn redis_py_follows_failover_oxidis_sentinels() {
     redis_py_follows_failover([SentinelKind::Oxidis; 3]);
 }
@@ -285,7 +282,6 @@ fn quorum_agrees_redis_sentinels() {
 }
 
 #[test]
-#[ignore = "needs the oxidis sentinel (issue 6)"]
 fn mixed_quorum_two_oxidis_sentinels_one_redis_sentinel() {
     quorum_agrees([
         SentinelKind::Oxidis,
