@@ -382,3 +382,40 @@ fn diskless_sync_to_oxidis_and_redis_replicas() {
     );
     assert!(logs.contains("Synchronization with replica"), "{logs}");
 }
+
+/// `repl-diskless-sync-max-replicas 2` starts the fork as soon as two replicas wait, long
+/// before `repl-diskless-sync-delay`: one child serves both.
+#[test]
+fn diskless_max_replicas_shares_one_fork() {
+    let master = start_oxidis_debug(&[
+        "--repl-diskless-sync-delay",
+        "60",
+        "--repl-diskless-sync-max-replicas",
+        "2",
+    ]);
+    let mut m = master.conn();
+    m.cmd(&["DEBUG", "POPULATE", "5000"]);
+    let mport = master.port.to_string();
+    let a = start_oxidis_debug(&["--replicaof", "127.0.0.1", &mport]);
+    let b = start_oxidis_debug(&["--replicaof", "127.0.0.1", &mport]);
+    for rp in [&a, &b] {
+        let mut r = rp.conn();
+        wait_for(
+            20,
+            "diskless sync of both",
+            || link_up(rp.port) && same_data(&mut m, &mut r),
+            || format!("{}\n{}", master.logs(), rp.logs()),
+        );
+    }
+    let logs = master.logs();
+    assert_eq!(
+        logs.matches("Starting BGSAVE for SYNC with target: replicas sockets")
+            .count(),
+        1,
+        "{logs}"
+    );
+    assert!(
+        logs.contains("Delay next BGSAVE for diskless SYNC"),
+        "{logs}"
+    );
+}
