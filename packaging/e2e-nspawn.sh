@@ -21,11 +21,11 @@
 #   - dpkg --purge: no unit, process, user, group, override, file or directory left behind
 #   - replication: 6379 has connected_slaves:2, 6380 and 6381 follow it with the link up, a
 #     key written on 6379 is read on both, and their systemd STATUS line tells the sync's end
-#   - sentinels (once `oxidis --sentinel` is a sentinel, issue 6): the three sentinel units
-#     running and agreeing on mymaster at 6379 with a quorum; a kill -9 of the master leads to a
-#     failover AND a systemd restart of the killed unit, which rejoins as a replica of the new
-#     master with its config rewritten. Until SENTINEL MYID answers on 26379 these print SKIP
-#     and count as nothing; OXIDIS_E2E_SENTINEL=require turns that SKIP into a failure.
+#   - sentinels: the three sentinel units running and agreeing on mymaster at 6379 with a
+#     quorum; a kill -9 of the master leads to a failover AND a systemd restart of the killed
+#     unit, which rejoins as a replica of the new master with its config rewritten. A sentinel
+#     that does not answer SENTINEL MYID on 26379 is a failure (the later sentinel checks then
+#     print SKIP).
 #
 # Needs root, systemd-nspawn, nsenter (util-linux), overlayfs and tmpfs. nspawn refuses to boot
 # the host's root directory itself, hence the overlay mounted under a tmpfs (an overlay's
@@ -233,14 +233,13 @@ for n in 6380 6381; do
 done
 
 step "sentinels 26379-26381 monitor mymaster"
-# The sentinel units run `oxidis --sentinel`; until issue 6 lands that is a plain server
-# without the SENTINEL command, and the sentinel checks are skipped (not failed).
+# The sentinel units run `oxidis --sentinel`; one that does not answer SENTINEL MYID fails here.
 SENTINEL_OK=
 myid=$(cli -p 26379 sentinel myid 2>&1 | tr -d '\r' || true)
 if echo "$myid" | grep -Eq '^[0-9a-f]{40}$'; then
 	SENTINEL_OK=1
-elif [ "${OXIDIS_E2E_SENTINEL:-}" = require ]; then
-	fail "SENTINEL MYID on 26379: '$myid' (OXIDIS_E2E_SENTINEL=require)"
+else
+	fail "SENTINEL MYID on 26379: '$myid'"
 fi
 sentinel_addr() { # PORT: "HOST PORT" of mymaster as that sentinel sees it
 	cli -p "$1" sentinel get-master-addr-by-name mymaster 2>/dev/null | tr -d '\r' | paste -sd' ' || true

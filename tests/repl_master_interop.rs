@@ -2,73 +2,10 @@
 //! command stream (every type, expiries), and a partial resync after the link is killed.
 //! Equality is checked with DEBUG DIGEST on both sides plus DBSIZE.
 mod common;
+mod repl_util;
 use common::*;
-use std::time::{Duration, Instant};
-
-fn info(c: &mut Conn, section: &str) -> String {
-    c.s(&["INFO", section])
-}
-
-fn digest(c: &mut Conn) -> String {
-    c.s(&["DEBUG", "DIGEST"])
-}
-
-/// Wait (bounded) until `f` holds.
-fn wait_for(what: &str, mut f: impl FnMut() -> bool) {
-    let deadline = Instant::now() + Duration::from_secs(15);
-    while Instant::now() < deadline {
-        if f() {
-            return;
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    panic!("timed out waiting for {what}");
-}
-
-/// Wait until the replica has the master's offset and the same data.
-fn wait_in_sync(m: &mut Conn, r: &mut Conn) {
-    let mut last = String::new();
-    let deadline = Instant::now() + Duration::from_secs(15);
-    while Instant::now() < deadline {
-        let mo = info_field(&info(m, "replication"), "master_repl_offset");
-        let ro = info_field(&info(r, "replication"), "slave_repl_offset");
-        let (md, rd) = (digest(m), digest(r));
-        let (ms, rs) = (m.s(&["DBSIZE"]), r.s(&["DBSIZE"]));
-        if mo.is_some() && mo == ro && md == rd && ms == rs {
-            return;
-        }
-        last = format!("offsets {mo:?} {ro:?} digests {md:?} {rd:?} dbsize {ms:?} {rs:?}");
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    panic!("replica did not catch up: {last}");
-}
-
-fn populate(m: &mut Conn, tag: &str) {
-    let k = |s: &str| format!("{tag}:{s}");
-    m.cmd(&["SET", &k("str"), "hello"]);
-    m.cmd(&["SET", &k("int"), "12345"]);
-    m.cmd(&["INCRBYFLOAT", &k("float"), "1.25"]);
-    m.cmd(&["RPUSH", &k("list"), "a", "b", "c", "d"]);
-    m.cmd(&["LPOP", &k("list")]);
-    m.cmd(&["HSET", &k("hash"), "f1", "v1", "f2", "v2"]);
-    m.cmd(&["HINCRBYFLOAT", &k("hash"), "f3", "2.5"]);
-    m.cmd(&["SADD", &k("set"), "x", "y", "z", "w"]);
-    m.cmd(&["SPOP", &k("set")]);
-    m.cmd(&["SADD", &k("intset"), "1", "2", "3"]);
-    m.cmd(&["ZADD", &k("zset"), "1", "one", "2", "two", "3", "three"]);
-    m.cmd(&["ZINCRBY", &k("zset"), "5", "one"]);
-    m.cmd(&["SET", &k("ex"), "v", "EX", "1000"]);
-    m.cmd(&["SETEX", &k("setex"), "1000", "v"]);
-    m.cmd(&["SET", &k("pexp"), "v"]);
-    m.cmd(&["PEXPIRE", &k("pexp"), "500000"]);
-    m.cmd(&["SET", &k("gone"), "v", "PX", "50"]);
-    for i in 0..200 {
-        m.cmd(&["SET", &format!("{tag}:n{i}"), &i.to_string()]);
-    }
-    m.cmd(&["SELECT", "3"]);
-    m.cmd(&["SET", &k("db3"), "in three"]);
-    m.cmd(&["SELECT", "0"]);
-}
+use repl_util::{info, populate, wait_for, wait_in_sync};
+use std::time::Duration;
 
 #[test]
 fn redis_replica_follows_oxidis_master() {

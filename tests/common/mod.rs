@@ -21,7 +21,13 @@ pub fn free_port() -> u16 {
 
 /// True if `redis-server` is available. In CI (`CI` set) its absence is a failure, not a skip.
 pub fn have_redis() -> bool {
-    let ok = Command::new("redis-server")
+    have_tool("redis-server", "redis-server")
+}
+
+/// True if `prog --version` runs. In CI (`CI` set) its absence is a failure naming the Debian
+/// package that provides it.
+pub fn have_tool(prog: &str, package: &str) -> bool {
+    let ok = Command::new(prog)
         .arg("--version")
         .stdout(Stdio::null())
         .stderr(Stdio::null())
@@ -29,7 +35,7 @@ pub fn have_redis() -> bool {
         .map(|s| s.success())
         .unwrap_or(false);
     if !ok && std::env::var_os("CI").is_some() {
-        panic!("redis-server is required in CI (apt-get install redis-server)");
+        panic!("{prog} is required in CI (apt-get install {package})");
     }
     ok
 }

@@ -29,17 +29,7 @@ pub enum SentinelKind {
 
 /// True if `redis-sentinel` runs here. In CI (`CI` set) its absence is a failure.
 pub fn have_redis_sentinel() -> bool {
-    let ok = Command::new("redis-sentinel")
-        .arg("--version")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .map(|s| s.success())
-        .unwrap_or(false);
-    if !ok && std::env::var_os("CI").is_some() {
-        panic!("redis-sentinel is required in CI (apt-get install redis-sentinel)");
-    }
-    ok
+    super::have_tool("redis-sentinel", "redis-sentinel")
 }
 
 /// The master name every deployment monitors.
