@@ -180,7 +180,7 @@ fn debug(ctx: &mut Ctx, a: &mut Args) -> Reply {
     } else if eq_ic(sub, "reload") {
         super::persist::debug_reload(ctx, a)
     } else if eq_ic(sub, "set-active-expire") && n == 3 {
-        ctx.srv.active_expire_enabled = atoi(&a[2]) != 0;
+        ctx.srv.active_expire_enabled = crate::util::atoi(&a[2]) != 0;
         Reply::Ok
     } else if eq_ic(sub, "populate") && (3..=5).contains(&n) {
         populate(ctx, a)
@@ -240,28 +240,6 @@ fn protocol(kind: &[u8]) -> Reply {
     }
 }
 
-/// C `atoi`: leading spaces, optional sign, digits; anything else stops the parse.
-fn atoi(b: &[u8]) -> i64 {
-    let s = String::from_utf8_lossy(b);
-    let t = s.trim_start();
-    let (neg, t) = match t.as_bytes().first() {
-        Some(b'-') => (true, &t[1..]),
-        Some(b'+') => (false, &t[1..]),
-        _ => (false, t),
-    };
-    let digits: String = t
-        .chars()
-        .take_while(|c| c.is_ascii_digit())
-        .take(18)
-        .collect();
-    let v = digits.parse::<i64>().unwrap_or(0);
-    if neg {
-        -v
-    } else {
-        v
-    }
-}
-
 /// C `strtod` ignoring trailing garbage: the longest numeric prefix, 0 if none.
 fn strtod_prefix(b: &[u8]) -> f64 {
     let s = String::from_utf8_lossy(b);
@@ -301,10 +279,10 @@ mod tests {
 
     #[test]
     fn c_number_parsers() {
-        assert_eq!(atoi(b"1"), 1);
-        assert_eq!(atoi(b"0"), 0);
-        assert_eq!(atoi(b"abc"), 0);
-        assert_eq!(atoi(b" 12x"), 12);
+        assert_eq!(crate::util::atoi(b"1"), 1);
+        assert_eq!(crate::util::atoi(b"0"), 0);
+        assert_eq!(crate::util::atoi(b"abc"), 0);
+        assert_eq!(crate::util::atoi(b" 12x"), 12);
         assert_eq!(strtod_prefix(b"0.5s"), 0.5);
         assert_eq!(strtod_prefix(b"abc"), 0.0);
     }

@@ -68,25 +68,9 @@ fn yes_no(v: &str, what: &'static str) -> Result<bool, &'static str> {
     }
 }
 
-/// C `atoi`: leading digits with an optional sign, 0 when none.
+/// C `atoi` on a config argument (`util::atoi`).
 fn atoi(s: &str) -> i64 {
-    let t = s.trim_start();
-    let (neg, rest) = match t.as_bytes().first() {
-        Some(b'-') => (true, &t[1..]),
-        Some(b'+') => (false, &t[1..]),
-        _ => (false, t),
-    };
-    let digits: String = rest
-        .chars()
-        .take_while(|c| c.is_ascii_digit())
-        .take(18)
-        .collect();
-    let v = digits.parse::<i64>().unwrap_or(0);
-    if neg {
-        -v
-    } else {
-        v
-    }
+    crate::util::atoi(s.as_bytes())
 }
 
 fn epoch(s: &str) -> u64 {
