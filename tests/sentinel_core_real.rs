@@ -153,7 +153,7 @@ impl Driver {
             Action::Emit { name, text, .. } => {
                 self.nodes[i].events.push(format!("{name} {text}"));
             }
-            Action::SaveConfig | Action::RunScript { .. } => {}
+            Action::SaveConfig | Action::StartScript { .. } | Action::KillScript { .. } => {}
         }
     }
 

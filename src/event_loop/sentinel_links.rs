@@ -24,9 +24,6 @@ pub const LINK_END: usize = LINK_BASE + (1 << 40);
 const TICK_MS: i64 = 100;
 /// A connection attempt not completed by then is a failed link.
 const CONNECT_TIMEOUT_MS: i64 = 5000;
-/// Scripts running at once (Redis's SENTINEL_SCRIPT_MAX_RUNNING); their time limit is the
-/// core's `timers.script_max_runtime` (SENTINEL DEBUG SCRIPT-MAX-RUNTIME).
-const MAX_SCRIPTS: usize = 16;
 /// Unparsed input a link may hold (INFO replies are a few KB): more is a broken peer.
 const MAX_INBUF: usize = 32 * 1024 * 1024;
 /// Events delivered in one round before yielding to the loop.
@@ -47,11 +44,6 @@ struct Link {
     want_write: bool,
 }
 
-struct Script {
-    child: std::process::Child,
-    started: i64,
-}
-
 /// The driver's state (inert outside sentinel mode).
 pub struct Links {
     by_key: HashMap<(u64, LinkKind), usize>,
@@ -62,8 +54,9 @@ pub struct Links {
     /// Events waiting to be fed to the core.
     events: VecDeque<Event>,
     save_pending: bool,
-    scripts: Vec<Script>,
-    script_queue: VecDeque<(String, Vec<String>)>,
+    /// Running script processes by pid (the queue and its policy are the core's
+    /// `sentinel::scripts`).
+    scripts: HashMap<u32, std::process::Child>,
 }
 
 impl Default for Links {
@@ -76,8 +69,7 @@ impl Default for Links {
             rng: XorShift(0x9e37_79b9_7f4a_7c15),
             events: VecDeque::new(),
             save_pending: false,
-            scripts: Vec::new(),
-            script_queue: VecDeque::new(),
+            scripts: HashMap::new(),
         }
     }
 }
@@ -138,8 +130,8 @@ impl EventLoop {
         if now >= self.links.next_tick {
             self.links.next_tick = now + TICK_MS;
             self.expire_connects(now);
+            self.reap_scripts();
             self.links.events.push_back(Event::Tick);
-            self.reap_scripts(now);
         }
         for _ in 0..MAX_EVENTS_PER_ROUND {
             self.run_sentinel_actions(now);
@@ -195,9 +187,12 @@ impl EventLoop {
                 }
                 Action::Emit { name, text, debug } => self.sentinel_emit(&name, &text, debug),
                 Action::SaveConfig => self.links.save_pending = true,
-                Action::RunScript { path, args } => {
-                    self.links.script_queue.push_back((path, args));
-                    self.start_scripts(now);
+                Action::StartScript { job, argv } => self.start_script(job, &argv),
+                Action::KillScript { pid } => {
+                    if let Some(c) = self.links.scripts.get_mut(&pid) {
+                        // SIGKILL; the exit is reported by the next reap.
+                        let _ = c.kill();
+                    }
                 }
             }
         }
@@ -445,52 +440,59 @@ impl EventLoop {
         }
     }
 
-    /// Start queued scripts while fewer than `MAX_SCRIPTS` run.
-    fn start_scripts(&mut self, now: i64) {
-        while self.links.scripts.len() < MAX_SCRIPTS {
-            let Some((path, args)) = self.links.script_queue.pop_front() else {
-                break;
-            };
-            let child = std::process::Command::new(&path)
-                .args(&args)
-                .stdin(std::process::Stdio::null())
-                .stdout(std::process::Stdio::null())
-                .stderr(std::process::Stdio::null())
-                .spawn();
-            match child {
-                Ok(child) => self.links.scripts.push(Script {
-                    child,
-                    started: now,
-                }),
-                Err(e) => self.sentinel_emit("-script-error", &format!("{path} {e}"), true),
+    /// Start one script job (stdin/stdout/stderr to /dev/null) and report its pid.
+    fn start_script(&mut self, job: u64, argv: &[String]) {
+        let Some((path, args)) = argv.split_first() else {
+            self.links
+                .events
+                .push_back(Event::ScriptStartFailed { job });
+            return;
+        };
+        let child = std::process::Command::new(path)
+            .args(args)
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn();
+        match child {
+            Ok(child) => {
+                let pid = child.id();
+                self.links.scripts.insert(pid, child);
+                self.links
+                    .events
+                    .push_back(Event::ScriptStarted { job, pid });
+            }
+            Err(e) => {
+                warn!("Can't execute script {path}: {e}");
+                self.links
+                    .events
+                    .push_back(Event::ScriptStartFailed { job });
             }
         }
-        self.script_counts();
     }
 
-    /// Collect finished scripts; kill the ones running too long.
-    fn reap_scripts(&mut self, now: i64) {
-        let limit = self
-            .srv
-            .sentinel
-            .as_ref()
-            .map_or(60_000, |s| s.timers.script_max_runtime);
-        self.links.scripts.retain_mut(|s| {
-            if now - s.started > limit {
-                let _ = s.child.kill();
-                let _ = s.child.wait();
-                warn!("-script-timeout {}", s.child.id());
-                return false;
+    /// Collect the scripts that ended and report them (status, or the signal that killed it).
+    fn reap_scripts(&mut self) {
+        use std::os::unix::process::ExitStatusExt;
+        let mut ended = Vec::new();
+        for (pid, child) in self.links.scripts.iter_mut() {
+            match child.try_wait() {
+                Ok(None) => {}
+                Ok(Some(st)) => {
+                    ended.push((*pid, st.code().unwrap_or(0), st.signal().unwrap_or(0)))
+                }
+                // Lost track of it: report it as a failure that is not retried.
+                Err(_) => ended.push((*pid, 2, 0)),
             }
-            !matches!(s.child.try_wait(), Ok(Some(_)) | Err(_))
-        });
-        self.start_scripts(now);
-    }
-
-    fn script_counts(&mut self) {
-        if let Some(s) = self.srv.sentinel.as_deref_mut() {
-            s.running_scripts = self.links.scripts.len() as u32;
-            s.scripts_queue_length = self.links.script_queue.len() as u32;
+        }
+        ended.sort_unstable();
+        for (pid, status, signal) in ended {
+            self.links.scripts.remove(&pid);
+            self.links.events.push_back(Event::ScriptExited {
+                pid,
+                status,
+                signal,
+            });
         }
     }
 

@@ -675,8 +675,33 @@ fn s_info_cache(ctx: &mut Ctx, a: &mut Args) -> Reply {
     Reply::Array(out)
 }
 
-fn s_pending_scripts(_ctx: &mut Ctx, _a: &mut Args) -> Reply {
-    Reply::Array(Vec::new())
+/// Every queued script job, oldest first, as redis-sentinel: a map of bulk strings per job,
+/// `run-time` (ms) for a running job, `run-delay` (ms before it may start) for a scheduled one.
+fn s_pending_scripts(ctx: &mut Ctx, _a: &mut Args) -> Reply {
+    let now = ctx.now;
+    let bulk = |s: &str| Reply::Bulk(s.as_bytes().to_vec());
+    let jobs = sen(ctx)
+        .scripts
+        .jobs()
+        .map(|j| {
+            let argv = j.argv.iter().map(|a| bulk(a)).collect();
+            let (flag, timing, ms) = if j.running {
+                ("running", "run-time", now - j.start_time)
+            } else if j.start_time != 0 {
+                ("scheduled", "run-delay", (j.start_time - now).max(0))
+            } else {
+                ("scheduled", "run-delay", 0)
+            };
+            Reply::Map(vec![
+                (bulk("argv"), Reply::Array(argv)),
+                (bulk("flags"), bulk(flag)),
+                (bulk("pid"), bulk(&j.pid.to_string())),
+                (bulk(timing), bulk(&ms.to_string())),
+                (bulk("retry-num"), bulk(&j.retry_num.to_string())),
+            ])
+        })
+        .collect();
+    Reply::Array(jobs)
 }
 
 fn s_simulate_failure(ctx: &mut Ctx, a: &mut Args) -> Reply {

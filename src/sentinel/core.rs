@@ -18,6 +18,7 @@
 //! (GET-MASTER-ADDR-BY-NAME) and to persist in `sentinel monitor`; `persisted_replicas` the
 //! `known-replica` list; `Sentinel::timers` the SENTINEL DEBUG periods; `describe` Redis's `%@`;
 //! `Sentinel::event` logs/publishes an event and runs the notification script.
+use super::scripts::Scripts;
 use super::state::{InstId, Instance, MasterRecord, Role, SentinelSettings, Timers};
 use crate::resp::frame::Frame;
 use std::collections::{BTreeMap, VecDeque};
@@ -86,6 +87,22 @@ pub enum Event {
     HelloFromClient {
         payload: Vec<u8>,
     },
+    /// The driver started script job `job` (from `Action::StartScript`) as process `pid`.
+    ScriptStarted {
+        job: u64,
+        pid: u32,
+    },
+    /// The driver could not start script job `job` (not executable, no such file...).
+    ScriptStartFailed {
+        job: u64,
+    },
+    /// Script process `pid` ended: exit `status` (0 when killed) or killed by `signal` (0 when
+    /// it exited).
+    ScriptExited {
+        pid: u32,
+        status: i32,
+        signal: i32,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -115,8 +132,11 @@ pub enum Action {
     },
     /// Persist the learned state now (config rewrite: temp file, fsync, rename).
     SaveConfig,
-    /// Run a notification or client-reconfig script with these arguments.
-    RunScript { path: String, args: Vec<String> },
+    /// Start script job `job`: `argv[0]` is the program, the rest its arguments; report
+    /// `ScriptStarted` with the child's pid (or `ScriptStartFailed`), then `ScriptExited`.
+    StartScript { job: u64, argv: Vec<String> },
+    /// Kill script process `pid` with SIGKILL (it ran too long); `ScriptExited` follows.
+    KillScript { pid: u32 },
 }
 
 /// Random source, injected so simulated runs are reproducible.
@@ -169,9 +189,8 @@ pub struct Sentinel {
     pub tilt_start_time: i64,
     /// `now` at the previous tick (TILT detection).
     pub previous_tick: i64,
-    /// Count of running scripts / queued scripts (INFO sentinel).
-    pub running_scripts: u32,
-    pub scripts_queue_length: u32,
+    /// Notification and client-reconfig script jobs (SENTINEL PENDING-SCRIPTS, INFO).
+    pub scripts: Scripts,
     /// SENTINEL SIMULATE-FAILURE flags.
     pub simfailure_crash_after_election: bool,
     pub simfailure_crash_after_promotion: bool,
@@ -193,8 +212,7 @@ impl Sentinel {
             tilt: false,
             tilt_start_time: 0,
             previous_tick: 0,
-            running_scripts: 0,
-            scripts_queue_length: 0,
+            scripts: Scripts::default(),
             simfailure_crash_after_election: false,
             simfailure_crash_after_promotion: false,
             timers: Timers::default(),
@@ -237,7 +255,10 @@ impl Sentinel {
     /// `ReqTag`, hellos go to `hello`. Events about instances that no longer exist are ignored.
     pub fn handle(&mut self, ev: Event, now: i64, rng: &mut dyn Rng) {
         match ev {
-            Event::Tick => self.tick(now, rng),
+            Event::Tick => {
+                self.tick(now, rng);
+                self.script_timer(now);
+            }
             Event::LinkUp {
                 inst,
                 link,
@@ -273,6 +294,13 @@ impl Sentinel {
                 }
             }
             Event::HelloFromClient { payload } => self.process_hello(&payload, now),
+            Event::ScriptStarted { job, pid } => self.script_started(job, pid),
+            Event::ScriptStartFailed { job } => self.script_start_failed(job),
+            Event::ScriptExited {
+                pid,
+                status,
+                signal,
+            } => self.script_exited(pid, status, signal, now),
         }
     }
 
@@ -291,10 +319,7 @@ impl Sentinel {
             debug: level <= Level::Verbose,
         });
         if let Some(path) = script {
-            self.push(Action::RunScript {
-                path,
-                args: vec![kind.to_string(), text],
-            });
+            self.schedule_script(vec![path, kind.to_string(), text]);
         }
     }
 

@@ -326,7 +326,8 @@ impl Sentinel {
         to: &(String, u16),
     ) {
         if let Some(path) = m.client_reconfig_script.clone() {
-            let args = vec![
+            let argv = vec![
+                path,
                 m.inst.name.clone(),
                 role.to_string(),
                 state.to_string(),
@@ -335,7 +336,7 @@ impl Sentinel {
                 to.0.clone(),
                 to.1.to_string(),
             ];
-            self.push(Action::RunScript { path, args });
+            self.schedule_script(argv);
         }
     }
 }

@@ -14,6 +14,7 @@
 //! - `failover`: the failover state machine and replica selection.
 //! - `config`: sentinel.conf directives in, learned state out (atomic rewrite).
 //! - `report`: SENTINEL MASTER/REPLICAS/SENTINELS field maps, flags, INFO sentinel.
+//! - `scripts`: the user scripts queue (limits, retries, timeouts) and its event handling.
 //! - `api`: the SENTINEL command and the sentinel-mode command set (INFO, ROLE...).
 pub mod api;
 pub mod config;
@@ -24,6 +25,7 @@ pub mod hello;
 pub mod info;
 pub mod monitor;
 pub mod report;
+pub mod scripts;
 pub mod state;
 
 pub use self::core::{Action, Event, LinkKind, ReqTag, Rng, Sentinel, XorShift};

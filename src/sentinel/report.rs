@@ -180,8 +180,8 @@ pub fn info_section(s: &Sentinel, now: i64, o: &mut String) {
         s.masters.len(),
         s.tilt as u8,
         tilt_since,
-        s.running_scripts,
-        s.scripts_queue_length,
+        s.scripts.running(),
+        s.scripts.len(),
         sim
     );
     for (i, (name, m)) in s.masters.iter().enumerate() {

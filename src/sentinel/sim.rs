@@ -230,7 +230,21 @@ impl Net {
                 self.log.push((i, self.now, name, text, epoch));
             }
             Action::SaveConfig => self.sents[i].saves += 1,
-            Action::RunScript { path, args } => self.scripts.push((i, path, args)),
+            Action::StartScript { job, argv } => {
+                // Every script starts and exits 0 at once.
+                let pid = self.scripts.len() as u32 + 100;
+                let mut argv = argv.into_iter();
+                let path = argv.next().unwrap_or_default();
+                self.scripts.push((i, path, argv.collect()));
+                self.queue.push_back((i, Event::ScriptStarted { job, pid }));
+                let exit = Event::ScriptExited {
+                    pid,
+                    status: 0,
+                    signal: 0,
+                };
+                self.queue.push_back((i, exit));
+            }
+            Action::KillScript { .. } => {}
         }
     }
 
