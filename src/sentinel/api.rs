@@ -143,21 +143,24 @@ fn publish(ctx: &mut Ctx, a: &mut Args) -> Reply {
 fn with_master(
     ctx: &mut Ctx,
     name: &[u8],
-    f: impl FnOnce(&state::MasterRecord, i64) -> Reply,
+    f: impl FnOnce(&state::MasterRecord, i64, bool) -> Reply,
 ) -> Reply {
     let now = ctx.now;
-    match sen(ctx).masters.get(&*text(name)) {
-        Some(m) => f(m, now),
+    let s = sen(ctx);
+    match s.masters.get(&*text(name)) {
+        Some(m) => f(m, now, s.settings.announce_hostnames),
         None => Reply::err(NO_MASTER),
     }
 }
 
 fn s_masters(ctx: &mut Ctx, _a: &mut Args) -> Reply {
     let now = ctx.now;
-    let v = sen(ctx)
+    let s = sen(ctx);
+    let hn = s.settings.announce_hostnames;
+    let v = s
         .masters
         .values()
-        .map(|m| report::master(m, now))
+        .map(|m| report::master(m, now, hn))
         .collect();
     Reply::Array(v)
 }
@@ -167,31 +170,32 @@ fn s_master(ctx: &mut Ctx, a: &mut Args) -> Reply {
 }
 
 fn s_replicas(ctx: &mut Ctx, a: &mut Args) -> Reply {
-    with_master(ctx, &a[2], |m, now| {
+    with_master(ctx, &a[2], |m, now, hn| {
         Reply::Array(
             m.replicas
                 .values()
-                .map(|r| report::replica(r, now))
+                .map(|r| report::replica(r, now, hn))
                 .collect(),
         )
     })
 }
 
 fn s_sentinels(ctx: &mut Ctx, a: &mut Args) -> Reply {
-    with_master(ctx, &a[2], |m, now| {
+    with_master(ctx, &a[2], |m, now, hn| {
         Reply::Array(
             m.sentinels
                 .values()
-                .map(|s| report::sentinel(s, now))
+                .map(|s| report::sentinel(s, now, hn))
                 .collect(),
         )
     })
 }
 
 fn s_addr(ctx: &mut Ctx, a: &mut Args) -> Reply {
-    match sen(ctx).masters.get(&*text(&a[2])) {
+    let s = sen(ctx);
+    match s.masters.get(&*text(&a[2])) {
         Some(m) => {
-            let (h, p) = m.current_addr();
+            let (h, p) = m.announced_addr(s.settings.announce_hostnames);
             Reply::Array(vec![
                 Reply::bulk(h.into_bytes()),
                 Reply::bulk(p.to_string().into_bytes()),
@@ -202,7 +206,7 @@ fn s_addr(ctx: &mut Ctx, a: &mut Args) -> Reply {
 }
 
 fn s_ckquorum(ctx: &mut Ctx, a: &mut Args) -> Reply {
-    with_master(ctx, &a[2], |m, _| match report::ckquorum(m) {
+    with_master(ctx, &a[2], |m, _, _| match report::ckquorum(m) {
         Ok(n) => Reply::status(format!(
             "OK {n} usable Sentinels. Quorum and failover authorization can be reached"
         )),
@@ -264,9 +268,8 @@ fn s_monitor(ctx: &mut Ctx, a: &mut Args) -> Reply {
         return Reply::err("ERR Quorum must be 1 or greater.");
     }
     let (name, host) = (text(&a[2]), text(&a[3]));
-    let resolvable = host.parse::<std::net::IpAddr>().is_ok()
-        || std::net::ToSocketAddrs::to_socket_addrs(&(host.as_str(), 0)).is_ok();
-    if !resolvable {
+    // A host name only with resolve-hostnames, and it must resolve now (Redis's anetResolve).
+    if sen(ctx).resolve(&host).is_none() {
         return Reply::err("ERR Invalid IP address or hostname specified");
     }
     let Ok(port) = u16::try_from(port) else {
@@ -288,7 +291,12 @@ fn master_event(s: &mut Sentinel, name: &str, kind: &str, rest: &str) {
     let Some(m) = s.masters.get(name).cloned() else {
         return;
     };
-    let mut text = format!("master {} {} {}", m.inst.name, m.inst.host, m.inst.port);
+    let mut text = format!(
+        "master {} {} {}",
+        m.inst.name,
+        s.shown(&m.inst),
+        m.inst.port
+    );
     if !rest.is_empty() {
         text.push(' ');
         text.push_str(rest);

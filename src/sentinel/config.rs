@@ -2,9 +2,10 @@
 //! into the state, and rewriting the file with the learned state (myid, epochs, known replicas and
 //! sentinels) atomically: temp file, fsync, rename, fsync of the directory.
 //!
-//! Loading collects first and applies in three passes (masters, then global settings, then
-//! per-master lines), so `sentinel down-after-milliseconds m ...` before `sentinel monitor m ...`
-//! works, unlike in Redis. Error texts are Redis's, located at the offending line.
+//! Loading collects first and applies in four passes (resolve-hostnames/announce-hostnames,
+//! masters, other global settings, per-master lines), so `sentinel down-after-milliseconds m ...`
+//! before `sentinel monitor m ...`, or `sentinel resolve-hostnames yes` after a `monitor` with a
+//! host name, work. Error texts are Redis's, located at the offending line.
 use super::core::Sentinel;
 use super::state::{addr_key, Instance, MasterRecord, Role, DEFAULT_FAILOVER_TIMEOUT_MS};
 use super::state::{DEFAULT_DOWN_AFTER_MS, DEFAULT_PARALLEL_SYNCS};
@@ -34,22 +35,21 @@ pub fn load(s: &mut Sentinel, lines: &[SentinelLine], now: i64) -> Result<(), Co
         text: l.text.clone(),
         msg: msg.to_string(),
     };
-    for pass in 0..3 {
+    for pass in 0..4 {
         for l in lines {
             let Some(kw) = l.args.first() else { continue };
             let kw = kw.to_ascii_lowercase();
             let this_pass = match kw.as_str() {
-                "monitor" => 0,
+                "resolve-hostnames" | "announce-hostnames" => 0,
+                "monitor" => 1,
                 "myid"
                 | "current-epoch"
                 | "announce-ip"
                 | "announce-port"
                 | "sentinel-user"
                 | "sentinel-pass"
-                | "resolve-hostnames"
-                | "announce-hostnames"
-                | "deny-scripts-reconfig" => 1,
-                _ => 2,
+                | "deny-scripts-reconfig" => 2,
+                _ => 3,
             };
             if this_pass != pass {
                 continue;
@@ -86,8 +86,24 @@ fn executable(path: &str) -> bool {
     nix::unistd::access(path, nix::unistd::AccessFlags::X_OK).is_ok()
 }
 
+const UNRESOLVED: &str = "Can't resolve instance hostname.";
+
+/// The IP of a new record at `host`, as Redis's `createSentinelAddr` when creating an
+/// instance: a host name is an error without resolve-hostnames; with it, a name that does not
+/// resolve (yet) is accepted with no IP (resolved again before each connection attempt).
+pub fn new_ip(s: &Sentinel, host: &str) -> Result<String, &'static str> {
+    match s.resolve(host) {
+        Some(ip) => Ok(ip),
+        None if s.settings.resolve_hostnames => {
+            log::warn!("Failed to resolve hostname '{host}'");
+            Ok(String::new())
+        }
+        None => Err(UNRESOLVED),
+    }
+}
+
 /// Add a monitored master (SENTINEL MONITOR and `sentinel monitor`); an existing one with that
-/// name is an error.
+/// name is an error, so is a host name without resolve-hostnames.
 pub fn add_master(
     s: &mut Sentinel,
     name: &str,
@@ -99,30 +115,39 @@ pub fn add_master(
     if s.masters.contains_key(name) {
         return Err("Duplicate master name.");
     }
+    let ip = new_ip(s, host)?;
     let id = s.alloc_id();
-    s.masters.insert(
-        name.to_string(),
-        MasterRecord::new(id, name, host, port, quorum, now),
-    );
+    let mut m = MasterRecord::new(id, name, host, port, quorum, now);
+    m.inst.ip = ip;
+    s.masters.insert(name.to_string(), m);
     Ok(())
 }
 
 /// A replica record for `m` at `host:port` (nothing when already known).
-pub fn add_replica(s: &mut Sentinel, master: &str, host: &str, port: u16, now: i64) {
+pub fn add_replica(
+    s: &mut Sentinel,
+    master: &str,
+    host: &str,
+    port: u16,
+    now: i64,
+) -> Result<(), &'static str> {
     let key = addr_key(host, port);
     let known = s
         .masters
         .get(master)
         .map_or(true, |m| m.replicas.contains_key(&key));
     if known {
-        return;
+        return Ok(());
     }
+    let ip = new_ip(s, host)?;
     let id = s.alloc_id();
     if let Some(m) = s.masters.get_mut(master) {
         let mut r = Instance::new(id, Role::Replica, key.clone(), host, port, now);
+        r.ip = ip;
         r.down_after_ms = m.inst.down_after_ms;
         m.replicas.insert(key, r);
     }
+    Ok(())
 }
 
 fn apply(s: &mut Sentinel, kw: &str, a: &[String], now: i64) -> Result<(), &'static str> {
@@ -135,8 +160,13 @@ fn apply(s: &mut Sentinel, kw: &str, a: &[String], now: i64) -> Result<(), &'sta
             }
             let port = port_of(&a[2])?;
             // A repeated monitor line restates the master: the last one wins.
-            if let Some(m) = s.masters.get_mut(&a[0]) {
+            if s.masters.contains_key(&a[0]) {
+                let ip = new_ip(s, &a[1])?;
+                let Some(m) = s.masters.get_mut(&a[0]) else {
+                    return Err(NO_MASTER);
+                };
                 m.inst.host = a[1].clone();
+                m.inst.ip = ip;
                 m.inst.port = port;
                 m.quorum = quorum as u32;
                 return Ok(());
@@ -196,8 +226,7 @@ fn apply(s: &mut Sentinel, kw: &str, a: &[String], now: i64) -> Result<(), &'sta
             if !s.masters.contains_key(&a[0]) {
                 return Err(NO_MASTER);
             }
-            add_replica(s, &a[0], &a[1], port, now);
-            Ok(())
+            add_replica(s, &a[0], &a[1], port, now)
         }
         // The old form without a run id is ignored, as Redis does.
         ("known-sentinel", 3) => master_mut(s, &a[0]).map(|_| ()),
@@ -209,8 +238,7 @@ fn apply(s: &mut Sentinel, kw: &str, a: &[String], now: i64) -> Result<(), &'sta
             if a[3] == s.myid {
                 return Ok(());
             }
-            add_sentinel(s, &a[0], &a[1], port, &a[3], now);
-            Ok(())
+            add_sentinel(s, &a[0], &a[1], port, &a[3], now)
         }
         ("rename-command", 3) => master_mut(s, &a[0]).map(|_| ()),
         _ => per_master(s, kw, a),
@@ -218,14 +246,24 @@ fn apply(s: &mut Sentinel, kw: &str, a: &[String], now: i64) -> Result<(), &'sta
 }
 
 /// A sentinel record for `master` (replacing one with the same run id).
-pub fn add_sentinel(s: &mut Sentinel, master: &str, host: &str, port: u16, runid: &str, now: i64) {
+pub fn add_sentinel(
+    s: &mut Sentinel,
+    master: &str,
+    host: &str,
+    port: u16,
+    runid: &str,
+    now: i64,
+) -> Result<(), &'static str> {
+    let ip = new_ip(s, host)?;
     let id = s.alloc_id();
     if let Some(m) = s.masters.get_mut(master) {
         let mut si = Instance::new(id, Role::Sentinel, runid.to_string(), host, port, now);
+        si.ip = ip;
         si.runid = Some(runid.to_string());
         si.down_after_ms = m.inst.down_after_ms;
         m.sentinels.insert(runid.to_string(), si);
     }
+    Ok(())
 }
 
 fn master_mut<'a>(s: &'a mut Sentinel, name: &str) -> Result<&'a mut MasterRecord, &'static str> {
@@ -323,6 +361,7 @@ fn val(v: &str) -> String {
 pub fn render_block(s: &Sentinel) -> Vec<String> {
     let mut out = vec![format!("sentinel myid {}", s.myid)];
     let st = &s.settings;
+    let hn = st.announce_hostnames;
     if !st.deny_scripts_reconfig {
         out.push("sentinel deny-scripts-reconfig no".into());
     }
@@ -334,7 +373,7 @@ pub fn render_block(s: &Sentinel) -> Vec<String> {
     }
     for (name, m) in &s.masters {
         let n = val(name);
-        let (host, port) = m.current_addr();
+        let (host, port) = m.announced_addr(hn);
         out.push(format!(
             "sentinel monitor {n} {} {port} {}",
             val(&host),
@@ -369,14 +408,14 @@ pub fn render_block(s: &Sentinel) -> Vec<String> {
         }
         out.push(format!("sentinel config-epoch {n} {}", m.inst.config_epoch));
         out.push(format!("sentinel leader-epoch {n} {}", m.leader_epoch));
-        for (rh, rp) in m.persisted_replicas() {
+        for (rh, rp) in m.persisted_replicas(hn) {
             out.push(format!("sentinel known-replica {n} {} {rp}", val(&rh)));
         }
         for si in m.sentinels.values() {
             let Some(runid) = &si.runid else { continue };
             out.push(format!(
                 "sentinel known-sentinel {n} {} {} {}",
-                val(&si.host),
+                val(si.shown(hn)),
                 si.port,
                 val(runid)
             ));
@@ -569,7 +608,7 @@ mod tests {
         assert_eq!(e.msg, "Unrecognized sentinel configuration statement.");
         let e = load_err("sentinel myid abc");
         assert_eq!(e.msg, "Malformed Sentinel id in myid option.");
-        let e = load_err("sentinel monitor m h 7001 1\nsentinel failover-timeout m 0");
+        let e = load_err("sentinel monitor m 127.0.0.1 7001 1\nsentinel failover-timeout m 0");
         assert_eq!(e.msg, "negative or zero time parameter.");
         let e = load_err("sentinel resolve-hostnames maybe");
         assert_eq!(

@@ -14,11 +14,12 @@
 //!   the next tick connects whatever link is missing; events for unknown ids are ignored; the
 //!   caller removing a record closes its links (`Action::Disconnect`).
 //!
-//! For the API and config: `MasterRecord::current_addr` is the address to report
+//! For the API and config: `MasterRecord::announced_addr` is the address to report
 //! (GET-MASTER-ADDR-BY-NAME) and to persist in `sentinel monitor`; `persisted_replicas` the
 //! `known-replica` list; `Sentinel::timers` the SENTINEL DEBUG periods; `describe` Redis's `%@`;
 //! `Sentinel::event` logs/publishes an event and runs the notification script.
 use super::scripts::Scripts;
+use super::resolve::Resolver;
 use super::state::{InstId, Instance, MasterRecord, Role, SentinelSettings, Timers};
 use crate::resp::frame::Frame;
 use std::collections::{BTreeMap, VecDeque};
@@ -196,6 +197,8 @@ pub struct Sentinel {
     pub simfailure_crash_after_promotion: bool,
     /// Timer periods (SENTINEL DEBUG).
     pub timers: Timers,
+    /// Host name resolution (the system's; tests inject a fixed table).
+    pub resolver: Resolver,
     /// Next `InstId` to hand out.
     next_id: InstId,
     out: VecDeque<Action>,
@@ -216,6 +219,7 @@ impl Sentinel {
             simfailure_crash_after_election: false,
             simfailure_crash_after_promotion: false,
             timers: Timers::default(),
+            resolver: super::resolve::system_resolve,
             next_id: 1,
             out: VecDeque::new(),
         }
@@ -225,6 +229,26 @@ impl Sentinel {
         let id = self.next_id;
         self.next_id += 1;
         id
+    }
+
+    /// The IP of `host` (Redis's `anetResolve`): an IP literal always, a name only with
+    /// resolve-hostnames.
+    pub fn resolve(&self, host: &str) -> Option<String> {
+        super::resolve::resolve(host, self.settings.resolve_hostnames, self.resolver)
+    }
+
+    /// Whether `host` (from INFO, a hello, a request) names instance `i`: same IP once
+    /// resolved, else the same host name (Redis's `sentinelAddrEqualsHostname`).
+    pub fn same_host(&self, i: &Instance, host: &str) -> bool {
+        match self.resolve(host) {
+            Some(ip) => ip == i.ip || (i.ip.is_empty() && i.host.eq_ignore_ascii_case(host)),
+            None => i.host.eq_ignore_ascii_case(host),
+        }
+    }
+
+    /// `Instance::shown` under the current announce-hostnames setting.
+    pub fn shown<'a>(&self, i: &'a Instance) -> &'a str {
+        i.shown(self.settings.announce_hostnames)
     }
 
     /// Queue an action for the driver.
@@ -333,7 +357,7 @@ impl Sentinel {
         rest: &str,
     ) {
         let Some(i) = inst_of(m, who) else { return };
-        let mut text = describe(m, i);
+        let mut text = describe(m, i, self.settings.announce_hostnames);
         if !rest.is_empty() {
             text.push(' ');
             text.push_str(rest);
@@ -440,16 +464,17 @@ pub fn inst_of_mut<'a>(m: &'a mut MasterRecord, who: &Who) -> Option<&'a mut Ins
 }
 
 /// Redis's `%@`: `master <name> <ip> <port>`, or `<slave|sentinel> <name> <ip> <port> @
-/// <master-name> <master-ip> <master-port>`.
-pub fn describe(m: &MasterRecord, i: &Instance) -> String {
+/// <master-name> <master-ip> <master-port>`; addresses as `Instance::shown`.
+pub fn describe(m: &MasterRecord, i: &Instance, hostnames: bool) -> String {
+    let (ip, mip) = (i.shown(hostnames), m.inst.shown(hostnames));
     let kind = match i.role {
-        Role::Master => return format!("master {} {} {}", i.name, i.host, i.port),
+        Role::Master => return format!("master {} {ip} {}", i.name, i.port),
         Role::Replica => "slave",
         Role::Sentinel => "sentinel",
     };
     format!(
-        "{kind} {} {} {} @ {} {} {}",
-        i.name, i.host, i.port, m.inst.name, m.inst.host, m.inst.port
+        "{kind} {} {ip} {} @ {} {mip} {}",
+        i.name, i.port, m.inst.name, m.inst.port
     )
 }
 

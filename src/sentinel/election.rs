@@ -43,7 +43,7 @@ impl Sentinel {
         let name = self
             .masters
             .iter()
-            .find(|(_, m)| m.inst.host == ip && m.inst.port == port)
+            .find(|(_, m)| m.inst.port == port && self.same_host(&m.inst, ip))
             .map(|(n, _)| n.clone());
         let mut reply = DownReply {
             down: false,
@@ -204,7 +204,7 @@ impl Sentinel {
             let a = argv(&[
                 "SENTINEL",
                 "is-master-down-by-addr",
-                &m.inst.host,
+                self.shown(&m.inst),
                 &port,
                 &epoch,
                 &runid,

@@ -3,7 +3,7 @@
 //! reconfigure the other replicas with parallel-syncs, update the config (switch the master
 //! record to the promoted replica); plus replica selection and the manual SENTINEL FAILOVER.
 use super::core::{argv, Level, LinkKind, ReqTag, Rng, Sentinel, Who};
-use super::state::{addr_key, FailoverState, Instance, LinkState, MasterRecord, Role, Timers};
+use super::state::{FailoverState, Instance, LinkState, MasterRecord, Role, Timers};
 use std::cmp::Ordering;
 
 /// Redis's `compareSlavesForPromotion`: lower priority first, then larger replication offset,
@@ -223,7 +223,7 @@ impl Sentinel {
 
     /// Reconfigure up to parallel-syncs replicas at a time to follow the promoted one.
     fn reconf_next_slave(&mut self, m: &mut MasterRecord, now: i64) {
-        let Some(target) = promoted_addr(m) else {
+        let Some(target) = promoted_addr(m, self.settings.announce_hostnames) else {
             return;
         };
         let mut in_progress = m
@@ -299,7 +299,7 @@ impl Sentinel {
             m.failover_state_change_time = now;
         }
         if timeout {
-            let Some(target) = promoted_addr(m) else {
+            let Some(target) = promoted_addr(m, self.settings.announce_hostnames) else {
                 return;
             };
             let keys: Vec<String> = m.replicas.keys().cloned().collect();
@@ -391,35 +391,49 @@ impl Sentinel {
     /// The failover is over: `+switch-master`, and the record now describes the promoted
     /// replica as master with the old master and the other replicas as its replicas.
     pub(crate) fn switch_to_promoted(&mut self, m: &mut MasterRecord, now: i64) {
-        let (nh, np) = promoted_addr(m).unwrap_or_else(|| (m.inst.host.clone(), m.inst.port));
+        let hn = self.settings.announce_hostnames;
+        let promoted = m.promoted_replica.as_ref().and_then(|k| m.replicas.get(k));
+        let new = promoted.unwrap_or(&m.inst);
+        let (nh, np) = (new.host.clone(), new.port);
         let text = format!(
             "{} {} {} {} {}",
-            m.inst.name, m.inst.host, m.inst.port, nh, np
+            m.inst.name,
+            m.inst.shown(hn),
+            m.inst.port,
+            new.shown(hn),
+            np
         );
         self.event(Some(m), Level::Warning, "+switch-master", text);
         self.reset_master_and_change_address(m, &nh, np, now);
     }
 
     /// Redis's `sentinelResetMasterAndChangeAddress`: forget replicas and failover state, point
-    /// the record at `ip:port`, re-create the replicas (the old master included), persist.
+    /// the record at `host:port`, re-create the replicas (the old master included), persist.
     /// The master keeps its `InstId` (its links are closed and reopened to the new address);
-    /// replicas get new ids.
+    /// replicas get new ids. `host` may be a host name (a promoted replica's, or a hello's):
+    /// the IP of the matching replica record is kept, else `host` is resolved.
     pub(crate) fn reset_master_and_change_address(
         &mut self,
         m: &mut MasterRecord,
-        ip: &str,
+        host: &str,
         port: u16,
         now: i64,
     ) {
-        let new_key = addr_key(ip, port);
-        let mut addrs: Vec<(String, u16)> = m
+        let is_new = |s: &Self, i: &Instance| {
+            i.port == port && (i.host.eq_ignore_ascii_case(host) || s.same_host(i, host))
+        };
+        let new_ip = match m.replicas.values().find(|r| is_new(self, r)) {
+            Some(r) if !r.ip.is_empty() => r.ip.clone(),
+            _ => super::config::new_ip(self, host).unwrap_or_default(),
+        };
+        let mut addrs: Vec<(String, String, u16)> = m
             .replicas
-            .iter()
-            .filter(|(k, _)| **k != new_key)
-            .map(|(_, r)| (r.host.clone(), r.port))
+            .values()
+            .filter(|r| !is_new(self, r))
+            .map(|r| (r.host.clone(), r.ip.clone(), r.port))
             .collect();
-        if m.inst.host != ip || m.inst.port != port {
-            addrs.push((m.inst.host.clone(), m.inst.port));
+        if !is_new(self, &m.inst) {
+            addrs.push((m.inst.host.clone(), m.inst.ip.clone(), m.inst.port));
         }
         let keys: Vec<String> = m.replicas.keys().cloned().collect();
         for k in keys {
@@ -431,7 +445,8 @@ impl Sentinel {
         self.close_link(m, &Who::Master, LinkKind::Cmd);
         self.close_link(m, &Who::Master, LinkKind::PubSub);
         let i = &mut m.inst;
-        i.host = ip.to_string();
+        i.host = host.to_string();
+        i.ip = new_ip;
         i.port = port;
         i.flags = Default::default();
         i.link = LinkState {
@@ -453,8 +468,8 @@ impl Sentinel {
         m.failover_state_change_time = 0;
         m.failover_start_time = 0;
         m.promoted_replica = None;
-        for (h, p) in addrs {
-            self.add_replica(m, &h, p, now);
+        for (h, ip, p) in addrs {
+            self.insert_replica(m, &h, ip, p, now);
         }
         self.push(super::core::Action::SaveConfig);
     }
@@ -466,7 +481,8 @@ pub(crate) fn sim_failure_crash() {
     std::process::exit(99);
 }
 
-fn promoted_addr(m: &MasterRecord) -> Option<(String, u16)> {
+/// The promoted replica's address as shown (SLAVEOF targets), `hn` = announce-hostnames.
+fn promoted_addr(m: &MasterRecord, hn: bool) -> Option<(String, u16)> {
     let k = m.promoted_replica.as_ref()?;
-    m.replicas.get(k).map(|r| (r.host.clone(), r.port))
+    m.replicas.get(k).map(|r| (r.shown(hn).to_string(), r.port))
 }

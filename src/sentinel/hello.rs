@@ -63,7 +63,7 @@ impl Sentinel {
         } else {
             self.port
         };
-        let (master_ip, master_port) = m.current_addr();
+        let (master_ip, master_port) = m.announced_addr(self.settings.announce_hostnames);
         Some(Hello {
             ip,
             port,
@@ -115,8 +115,13 @@ impl Sentinel {
         let known = m
             .sentinels
             .get(&h.runid)
-            .is_some_and(|s| s.host == h.ip && s.port == h.port);
+            .is_some_and(|s| s.port == h.port && self.same_host(s, &h.ip));
         if !known {
+            // A sentinel announcing a host name we may not resolve is ignored (Redis fails to
+            // create the instance the same way).
+            let Ok(ip) = super::config::new_ip(self, &h.ip) else {
+                return;
+            };
             let who_old = Who::Sentinel(h.runid.clone());
             let removed = m.sentinels.contains_key(&h.runid);
             if removed {
@@ -124,7 +129,12 @@ impl Sentinel {
                 m.sentinels.remove(&h.runid);
                 let text = format!(
                     "master {} {} {} ip {} port {} for {}",
-                    m.inst.name, m.inst.host, m.inst.port, h.ip, h.port, h.runid
+                    m.inst.name,
+                    self.shown(&m.inst),
+                    m.inst.port,
+                    h.ip,
+                    h.port,
+                    h.runid
                 );
                 self.event(Some(m), Level::Notice, "+sentinel-address-switch", text);
             } else {
@@ -132,7 +142,7 @@ impl Sentinel {
                 let stale: Vec<String> = m
                     .sentinels
                     .iter()
-                    .filter(|(_, s)| s.host == h.ip && s.port == h.port)
+                    .filter(|(_, s)| s.port == h.port && self.same_host(s, &h.ip))
                     .map(|(k, _)| k.clone())
                     .collect();
                 for k in stale {
@@ -150,6 +160,7 @@ impl Sentinel {
                 h.port,
                 now,
             );
+            si.ip = ip;
             si.runid = Some(h.runid.clone());
             si.down_after_ms = m.inst.down_after_ms;
             m.sentinels.insert(h.runid.clone(), si);
@@ -177,7 +188,7 @@ impl Sentinel {
         if m.inst.config_epoch < h.master_config_epoch {
             m.inst.config_epoch = h.master_config_epoch;
             self.push(Action::SaveConfig);
-            if h.master_port != m.inst.port || h.master_ip != m.inst.host {
+            if h.master_port != m.inst.port || !self.same_host(&m.inst, &h.master_ip) {
                 self.event_at(
                     m,
                     &Who::Sentinel(h.runid.clone()),
@@ -185,14 +196,14 @@ impl Sentinel {
                     "+config-update-from",
                     "",
                 );
-                let from = (m.inst.host.clone(), m.inst.port);
+                let from = (self.shown(&m.inst).to_string(), m.inst.port);
                 let text = format!(
                     "{} {} {} {} {}",
                     m.inst.name, from.0, from.1, h.master_ip, h.master_port
                 );
                 self.event(Some(m), Level::Warning, "+switch-master", text);
                 self.reset_master_and_change_address(m, &h.master_ip, h.master_port, now);
-                let to = (m.inst.host.clone(), m.inst.port);
+                let to = (self.shown(&m.inst).to_string(), m.inst.port);
                 self.client_reconfig_script(m, "observer", "start", &from, &to);
             }
         }

@@ -190,20 +190,52 @@ impl Sentinel {
 
     /// Replicas a master lists that we do not know yet: `+slave`, persisted.
     fn add_replicas(&mut self, m: &mut MasterRecord, found: &[(String, u16)], now: i64) {
-        for (ip, port) in found {
-            let key = addr_key(ip, *port);
-            if m.replicas.contains_key(&key) {
+        for (host, port) in found {
+            // Known under that name, or (a host name, replica-announce-ip) at the same IP.
+            let key = addr_key(host, *port);
+            let known = m.replicas.contains_key(&key)
+                || self
+                    .resolve(host)
+                    .is_some_and(|ip| m.replicas.values().any(|r| r.port == *port && r.ip == ip));
+            if known {
                 continue;
             }
-            self.add_replica(m, ip, *port, now);
-            self.push(Action::SaveConfig);
+            if self.add_replica(m, host, *port, now) {
+                self.push(Action::SaveConfig);
+            }
         }
     }
 
-    /// Create a replica record under `m` and announce it with `+slave`.
-    pub(crate) fn add_replica(&mut self, m: &mut MasterRecord, ip: &str, port: u16, now: i64) {
-        let key = addr_key(ip, port);
-        let mut r = Instance::new(self.alloc_id(), Role::Replica, key.clone(), ip, port, now);
+    /// Create a replica record under `m` at `host:port` and announce it with `+slave`. False
+    /// (nothing created) for a host name without resolve-hostnames.
+    pub(crate) fn add_replica(
+        &mut self,
+        m: &mut MasterRecord,
+        host: &str,
+        port: u16,
+        now: i64,
+    ) -> bool {
+        match super::config::new_ip(self, host) {
+            Ok(ip) => {
+                self.insert_replica(m, host, ip, port, now);
+                true
+            }
+            Err(_) => false,
+        }
+    }
+
+    /// `add_replica` with the IP already known.
+    pub(crate) fn insert_replica(
+        &mut self,
+        m: &mut MasterRecord,
+        host: &str,
+        ip: String,
+        port: u16,
+        now: i64,
+    ) {
+        let key = addr_key(host, port);
+        let mut r = Instance::new(self.alloc_id(), Role::Replica, key.clone(), host, port, now);
+        r.ip = ip;
         r.down_after_ms = m.inst.down_after_ms;
         m.replicas.insert(key.clone(), r);
         self.event_at(m, &Who::Replica(key), Level::Notice, "+slave", "");
@@ -226,7 +258,7 @@ impl Sentinel {
             && no_down_for(r, wait, now)
             && now - r.role_reported_time > wait
         {
-            let target = (m.inst.host.clone(), m.inst.port);
+            let target = (self.shown(&m.inst).to_string(), m.inst.port);
             if self.send_slaveof(m, &who, Some(target)) {
                 self.event_at(m, &who, Level::Notice, "+convert-to-slave", "");
             }
@@ -252,7 +284,8 @@ impl Sentinel {
             "",
         );
         if let Some(r) = m.replicas.get(key) {
-            let (from, to) = ((m.inst.host.clone(), m.inst.port), (r.host.clone(), r.port));
+            let from = (self.shown(&m.inst).to_string(), m.inst.port);
+            let to = (self.shown(r).to_string(), r.port);
             self.client_reconfig_script(m, "leader", "start", &from, &to);
         }
         // Announce the new configuration now rather than at the next hello period.
@@ -271,14 +304,16 @@ impl Sentinel {
         let who = Who::Replica(key.to_string());
         let Some(r) = m.replicas.get(key) else { return };
         let follows_master = r.slave_master_port == m.inst.port
-            && r.slave_master_host.as_deref() == Some(m.inst.host.as_str());
+            && r.slave_master_host
+                .as_deref()
+                .is_some_and(|h| self.same_host(&m.inst, h));
         if !follows_master {
             let wait = m.failover_timeout;
             if master_looks_sane(m, now, self.timers.info_period)
                 && no_down_for(r, wait, now)
                 && now - r.slave_conf_change_time > wait
             {
-                let target = (m.inst.host.clone(), m.inst.port);
+                let target = (self.shown(&m.inst).to_string(), m.inst.port);
                 if self.send_slaveof(m, &who, Some(target)) {
                     self.event_at(m, &who, Level::Notice, "+fix-slave-config", "");
                 }
@@ -288,22 +323,19 @@ impl Sentinel {
         if !(r.flags.reconf_sent || r.flags.reconf_inprog) {
             return;
         }
-        let promoted = m
-            .promoted_replica
-            .as_ref()
-            .and_then(|k| m.replicas.get(k))
-            .map(|p| (p.host.clone(), p.port));
-        if r.flags.reconf_sent {
-            if let Some((ph, pp)) = &promoted {
-                if r.slave_master_host.as_deref() == Some(ph.as_str()) && r.slave_master_port == *pp
-                {
-                    if let Some(r) = m.replicas.get_mut(key) {
-                        r.flags.reconf_sent = false;
-                        r.flags.reconf_inprog = true;
-                    }
-                    self.event_at(m, &who, Level::Notice, "+slave-reconf-inprog", "");
-                }
+        let promoted = m.promoted_replica.as_ref().and_then(|k| m.replicas.get(k));
+        let follows_promoted = promoted.is_some_and(|p| {
+            r.slave_master_port == p.port
+                && r.slave_master_host
+                    .as_deref()
+                    .is_some_and(|h| self.same_host(p, h))
+        });
+        if r.flags.reconf_sent && follows_promoted {
+            if let Some(r) = m.replicas.get_mut(key) {
+                r.flags.reconf_sent = false;
+                r.flags.reconf_inprog = true;
             }
+            self.event_at(m, &who, Level::Notice, "+slave-reconf-inprog", "");
         }
         let Some(r) = m.replicas.get_mut(key) else {
             return;
@@ -342,8 +374,8 @@ impl Sentinel {
 }
 
 /// `%@` of an instance of `m` (for callers outside `Sentinel`).
-pub fn describe_who(m: &MasterRecord, who: &Who) -> Option<String> {
-    inst_of(m, who).map(|i| describe(m, i))
+pub fn describe_who(m: &MasterRecord, who: &Who, hostnames: bool) -> Option<String> {
+    inst_of(m, who).map(|i| describe(m, i, hostnames))
 }
 
 #[cfg(test)]

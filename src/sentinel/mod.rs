@@ -13,6 +13,7 @@
 //! - `election`: epochs, votes (IS-MASTER-DOWN-BY-ADDR answers), leader tally.
 //! - `failover`: the failover state machine and replica selection.
 //! - `config`: sentinel.conf directives in, learned state out (atomic rewrite).
+//! - `resolve`: host names in addresses (resolve-hostnames), the injected resolver.
 //! - `report`: SENTINEL MASTER/REPLICAS/SENTINELS field maps, flags, INFO sentinel.
 //! - `scripts`: the user scripts queue (limits, retries, timeouts) and its event handling.
 //! - `api`: the SENTINEL command and the sentinel-mode command set (INFO, ROLE...).
@@ -26,9 +27,12 @@ pub mod info;
 pub mod monitor;
 pub mod report;
 pub mod scripts;
+pub mod resolve;
 pub mod state;
 
 pub use self::core::{Action, Event, LinkKind, ReqTag, Rng, Sentinel, XorShift};
+#[cfg(test)]
+mod hostname_tests;
 #[cfg(test)]
 mod sim;
 #[cfg(test)]

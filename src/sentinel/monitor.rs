@@ -77,7 +77,9 @@ impl Sentinel {
 
     /// Open whichever link is missing, at most once per ping period per instance.
     fn reconnect(&mut self, m: &mut MasterRecord, who: &Who, now: i64) {
-        let Some(i) = inst_of_mut(m, who) else { return };
+        // With resolve-hostnames, a host name is resolved again before each command-link
+        // attempt (Redis 7.0 does so: the instance may have moved, or not resolved earlier).
+        let Some(i) = inst_of(m, who) else { return };
         let need_pc = i.role != Role::Sentinel;
         if (i.link.cmd_link && (!need_pc || i.link.pc_link)) || i.port == 0 {
             return;
@@ -85,8 +87,19 @@ impl Sentinel {
         if now - i.link.last_reconn_time < self.timers.ping_period {
             return;
         }
+        let fresh_ip = (self.settings.resolve_hostnames && !i.link.cmd_link)
+            .then(|| self.resolve(&i.host))
+            .flatten();
+        let Some(i) = inst_of_mut(m, who) else { return };
         i.link.last_reconn_time = now;
-        let (id, host, port) = (i.id, i.host.clone(), i.port);
+        if let Some(ip) = fresh_ip {
+            i.ip = ip;
+        }
+        if i.ip.is_empty() {
+            // The name does not resolve: no address to connect to, try again next period.
+            return;
+        }
+        let (id, host, port) = (i.id, i.ip.clone(), i.port);
         let mut acts = Vec::new();
         if !i.link.cmd_link {
             i.link.cmd_link = true;

@@ -47,7 +47,7 @@ fn n(v: i64) -> Reply {
 }
 
 /// The fields every instance reply starts with, up to `down-after-milliseconds`.
-fn common(i: &Instance, fo: Option<FailoverState>, now: i64) -> Vec<(Reply, Reply)> {
+fn common(i: &Instance, fo: Option<FailoverState>, now: i64, hn: bool) -> Vec<(Reply, Reply)> {
     let l = &i.link;
     let name = match (i.role, &i.runid) {
         (Role::Sentinel, Some(id)) => id.as_str(),
@@ -55,7 +55,7 @@ fn common(i: &Instance, fo: Option<FailoverState>, now: i64) -> Vec<(Reply, Repl
     };
     let mut m = vec![
         (b("name"), b(name)),
-        (b("ip"), b(&i.host)),
+        (b("ip"), b(i.shown(hn))),
         (b("port"), n(i.port as i64)),
         (b("runid"), b(i.runid.as_deref().unwrap_or(""))),
         (b("flags"), b(&flags(i))),
@@ -90,8 +90,9 @@ fn common(i: &Instance, fo: Option<FailoverState>, now: i64) -> Vec<(Reply, Repl
 }
 
 /// SENTINEL MASTER <name>.
-pub fn master(m: &MasterRecord, now: i64) -> Reply {
-    let mut f = common(&m.inst, Some(m.failover_state), now);
+/// `hn`: announce-hostnames (the `ip` field shows host names).
+pub fn master(m: &MasterRecord, now: i64, hn: bool) -> Reply {
+    let mut f = common(&m.inst, Some(m.failover_state), now, hn);
     f.push((b("config-epoch"), n(m.inst.config_epoch as i64)));
     f.push((b("num-slaves"), n(m.replicas.len() as i64)));
     f.push((b("num-other-sentinels"), n(m.sentinels.len() as i64)));
@@ -108,8 +109,8 @@ pub fn master(m: &MasterRecord, now: i64) -> Reply {
 }
 
 /// One entry of SENTINEL REPLICAS.
-pub fn replica(r: &Instance, now: i64) -> Reply {
-    let mut f = common(r, None, now);
+pub fn replica(r: &Instance, now: i64, hn: bool) -> Reply {
+    let mut f = common(r, None, now, hn);
     let status = if r.slave_master_link_status_up {
         "ok"
     } else {
@@ -129,8 +130,8 @@ pub fn replica(r: &Instance, now: i64) -> Reply {
 }
 
 /// One entry of SENTINEL SENTINELS.
-pub fn sentinel(si: &Instance, now: i64) -> Reply {
-    let mut f = common(si, None, now);
+pub fn sentinel(si: &Instance, now: i64, hn: bool) -> Reply {
+    let mut f = common(si, None, now, hn);
     f.push((b("last-hello-message"), n(now - si.last_hello_time)));
     f.push((b("voted-leader"), b(si.leader.as_deref().unwrap_or("?"))));
     f.push((b("voted-leader-epoch"), n(si.leader_epoch as i64)));
@@ -195,7 +196,7 @@ pub fn info_section(s: &Sentinel, now: i64, o: &mut String) {
         let _ = write!(
             o,
             "master{i}:name={name},status={status},address={}:{},slaves={},sentinels={}\r\n",
-            m.inst.host,
+            s.shown(&m.inst),
             m.inst.port,
             m.replicas.len(),
             m.sentinels.len() + 1

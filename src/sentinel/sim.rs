@@ -480,7 +480,7 @@ impl Net {
             m.inst.config_epoch = om.inst.config_epoch;
             m.leader_epoch = om.leader_epoch;
             // Redis persists `leader-epoch` only, not whom it voted for.
-            for (h, p) in om.persisted_replicas() {
+            for (h, p) in om.persisted_replicas(false) {
                 let rid = s.alloc_id();
                 let key = super::state::addr_key(&h, p);
                 let mut x =

@@ -86,7 +86,12 @@ pub struct Instance {
     /// Master: its configured name. Replica: `ip:port`. Sentinel: its run id (as Redis names
     /// sentinel instances; `sentinels` is keyed by run id too).
     pub name: String,
+    /// The host as configured or learned: an IP address, or a host name when
+    /// resolve-hostnames is on (Redis's `addr->hostname`).
     pub host: String,
+    /// The IP `host` resolved to when the record was created (or at the last reconnect):
+    /// what links connect to. Equal to `host` for an IP; empty while a name does not resolve.
+    pub ip: String,
     pub port: u16,
     /// Run id reported by INFO (`run_id`) or the hello message; None until known.
     pub runid: Option<String>,
@@ -133,6 +138,7 @@ impl Instance {
             role,
             name,
             host: host.to_string(),
+            ip: host.to_string(),
             port,
             runid: None,
             flags: Flags::default(),
@@ -167,9 +173,20 @@ impl Instance {
         }
     }
 
-    /// `ip:port` (IPv6 in brackets), the key replicas and sentinels are stored under.
+    /// `host:port` (IPv6 in brackets), the key replicas are stored under.
     pub fn addr_key(&self) -> String {
         addr_key(&self.host, self.port)
+    }
+
+    /// The address shown to the outside (SENTINEL replies, events, hellos, the rewritten
+    /// config, SLAVEOF targets): the host name with announce-hostnames, else the IP (the host
+    /// when it did not resolve), as Redis's `announceSentinelAddr`.
+    pub fn shown(&self, hostnames: bool) -> &str {
+        if hostnames || self.ip.is_empty() {
+            &self.host
+        } else {
+            &self.ip
+        }
     }
 }
 
@@ -264,40 +281,50 @@ impl MasterRecord {
         }
     }
 
-    /// The address clients should use now (SENTINEL GET-MASTER-ADDR-BY-NAME, hellos): the
-    /// promoted replica once it answered as master during our failover, else the master's.
-    pub fn current_addr(&self) -> (String, u16) {
-        if self.inst.flags.failover_in_progress
+    /// The key of the replica clients should use now instead of the master: the promoted
+    /// replica once it answered as master during our failover.
+    fn current_replica(&self) -> Option<&String> {
+        let promoted = self.inst.flags.failover_in_progress
             && matches!(
                 self.failover_state,
                 FailoverState::ReconfSlaves | FailoverState::UpdateConfig
-            )
-        {
-            if let Some(r) = self
-                .promoted_replica
-                .as_ref()
-                .and_then(|k| self.replicas.get(k))
-            {
-                return (r.host.clone(), r.port);
-            }
-        }
-        (self.inst.host.clone(), self.inst.port)
+            );
+        self.promoted_replica
+            .as_ref()
+            .filter(|k| promoted && self.replicas.contains_key(*k))
+    }
+
+    /// The instance clients should use now: the promoted replica (see `current_replica`), else
+    /// the master.
+    pub fn current_inst(&self) -> &Instance {
+        self.current_replica()
+            .and_then(|k| self.replicas.get(k))
+            .unwrap_or(&self.inst)
+    }
+
+    /// The address clients should use now (SENTINEL GET-MASTER-ADDR-BY-NAME, hellos, the
+    /// `sentinel monitor` line), shown as `Instance::shown` (`hostnames`: announce-hostnames).
+    pub fn announced_addr(&self, hostnames: bool) -> (String, u16) {
+        let i = self.current_inst();
+        (i.shown(hostnames).to_string(), i.port)
+    }
+
+    /// `announced_addr` with announce-hostnames off: the IP clients should use now.
+    pub fn current_addr(&self) -> (String, u16) {
+        self.announced_addr(false)
     }
 
     /// The replica addresses to persist (`known-replica` lines), as Redis writes them: when a
-    /// failover already promoted a replica (`current_addr` is its address), that replica is
+    /// failover already promoted a replica (`announced_addr` is its address), that replica is
     /// written as the old master's address instead, so a restarted sentinel resumes with the
     /// promoted replica as master and the old master as a replica.
-    pub fn persisted_replicas(&self) -> Vec<(String, u16)> {
-        let (ch, cp) = self.current_addr();
+    pub fn persisted_replicas(&self, hostnames: bool) -> Vec<(String, u16)> {
+        let current = self.current_replica();
         self.replicas
-            .values()
-            .map(|r| {
-                if r.host == ch && r.port == cp {
-                    (self.inst.host.clone(), self.inst.port)
-                } else {
-                    (r.host.clone(), r.port)
-                }
+            .iter()
+            .map(|(k, r)| {
+                let i = if Some(k) == current { &self.inst } else { r };
+                (i.shown(hostnames).to_string(), i.port)
             })
             .collect()
     }
