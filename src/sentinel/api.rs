@@ -446,8 +446,23 @@ fn s_set(ctx: &mut Ctx, a: &mut Args) -> Reply {
             }
             "auth-pass" => m.auth_pass = (!v.is_empty()).then(|| v.clone()),
             "auth-user" => m.auth_user = (!v.is_empty()).then(|| v.clone()),
+            "master-reboot-down-after-period" => match int_arg(v.as_bytes()) {
+                Some(ms) if ms >= 0 => m.reboot_down_after_ms = ms,
+                _ => return bad(),
+            },
             "rename-command" if j + 2 < a.len() => {
-                j += 1;
+                let new = text(&a[j + 2]);
+                if v.is_empty() || new.is_empty() {
+                    let shown = if v.is_empty() { &v } else { &new };
+                    return Reply::Error(format!(
+                        "ERR Invalid argument '{shown}' for SENTINEL SET '{}'",
+                        text(&a[j])
+                    ));
+                }
+                m.set_rename(&v, &new);
+                changes.push(format!("{opt} {v} {new}"));
+                j += 3;
+                continue;
             }
             _ => {
                 return Reply::Error(format!(

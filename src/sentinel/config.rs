@@ -240,7 +240,17 @@ fn apply(s: &mut Sentinel, kw: &str, a: &[String], now: i64) -> Result<(), &'sta
             }
             add_sentinel(s, &a[0], &a[1], port, &a[3], now)
         }
-        ("rename-command", 3) => master_mut(s, &a[0]).map(|_| ()),
+        ("rename-command", 3) => {
+            let m = master_mut(s, &a[0])?;
+            if m.renamed_commands
+                .iter()
+                .any(|(o, _)| o.eq_ignore_ascii_case(&a[1]))
+            {
+                return Err("Same command renamed multiple times with rename-command.");
+            }
+            m.renamed_commands.push((a[1].clone(), a[2].clone()));
+            Ok(())
+        }
         _ => per_master(s, kw, a),
     }
 }
@@ -286,6 +296,7 @@ fn per_master(s: &mut Sentinel, kw: &str, a: &[String]) -> Result<(), &'static s
             | "auth-user"
             | "config-epoch"
             | "leader-epoch"
+            | "master-reboot-down-after-period"
     );
     if !known {
         return Err("Unrecognized sentinel configuration statement.");
@@ -320,6 +331,13 @@ fn per_master(s: &mut Sentinel, kw: &str, a: &[String]) -> Result<(), &'static s
                 return Err("Client reconfiguration script seems non existing or non executable.");
             }
             m.client_reconfig_script = Some(v.clone());
+        }
+        "master-reboot-down-after-period" => {
+            let ms = atoi(v);
+            if ms < 0 {
+                return Err("negative time parameter.");
+            }
+            m.reboot_down_after_ms = ms;
         }
         "auth-pass" => m.auth_pass = Some(v.clone()),
         "auth-user" => m.auth_user = Some(v.clone()),
@@ -406,6 +424,12 @@ pub fn render_block(s: &Sentinel) -> Vec<String> {
         if let Some(p) = &m.auth_user {
             out.push(format!("sentinel auth-user {n} {}", val(p)));
         }
+        if m.reboot_down_after_ms != 0 {
+            out.push(format!(
+                "sentinel master-reboot-down-after-period {n} {}",
+                m.reboot_down_after_ms
+            ));
+        }
         out.push(format!("sentinel config-epoch {n} {}", m.inst.config_epoch));
         out.push(format!("sentinel leader-epoch {n} {}", m.leader_epoch));
         for (rh, rp) in m.persisted_replicas(hn) {
@@ -418,6 +442,13 @@ pub fn render_block(s: &Sentinel) -> Vec<String> {
                 val(si.shown(hn)),
                 si.port,
                 val(runid)
+            ));
+        }
+        for (old, new) in &m.renamed_commands {
+            out.push(format!(
+                "sentinel rename-command {n} {} {}",
+                val(old),
+                val(new)
             ));
         }
     }
@@ -437,11 +468,10 @@ pub fn render_block(s: &Sentinel) -> Vec<String> {
     out
 }
 
-/// The new file text: every line of `old` that is not a sentinel directive (kept verbatim,
-/// `sentinel rename-command` lines of still-monitored masters too), then the sentinel block.
+/// The new file text: every line of `old` that is not a sentinel directive (kept verbatim),
+/// then the sentinel block (which holds the `rename-command` lines of each master).
 pub fn rewrite_text(old: &str, s: &Sentinel) -> String {
     let mut kept: Vec<&str> = Vec::new();
-    let mut renames: Vec<&str> = Vec::new();
     for raw in old.split('\n') {
         let line = raw.trim_end_matches('\r');
         let args = crate::util::split_args(line.trim().as_bytes()).unwrap_or_default();
@@ -451,11 +481,6 @@ pub fn rewrite_text(old: &str, s: &Sentinel) -> String {
         }
         if !is_sentinel {
             kept.push(line);
-            continue;
-        }
-        let rename = args.len() == 5 && crate::util::eq_ic(&args[1], "rename-command");
-        if rename && s.masters.contains_key(&*String::from_utf8_lossy(&args[2])) {
-            renames.push(line);
         }
     }
     while kept.last().is_some_and(|l| l.trim().is_empty()) {
@@ -473,10 +498,6 @@ pub fn rewrite_text(old: &str, s: &Sentinel) -> String {
     out.push('\n');
     for l in render_block(s) {
         out.push_str(&l);
-        out.push('\n');
-    }
-    for l in renames {
-        out.push_str(l);
         out.push('\n');
     }
     out
@@ -636,5 +657,51 @@ mod tests {
         assert_eq!(s2.current_epoch, 7);
         assert_eq!(s2.masters["m"].auth_pass.as_deref(), Some("a b"));
         assert_eq!(rewrite_text(&out, &s2), out);
+    }
+
+    #[test]
+    fn reboot_period_and_renames_load_and_rewrite() {
+        let text = "sentinel monitor m 127.0.0.1 7001 2\n\
+                    sentinel master-reboot-down-after-period m 1500\n\
+                    sentinel rename-command m CONFIG XCONFIG\n\
+                    sentinel rename-command m ping \"X PING\"\n";
+        let mut s = loaded(text).unwrap();
+        s.myid = ID.into();
+        let m = &s.masters["m"];
+        assert_eq!(m.reboot_down_after_ms, 1500);
+        assert_eq!(m.map_command(b"config"), b"XCONFIG");
+        assert_eq!(m.map_command(b"PING"), b"X PING");
+        let out = rewrite_text(text, &s);
+        assert!(
+            out.contains("sentinel master-reboot-down-after-period m 1500\n"),
+            "{out}"
+        );
+        assert!(
+            out.contains("sentinel rename-command m CONFIG XCONFIG\n"),
+            "{out}"
+        );
+        assert!(
+            out.contains("sentinel rename-command m ping \"X PING\"\n"),
+            "{out}"
+        );
+        let s2 = loaded(&out).unwrap();
+        assert_eq!(s2.masters["m"].renamed_commands, m.renamed_commands);
+        assert_eq!(rewrite_text(&out, &s2), out);
+        // Zero (the default) is not written; a negative period and a repeated rename are errors.
+        let zero = loaded("sentinel monitor m h 1 1\nsentinel master-reboot-down-after-period m 0")
+            .unwrap();
+        assert!(!rewrite_text("", &zero).contains("master-reboot"));
+        let e = load_err("sentinel monitor m h 1 1\nsentinel master-reboot-down-after-period m -1");
+        assert_eq!((e.line, e.msg.as_str()), (2, "negative time parameter."));
+        let e = load_err(
+            "sentinel monitor m h 1 1\nsentinel rename-command m PING A\nsentinel rename-command m ping B",
+        );
+        assert_eq!(
+            (e.line, e.msg.as_str()),
+            (
+                3,
+                "Same command renamed multiple times with rename-command."
+            )
+        );
     }
 }

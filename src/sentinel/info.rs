@@ -103,6 +103,7 @@ impl Sentinel {
     /// Apply one INFO reply of instance `who` (Redis's `sentinelRefreshInstanceInfo`).
     pub(crate) fn apply_info(&mut self, m: &mut MasterRecord, who: &Who, text: &str, now: i64) {
         let rep = parse_info(text);
+        let m_reboot_period = m.reboot_down_after_ms;
         let Some(i) = inst_of_mut(m, who) else { return };
         if i.role == Role::Sentinel {
             return;
@@ -114,6 +115,10 @@ impl Sentinel {
             if i.runid.as_deref() != Some(id.as_str()) {
                 reboot = i.runid.is_some();
                 i.runid = Some(id.clone());
+                if reboot && i.role == Role::Master && m_reboot_period != 0 {
+                    i.flags.master_reboot = true;
+                    i.master_reboot_since = now;
+                }
             }
         }
         if let Some(s) = rep.master_link_down_since_seconds {

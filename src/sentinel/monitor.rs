@@ -217,15 +217,23 @@ impl Sentinel {
         self.link_down(m, who, link);
     }
 
-    /// Queue one command on a link, counting it as pending on the command link.
+    /// Queue one command on a link, counting it as pending on the command link. The command
+    /// name goes out as the master's `rename-command` says: for the master, its replicas and
+    /// (as Redis does) the sentinels recorded under it. Every command sent goes through here.
     pub(crate) fn send(
         &mut self,
         m: &mut MasterRecord,
         who: &Who,
         link: LinkKind,
-        argv: Vec<Vec<u8>>,
+        mut argv: Vec<Vec<u8>>,
         tag: ReqTag,
     ) {
+        if let Some(name) = argv.first_mut() {
+            let mapped = m.map_command(name);
+            if mapped != name.as_slice() {
+                *name = mapped.to_vec();
+            }
+        }
         let Some(i) = inst_of_mut(m, who) else { return };
         if link == LinkKind::Cmd {
             i.link.pending_commands += 1;
@@ -324,7 +332,10 @@ impl Sentinel {
             && i.role_reported == Role::Replica
             && now.saturating_sub(i.role_reported_time)
                 > down_after.saturating_add(self.timers.info_period.saturating_mul(2));
-        let down = elapsed > down_after || master_says_replica;
+        // A master seen restarting that has not answered +PONG for the reboot period.
+        let reboot_down = i.flags.master_reboot
+            && now.saturating_sub(i.master_reboot_since) > m.reboot_down_after_ms;
+        let down = elapsed > down_after || master_says_replica || reboot_down;
         let was = i.flags.s_down;
         if down && !was {
             self.event_at(m, who, Level::Warning, "+sdown", "");
@@ -407,6 +418,10 @@ impl Sentinel {
         {
             i.link.last_avail_time = now;
             i.link.act_ping_time = 0;
+            // Only a real +PONG ends a reboot: -LOADING means the restart is still going on.
+            if text.starts_with(b"PONG") {
+                i.flags.master_reboot = false;
+            }
         } else if text.starts_with(b"BUSY") && s_down && !i.flags.script_kill_sent {
             i.flags.script_kill_sent = true;
             self.send(

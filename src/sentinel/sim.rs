@@ -24,6 +24,11 @@ pub struct Node {
     pub master_of: Option<u16>,
     pub offset: i64,
     pub priority: i64,
+    /// Answer PING with `-LOADING` (a node still loading its data set after a restart).
+    pub loading: bool,
+    /// The node's `rename-command` pairs (original, new): the new name runs the command, the
+    /// original one is unknown.
+    pub renamed: Vec<(String, String)>,
     /// Pub/sub subscribers: (sentinel, link owner id).
     subs: BTreeSet<(usize, u64)>,
 }
@@ -57,6 +62,9 @@ pub struct Net {
     pub drop: Option<DropFn>,
     /// Scripts run: (sentinel, path, args).
     pub scripts: Vec<(usize, String, Vec<String>)>,
+    /// When true, every command delivered is recorded in `sent`: (sentinel, target, argv).
+    pub record: bool,
+    pub sent: Vec<(usize, Ep, Vec<Vec<u8>>)>,
 }
 
 pub const NODE_BASE: u16 = 7000;
@@ -85,6 +93,8 @@ impl Net {
             log: Vec::new(),
             drop: None,
             scripts: Vec::new(),
+            record: false,
+            sent: Vec::new(),
         };
         for i in 0..nodes {
             net.nodes.push(Node {
@@ -94,6 +104,8 @@ impl Net {
                 master_of: if i == 0 { None } else { Some(NODE_BASE) },
                 offset: 1000,
                 priority: 100,
+                loading: false,
+                renamed: Vec::new(),
                 subs: BTreeSet::new(),
             });
         }
@@ -210,6 +222,9 @@ impl Net {
                         return;
                     }
                 }
+                if self.record {
+                    self.sent.push((i, target, argv.clone()));
+                }
                 let reply = self.serve(i, inst, link, target, &argv);
                 self.queue.push_back((
                     i,
@@ -272,6 +287,27 @@ impl Net {
         match target {
             Ep::Sent(j) => self.serve_sentinel(j, argv),
             Ep::Node(n) => {
+                // The node's rename-command: back to the original name, or unknown.
+                let mut argv = argv.to_vec();
+                let mut cmd = cmd;
+                if let Some(name) = argv.first_mut() {
+                    let renamed = &self.nodes[n].renamed;
+                    if let Some((orig, _)) = renamed
+                        .iter()
+                        .find(|(_, new)| new.eq_ignore_ascii_case(&cmd))
+                    {
+                        *name = orig.as_bytes().to_vec();
+                        cmd = orig.to_uppercase();
+                    } else if renamed
+                        .iter()
+                        .any(|(orig, _)| orig.eq_ignore_ascii_case(&cmd))
+                    {
+                        return Frame::Error(
+                            format!("ERR unknown command '{}'", s(name)).into_bytes(),
+                        );
+                    }
+                }
+                let argv = argv.as_slice();
                 let Some(c) = self.sents[i].conns.get_mut(&(inst, link)) else {
                     return self.serve_node(i, inst, n, argv);
                 };
@@ -310,6 +346,9 @@ impl Net {
             .map(|a| s(a).to_uppercase())
             .unwrap_or_default();
         match cmd.as_str() {
+            "PING" if self.nodes[n].loading => {
+                Frame::Error(b"LOADING Redis is loading the dataset in memory".to_vec())
+            }
             "PING" => Frame::Simple(b"PONG".to_vec()),
             "INFO" => Frame::Bulk(Some(self.info(n).into_bytes())),
             "SLAVEOF" | "REPLICAOF" if argv.len() == 3 => {

@@ -40,6 +40,10 @@ pub struct Flags {
     pub reconf_done: bool,
     pub force_failover: bool,
     pub script_kill_sent: bool,
+    /// A master seen restarting (new run id in INFO) while `master-reboot-down-after-period` is
+    /// set, and not yet answering PING with `+PONG` (Redis's SRI_MASTER_REBOOT; not printed in
+    /// the flags string, as in Redis 7.0).
+    pub master_reboot: bool,
 }
 
 /// Connection bookkeeping of one instance's links (the sockets live in the driver).
@@ -102,6 +106,8 @@ pub struct Instance {
     pub down_after_ms: i64,
     pub s_down_since: i64,
     pub o_down_since: i64,
+    /// When the `master_reboot` flag was set.
+    pub master_reboot_since: i64,
     /// Last hello published to / received from it.
     pub last_pub_time: i64,
     pub last_hello_time: i64,
@@ -151,6 +157,7 @@ impl Instance {
             down_after_ms: DEFAULT_DOWN_AFTER_MS,
             s_down_since: 0,
             o_down_since: 0,
+            master_reboot_since: 0,
             last_pub_time: 0,
             last_hello_time: 0,
             last_master_down_reply_time: 0,
@@ -237,6 +244,12 @@ pub struct MasterRecord {
     pub auth_user: Option<String>,
     pub notification_script: Option<String>,
     pub client_reconfig_script: Option<String>,
+    /// `master-reboot-down-after-period` (ms, 0 = off): a master that restarted (new run id)
+    /// is S_DOWN once it has not answered `+PONG` for this long since the restart was seen.
+    pub reboot_down_after_ms: i64,
+    /// `rename-command` pairs (original, renamed), in the order given; the original is matched
+    /// case-insensitively. Applied to every command sent for this master (`map_command`).
+    pub renamed_commands: Vec<(String, String)>,
     /// Replicas by `ip:port`.
     pub replicas: BTreeMap<String, Instance>,
     /// Other sentinels by run id.
@@ -267,6 +280,8 @@ impl MasterRecord {
             auth_user: None,
             notification_script: None,
             client_reconfig_script: None,
+            reboot_down_after_ms: 0,
+            renamed_commands: Vec::new(),
             replicas: BTreeMap::new(),
             sentinels: BTreeMap::new(),
             leader: None,
@@ -278,6 +293,25 @@ impl MasterRecord {
             failover_delay_logged: 0,
             promoted_replica: None,
             votes_asked_epoch: 0,
+        }
+    }
+
+    /// The name to send `command` under to this master's instances: its rename, if any.
+    pub fn map_command<'a>(&'a self, command: &'a [u8]) -> &'a [u8] {
+        self.renamed_commands
+            .iter()
+            .find(|(old, _)| old.as_bytes().eq_ignore_ascii_case(command))
+            .map_or(command, |(_, new)| new.as_bytes())
+    }
+
+    /// SENTINEL SET `rename-command old new`: any rename of `old` is dropped, and `old -> new`
+    /// added unless `new` is `old` itself (case-insensitively), as Redis does.
+    pub fn set_rename(&mut self, old: &str, new: &str) {
+        self.renamed_commands
+            .retain(|(o, _)| !o.eq_ignore_ascii_case(old));
+        if !old.eq_ignore_ascii_case(new) {
+            self.renamed_commands
+                .push((old.to_string(), new.to_string()));
         }
     }
 
