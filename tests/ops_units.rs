@@ -111,6 +111,9 @@ fn instances_have_their_own_files() {
         assert_eq!(directive(&c, "port"), Some(p.to_string()));
         assert_eq!(directive(&c, "dir").as_deref(), Some("/var/lib/oxidis"));
         assert_eq!(directive(&c, "daemonize").as_deref(), Some("no"));
+        // A master back from a crash after a failover refuses writes that would be discarded
+        // (tests/sentinel_safety.rs shows why).
+        assert_eq!(directive(&c, "min-replicas-to-write").as_deref(), Some("1"));
         let replicaof = directive(&c, "replicaof");
         if p == 6379 {
             assert_eq!(replicaof, None);
