@@ -18,8 +18,8 @@
 //! (GET-MASTER-ADDR-BY-NAME) and to persist in `sentinel monitor`; `persisted_replicas` the
 //! `known-replica` list; `Sentinel::timers` the SENTINEL DEBUG periods; `describe` Redis's `%@`;
 //! `Sentinel::event` logs/publishes an event and runs the notification script.
-use super::scripts::Scripts;
 use super::resolve::Resolver;
+use super::scripts::Scripts;
 use super::state::{InstId, Instance, MasterRecord, Role, SentinelSettings, Timers};
 use crate::resp::frame::Frame;
 use std::collections::{BTreeMap, VecDeque};

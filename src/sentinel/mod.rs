@@ -26,8 +26,8 @@ pub mod hello;
 pub mod info;
 pub mod monitor;
 pub mod report;
-pub mod scripts;
 pub mod resolve;
+pub mod scripts;
 pub mod state;
 
 pub use self::core::{Action, Event, LinkKind, ReqTag, Rng, Sentinel, XorShift};
