@@ -1,6 +1,7 @@
 //! The single-threaded mio loop: accepts connections, reads and parses requests, runs commands,
 //! flushes replies (registering WRITABLE only while bytes remain), runs the cron at `hz`, and
 //! handles signals. It is the only code that touches sockets.
+mod outgoing;
 mod repl_bulk;
 mod replica_conn;
 mod sentinel_links;

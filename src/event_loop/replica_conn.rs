@@ -8,7 +8,7 @@ use crate::repl::replica::sync;
 use log::warn;
 use mio::net::TcpStream;
 use mio::{Interest, Token};
-use std::io::{self, Read, Write};
+use std::io::{self, Read};
 use std::net::ToSocketAddrs;
 
 pub const MASTER_TOKEN: Token = Token(usize::MAX - 2);
@@ -216,30 +216,15 @@ impl EventLoop {
         if !c.connected {
             return;
         }
-        let mut written = 0;
-        while written < c.out.len() {
-            match c.stream.write(&c.out[written..]) {
-                Ok(0) => break,
-                Ok(n) => written += n,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(_) => break,
-            }
-        }
-        c.out.drain(..written);
+        // A write error is noticed by the read side, which closes the link.
+        let (written, _) = super::outgoing::write_pending(
+            &mut c.stream,
+            &mut c.out,
+            &mut c.want_write,
+            self.poll.registry(),
+            MASTER_TOKEN,
+        );
         self.srv.stats.net_output_bytes += written as u64;
-        let want = !c.out.is_empty();
-        if want != c.want_write {
-            c.want_write = want;
-            let interest = if want {
-                Interest::READABLE | Interest::WRITABLE
-            } else {
-                Interest::READABLE
-            };
-            let _ = self
-                .poll
-                .registry()
-                .reregister(&mut c.stream, MASTER_TOKEN, interest);
-        }
     }
 
     fn close_master_conn(&mut self) {

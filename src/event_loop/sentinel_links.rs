@@ -14,7 +14,7 @@ use log::{debug, info, warn};
 use mio::net::TcpStream;
 use mio::{Interest, Token};
 use std::collections::{HashMap, VecDeque};
-use std::io::{self, Read, Write};
+use std::io::{self, Read};
 use std::net::ToSocketAddrs;
 
 /// First link token; `LINK_BASE + 2^40` tokens are available before the listener range.
@@ -398,44 +398,21 @@ impl EventLoop {
     }
 
     fn link_flush(&mut self, token: usize) {
-        let mut failed = false;
-        {
-            let Some(l) = self.links.links.get_mut(&token) else {
-                return;
-            };
-            if !l.connected {
-                return;
-            }
-            let mut written = 0;
-            while written < l.out.len() {
-                match l.stream.write(&l.out[written..]) {
-                    Ok(0) => break,
-                    Ok(n) => written += n,
-                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                    Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
-                    Err(_) => {
-                        failed = true;
-                        break;
-                    }
-                }
-            }
-            l.out.drain(..written);
-            self.srv.stats.net_output_bytes += written as u64;
-            let want = !l.out.is_empty();
-            if want != l.want_write {
-                l.want_write = want;
-                let interest = if want {
-                    Interest::READABLE | Interest::WRITABLE
-                } else {
-                    Interest::READABLE
-                };
-                let _ = self
-                    .poll
-                    .registry()
-                    .reregister(&mut l.stream, Token(token), interest);
-            }
+        let Some(l) = self.links.links.get_mut(&token) else {
+            return;
+        };
+        if !l.connected {
+            return;
         }
-        if failed {
+        let (written, res) = super::outgoing::write_pending(
+            &mut l.stream,
+            &mut l.out,
+            &mut l.want_write,
+            self.poll.registry(),
+            Token(token),
+        );
+        self.srv.stats.net_output_bytes += written as u64;
+        if res.is_err() {
             self.link_failed(token);
         }
     }

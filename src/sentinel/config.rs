@@ -634,28 +634,32 @@ pub fn check_config_file(cfg: &Config) -> Result<(), String> {
     Ok(())
 }
 
+/// Test helper: the `sentinel` lines of a config text, as the config loader hands them over.
+#[cfg(test)]
+pub(crate) fn test_lines(text: &str) -> Vec<SentinelLine> {
+    text.lines()
+        .enumerate()
+        .filter_map(|(i, l)| {
+            let a = crate::util::split_args(l.as_bytes())?;
+            let a: Vec<String> = a
+                .iter()
+                .map(|x| String::from_utf8_lossy(x).into_owned())
+                .collect();
+            (a.len() > 1 && a[0] == "sentinel").then(|| SentinelLine {
+                args: a[1..].to_vec(),
+                file: "s.conf".into(),
+                line: i + 1,
+                text: l.into(),
+            })
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn lines(text: &str) -> Vec<SentinelLine> {
-        text.lines()
-            .enumerate()
-            .filter_map(|(i, l)| {
-                let a = crate::util::split_args(l.as_bytes())?;
-                let a: Vec<String> = a
-                    .iter()
-                    .map(|x| String::from_utf8_lossy(x).into_owned())
-                    .collect();
-                (a.len() > 1 && a[0] == "sentinel").then(|| SentinelLine {
-                    args: a[1..].to_vec(),
-                    file: "s.conf".into(),
-                    line: i + 1,
-                    text: l.into(),
-                })
-            })
-            .collect()
-    }
+    use super::test_lines as lines;
 
     fn loaded(text: &str) -> Result<Sentinel, ConfigError> {
         let mut s = Sentinel::new(String::new(), 26379);

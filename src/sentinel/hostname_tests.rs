@@ -6,7 +6,6 @@ use super::config::{load, render_block};
 use super::core::{describe, Action, Event, LinkKind, ReqTag, Sentinel, XorShift};
 use super::report;
 use crate::config::load::ConfigError;
-use crate::config::SentinelLine;
 use crate::resp::frame::Frame;
 use crate::resp::reply::Reply;
 
@@ -24,25 +23,10 @@ fn empty_table(_: &str) -> Option<String> {
     None
 }
 
-fn lines(text: &str) -> Vec<SentinelLine> {
-    text.lines()
-        .enumerate()
-        .filter_map(|(i, l)| {
-            let a: Vec<String> = l.split_whitespace().map(String::from).collect();
-            (a.len() > 1 && a[0] == "sentinel").then(|| SentinelLine {
-                args: a[1..].to_vec(),
-                file: "s.conf".into(),
-                line: i + 1,
-                text: l.into(),
-            })
-        })
-        .collect()
-}
-
 fn loaded_with(text: &str, resolver: super::resolve::Resolver) -> Result<Sentinel, ConfigError> {
     let mut s = Sentinel::new("a".repeat(40), 26379);
     s.resolver = resolver;
-    load(&mut s, &lines(text), 1000).map(|_| s)
+    load(&mut s, &super::config::test_lines(text), 1000).map(|_| s)
 }
 
 fn loaded(text: &str) -> Sentinel {

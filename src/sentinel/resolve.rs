@@ -71,10 +71,10 @@ mod tests {
     }
 
     #[test]
-    fn system_resolver_handles_localhost_and_garbage() {
+    fn system_resolver_handles_localhost_and_empty() {
+        // Only names /etc/hosts answers: a test never sends a DNS query off this machine.
         let ip = system_resolve("localhost").expect("localhost resolves");
         assert!(ip.parse::<IpAddr>().is_ok_and(|a| a.is_loopback()), "{ip}");
         assert_eq!(system_resolve(""), None);
-        assert_eq!(system_resolve("no such host.invalid"), None);
     }
 }
