@@ -1,7 +1,8 @@
 //! Replication when things go wrong: the master killed mid-transfer, the replica killed
 //! mid-load, a transfer larger than the replica output buffer limit, a backlog too small to
-//! continue, the backlog freed after repl-backlog-ttl, -MASTERDOWN and -LOADING on a replica,
-//! and diskless sync to an oxidis and a real Redis replica. Slow dumps and loads come from the
+//! continue, the backlog freed after repl-backlog-ttl, a silent replica dropped after the
+//! master's repl-timeout (and one loading for longer than it kept), -MASTERDOWN and -LOADING on
+//! a replica, and diskless sync to an oxidis and a real Redis replica. Slow dumps and loads come from the
 //! `rdb-key-save-delay` / `key-load-delay` test directives.
 mod common;
 use common::*;
@@ -278,6 +279,104 @@ fn backlog_freed_after_ttl_without_replicas() {
     assert!(master
         .logs()
         .contains("Replication backlog freed after 1 seconds without connected replicas."));
+}
+
+/// The master's repl-timeout: a replica that stops acknowledging (SIGSTOP) is dropped with
+/// Redis's log line; running again, it reconnects and continues with a partial resync.
+#[test]
+fn master_drops_replica_silent_past_repl_timeout() {
+    let master = start_oxidis_debug(&["--repl-timeout", "2", "--repl-diskless-sync", "no"]);
+    let mut m = master.conn();
+    m.cmd(&["SET", "a", "1"]);
+    let mport = master.port.to_string();
+    let replica = start_oxidis_debug(&["--replicaof", "127.0.0.1", &mport]);
+    let mut r = replica.conn();
+    let both_logs = || format!("{}\n{}", master.logs(), replica.logs());
+    wait_for(
+        15,
+        "first sync",
+        || link_up(replica.port) && same_data(&mut m, &mut r),
+        both_logs,
+    );
+    assert_eq!(field(&mut m, "replication", "connected_slaves"), "1");
+    let partial0 = num(&mut m, "stats", "sync_partial_ok");
+    let full0 = num(&mut m, "stats", "sync_full");
+    replica.signal("STOP");
+    let stopped = Instant::now();
+    wait_for(
+        15,
+        "the master dropping the stopped replica",
+        || field(&mut m, "replication", "connected_slaves") == "0",
+        both_logs,
+    );
+    // Not at once: its last ACK has to get older than 2 s first.
+    assert!(
+        stopped.elapsed() >= Duration::from_millis(500),
+        "{:?}",
+        stopped.elapsed()
+    );
+    let line = format!(
+        "Disconnecting timedout replica (streaming sync): 127.0.0.1:{}",
+        replica.port
+    );
+    assert!(master.logs().contains(&line), "{}", master.logs());
+    // Written while it is away: the backlog carries it.
+    m.cmd(&["SET", "b", "2"]);
+    replica.signal("CONT");
+    wait_for(
+        15,
+        "the replica back with a partial resync",
+        || {
+            field(&mut m, "replication", "connected_slaves") == "1"
+                && num(&mut m, "stats", "sync_partial_ok") > partial0
+                && link_up(replica.port)
+                && same_data(&mut m, &mut r)
+        },
+        both_logs,
+    );
+    assert_eq!(r.s(&["GET", "b"]), "$1\r\n2\r\n");
+    assert_eq!(num(&mut m, "stats", "sync_full"), full0);
+    assert_eq!(field(&mut r, "replication", "master_link_status"), "up");
+    let accepted = format!(
+        "Partial resynchronization request from 127.0.0.1:{} accepted.",
+        replica.port
+    );
+    assert!(master.logs().contains(&accepted), "{}", master.logs());
+}
+
+/// A replica loading its payload for longer than the master's repl-timeout is not dropped:
+/// it sends the master a newline every second while it loads (as Redis).
+#[test]
+fn replica_loading_past_master_repl_timeout_is_kept() {
+    let master = start_oxidis_debug(&["--repl-timeout", "2", "--repl-diskless-sync", "no"]);
+    let mut m = master.conn();
+    m.cmd(&["DEBUG", "POPULATE", "2000"]);
+    let mport = master.port.to_string();
+    // 2000 keys at 2 ms each: a load of about 4 s.
+    let replica = start_oxidis_debug(&[
+        "--key-load-delay",
+        "2000",
+        "--replicaof",
+        "127.0.0.1",
+        &mport,
+    ]);
+    let mut r = replica.conn();
+    wait_for(
+        30,
+        "sync after the slow load",
+        || link_up(replica.port) && same_data(&mut m, &mut r),
+        || format!("{}\n{}", master.logs(), replica.logs()),
+    );
+    let logs = master.logs();
+    assert!(!logs.contains("Disconnecting timedout replica"), "{logs}");
+    assert_eq!(num(&mut m, "stats", "sync_full"), 1, "{logs}");
+    assert!(
+        replica
+            .logs()
+            .contains("MASTER <-> REPLICA sync: Loading DB in memory"),
+        "{}",
+        replica.logs()
+    );
 }
 
 /// `replica-serve-stale-data no`: while the link is down, data commands get -MASTERDOWN,

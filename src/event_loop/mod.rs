@@ -7,7 +7,7 @@ mod replica_conn;
 mod sentinel_links;
 mod sync_status;
 use crate::resp::Reply;
-use crate::server::client::{Client, ReplyMode};
+use crate::server::client::{Client, ClientKind, ReplyMode};
 use crate::server::{execute, Server, Shutdown};
 use log::{info, warn};
 use mio::net::{TcpListener, TcpStream};
@@ -399,6 +399,14 @@ impl EventLoop {
                 }
             };
             if args.is_empty() {
+                // A newline from a replica refreshes its last ACK time: a replica loading a
+                // big payload sends one every second (as Redis's processInlineBuffer).
+                if client.kind == ClientKind::Replica {
+                    let now = self.srv.now_ms;
+                    if let Some(r) = self.srv.master.replica_mut(token) {
+                        r.ack_ms = now;
+                    }
+                }
                 continue;
             }
             if self.srv.pause != crate::server::Pause::None {

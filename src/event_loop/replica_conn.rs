@@ -133,7 +133,7 @@ impl EventLoop {
 
     /// Load the payload received from the master, serving clients meanwhile (commands without
     /// the `loading` flag get -LOADING, as at startup). The master socket is not read during
-    /// the load; what arrived meanwhile is read right after.
+    /// the load (what arrived meanwhile is read right after); a newline goes to it every second.
     fn load_from_master(&mut self, now: i64) {
         let Some(path) = sync::take_payload(&mut self.srv, now) else {
             return;
@@ -146,11 +146,19 @@ impl EventLoop {
         });
         let cfg = self.srv.config.clone();
         let mut events = mio::Events::with_capacity(256);
+        let mut last_newline = now;
         let mut serve = |bytes: u64| {
             if let Some(l) = self.srv.persist.loading.as_mut() {
                 l.loaded_bytes = bytes;
             }
             self.serve_while_blocked(&mut events);
+            // A newline every second tells the master we are alive, or its repl-timeout would
+            // drop us during a long load (Redis's replicationSendNewlineToMaster).
+            let t = self.srv.now_ms;
+            if t - last_newline >= 1000 {
+                last_newline = t;
+                self.send_master(b"\n");
+            }
         };
         let res = sync::load_payload(&cfg, &path, now, Some(&mut serve));
         self.srv.persist.loading = None;

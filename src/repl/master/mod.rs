@@ -49,6 +49,13 @@ pub struct Replica {
     pub old_sync: bool,
 }
 
+impl Replica {
+    /// `ip:port` as Redis names a replica in the log (`replicationGetSlaveName`).
+    pub fn name(&self) -> String {
+        format!("{}:{}", self.ip, self.listening_port)
+    }
+}
+
 #[derive(Debug, Default)]
 pub struct Master {
     /// Created when the first replica attaches.
@@ -121,11 +128,96 @@ impl Master {
             .count()
     }
 
+    /// The replicas `repl-timeout` drops now (Redis's replication cron: "Disconnecting
+    /// timedout replica (streaming sync)"), as `(token, client_id)`: online replicas whose
+    /// last `REPLCONF ACK` (or newline, or going online) is more than `timeout_s` seconds old,
+    /// counted in whole Unix seconds as Redis's `server.unixtime - repl_ack_time`. A replica
+    /// still in its full sync (waiting for the BGSAVE or receiving the payload) is not
+    /// concerned: it acknowledges nothing before it is online. Neither is one attached by
+    /// SYNC (`redis-cli --replica`, Redis's CLIENT_PRE_PSYNC): it never sends ACKs.
+    pub fn timed_out(&self, now_ms: i64, timeout_s: u64) -> Vec<(usize, u64)> {
+        let timeout = i64::try_from(timeout_s).unwrap_or(i64::MAX);
+        self.replicas
+            .iter()
+            .filter(|r| {
+                r.state == ReplState::Online
+                    && !r.old_sync
+                    && now_ms.div_euclid(1000) - r.ack_ms.div_euclid(1000) > timeout
+            })
+            .map(|r| (r.token, r.client_id))
+            .collect()
+    }
+
     /// Forget a replica whose connection closed.
     pub fn remove(&mut self, token: usize, client_id: u64) {
         self.announced.remove(&client_id);
         self.capa_eof.remove(&client_id);
         self.replicas
             .retain(|r| !(r.token == token && r.client_id == client_id));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn replica(token: usize, state: ReplState, ack_ms: i64) -> Replica {
+        Replica {
+            token,
+            client_id: token as u64 + 100,
+            state,
+            pending: Vec::new(),
+            bulk: None,
+            capa_eof: false,
+            stream_on_ack: false,
+            ip: "127.0.0.1".into(),
+            listening_port: 6380,
+            ack_offset: 0,
+            ack_ms,
+            old_sync: false,
+        }
+    }
+
+    #[test]
+    fn repl_timeout_drops_only_silent_online_replicas() {
+        let mut m = Master::new();
+        // Last ACK at second 10.
+        m.replicas.push(replica(1, ReplState::Online, 10_500));
+        // Timeout 60: seconds 70 (and the end of it) keep it, second 71 drops it.
+        assert!(m.timed_out(70_000, 60).is_empty());
+        assert!(m.timed_out(70_999, 60).is_empty());
+        assert_eq!(m.timed_out(71_000, 60), vec![(1, 101)]);
+        // A fresh ACK keeps it.
+        if let Some(r) = m.replica_mut(1) {
+            r.ack_ms = 70_900;
+        }
+        assert!(m.timed_out(71_000, 60).is_empty());
+        assert_eq!(m.timed_out(131_000, 60), vec![(1, 101)]);
+    }
+
+    #[test]
+    fn repl_timeout_spares_replicas_in_full_sync_or_attached_by_sync() {
+        let mut m = Master::new();
+        for (t, st) in [
+            (1, ReplState::WaitBgsaveStart),
+            (2, ReplState::WaitBgsaveEnd),
+            (3, ReplState::SendBulk),
+        ] {
+            m.replicas.push(replica(t, st, 0));
+        }
+        // Attached by SYNC: no ACKs expected.
+        let mut r = replica(6, ReplState::Online, 0);
+        r.old_sync = true;
+        m.replicas.push(r);
+        assert!(m.timed_out(1_000_000, 2).is_empty());
+        // Online (here waiting for the first ACK after a diskless payload): the rule applies,
+        // as in Redis.
+        let mut r = replica(4, ReplState::Online, 0);
+        r.stream_on_ack = true;
+        m.replicas.push(r);
+        m.replicas.push(replica(5, ReplState::Online, 999_500));
+        assert_eq!(m.timed_out(1_000_000, 2), vec![(4, 104)]);
+        assert_eq!(m.timed_out(1_001_999, 2), vec![(4, 104)]);
+        assert_eq!(m.timed_out(1_002_000, 2), vec![(4, 104), (5, 105)]);
     }
 }

@@ -1,8 +1,9 @@
 //! Serving replicas: SYNC, PSYNC and REPLCONF, and the cron step that drives full resyncs
 //! (one BGSAVE serves every replica waiting for it, written to disk or, with diskless sync, to
 //! a pipe; `transfer` then moves the payload and the stream buffered since the fork), pings
-//! the replicas, sends newline keep-alives while they wait, and frees the backlog after
-//! `repl-backlog-ttl` seconds without replicas.
+//! the replicas, sends newline keep-alives while they wait, drops online replicas silent for
+//! longer than `repl-timeout`, and frees the backlog after `repl-backlog-ttl` seconds without
+//! replicas.
 use super::backlog::Backlog;
 use super::transfer::{self, Target};
 use super::{propagate, ReplState, Replica};
@@ -429,6 +430,7 @@ pub fn cron(srv: &mut Server, now: i64) {
     if second {
         srv.master.last_keepalive_ms = now;
         keepalive(srv);
+        drop_timed_out(srv, now);
     }
     let period = srv.config.repl_ping_replica_period as i64 * 1000;
     if period > 0 && now - srv.master.last_ping_ms >= period {
@@ -458,6 +460,26 @@ fn keepalive(srv: &mut Server) {
                 c.pending_write = true;
                 srv.pending_writes.push(r.token);
             }
+        }
+    }
+}
+
+/// Mark for closing the online replicas silent for more than `repl-timeout` seconds (the
+/// event loop frees them after the cron); they reconnect and continue with PSYNC.
+fn drop_timed_out(srv: &mut Server, now: i64) {
+    for (token, id) in srv.master.timed_out(now, srv.config.repl_timeout) {
+        let Some(c) = srv.clients.get_mut(token).filter(|c| c.id == id) else {
+            continue;
+        };
+        if c.close_asap {
+            continue;
+        }
+        c.close_asap = true;
+        if let Some(r) = srv.master.replicas.iter().find(|r| r.client_id == id) {
+            warn!(
+                "Disconnecting timedout replica (streaming sync): {}",
+                r.name()
+            );
         }
     }
 }
