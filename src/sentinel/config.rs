@@ -11,6 +11,7 @@ use super::state::{addr_key, Instance, MasterRecord, Role, DEFAULT_FAILOVER_TIME
 use super::state::{DEFAULT_DOWN_AFTER_MS, DEFAULT_PARALLEL_SYNCS};
 use crate::config::load::ConfigError;
 use crate::config::{Config, SentinelLine};
+use std::borrow::Cow;
 use std::collections::{HashMap, VecDeque};
 use std::io::Write;
 use std::path::Path;
@@ -502,6 +503,20 @@ fn sentinel_args(line: &str) -> Option<Vec<Vec<u8>>> {
     (args.len() > 1 && crate::util::eq_ic(&args[0], "sentinel")).then_some(args)
 }
 
+/// A per-master tunable line the file spells out but `render_block` leaves out because it holds
+/// the default value (as Redis writes the block): kept with that value, so the operator's
+/// documented line stays under its comment.
+fn default_line(s: &Sentinel, k: &(String, String)) -> Option<String> {
+    let m = s.masters.get(&k.1)?;
+    let v = match k.0.as_str() {
+        "down-after-milliseconds" => m.inst.down_after_ms,
+        "failover-timeout" => m.failover_timeout,
+        "parallel-syncs" => i64::from(m.parallel_syncs),
+        _ => return None,
+    };
+    Some(format!("sentinel {} {} {v}", k.0, val(&k.1)))
+}
+
 /// The new file text, edited in place as CONFIG REWRITE edits a node's file: every line that
 /// is not a sentinel directive stays as it is (comments included). Each old sentinel line
 /// takes the next new line of the same directive (and master), so `sentinel monitor` stays
@@ -520,21 +535,26 @@ pub fn rewrite_text(old: &str, s: &Sentinel) -> String {
             queues.entry(k.clone()).or_default().push_back(i);
         }
     }
-    // Output lines: old text, or an index into `block`.
-    let mut out: Vec<Result<usize, &str>> = Vec::new();
+    let mut out: Vec<Cow<str>> = Vec::new();
     let mut last_of: HashMap<(String, String), usize> = HashMap::new();
     let mut placed = vec![false; block.len()];
+    let mut defaults_kept: Vec<(String, String)> = Vec::new();
     for raw in old.split('\n') {
         let line = raw.trim_end_matches('\r');
         let Some(args) = sentinel_args(line) else {
-            out.push(Err(line));
+            out.push(Cow::Borrowed(line));
             continue;
         };
         let Some(k) = line_key(&args) else { continue };
         if let Some(i) = queues.get_mut(&k).and_then(VecDeque::pop_front) {
             placed[i] = true;
             last_of.insert(k, out.len());
-            out.push(Ok(i));
+            out.push(Cow::Borrowed(block[i].as_str()));
+        } else if !defaults_kept.contains(&k) {
+            if let Some(l) = default_line(s, &k) {
+                out.push(Cow::Owned(l));
+                defaults_kept.push(k);
+            }
         }
     }
     // New lines of a directive already in the file go after its last line.
@@ -551,10 +571,7 @@ pub fn rewrite_text(old: &str, s: &Sentinel) -> String {
     }
     let mut lines: Vec<&str> = Vec::new();
     for (pos, o) in out.iter().enumerate() {
-        lines.push(match o {
-            Ok(i) => &block[*i],
-            Err(l) => l,
-        });
+        lines.push(o);
         for &i in after.get(&pos).into_iter().flatten() {
             lines.push(&block[i]);
         }
@@ -728,24 +745,28 @@ mod tests {
         let text = format!(
             "# Sentinel of this host\nport 26380\n\n# Watch the master under the name m.\n\
              sentinel monitor m 127.0.0.1 7001 2\n\n# Down after 5 s.\n\
-             sentinel down-after-milliseconds m 5000\n\n# Old and gone:\n\
-             sentinel parallel-syncs m 1\nsentinel myid {ID}\nsentinel myid {ID}\n"
+             sentinel down-after-milliseconds m 5000\n\n# Defaults:\n\
+             sentinel parallel-syncs m 1\nsentinel auth-pass m gone\n\
+             sentinel myid {ID}\nsentinel myid {ID}\n"
         );
         let mut s = loaded(&text).unwrap();
         {
             let m = s.masters.get_mut("m").unwrap();
             m.inst.port = 7003;
+            m.auth_pass = None;
         }
         add_replica(&mut s, "m", "127.0.0.1", 7001, 0).unwrap();
         add_replica(&mut s, "m", "127.0.0.1", 7002, 0).unwrap();
         let out = rewrite_text(&text, &s);
-        // Each line stays under its comment, with the new value; the default parallel-syncs
-        // and the duplicate myid are gone; learned state follows the mark.
+        // Each line stays under its comment, with the new value (parallel-syncs too, although
+        // it holds the default, which the block leaves out); the auth-pass the state no longer
+        // has and the duplicate myid are gone;
+        // learned state follows the mark.
         let want_head = format!(
             "# Sentinel of this host\nport 26380\n\n# Watch the master under the name m.\n\
              sentinel monitor m 127.0.0.1 7003 2\n\n# Down after 5 s.\n\
-             sentinel down-after-milliseconds m 5000\n\n# Old and gone:\n\
-             sentinel myid {ID}\n\n{REWRITE_MARK}\n"
+             sentinel down-after-milliseconds m 5000\n\n# Defaults:\n\
+             sentinel parallel-syncs m 1\nsentinel myid {ID}\n\n{REWRITE_MARK}\n"
         );
         assert!(out.starts_with(&want_head), "{out}");
         let tail = &out[want_head.len()..];
