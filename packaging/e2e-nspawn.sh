@@ -420,8 +420,18 @@ else
 	else
 		fail "$u not restarted within 60 s of kill -9"
 	fi
+	# Until the sentinels convert it, the old master is back as a master of nothing: with the
+	# packaged min-replicas-to-write 1 it must refuse every write (NOREPLICAS), not
+	# acknowledge writes its resync would then throw away.
 	rejoined=
+	acked=0
+	refused=0
 	for _ in $(seq 1 120); do
+		r=$(cli -p 6379 set e2e:stale x 2>/dev/null | tr -d '\r' || true)
+		case "$r" in
+		OK) acked=$((acked + 1)) ;;
+		NOREPLICAS*) refused=$((refused + 1)) ;;
+		esac
 		if [ "$(repl 6379 role)" = slave ] && [ "$(repl 6379 master_port)" = "$new" ] &&
 			[ "$(repl 6379 master_link_status)" = up ]; then
 			rejoined=1
@@ -433,6 +443,16 @@ else
 		pass "old master 6379 rejoined as a replica of $new (link up)"
 	else
 		fail "6379: role:$(repl 6379 role) master_port:$(repl 6379 master_port) link:$(repl 6379 master_link_status)"
+	fi
+	if [ "$acked" != 0 ]; then
+		fail "the returning old master acknowledged $acked writes it did not keep"
+	else
+		pass "the returning old master acknowledged no write ($refused refused with NOREPLICAS before it became a replica)"
+	fi
+	if [ "$new" != none ] && [ "$(cli -p "$new" exists e2e:stale | tr -d '\r')" = 0 ]; then
+		pass "no stale write reached the new master $new"
+	else
+		fail "e2e:stale on the new master $new: $(cli -p "$new" exists e2e:stale)"
 	fi
 	if ct grep -q "^replicaof 127.0.0.1 $new\$" /etc/oxidis/node-6379.conf; then
 		pass "/etc/oxidis/node-6379.conf rewritten: replicaof 127.0.0.1 $new"
