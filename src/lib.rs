@@ -1,22 +1,59 @@
 //! oxidis: a Redis-compatible data server.
 //!
 //! ```text
-//! socket bytes ─► resp::decode ─► server::execute (arity, auth, flags) ─► cmd handler ─► Reply
-//!                                                                               │
-//!                                                         resp::encode ◄────────┘ ─► socket
+//! socket bytes ─► resp::decode ─► dispatch::execute (arity, auth, flags) ─► cmd handler ─► Reply
+//!                                        │                                                 │
+//!                                        └─► node::propagate (backlog, replicas)           │
+//!                                                          resp::encode ◄──────────────────┘ ─► socket
 //! ```
 //! `event_loop` is the only module that touches sockets; everything else works on values.
+//!
+//! # Layers
+//! Each top-level module sits in one layer; a module imports (`crate::…`) only from its own
+//! layer or lower ones, and the top-level modules form no cycle. `tests/layers.rs` reads this
+//! table and the sources, and fails naming the file and line of an import that points up.
+//!
+//! ```text
+//! layer 0  leaves:    alloc glob ldouble lzf sha1 util
+//! layer 1  protocol:  resp config
+//! layer 2  base:      daemon db
+//! layer 3  format:    rdb
+//! layer 4  cores:     repl sentinel persist
+//! layer 5  state:     server
+//! layer 6  node:      node
+//! layer 7  dispatch:  dispatch
+//! layer 8  handlers:  cmd
+//! layer 9  drivers:   event_loop cron
+//! layer 10 top:       launch
+//! ```
+//! - leaves: no knowledge of the server (byte helpers, the Redis glob, LZF, SHA-1, long double).
+//! - protocol: RESP frames and replies; the redis.conf lexer, typed values and rewrite.
+//! - base: logging, signals, pidfile, daemonize; the keyspace, its values and expiry.
+//! - format: the RDB serializer over `impl Read`/`impl Write`.
+//! - cores: state machines and plain state, fed with arguments and `now`, returning values or
+//!   actions: the replication backlog and links, the sentinel, the persistence bookkeeping.
+//! - state: `Server`, the state every command sees (keyspaces, clients, registries, and the
+//!   cores' state), and the command table's types.
+//! - node: what a data node does with its whole state: replication master and replica
+//!   operations, background saves and loading, active expiry.
+//! - dispatch: the one entry point that runs a command, for clients, the master's stream and
+//!   EXEC alike: checks, call, effects (propagation, wake-ups, stats).
+//! - handlers: one file per command family; each command's flags live in its table entry.
+//! - drivers: the mio loop, the outbound connections, the periodic tick.
+//! - top: launching a node or a sentinel from a parsed configuration.
 pub mod alloc;
 pub mod cmd;
 pub mod config;
 pub mod cron;
 pub mod daemon;
 pub mod db;
+pub mod dispatch;
 pub mod event_loop;
 pub mod glob;
 pub mod launch;
 pub mod ldouble;
 pub mod lzf;
+pub mod node;
 pub mod persist;
 pub mod rdb;
 pub mod repl;
