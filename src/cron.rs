@@ -8,9 +8,9 @@ pub fn tick(srv: &mut Server, now: i64) {
         .track(srv.stats.total_commands_processed, now);
     crate::alloc::update_peak();
     close_idle_clients(srv, now);
-    crate::persist::savepoints::cron(srv, now);
-    crate::db::expire::active_expire_cycle(srv, now);
-    crate::repl::master::sync::cron(srv, now);
+    crate::node::savepoints::cron(srv, now);
+    crate::node::expire::active_expire_cycle(srv, now);
+    crate::node::master_sync::cron(srv, now);
     for db in srv.keyspace.dbs.iter_mut() {
         db.dict.shrink_if_needed();
         db.expires.shrink_if_needed();

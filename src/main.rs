@@ -1,7 +1,7 @@
 //! `oxidis [CONFIG_FILE|-] [--directive value ...]`: parse the command line into a Config,
 //! then hand over to `launch::run`. Also `--version`, `--help`, `--test-config` and
 //! `check-rdb FILE` (also `--check-rdb`, or when invoked as `oxidis-check-rdb`).
-use oxidis::config::cli::{self, Action};
+use oxidis::launch::cli::{self, Action};
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();

@@ -314,6 +314,28 @@ pub fn atoi(b: &[u8]) -> i64 {
     }
 }
 
+/// 40 random hex digits (a run id, a replication id, a sentinel id).
+pub fn random_hex40() -> String {
+    use std::io::Read;
+    let mut bytes = [0u8; 20];
+    let ok = std::fs::File::open("/dev/urandom")
+        .and_then(|mut f| f.read_exact(&mut bytes))
+        .is_ok();
+    if !ok {
+        let mut x = now_us() as u64 ^ (std::process::id() as u64) << 32;
+        for b in bytes.iter_mut() {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            *b = x as u8;
+        }
+    }
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The Redis version oxidis answers as (INFO, HELLO, the RDB `redis-ver` field).
+pub const REDIS_VERSION: &str = "7.0.15";
+
 #[cfg(test)]
 mod tests {
     use super::*;

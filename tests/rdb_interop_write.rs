@@ -13,9 +13,10 @@ mod common;
 use common::*;
 use oxidis::config::Config;
 use oxidis::db::{Value, NO_EXPIRE};
+use oxidis::dispatch::execute;
 use oxidis::rdb::SaveInfo;
 use oxidis::server::client::Client;
-use oxidis::server::{execute, Server};
+use oxidis::server::Server;
 use std::path::Path;
 use std::process::Command;
 
@@ -179,7 +180,7 @@ fn dataset() -> Vec<Vec<Vec<u8>>> {
 
 /// An in-process server holding the dataset.
 fn populated() -> (Server, Client) {
-    let mut srv = Server::new(Config::default());
+    let mut srv = Server::new(Config::default(), oxidis::cmd::all_commands());
     let mut c = Client::new(1, 0, None, srv.now_ms);
     for mut args in dataset() {
         let r = execute(&mut srv, &mut c, &mut args);

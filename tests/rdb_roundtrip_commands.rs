@@ -4,9 +4,10 @@
 //! that once grew past a limit and shrank again loads compact, as in Redis).
 use oxidis::config::{Config, EncLimits};
 use oxidis::db::{Keyspace, Value, NO_EXPIRE};
+use oxidis::dispatch::execute;
 use oxidis::rdb::{LoadOpts, SaveInfo};
 use oxidis::server::client::Client;
-use oxidis::server::{execute, Server};
+use oxidis::server::Server;
 use oxidis::util::{now_ms, xorshift64};
 
 struct Rng(u64);
@@ -175,7 +176,7 @@ fn same_content(a: &Value, b: &Value) -> bool {
 }
 
 fn round_trip(seed: u64, compress: bool) {
-    let mut srv = Server::new(Config::default());
+    let mut srv = Server::new(Config::default(), oxidis::cmd::all_commands());
     let mut c = Client::new(1, 0, None, srv.now_ms);
     for mut args in commands(seed) {
         let r = execute(&mut srv, &mut c, &mut args);

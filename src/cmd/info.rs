@@ -201,8 +201,8 @@ fn section(ctx: &mut Ctx, name: &str, o: &mut String) {
             f!("clients_in_timeout_table:{}", srv.blocking.with_timeout());
         }
         "memory" => memory(srv, o),
-        "sentinel" => crate::sentinel::api::info_section(srv, o),
-        "persistence" => crate::persist::info::persistence(srv, o),
+        "sentinel" => crate::cmd::sentinel::info_section(srv, o),
+        "persistence" => crate::cmd::info_persist::persistence(srv, o),
         "stats" => {
             let s = &srv.stats;
             f!("# Stats");
@@ -267,9 +267,9 @@ fn section(ctx: &mut Ctx, name: &str, o: &mut String) {
         "replication" => {
             f!("# Replication");
             if srv.replica.is_some() {
-                crate::repl::replica::info::replica_fields(srv, now, o);
+                crate::cmd::info_replica::replica_fields(srv, now, o);
             }
-            crate::repl::master::info::info_lines(srv, now, o);
+            crate::cmd::info_master::info_lines(srv, now, o);
         }
         "cpu" => {
             use nix::sys::resource::UsageWho;

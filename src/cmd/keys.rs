@@ -580,7 +580,7 @@ fn flushall(ctx: &mut Ctx, a: &mut Args) -> Reply {
         db.clear();
     }
     ctx.dirty(n as u64);
-    crate::persist::after_flushall(ctx.srv);
+    crate::node::persist::after_flushall(ctx.srv);
     ctx.dirty(1);
     Reply::Ok
 }
@@ -778,9 +778,10 @@ mod tests {
 #[cfg(test)]
 mod stats_tests {
     use crate::config::Config;
+    use crate::dispatch::execute;
     use crate::resp::Reply;
     use crate::server::client::Client;
-    use crate::server::{execute, Server};
+    use crate::server::Server;
 
     fn run(srv: &mut Server, c: &mut Client, args: &[&str]) -> Reply {
         let mut a: Vec<Vec<u8>> = args.iter().map(|s| s.as_bytes().to_vec()).collect();
@@ -789,7 +790,7 @@ mod stats_tests {
 
     #[test]
     fn hits_misses_expired_and_dirty() {
-        let mut srv = Server::new(Config::default());
+        let mut srv = Server::new(Config::default(), crate::cmd::all_commands());
         let mut c = Client::new(1, 0, None, srv.now_ms);
         run(&mut srv, &mut c, &["MSET", "a", "1", "b", "2"]);
         assert_eq!(srv.dirty, 2);
@@ -810,7 +811,7 @@ mod stats_tests {
         run(&mut srv, &mut c, &["SET", "w", "x", "PX", "10"]);
         srv.now_ms += 20;
         let now = srv.now_ms;
-        crate::db::expire::active_expire_cycle(&mut srv, now);
+        crate::node::expire::active_expire_cycle(&mut srv, now);
         assert_eq!(srv.stats.expired_keys, 2);
         assert_eq!(srv.keyspace.dbs[0].len(), 0);
     }

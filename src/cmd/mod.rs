@@ -13,18 +13,25 @@ pub mod debug;
 pub mod dump;
 pub mod hash;
 pub mod info;
+pub mod info_master;
+pub mod info_persist;
+pub mod info_replica;
 pub mod key_specs;
 pub mod keys;
 pub mod list;
 pub mod multi;
 pub mod persist;
 pub mod pubsub;
+pub mod repl_sync;
+pub mod replicaof;
 pub mod sample;
+pub mod sentinel;
 pub mod server;
 pub mod set;
 pub mod sort;
 pub mod string;
 pub mod typed;
+pub mod wait;
 pub mod zset;
 
 use crate::server::command::Command;
@@ -48,10 +55,10 @@ pub fn all_commands() -> Vec<&'static Command> {
         multi::COMMANDS,
         persist::COMMANDS,
         sort::COMMANDS,
-        crate::repl::master::sync::COMMANDS,
-        crate::repl::master::info::COMMANDS,
-        crate::repl::master::wait::COMMANDS,
-        crate::repl::replica::cmd::COMMANDS,
+        repl_sync::COMMANDS,
+        info_master::COMMANDS,
+        wait::COMMANDS,
+        replicaof::COMMANDS,
     ];
     families.iter().flat_map(|f| f.iter()).collect()
 }

@@ -1,11 +1,12 @@
 //! Transactions: MULTI, EXEC, DISCARD, WATCH, UNWATCH. Queueing itself happens in
 //! `server::execute` (before a handler would run); the state lives in `server::multi`.
+use crate::dispatch::execute;
 use crate::resp::encode::put_len;
 use crate::resp::Reply;
 use crate::server::client::ReplyMode;
 use crate::server::command::{flags::*, Args, Command, BASE};
 use crate::server::multi;
-use crate::server::{execute, Ctx};
+use crate::server::Ctx;
 
 fn multi_cmd(ctx: &mut Ctx, _a: &mut Args) -> Reply {
     if ctx.client.multi.is_some() {
@@ -48,7 +49,7 @@ fn exec(ctx: &mut Ctx, _a: &mut Args) -> Reply {
     // count, as in Redis); `no_block` keeps them from being queued again or from blocking.
     let was = ctx.client.no_block;
     ctx.client.no_block = true;
-    crate::repl::master::propagate::exec_begin(ctx.srv);
+    crate::node::propagate::exec_begin(ctx.srv);
     for i in 0..n {
         let Some(mut args) = ctx
             .client
@@ -63,7 +64,7 @@ fn exec(ctx: &mut Ctx, _a: &mut Args) -> Reply {
         ctx.client.reply(&r);
     }
     ctx.client.no_block = was;
-    crate::repl::master::propagate::exec_end(ctx.srv);
+    crate::node::propagate::exec_end(ctx.srv);
     multi::discard(ctx.srv, ctx.client);
     Reply::None
 }

@@ -1,6 +1,7 @@
 //! Persistence commands: SAVE (blocking), BGSAVE [SCHEDULE] (forked child), LASTSAVE, and
 //! DEBUG RELOAD's save-flush-load cycle. The machinery lives in `crate::persist`.
-use crate::persist::{self, fork, loading, Failed};
+use crate::node::{fork, loading, persist};
+use crate::persist::Failed;
 use crate::resp::Reply;
 use crate::server::command::{flags::*, Args, Command, BASE};
 use crate::server::Ctx;
@@ -61,7 +62,7 @@ pub fn debug_reload(ctx: &mut Ctx, a: &Args) -> Reply {
         }
     }
     if persist::is_loading(ctx.srv) {
-        return Reply::err(persist::LOADING_ERR);
+        return Reply::err(crate::persist::LOADING_ERR);
     }
     if save && persist::save_sync(ctx.srv).is_err() {
         return Reply::err("ERR");
@@ -69,7 +70,7 @@ pub fn debug_reload(ctx: &mut Ctx, a: &Args) -> Reply {
     let cfg = &ctx.srv.config;
     let path = cfg.dir.join(&cfg.dbfilename);
     let t0 = std::time::Instant::now();
-    let li = match loading::load_file(cfg, &path, None) {
+    let li = match crate::persist::loading::load_file(cfg, &path, None) {
         Ok(Some(li)) => li,
         Ok(None) => return Reply::err("ERR Error trying to load the RDB dump"),
         Err(e) => {

@@ -67,7 +67,8 @@ pub struct LoadState {
     pub save_loaded: bool,
     /// Canonical paths of the files being read, innermost last (include loop detection).
     pub stack: Vec<PathBuf>,
-    /// Command names as renamed so far (filled on the first `rename-command`).
+    /// Command names as renamed so far, for checking `rename-command` lines; set by the
+    /// caller (`launch::cli` gives the command table's names).
     pub commands: Option<std::collections::HashSet<String>>,
 }
 
@@ -196,18 +197,16 @@ fn directive(
     match (name.to_ascii_lowercase().as_str(), args.len()) {
         ("include", 1) => include(cfg, st, &args[0]),
         ("rename-command", 2) => {
-            // Redis refuses unknown commands and clashes while loading, at the line.
-            let names = st.commands.get_or_insert_with(|| {
-                crate::cmd::all_commands()
-                    .iter()
-                    .map(|c| c.name.to_string())
-                    .collect()
-            });
-            if !names.remove(&args[0].to_ascii_lowercase()) {
-                return Err(Failure::Msg("No such command in rename-command".into()));
-            }
-            if !args[1].is_empty() && !names.insert(args[1].to_ascii_lowercase()) {
-                return Err(Failure::Msg("Target command name already exists".into()));
+            // Redis refuses unknown commands and clashes while loading, at the line. The
+            // command names come from whoever loads (`LoadState::commands`: the launcher knows
+            // the table); without them the renames are checked when the table is built.
+            if let Some(names) = st.commands.as_mut() {
+                if !names.remove(&args[0].to_ascii_lowercase()) {
+                    return Err(Failure::Msg("No such command in rename-command".into()));
+                }
+                if !args[1].is_empty() && !names.insert(args[1].to_ascii_lowercase()) {
+                    return Err(Failure::Msg("Target command name already exists".into()));
+                }
             }
             cfg.rename_commands.push((args[0].clone(), args[1].clone()));
             Ok(())
@@ -305,7 +304,11 @@ mod tests {
 
     fn load(text: &str) -> Result<Config, ConfigError> {
         let mut cfg = Config::default();
-        let mut st = LoadState::default();
+        let names = ["ping", "select", "flushall", "config", "get"];
+        let mut st = LoadState {
+            commands: Some(names.iter().map(|n| n.to_string()).collect()),
+            ..LoadState::default()
+        };
         load_str(&mut cfg, &mut st, "t.conf", text)?;
         Ok(cfg)
     }

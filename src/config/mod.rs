@@ -7,10 +7,8 @@
 //! ```
 //! Every directive of Redis 7.0 is in `table::DIRECTIVES`; the ones oxidis acts on have a typed
 //! field here, the others are kept as text in `other` so CONFIG GET/SET/REWRITE still work.
-pub mod cli;
 pub mod glob;
 pub mod load;
-pub mod rename;
 pub mod rewrite;
 pub mod set;
 pub mod table;

@@ -3,7 +3,7 @@
 //! ones, and repeats on a database while more than 10% of a sample was expired. A time budget
 //! (25% of a tick) keeps a mass expiry from stalling the event loop; the rest waits for the
 //! next tick. Also maintains the per-db average TTL and the stale-key estimate for INFO.
-use crate::server::Server;
+use super::Keyspace;
 use std::time::{Duration, Instant};
 
 const KEYS_PER_LOOP: usize = 20;
@@ -14,25 +14,31 @@ const ACCEPTABLE_STALE: usize = 10;
 /// Databases visited per call (Redis: CRON_DBS_PER_CALL).
 const DBS_PER_CALL: usize = 16;
 
-pub fn active_expire_cycle(srv: &mut Server, now: i64) {
-    // A replica never expires keys on its own: it waits for its master's DELs.
-    if !srv.active_expire_enabled || srv.replica.is_some() {
-        return;
-    }
-    srv.keyspace.set_expiry_mode(crate::db::ExpiryMode::Delete);
-    let budget = Duration::from_micros(1_000_000 * TIME_PERC / 100 / srv.config.hz.max(1) as u64);
+/// What one cycle did, for the caller to apply to WATCHes and stats.
+#[derive(Debug, Default)]
+pub struct Outcome {
+    /// Keys deleted (db, key) when `track` was asked; empty otherwise.
+    pub removed: Vec<(usize, Vec<u8>)>,
+    pub sampled: usize,
+    pub expired: usize,
+    /// The time budget ran out before the cycle finished.
+    pub timed_out: bool,
+}
+
+/// One cycle over `ks` at `now`, spending at most about `budget`. `track`: report the deleted
+/// keys (someone WATCHes keys). The keyspace's expired counter counts the deletions.
+pub fn active_expire_cycle(ks: &mut Keyspace, now: i64, budget: Duration, track: bool) -> Outcome {
+    ks.set_expiry_mode(crate::db::ExpiryMode::Delete);
     let start = Instant::now();
-    let ndb = srv.keyspace.dbs.len();
+    let ndb = ks.dbs.len();
     let (mut sampled_total, mut expired_total) = (0usize, 0usize);
     let mut timed_out = false;
     let mut iterations = 0u64;
-    // Keys removed here must invalidate WATCHes (Redis signals the deletion as a write).
-    let track = !srv.watched.is_empty();
     let mut removed: Vec<(usize, Vec<u8>)> = Vec::new();
     for _ in 0..ndb.min(DBS_PER_CALL) {
-        let dbi = srv.keyspace.expire_next_db % ndb;
-        srv.keyspace.expire_next_db = (dbi + 1) % ndb;
-        let db = &mut srv.keyspace.dbs[dbi];
+        let dbi = ks.expire_next_db % ndb;
+        ks.expire_next_db = (dbi + 1) % ndb;
+        let db = &mut ks.dbs[dbi];
         loop {
             if db.expires.is_empty() {
                 db.avg_ttl = 0;
@@ -82,18 +88,18 @@ pub fn active_expire_cycle(srv: &mut Server, now: i64) {
             }
         }
         if timed_out {
-            srv.stats.expired_time_cap_reached_count += 1;
             break;
         }
     }
-    for (dbi, k) in removed {
-        crate::server::multi::touch_key(srv, dbi, &k);
+    Outcome {
+        removed,
+        sampled: sampled_total,
+        expired: expired_total,
+        timed_out,
     }
-    let perc = if sampled_total > 0 {
-        expired_total as f64 / sampled_total as f64
-    } else {
-        0.0
-    };
-    srv.stats.expired_stale_perc = perc * 0.05 + srv.stats.expired_stale_perc * 0.95;
-    srv.stats.expired_keys += srv.keyspace.take_expired();
+}
+
+/// The time budget of one cycle at `hz` ticks per second (25% of a tick).
+pub fn cycle_budget(hz: u32) -> Duration {
+    Duration::from_micros(1_000_000 * TIME_PERC / 100 / hz.max(1) as u64)
 }

@@ -1,14 +1,16 @@
 //! The single-threaded mio loop: accepts connections, reads and parses requests, runs commands,
 //! flushes replies (registering WRITABLE only while bytes remain), runs the cron at `hz`, and
 //! handles signals. It is the only code that touches sockets.
+pub mod loading;
 mod outgoing;
 mod repl_bulk;
 mod replica_conn;
 mod sentinel_links;
 mod sync_status;
+use crate::dispatch::execute;
 use crate::resp::Reply;
 use crate::server::client::{Client, ClientKind, ReplyMode};
-use crate::server::{execute, Server, Shutdown};
+use crate::server::{Server, Shutdown};
 use log::{info, warn};
 use mio::net::{TcpListener, TcpStream};
 use mio::{Events, Interest, Poll, Token};
@@ -87,7 +89,7 @@ const DENIED_MSG: &str = "-DENIED Redis is running in protected mode because pro
 
 impl EventLoop {
     pub fn new(mut srv: Server) -> io::Result<Self> {
-        crate::repl::replica::start_from_config(&mut srv);
+        crate::node::follow::start_from_config(&mut srv);
         if srv.replica.is_some() && !srv.config.sentinel_mode {
             crate::daemon::log::set_role('S');
         }
@@ -183,7 +185,7 @@ impl EventLoop {
                 next_cron = now + 1000 / hz;
                 self.close_marked_clients();
             }
-            crate::repl::master::wait::before_sleep(&mut self.srv);
+            crate::node::wait::before_sleep(&mut self.srv);
             self.flush_pending();
             if let Some(mode) = self.srv.shutdown {
                 self.flush_all_best_effort();
@@ -427,7 +429,7 @@ impl EventLoop {
                 client.reply_mode = ReplyMode::On;
             }
             if self.srv.blocking.has_ready() {
-                crate::server::blocking::serve_ready(&mut self.srv);
+                crate::dispatch::wake::serve_ready(&mut self.srv);
             }
         }
         if client.pending_query() > limit {

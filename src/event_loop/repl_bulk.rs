@@ -2,7 +2,7 @@
 //! output buffer, and forwarding the diskless child's pipe (registered with the poll so its
 //! data wakes the loop). Only bytes move here; `transfer` decides what they are.
 use super::EventLoop;
-use crate::repl::master::transfer;
+use crate::node::transfer;
 use log::warn;
 use mio::unix::SourceFd;
 use mio::{Interest, Token};

@@ -3,8 +3,8 @@
 //! the link's actions (connect, send, temp file, load, stream) and sends `REPLCONF ACK` every
 //! second. Nothing here decides anything about replication; the link does.
 use super::EventLoop;
+use crate::node::replica_sync as sync;
 use crate::repl::replica::link::{Action, Event};
-use crate::repl::replica::sync;
 use log::warn;
 use mio::net::TcpStream;
 use mio::{Interest, Token};
@@ -40,7 +40,7 @@ impl EventLoop {
         r.link.handle(Event::Tick, now);
         if r.link.is_up() && now - r.last_ack >= 1000 {
             r.last_ack = now;
-            let ack = sync::ack_bytes(r.link.offset);
+            let ack = crate::repl::replica::ack_bytes(r.link.offset);
             self.send_master(&ack);
         }
         self.run_replica_actions(now);
@@ -116,7 +116,7 @@ impl EventLoop {
                 Action::LoadTemp => self.load_from_master(now),
                 Action::Continued => sync::continued(&mut self.srv, now),
                 Action::Stream(b) => {
-                    let reply = sync::apply_stream(&mut self.srv, &b);
+                    let reply = crate::dispatch::stream::apply_stream(&mut self.srv, &b);
                     if !reply.is_empty() {
                         self.send_master(&reply);
                     }

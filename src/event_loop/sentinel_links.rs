@@ -144,7 +144,7 @@ impl EventLoop {
         }
         self.run_sentinel_actions(now);
         if std::mem::take(&mut self.links.save_pending) {
-            crate::sentinel::api::save_config(&mut self.srv);
+            crate::cmd::sentinel::save_config(&mut self.srv);
         }
     }
 

@@ -1,22 +1,17 @@
-//! Persistence state and the operations built on the RDB serializer: blocking saves (SAVE,
-//! shutdown, DEBUG RELOAD), background saves in a forked child, save points, loading the
-//! dump at startup, and the bookkeeping INFO persistence reports.
+//! Persistence state: what the server remembers about saving and loading (the running child,
+//! LASTSAVE, load progress), the crash-safe dump writer, and reading a dump with the
+//! configured limits. The operations on the whole node live in `node` (`persist`, `fork`,
+//! `savepoints`, `loading`):
 //!
 //! ```text
-//! SAVE / final save ─► save_sync ─► file::save_to_file (temp-<pid>.rdb, fsync, rename, fsync dir)
-//! BGSAVE / savepoints ─► fork::start ─► child: file::save_to_file, _exit(0|1)
-//! cron ─► fork::reap (waitpid WNOHANG) ─► lastsave / status / dirty
-//! startup ─► loading::load_at_start (serves -LOADING meanwhile)
+//! SAVE / final save ─► node::persist::save_sync ─► file::save_to_file (temp-<pid>.rdb, fsync, rename, fsync dir)
+//! BGSAVE / savepoints ─► node::fork::start ─► child: file::save_to_file, _exit(0|1)
+//! cron ─► node::fork::reap (waitpid WNOHANG) ─► lastsave / status / dirty
+//! startup ─► event_loop::loading::load_at_start (serves -LOADING meanwhile) ─► node::loading::install
 //! ```
 pub mod file;
 pub mod fork;
-pub mod info;
 pub mod loading;
-pub mod savepoints;
-
-use crate::rdb::SaveInfo;
-use crate::server::{Server, Shutdown};
-use log::{info, warn};
 
 /// A save that failed; the reason was already logged in Redis's words.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -83,94 +78,5 @@ impl Persist {
             last_load_keys_loaded: 0,
             last_load_keys_expired: 0,
         }
-    }
-}
-
-/// The AUX fields and options a save of `srv` writes.
-pub fn save_info(srv: &Server) -> SaveInfo {
-    SaveInfo {
-        ctime: crate::util::now_ms() / 1000,
-        used_mem: crate::alloc::used_memory() as u64,
-        repl_id: srv.replid.clone(),
-        repl_offset: srv.master_repl_offset,
-        repl_stream_db: crate::repl::ids::stream_db(srv),
-        compress: srv.config.rdbcompression,
-        checksum: srv.config.rdbchecksum,
-        key_save_delay_us: srv.config.rdb_key_save_delay,
-    }
-}
-
-/// A blocking save of the whole dataset to `dir/dbfilename` (SAVE, shutdown, DEBUG RELOAD).
-/// On success the dirty counter is reset and LASTSAVE advances.
-pub fn save_sync(srv: &mut Server) -> Result<(), Failed> {
-    let info = save_info(srv);
-    let cfg = &srv.config;
-    match file::save_to_file(
-        &srv.keyspace,
-        &cfg.dir,
-        &cfg.dbfilename,
-        &info,
-        cfg.enc.list_max_listpack_size,
-    ) {
-        Ok(()) => {
-            info!("DB saved on disk");
-            srv.dirty = 0;
-            srv.persist.lastsave = crate::util::now_ms() / 1000;
-            srv.persist.lastbgsave_ok = true;
-            Ok(())
-        }
-        Err(e) => Err(e),
-    }
-}
-
-/// Whether write commands (and PING) are refused with -MISCONF: the last background save
-/// failed, save points are configured, `stop-writes-on-bgsave-error yes`, and this is a master.
-pub fn writes_denied(srv: &Server) -> bool {
-    srv.config.stop_writes_on_bgsave_error
-        && !srv.config.save.is_empty()
-        && !srv.persist.lastbgsave_ok
-        && srv.config.replicaof.is_none()
-}
-
-/// Whether the dataset is being loaded (commands without the `loading` flag are refused).
-pub fn is_loading(srv: &Server) -> bool {
-    srv.persist.loading.is_some()
-}
-
-/// The save before exiting: kill a running child first (its file would race ours), then save
-/// when save points exist or SHUTDOWN SAVE asked, unless SHUTDOWN NOSAVE. `Err` carries the
-/// status that cancels the shutdown.
-pub fn final_save(srv: &mut Server, mode: Shutdown) -> Result<(), String> {
-    if srv.persist.child.is_some() {
-        warn!("There is a child saving an .rdb. Killing it!");
-        fork::kill_child(srv);
-    }
-    let save = match mode {
-        Shutdown::NoSave => false,
-        Shutdown::Save => true,
-        Shutdown::Default => !srv.config.save.is_empty(),
-    };
-    if !save {
-        return Ok(());
-    }
-    info!("Saving the final RDB snapshot before exiting.");
-    if save_sync(srv).is_err() {
-        let msg = "Error trying to save the DB, can't exit.";
-        warn!("{msg}");
-        return Err(msg.to_string());
-    }
-    Ok(())
-}
-
-/// After FLUSHALL, as Redis does: stop a running child (its snapshot is obsolete) and, when
-/// save points exist, save the now empty dataset at once, keeping the dirty count.
-pub fn after_flushall(srv: &mut Server) {
-    if srv.persist.child.is_some() {
-        fork::kill_child(srv);
-    }
-    if !srv.config.save.is_empty() {
-        let dirty = srv.dirty;
-        let _ = save_sync(srv);
-        srv.dirty = dirty;
     }
 }

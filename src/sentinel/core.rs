@@ -158,7 +158,7 @@ pub struct XorShift(pub u64);
 
 impl XorShift {
     pub fn from_entropy() -> Self {
-        let hex = crate::server::random_hex40();
+        let hex = crate::util::random_hex40();
         let seed = u64::from_str_radix(&hex[..16], 16).unwrap_or(0x9e37_79b9_7f4a_7c15);
         XorShift(seed | 1)
     }

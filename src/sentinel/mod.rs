@@ -17,7 +17,6 @@
 //! - `report`: SENTINEL MASTER/REPLICAS/SENTINELS field maps, flags, INFO sentinel.
 //! - `scripts`: the user scripts queue (limits, retries, timeouts) and its event handling.
 //! - `api`: the SENTINEL command and the sentinel-mode command set (INFO, ROLE...).
-pub mod api;
 pub mod config;
 pub mod core;
 pub mod election;

@@ -1,6 +1,6 @@
 //! Clients blocked on keys (BLPOP, BLMOVE, BZPOPMIN, ...). A blocking handler that finds nothing
 //! to serve calls `block`; writes that may have filled a watched key mark it ready
-//! (`signal_key`); after each command the event loop calls `serve_ready`, which re-runs the
+//! (`signal_key`); after each command the event loop calls `dispatch::wake::serve_ready`, which re-runs the
 //! blocked commands of each ready key in the order their clients blocked (FIFO), as long as the
 //! key still holds data of the awaited type. Timeouts are kept sorted by deadline so the event
 //! loop can sleep exactly until the next one (`next_deadline`) and expire them (`expire_due`).
@@ -87,6 +87,20 @@ impl Registry {
     /// Clients unblocked since the last call.
     pub fn take_unblocked(&mut self) -> Vec<usize> {
         std::mem::take(&mut self.unblocked)
+    }
+
+    /// The keys signalled since the last call, in signal order (`dispatch::wake` serves them).
+    pub fn take_ready(&mut self) -> Vec<(usize, Vec<u8>)> {
+        self.ready_set.clear();
+        std::mem::take(&mut self.ready)
+    }
+
+    /// The clients blocked on `key` of `db`, in the order they blocked.
+    pub fn waiting_on(&self, db: usize, key: &[u8]) -> Vec<usize> {
+        self.by_key
+            .get(&(db, key.to_vec()))
+            .map(|q| q.iter().copied().collect())
+            .unwrap_or_default()
     }
 
     pub fn has_ready(&self) -> bool {
@@ -210,64 +224,6 @@ pub fn signal_all(srv: &mut Server) {
     }
 }
 
-/// Whether `key` of `db` holds data of the awaited type.
-fn servable(srv: &mut Server, db: usize, key: &[u8], awaits: Awaits, now: i64) -> bool {
-    match srv.keyspace.dbs[db].peek(key, now).map(|e| &e.value) {
-        Some(crate::db::Value::List(l)) => awaits == Awaits::List && !l.is_empty(),
-        Some(crate::db::Value::ZSet(z)) => awaits == Awaits::ZSet && !z.is_empty(),
-        _ => false,
-    }
-}
-
-/// Serve the clients blocked on every ready key, in blocking order, re-running each one's
-/// command. Serving may write other keys (BLMOVE's destination), which are served in turn.
-pub fn serve_ready(srv: &mut Server) {
-    // Bounded by the writes the served commands make; each round consumes data.
-    while !srv.blocking.ready.is_empty() {
-        let ready = std::mem::take(&mut srv.blocking.ready);
-        srv.blocking.ready_set.clear();
-        for (db, key) in ready {
-            serve_key(srv, db, &key);
-        }
-    }
-}
-
-fn serve_key(srv: &mut Server, db: usize, key: &[u8]) {
-    let Some(queue) = srv.blocking.by_key.get(&(db, key.to_vec())) else {
-        return;
-    };
-    let tokens: Vec<usize> = queue.iter().copied().collect();
-    for token in tokens {
-        let now = srv.now_ms;
-        let Some(c) = srv.clients.get(token) else {
-            continue;
-        };
-        let Some(b) = c.blocked.as_ref() else {
-            continue;
-        };
-        if !servable(srv, db, key, b.awaits, now) {
-            break;
-        }
-        let mut client = srv.clients.remove(token);
-        let Some(mut args) = client.blocked.as_ref().map(|b| b.args.clone()) else {
-            srv.clients.insert(client);
-            continue;
-        };
-        // Serve the key that became ready first: BLPOP k1 k2 with k2 ready pops from k2 even
-        // when k1 also has data by now, as Redis does.
-        client.reexec = true;
-        client.serving_key = Some(key.to_vec());
-        let reply = super::execute(srv, &mut client, &mut args);
-        client.reexec = false;
-        client.serving_key = None;
-        if !matches!(reply, Reply::None) {
-            finish(srv, &mut client, &reply);
-        }
-        let t = srv.clients.insert(client);
-        debug_assert_eq!(t, token);
-    }
-}
-
 /// A wait that ends without being served (timeout, CLIENT UNBLOCK) still counts as one call
 /// of the blocked command in INFO commandstats, as in Redis.
 fn charge(srv: &mut Server, client: &Client, failed: bool) {
@@ -282,7 +238,7 @@ fn charge(srv: &mut Server, client: &Client, failed: bool) {
 }
 
 /// Unblock a client: drop its registration, send `reply`, and let its buffered input run.
-fn finish(srv: &mut Server, client: &mut Client, reply: &Reply) {
+pub fn finish(srv: &mut Server, client: &mut Client, reply: &Reply) {
     if let Some(b) = client.blocked.take() {
         srv.blocking.unregister(client.token, &b);
     }
@@ -298,9 +254,7 @@ fn finish(srv: &mut Server, client: &mut Client, reply: &Reply) {
 /// acknowledged by now; the others their fixed timeout reply.
 fn timeout_reply(srv: &Server, b: &Blocked) -> Reply {
     match b.awaits {
-        Awaits::Acks { offset, .. } => {
-            Reply::Int(crate::repl::master::wait::count_acks(srv, offset) as i64)
-        }
+        Awaits::Acks { offset, .. } => Reply::Int(srv.master.count_acks(offset) as i64),
         _ => b.timeout_reply.clone(),
     }
 }
@@ -323,7 +277,7 @@ pub fn serve_acks(srv: &mut Server) {
         else {
             continue;
         };
-        let n = crate::repl::master::wait::count_acks(srv, offset) as i64;
+        let n = srv.master.count_acks(offset) as i64;
         if n < numreplicas {
             continue;
         }

@@ -157,3 +157,79 @@ impl Client {
         self.query.len() - self.qpos
     }
 }
+
+/// Read buffer size reported as `rbs`/`rbp`: the event loop reads in chunks of this size.
+const READ_BUF: usize = 16 * 1024;
+
+/// One CLIENT LIST / CLIENT INFO line (without the trailing newline), fields in Redis 7.0's
+/// order. `argv_mem` is the size of the command being run (only non-zero for the caller);
+/// `dirty_cas` is whether a key the client WATCHes was touched.
+pub fn client_line(c: &Client, now_ms: i64, argv_mem: usize, dirty_cas: bool) -> String {
+    let mut flags = String::new();
+    match c.kind {
+        ClientKind::Replica => flags.push('S'),
+        ClientKind::Master => flags.push('M'),
+        ClientKind::PubSub => flags.push('P'),
+        ClientKind::Normal => {}
+    }
+    if c.multi.is_some() {
+        flags.push('x');
+    }
+    if c.blocked.is_some() {
+        flags.push('b');
+    }
+    if dirty_cas {
+        flags.push('d');
+    }
+    if c.close_after_reply {
+        flags.push('c');
+    }
+    if c.close_asap {
+        flags.push('A');
+    }
+    if c.no_evict {
+        flags.push('e');
+    }
+    if flags.is_empty() {
+        flags.push('N');
+    }
+    let qbuf = c.pending_query();
+    let qbuf_free = c.query.capacity().saturating_sub(c.query.len());
+    let rbs = c.query.capacity().max(READ_BUF);
+    let obl = c.pending_output();
+    let tot_mem = std::mem::size_of::<Client>() + c.query.capacity() + c.out.capacity() + argv_mem;
+    let events = if c.want_write { "rw" } else { "r" };
+    let (sub, psub, ssub) = super::pubsub::counts(c);
+    let (multi, multi_mem) = match &c.multi {
+        Some(m) => (m.cmds.len() as i64, m.mem),
+        None => (-1, 0),
+    };
+    format!(
+        "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub={} psub={} ssub={} multi={} qbuf={} qbuf-free={} argv-mem={} multi-mem={} rbs={} rbp={} obl={} oll=0 omem=0 tot-mem={} events={} cmd={} user={} redir=-1 resp={}",
+        c.id,
+        c.addr,
+        c.laddr,
+        c.fd,
+        c.name.as_deref().map(String::from_utf8_lossy).unwrap_or_default(),
+        (now_ms - c.ctime_ms).max(0) / 1000,
+        (now_ms - c.last_interaction_ms).max(0) / 1000,
+        flags,
+        c.db,
+        sub,
+        psub,
+        ssub,
+        multi,
+        qbuf,
+        qbuf_free,
+        argv_mem,
+        multi_mem,
+        rbs,
+        rbs,
+        obl,
+        tot_mem,
+        events,
+        c.last_cmd,
+        c.user,
+        c.resp,
+    )
+}

@@ -1,18 +1,20 @@
-//! Server state shared by every command handler, the execution context handed to handlers, and
-//! `execute`, the single place where a parsed command is checked (arity, auth) and dispatched.
+//! Server state shared by every command handler, the execution context handed to handlers, the
+//! command lookup (name, subcommand, arity) and the per-command stats. `dispatch::execute`
+//! runs commands against it.
 pub mod blocking;
 pub mod client;
 pub mod command;
 pub mod multi;
 pub mod obuf;
 pub mod pubsub;
+pub mod rename;
 
 use crate::config::Config;
 use crate::db::{Db, Keyspace};
 use crate::resp::Reply;
 use crate::util::lower;
 use client::Client;
-use command::{flags, Args, Command};
+use command::{Args, Command};
 use slab::Slab;
 use std::collections::HashMap;
 
@@ -122,7 +124,7 @@ pub struct Server {
     /// Master side of replication: backlog, attached replicas, sync counters.
     pub master: crate::repl::master::Master,
     /// Set while this server follows a master (REPLICAOF / `replicaof`).
-    pub replica: Option<Box<crate::repl::replica::Replica>>,
+    pub replica: Option<Box<crate::repl::replica::Replica<Client>>>,
     /// Set in sentinel mode: the sentinel state machine (`sentinel::core`).
     pub sentinel: Option<Box<crate::sentinel::Sentinel>>,
 }
@@ -171,33 +173,17 @@ impl<'a> Ctx<'a> {
     }
 }
 
-pub fn random_hex40() -> String {
-    use std::io::Read;
-    let mut bytes = [0u8; 20];
-    let ok = std::fs::File::open("/dev/urandom")
-        .and_then(|mut f| f.read_exact(&mut bytes))
-        .is_ok();
-    if !ok {
-        let mut x = crate::util::now_us() as u64 ^ (std::process::id() as u64) << 32;
-        for b in bytes.iter_mut() {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            *b = x as u8;
-        }
-    }
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
 impl Server {
-    pub fn new(config: Config) -> Self {
+    /// A server with `config` and the command `table` (`cmd::all_commands()`), renamed as
+    /// the config's `rename-command` lines say.
+    pub fn new(config: Config, table: Vec<&'static Command>) -> Self {
         let now = crate::util::now_ms();
         let mut commands = HashMap::default();
-        for c in crate::cmd::all_commands() {
+        for c in table {
             commands.insert(c.name.as_bytes().to_vec(), c);
         }
         // Validated when the config was loaded; a failure here cannot happen.
-        if let Err(e) = crate::config::rename::apply(&mut commands, &config.rename_commands) {
+        if let Err(e) = rename::apply(&mut commands, &config.rename_commands) {
             log::warn!("rename-command: {e}");
         }
         // One startup warning naming the directives that are set but not acted on yet.
@@ -210,7 +196,7 @@ impl Server {
             next_client_id: 1,
             stats: Stats::default(),
             start_ms: now,
-            run_id: random_hex40(),
+            run_id: crate::util::random_hex40(),
             dirty: 0,
             shutdown: None,
             shutdown_client: None,
@@ -221,7 +207,7 @@ impl Server {
             watched: multi::Watched::default(),
             pubsub: pubsub::PubSub::default(),
             persist: crate::persist::Persist::new(now),
-            replid: random_hex40(),
+            replid: crate::util::random_hex40(),
             master_repl_offset: 0,
             master: crate::repl::master::Master::new(),
             replica: None,
@@ -260,7 +246,7 @@ fn arity_ok(arity: i32, argc: usize) -> bool {
 }
 
 /// A resolved command: the top-level entry and, for container commands, the subcommand.
-type Resolved = (&'static Command, Option<&'static Command>);
+pub type Resolved = (&'static Command, Option<&'static Command>);
 
 /// Resolve the command (and subcommand) named by `args`, or the error Redis replies.
 pub fn resolve(srv: &Server, args: &Args) -> Result<&'static Command, Reply> {
@@ -272,7 +258,7 @@ pub fn resolve(srv: &Server, args: &Args) -> Result<&'static Command, Reply> {
 
 /// Like `resolve`, keeping the container; on error also returns the command the error is
 /// charged to (arity errors count as `rejected_calls` of the command).
-fn resolve_full(srv: &Server, args: &Args) -> Result<Resolved, (Reply, Option<Resolved>)> {
+pub fn resolve_full(srv: &Server, args: &Args) -> Result<Resolved, (Reply, Option<Resolved>)> {
     let Some(cmd) = srv.lookup_command(&args[0]) else {
         let mut rest = String::new();
         for a in args.iter().skip(1) {
@@ -337,7 +323,7 @@ fn resolve_full(srv: &Server, args: &Args) -> Result<Resolved, (Reply, Option<Re
 }
 
 /// The name a command is known by in stats and CLIENT LIST (`get`, `client|list`).
-fn stat_name(r: Resolved) -> std::borrow::Cow<'static, str> {
+pub fn stat_name(r: Resolved) -> std::borrow::Cow<'static, str> {
     match r {
         (top, None) => std::borrow::Cow::Borrowed(top.name),
         (top, Some(sub)) => std::borrow::Cow::Owned(format!("{}|{}", top.name, sub.name)),
@@ -352,7 +338,7 @@ fn stat_key(r: Resolved) -> StatKey {
 }
 
 /// The stats entry of a resolved command, created (and named) on first use.
-fn cmd_stats(srv: &mut Server, r: Resolved) -> &mut CommandStats {
+pub fn cmd_stats(srv: &mut Server, r: Resolved) -> &mut CommandStats {
     srv.stats
         .commands
         .entry(stat_key(r))
@@ -375,294 +361,5 @@ pub fn count_error(srv: &mut Server, msg: &str) {
     } else if srv.stats.errors.len() < 128 {
         // Like Redis, stop tracking new error codes past 128 distinct ones.
         srv.stats.errors.insert(code.to_string(), 1);
-    }
-}
-
-/// Check and run one command for `client`, returning its reply. Inside MULTI the command is
-/// queued instead (see `multi`); a subscribed RESP2 client may only run the Pub/Sub commands.
-pub fn execute(srv: &mut Server, client: &mut Client, args: &mut Args) -> Reply {
-    let resolved = match check(srv, client, args) {
-        Ok(r) => r,
-        Err((e, charged)) => return reject(srv, client, e, charged),
-    };
-    if !client.no_block {
-        client.last_cmd.clear();
-        match resolved {
-            (top, None) => client.last_cmd.push_str(top.name),
-            (top, Some(sub)) => {
-                client.last_cmd.push_str(top.name);
-                client.last_cmd.push('|');
-                client.last_cmd.push_str(sub.name);
-            }
-        }
-        if client.multi.is_some() && !multi_control(resolved.0) {
-            let cmd = resolved.1.unwrap_or(resolved.0);
-            if let Some(m) = client.multi.as_mut() {
-                m.flags |= cmd.flags;
-                m.mem += args.iter().map(|a| a.len() + 8).sum::<usize>();
-                m.cmds.push(std::mem::take(args));
-            }
-            return Reply::status("QUEUED");
-        }
-    }
-    call(srv, client, resolved, args)
-}
-
-/// Commands that run at once inside MULTI instead of being queued.
-fn multi_control(top: &Command) -> bool {
-    matches!(
-        top.name,
-        "exec" | "discard" | "multi" | "watch" | "quit" | "reset"
-    )
-}
-
-/// Commands a subscribed RESP2 client may run.
-fn pubsub_allowed(top: &Command) -> bool {
-    matches!(
-        top.name,
-        "ping"
-            | "subscribe"
-            | "ssubscribe"
-            | "unsubscribe"
-            | "sunsubscribe"
-            | "psubscribe"
-            | "punsubscribe"
-            | "quit"
-            | "reset"
-    )
-}
-
-type Rejection = (Reply, Option<Resolved>);
-
-/// Everything checked before a command may run or be queued: that it exists with the right
-/// arity, authentication, and the subscribed-client restriction.
-fn check(srv: &Server, client: &Client, args: &Args) -> Result<Resolved, Rejection> {
-    let resolved = resolve_full(srv, args)?;
-    let cmd = resolved.1.unwrap_or(resolved.0);
-    if srv.auth_required(client) && !cmd.has(flags::NO_AUTH) {
-        return Err((
-            Reply::err("NOAUTH Authentication required."),
-            Some(resolved),
-        ));
-    }
-    if !client.no_block
-        && crate::persist::writes_denied(srv)
-        && denied_on_disk_error(client, resolved)
-    {
-        return Err((Reply::err(crate::persist::MISCONF_ERR), Some(resolved)));
-    }
-    if srv.config.min_replicas_to_write > 0
-        && is_write_command(client, resolved)
-        && !crate::repl::master::enough_good_replicas(srv)
-    {
-        return Err((
-            Reply::err(crate::repl::master::NOREPLICAS_ERR),
-            Some(resolved),
-        ));
-    }
-    if srv.replica.is_some()
-        && srv.config.replica_read_only
-        && client.kind != client::ClientKind::Master
-        && is_write_command(client, resolved)
-    {
-        return Err((
-            Reply::err("READONLY You can't write against a read only replica."),
-            Some(resolved),
-        ));
-    }
-    if srv.replica.as_ref().is_some_and(|r| !r.link.is_up())
-        && !srv.config.replica_serve_stale_data
-        && !cmd.has(flags::STALE)
-    {
-        return Err((
-            Reply::err(
-                "MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.",
-            ),
-            Some(resolved),
-        ));
-    }
-    if client.resp == 2
-        && client.kind == client::ClientKind::PubSub
-        && !client.no_block
-        && !pubsub_allowed(resolved.0)
-    {
-        return Err((
-            Reply::Error(format!(
-                "ERR Can't execute '{}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context",
-                stat_name(resolved)
-            )),
-            Some(resolved),
-        ));
-    }
-    if crate::persist::is_loading(srv) && !cmd.has(flags::LOADING) {
-        return Err((Reply::err(crate::persist::LOADING_ERR), Some(resolved)));
-    }
-    Ok(resolved)
-}
-
-/// Commands refused with -MISCONF when the last background save failed: writes, an EXEC of
-/// queued writes, and (as in Redis) PING.
-fn denied_on_disk_error(client: &Client, (top, sub): Resolved) -> bool {
-    let cmd = sub.unwrap_or(top);
-    cmd.is_write()
-        || top.name == "ping"
-        || (top.name == "exec"
-            && client
-                .multi
-                .as_ref()
-                .is_some_and(|m| m.flags & flags::WRITE != 0))
-}
-
-/// Writes, and an EXEC of queued writes (refused on a read-only replica).
-fn is_write_command(client: &Client, (top, sub): Resolved) -> bool {
-    sub.unwrap_or(top).is_write()
-        || (top.name == "exec"
-            && client
-                .multi
-                .as_ref()
-                .is_some_and(|m| m.flags & flags::WRITE != 0))
-}
-
-/// A command refused before running: count it, flag an open transaction (its EXEC will
-/// fail), and turn the refusal of EXEC itself into the EXECABORT Redis replies.
-fn reject(srv: &mut Server, client: &mut Client, e: Reply, charged: Option<Resolved>) -> Reply {
-    if let Some(r) = charged {
-        cmd_stats(srv, r).rejected_calls += 1;
-    }
-    if client.no_block {
-        if let Reply::Error(msg) = &e {
-            count_error(srv, msg);
-        }
-        return e;
-    }
-    if let Some(m) = client.multi.as_mut() {
-        m.dirty_exec = true;
-    }
-    let e = match (&e, charged) {
-        (Reply::Error(msg), Some((top, _))) if top.name == "exec" => {
-            multi::discard(srv, client);
-            let why = msg.strip_prefix("ERR ").unwrap_or(msg);
-            Reply::Error(format!("EXECABORT Transaction discarded because of: {why}"))
-        }
-        _ => e,
-    };
-    if let Reply::Error(msg) = &e {
-        count_error(srv, msg);
-    }
-    e
-}
-
-/// Run a checked command: the handler, then the after-write hooks and the stats. EXEC runs
-/// its queued commands through `execute` with `client.no_block` set, which lands here.
-fn call(srv: &mut Server, client: &mut Client, resolved: Resolved, args: &mut Args) -> Reply {
-    let cmd = resolved.1.unwrap_or(resolved.0);
-    let now = srv.now_ms;
-    let dirty_before = srv.dirty;
-    let errors_before = srv.stats.total_error_replies;
-    // Handlers may take their arguments: copy the keys first when someone waits on writes.
-    let keys = if cmd.is_write() && !(srv.blocking.is_empty() && srv.watched.is_empty()) {
-        Some(keys_before(cmd, args))
-    } else {
-        None
-    };
-    // Handlers may take their arguments: keep them for replication.
-    let forced = crate::repl::master::propagate::always(srv, client, cmd);
-    let repl_args = ((cmd.is_write() || forced) && crate::repl::master::propagate::active(srv))
-        .then(|| crate::repl::master::propagate::keep(srv, cmd, args));
-    let mode = match (srv.replica.is_some(), client.kind) {
-        (false, _) => crate::db::ExpiryMode::Delete,
-        (true, client::ClientKind::Master) => crate::db::ExpiryMode::Keep,
-        (true, _) => crate::db::ExpiryMode::Hide,
-    };
-    srv.keyspace.set_expiry_mode(mode);
-    let offset_before = srv.master_repl_offset;
-    let reply = {
-        let mut ctx = Ctx { srv, client, now };
-        (cmd.handler)(&mut ctx, args)
-    };
-    if let Some(orig) = repl_args {
-        if srv.dirty != dirty_before || forced {
-            crate::repl::master::propagate::command(srv, client.db, cmd, orig, &reply);
-        } else {
-            crate::repl::master::propagate::discard(srv, orig);
-        }
-    }
-    // Inside EXEC (no_block) the offset is taken when EXEC itself ends, as Redis propagates
-    // a transaction as a whole: a WAIT queued in it counts acks for the writes before it.
-    if srv.master_repl_offset != offset_before && !client.no_block {
-        client.woff = srv.master_repl_offset;
-    }
-    if srv.dirty != dirty_before {
-        if let Some(keys) = &keys {
-            after_write(srv, client.db, cmd, args, keys);
-        }
-    }
-    let just_blocked = client.blocked.is_some() && !client.reexec;
-    if just_blocked {
-        blocking::note_args(client, args);
-    }
-    let expired = srv.keyspace.take_expired();
-    if expired > 0 {
-        srv.stats.expired_keys += expired;
-        if !srv.watched.is_empty() {
-            // Keys the command found expired and deleted: a change for their watchers.
-            for i in command::key_positions(cmd, args) {
-                multi::note_expired(srv, client.db, &args[i]);
-            }
-        }
-    }
-    // One clock read per command: this command's end is the next one's start (clock reads
-    // are syscalls on some VMs, and a pipelined batch runs back to back).
-    let end = std::time::Instant::now();
-    let usec = end.duration_since(srv.cmd_clock).as_micros() as u64;
-    srv.cmd_clock = end;
-    // Like Redis, a command fails when it replied an error to anyone (CLIENT UNBLOCK ... ERROR
-    // sends one to the client it unblocks).
-    let failed = reply.is_error() || srv.stats.total_error_replies != errors_before;
-    let st = cmd_stats(srv, resolved);
-    // A command that blocked is counted once, when it is finally served.
-    st.calls += !just_blocked as u64;
-    st.usec += usec;
-    st.failed_calls += failed as u64;
-    if let Reply::Error(e) = &reply {
-        count_error(srv, e);
-    }
-    srv.stats.total_commands_processed += !client.reexec as u64;
-    reply
-}
-
-/// The key arguments of a write command (position and copy), taken before its handler runs.
-fn keys_before(cmd: &Command, args: &Args) -> Vec<(usize, Vec<u8>)> {
-    command::key_positions(cmd, args)
-        .into_iter()
-        .map(|i| (i, args[i].clone()))
-        .collect()
-}
-
-/// A command changed the data set: wake clients blocked on the keys it wrote and invalidate
-/// WATCHes of those keys (`keys`: the key arguments as they were before the handler ran).
-/// Commands that write outside the client's database (MOVE, COPY ... DB, SWAPDB, FLUSHALL)
-/// re-check every blocked key and touch the watched keys they affect.
-fn after_write(srv: &mut Server, db: usize, cmd: &Command, args: &Args, keys: &[(usize, Vec<u8>)]) {
-    if srv.blocking.is_empty() && srv.watched.is_empty() {
-        return;
-    }
-    match cmd.name {
-        "move" | "copy" | "swapdb" | "flushall" | "flushdb" => {
-            blocking::signal_all(srv);
-            let mut restored = args.clone();
-            for (i, k) in keys {
-                if let Some(slot) = restored.get_mut(*i) {
-                    slot.clone_from(k);
-                }
-            }
-            multi::touch_command(srv, db, cmd, &restored);
-            return;
-        }
-        _ => {}
-    }
-    for (_, k) in keys {
-        blocking::signal_key(srv, db, k);
-        multi::touch_key(srv, db, k);
     }
 }

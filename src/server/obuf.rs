@@ -81,6 +81,6 @@ fn over_floor(cfg: &Config, stats: &mut Stats, c: &mut Client, now_ms: i64, used
     stats.client_outbuf_limit_disconnections += 1;
     log::warn!(
         "Client {} scheduled to be closed ASAP for overcoming of output buffer limits.",
-        crate::cmd::client::client_line(c, now_ms, 0, false)
+        super::client::client_line(c, now_ms, 0, false)
     );
 }

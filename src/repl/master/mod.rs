@@ -1,14 +1,9 @@
-//! Master side of replication: the backlog, serving SYNC/PSYNC, and feeding every write to the
-//! backlog and the attached replicas. `Master` is the state; `propagate` feeds the stream,
-//! `sync` serves SYNC/PSYNC/REPLCONF and drives full resyncs from the cron, `info` renders the
-//! master half of INFO replication and ROLE, `transfer` moves the RDB payload to replicas (disk
-//! file in chunks, or the diskless child's pipe).
+//! Master side of replication, as state: the backlog, the record of each attached replica and
+//! where it is in its sync, and the payload in flight (`transfer`). The operations on it live
+//! in `node` (`propagate` feeds the stream, `master_sync` drives full resyncs, `transfer`
+//! moves payloads); SYNC/PSYNC/REPLCONF/WAIT/ROLE are handlers in `cmd`.
 pub mod backlog;
-pub mod info;
-pub mod propagate;
-pub mod sync;
 pub mod transfer;
-pub mod wait;
 
 use backlog::Backlog;
 
@@ -93,24 +88,20 @@ pub struct Master {
 /// `-NOREPLICAS`: a write refused by min-replicas-to-write.
 pub const NOREPLICAS_ERR: &str = "NOREPLICAS Not enough good replicas to write.";
 
-/// Whether min-replicas-to-write lets writes through (always on a replica or when unset).
-pub fn enough_good_replicas(srv: &crate::server::Server) -> bool {
-    let cfg = &srv.config;
-    srv.replica.is_some()
-        || cfg.min_replicas_to_write == 0
-        || cfg.min_replicas_max_lag == 0
-        || srv
-            .master
-            .good_replicas(srv.now_ms, cfg.min_replicas_max_lag)
-            >= cfg.min_replicas_to_write as usize
-}
-
 impl Master {
     pub fn new() -> Self {
         Master {
             second_repl_offset: -1,
             ..Default::default()
         }
+    }
+
+    /// Online replicas whose acknowledged offset reached `offset` (WAIT).
+    pub fn count_acks(&self, offset: i64) -> usize {
+        self.replicas
+            .iter()
+            .filter(|r| r.state == ReplState::Online && r.ack_offset >= offset)
+            .count()
     }
 
     pub fn replica_mut(&mut self, token: usize) -> Option<&mut Replica> {

@@ -1,23 +1,21 @@
 //! Replica side of replication: the link to a master as a state machine (connect, handshake,
-//! PSYNC, transfer, load, stream), REPLICAOF/SLAVEOF, and the replica's view for INFO and ROLE.
-//! `link` is the pure state machine; `sync` loads a received payload and applies the command
-//! stream as the master client; the socket lives in `event_loop::replica_conn`.
-pub mod cmd;
-pub mod info;
+//! PSYNC, transfer, load, stream) and what a follower keeps about its master. `link` is the
+//! pure state machine; `node::replica_sync` loads a received payload, `dispatch::stream`
+//! applies the command stream as the master client; the socket lives in
+//! `event_loop::replica_conn`.
 pub mod link;
-pub mod sync;
 
-use crate::server::client::{Client, ClientKind};
-use crate::server::Server;
+use crate::config::Config;
 use link::{Auth, Link};
 
-/// Everything a server that follows a master keeps about it.
-pub struct Replica {
+/// Everything a server that follows a master keeps about it. `C` is the server's client type:
+/// the master runs its stream as a client, which this layer does not know.
+pub struct Replica<C> {
     /// Identifies this link (a client id): a socket opened for an older link is dropped.
     pub epoch: u64,
     pub link: Link,
     /// The master as a client without a socket: the stream runs through it (its db, MULTI).
-    pub master: Option<Box<Client>>,
+    pub master: Option<Box<C>>,
     /// Stream bytes received and not yet applied: the first `partial` were consumed by the
     /// decoder (a command being decoded, or a transaction not yet executed); the offset
     /// advances, and sub-replicas get them, only once they are applied.
@@ -34,11 +32,9 @@ pub struct Replica {
     pub read_offset: i64,
 }
 
-impl Replica {
-    pub fn new(srv: &mut Server, host: &str, port: u16, now: i64) -> Self {
-        let epoch = srv.next_client_id;
-        srv.next_client_id += 1;
-        let cfg = &srv.config;
+impl<C> Replica<C> {
+    /// A new follower of `host:port`; `epoch` is a fresh client id.
+    pub fn new(epoch: u64, cfg: &Config, host: &str, port: u16, now: i64) -> Self {
         let announce = match cfg.replica_announce_port {
             0 => cfg.port,
             p => p,
@@ -62,21 +58,9 @@ impl Replica {
             read_offset: 0,
         }
     }
-
-    /// A fresh master client (authenticated, replies discarded by the caller).
-    pub fn new_master_client(id: u64, now: i64) -> Box<Client> {
-        let mut c = Client::new(id, usize::MAX, None, now);
-        c.kind = ClientKind::Master;
-        c.authenticated = true;
-        Box::new(c)
-    }
 }
 
-/// Follow `replicaof` from the configuration (at startup).
-pub fn start_from_config(srv: &mut Server) {
-    if let Some((host, port)) = srv.config.replicaof.clone() {
-        let now = srv.now_ms;
-        let r = Replica::new(srv, &host, port, now);
-        srv.replica = Some(Box::new(r));
-    }
+/// The `REPLCONF ACK <offset>` a replica sends.
+pub fn ack_bytes(offset: i64) -> Vec<u8> {
+    link::encode(&["REPLCONF", "ACK", &offset.to_string()])
 }

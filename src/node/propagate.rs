@@ -4,7 +4,7 @@
 //! deterministic forms as Redis 7.0 does (relative TTLs become absolute `PXAT`/`PEXPIREAT`,
 //! INCRBYFLOAT becomes SET, SPOP becomes SREM, served blocking pops their non-blocking form),
 //! and keys removed by expiry are sent as DEL, so replicas never expire keys on their own.
-use super::ReplState;
+use crate::repl::master::ReplState;
 use crate::resp::Reply;
 use crate::server::command::Command;
 use crate::server::Server;

@@ -1,13 +1,12 @@
 //! WAIT numreplicas timeout: block the client (without blocking the loop) until that many
 //! replicas acknowledged the stream offset of its last write, or the timeout passes; then
-//! reply how many did. The wait is a keyless entry in `server::blocking`; `before_sleep` asks
+//! reply how many did. The wait is a keyless entry in `server::blocking`; `node::wait::before_sleep` asks
 //! the replicas for an ACK (`REPLCONF GETACK *`, once per loop iteration, as Redis's
 //! beforeSleep does) and answers the waits that are satisfied.
-use super::{propagate, ReplState};
 use crate::resp::Reply;
 use crate::server::blocking::{self, Awaits};
 use crate::server::command::{flags::*, Args, Command, BASE};
-use crate::server::{Ctx, Server};
+use crate::server::Ctx;
 
 pub const COMMANDS: &[Command] = &[Command {
     name: "wait",
@@ -19,15 +18,6 @@ pub const COMMANDS: &[Command] = &[Command {
 }];
 
 const ON_REPLICA: &str = "ERR WAIT cannot be used with replica instances. Please also note that since Redis 4.0 if a replica is configured to be writable (which is not the default) writes to replicas are just local and are not propagated.";
-
-/// Online replicas whose acknowledged offset reached `offset`.
-pub fn count_acks(srv: &Server, offset: i64) -> usize {
-    srv.master
-        .replicas
-        .iter()
-        .filter(|r| r.state == ReplState::Online && r.ack_offset >= offset)
-        .count()
-}
 
 fn int_arg(a: &[u8]) -> Option<i64> {
     std::str::from_utf8(a).ok()?.parse::<i64>().ok()
@@ -54,7 +44,7 @@ fn wait(ctx: &mut Ctx, args: &mut Args) -> Reply {
         },
     };
     let offset = ctx.client.woff;
-    let acked = count_acks(ctx.srv, offset) as i64;
+    let acked = ctx.srv.master.count_acks(offset) as i64;
     if acked >= numreplicas || ctx.client.no_block {
         return Reply::Int(acked);
     }
@@ -65,21 +55,4 @@ fn wait(ctx: &mut Ctx, args: &mut Args) -> Reply {
     let r = blocking::block(ctx, Vec::new(), awaits, deadline, Reply::Int(0));
     ctx.srv.blocking.get_ack = true;
     r
-}
-
-/// Before the loop sleeps: send `REPLCONF GETACK *` if a client started waiting, and answer
-/// the waits enough replicas acknowledged.
-pub fn before_sleep(srv: &mut Server) {
-    blocking::serve_acks(srv);
-    if srv.blocking.get_ack {
-        srv.blocking.get_ack = false;
-        if propagate::active(srv) && !srv.master.replicas.is_empty() {
-            let mut getack = Vec::new();
-            propagate::encode(
-                &mut getack,
-                &[b"REPLCONF".to_vec(), b"GETACK".to_vec(), b"*".to_vec()],
-            );
-            propagate::feed(srv, &getack);
-        }
-    }
 }

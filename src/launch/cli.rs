@@ -1,8 +1,8 @@
 //! The command line, read the way redis-server reads it: `oxidis [FILE|-] [--name value ...]`.
 //! The file is read first, then stdin (`-`), then the `--name value` pairs, each as if it were
 //! one more config line, so the command line overrides the file.
-use super::load::{self, ConfigError, LoadState};
-use super::{value::repr, Config};
+use crate::config::load::{self, ConfigError, LoadState};
+use crate::config::{value::repr, Config};
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
@@ -136,7 +136,16 @@ pub fn load_invocation(inv: &Invocation, stdin: &mut dyn Read) -> Result<Config,
         sentinel_mode: inv.sentinel,
         ..Config::default()
     };
-    let mut st = LoadState::default();
+    // The command names, so `rename-command` lines are checked at their line.
+    let mut st = LoadState {
+        commands: Some(
+            crate::cmd::all_commands()
+                .iter()
+                .map(|c| c.name.to_string())
+                .collect(),
+        ),
+        ..LoadState::default()
+    };
     if let Some(f) = &inv.file {
         load::load_file(&mut cfg, &mut st, f)?;
     }
@@ -144,7 +153,7 @@ pub fn load_invocation(inv: &Invocation, stdin: &mut dyn Read) -> Result<Config,
         let mut buf = Vec::new();
         stdin
             .read_to_end(&mut buf)
-            .map_err(|e| ConfigError::new(STDIN_SOURCE, super::strerror(&e)))?;
+            .map_err(|e| ConfigError::new(STDIN_SOURCE, crate::config::strerror(&e)))?;
         load::load_str(
             &mut cfg,
             &mut st,

@@ -9,7 +9,7 @@
 //!   backlog, sub-replicas dropped (`full_synced`);
 //! - restarted from an RDB with `repl-id`/`repl-offset`: a replica offers them in PSYNC; a
 //!   master keeps them as `replid2` with an empty backlog at that offset (`restore_from_rdb`).
-use super::master::backlog::Backlog;
+use crate::repl::master::backlog::Backlog;
 use crate::server::Server;
 use log::info;
 
@@ -19,7 +19,7 @@ pub const ZERO_ID: &str = "0000000000000000000000000000000000000000";
 pub fn shift(srv: &mut Server) {
     srv.master.replid2 = Some(std::mem::replace(
         &mut srv.replid,
-        crate::server::random_hex40(),
+        crate::util::random_hex40(),
     ));
     srv.master.second_repl_offset = srv.master_repl_offset + 1;
     info!(

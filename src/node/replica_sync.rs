@@ -1,16 +1,23 @@
 //! What a replica does with what its link delivers: the payload goes to a temp file in `dir`,
 //! is loaded (while the loop answers -LOADING) into a new keyspace that replaces the old one
-//! only on success (and is kept as the dump file, as Redis does), and the command stream runs through the master client without
-//! replies while the offset counts every complete command (a `REPLCONF GETACK` included, which
-//! is answered with `REPLCONF ACK <offset>`).
-use super::link::encode;
-use super::Replica;
+//! only on success (and is kept as the dump file, as Redis does). The command stream that
+//! follows runs through `dispatch::stream`.
 use crate::config::Config;
 use crate::rdb::{self, LoadOpts};
-use crate::server::{execute, Server};
+use crate::repl::replica::Replica;
+use crate::server::client::{Client, ClientKind};
+use crate::server::Server;
 use log::{info, warn};
 use std::io::Write;
 use std::path::{Path, PathBuf};
+
+/// A fresh master client (authenticated, replies discarded by the caller).
+pub fn new_master_client(id: u64, now: i64) -> Box<Client> {
+    let mut c = Client::new(id, usize::MAX, None, now);
+    c.kind = ClientKind::Master;
+    c.authenticated = true;
+    Box::new(c)
+}
 
 /// Create (truncate) the temp file for a new full resync.
 pub fn start_transfer(srv: &mut Server, now: i64) {
@@ -30,7 +37,7 @@ pub fn start_transfer(srv: &mut Server, now: i64) {
 }
 
 /// Remove a half-received payload.
-pub fn drop_temp(r: &mut Replica) {
+pub fn drop_temp(r: &mut Replica<Client>) {
     if let Some((_, p)) = r.temp.take() {
         let _ = std::fs::remove_file(p);
     }
@@ -125,17 +132,17 @@ pub fn install_payload(
             return;
         }
     };
-    r.master = Some(Replica::new_master_client(r.epoch, now));
+    r.master = Some(new_master_client(r.epoch, now));
     r.partial = 0;
     r.unapplied.clear();
     r.read_offset = r.link.offset;
     let (id, off) = (r.link.master_replid.clone(), r.link.offset);
-    crate::repl::ids::full_synced(srv, &id, off);
+    crate::node::ids::full_synced(srv, &id, off);
 }
 
 /// The link went down: forget a half-received command or transaction (the offset counts
 /// applied ones only) and any half-received payload.
-pub fn link_closed(r: &mut Replica) {
+pub fn link_closed(r: &mut Replica<Client>) {
     drop_temp(r);
     if let Some(m) = r.master.as_mut() {
         m.query.clear();
@@ -153,7 +160,7 @@ pub fn continued(srv: &mut Server, now: i64) {
         return;
     };
     if r.master.is_none() {
-        let mut m = Replica::new_master_client(r.epoch, now);
+        let mut m = new_master_client(r.epoch, now);
         m.db = r.cached_db;
         r.master = Some(m);
     }
@@ -164,88 +171,7 @@ pub fn continued(srv: &mut Server, now: i64) {
     srv.master_repl_offset = r.link.offset;
     if new != srv.replid {
         let old = srv.replid.clone();
-        crate::repl::ids::continued_with(srv, &old, &new);
+        crate::node::ids::continued_with(srv, &old, &new);
     }
-    crate::repl::ids::ensure_backlog(srv);
-}
-
-/// Run the stream bytes as the master client. Each command (a whole transaction, for MULTI)
-/// counts in the offset once applied, and its exact bytes go on to the backlog and the
-/// sub-replicas: a chain passes the stream on unchanged. Returns bytes to send back (ACKs).
-pub fn apply_stream(srv: &mut Server, bytes: &[u8]) -> Vec<u8> {
-    let mut out = Vec::new();
-    let Some(r) = srv.replica.as_mut() else {
-        return out;
-    };
-    r.read_offset += bytes.len() as i64;
-    r.unapplied.extend_from_slice(bytes);
-    let Some(mut m) = r.master.take() else {
-        return out;
-    };
-    m.query.extend_from_slice(bytes);
-    let max_bulk = srv.config.proto_max_bulk_len;
-    loop {
-        let start = m.qpos;
-        let mut pos = m.qpos;
-        let res = m.decoder.next(&m.query, &mut pos, max_bulk, false);
-        m.qpos = pos;
-        let Some(r) = srv.replica.as_mut() else {
-            break;
-        };
-        r.partial += pos - start;
-        let mut args = match res {
-            Ok(Some(a)) => a,
-            Ok(None) => break,
-            Err(e) => {
-                warn!("Protocol error from MASTER: {}", e.0);
-                break;
-            }
-        };
-        let getack = is_getack(&args);
-        let replconf = args
-            .first()
-            .is_some_and(|a| a.eq_ignore_ascii_case(b"replconf"));
-        if !args.is_empty() && !replconf {
-            let _ = execute(srv, &mut m, &mut args);
-            m.out.clear();
-            m.opos = 0;
-        }
-        if m.multi.is_none() {
-            applied(srv);
-        }
-        if let (true, Some(r)) = (getack, srv.replica.as_ref()) {
-            out.extend(ack_bytes(r.link.offset));
-        }
-    }
-    if m.qpos == m.query.len() {
-        m.query.clear();
-        m.qpos = 0;
-    }
-    if let Some(r) = srv.replica.as_mut() {
-        r.master = Some(m);
-    }
-    out
-}
-
-/// The consumed bytes are applied: count them and pass them on.
-fn applied(srv: &mut Server) {
-    let Some(r) = srv.replica.as_mut() else {
-        return;
-    };
-    let n = std::mem::take(&mut r.partial).min(r.unapplied.len());
-    let done: Vec<u8> = r.unapplied.drain(..n).collect();
-    r.link.applied(n);
-    let offset = r.link.offset;
-    crate::repl::master::propagate::feed_stream(srv, &done);
-    srv.master_repl_offset = offset;
-}
-
-fn is_getack(args: &[Vec<u8>]) -> bool {
-    args.len() >= 2
-        && args[0].eq_ignore_ascii_case(b"replconf")
-        && args[1].eq_ignore_ascii_case(b"getack")
-}
-
-pub fn ack_bytes(offset: i64) -> Vec<u8> {
-    encode(&["REPLCONF", "ACK", &offset.to_string()])
+    crate::node::ids::ensure_backlog(srv);
 }

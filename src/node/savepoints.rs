@@ -1,7 +1,8 @@
 //! Save points (`save <seconds> <changes>`): from the cron, start a background save when
 //! enough changes happened for long enough, as Redis's serverCron does, retrying a failed
 //! save only after `BGSAVE_RETRY_DELAY` seconds. Also runs a BGSAVE scheduled by MULTI.
-use super::{fork, BGSAVE_RETRY_DELAY};
+use super::fork;
+use crate::persist::BGSAVE_RETRY_DELAY;
 use crate::server::Server;
 use log::info;
 
@@ -27,7 +28,7 @@ pub fn cron(srv: &mut Server, now_ms: i64) {
             return;
         }
     }
-    if super::is_loading(srv) {
+    if super::persist::is_loading(srv) {
         return;
     }
     let now = now_ms / 1000;

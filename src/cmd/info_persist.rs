@@ -66,7 +66,7 @@ pub fn persistence(srv: &Server, o: &mut String) {
 
 /// The loading_* fields, computed as Redis computes them (percentage of the file, and an ETA
 /// from the rate so far; 1 second when nothing is known yet).
-fn loading_fields(l: &super::loading::Progress, now_secs: i64, o: &mut String) {
+fn loading_fields(l: &crate::persist::loading::Progress, now_secs: i64, o: &mut String) {
     let total = l.total_bytes;
     let loaded = l.loaded_bytes;
     let (perc, remaining) = if total > 0 {

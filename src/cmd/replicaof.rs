@@ -1,7 +1,7 @@
 //! REPLICAOF / SLAVEOF (follow a master, or `NO ONE` to become a master again) and ROLE, with
-//! Redis 7.0's replies. The handlers only change `srv.replica`; the event loop notices and
-//! opens or drops the socket.
-use super::Replica;
+//! Redis 7.0's replies. The handlers only change `srv.replica` (through `node::follow`); the
+//! event loop notices and opens or drops the socket.
+use crate::node::follow::{set_master, unset_master};
 use crate::resp::Reply;
 use crate::server::client::ClientKind;
 use crate::server::command::{flags::*, Args, Command, BASE};
@@ -38,45 +38,6 @@ fn replicaof(ctx: &mut Ctx, a: &mut Args) -> Reply {
     set_master(ctx.srv, &host, port as u16);
     info!("REPLICAOF {host}:{port} enabled (user request from '{who}')");
     Reply::Ok
-}
-
-/// Start following `host:port`. A server that was a master offers its own history for a
-/// partial resync (PSYNC with its replid and offset), as Redis does.
-pub fn set_master(srv: &mut Server, host: &str, port: u16) {
-    let was_master = srv.replica.is_none();
-    let now = srv.now_ms;
-    let mut r = Replica::new(srv, host, port, now);
-    if was_master {
-        r.link.cached = Some((srv.replid.clone(), srv.master_repl_offset));
-    } else if let Some(old) = srv.replica.as_ref() {
-        r.link.cached = old.link.cached.clone().or_else(|| {
-            (old.link.offset >= 0).then(|| (old.link.master_replid.clone(), old.link.offset))
-        });
-        // The stream goes on in the database the old master's stream had selected.
-        r.cached_db = old.master.as_ref().map_or(old.cached_db, |m| m.db);
-    }
-    if let Some(mut old) = srv.replica.take() {
-        super::sync::drop_temp(&mut old);
-    }
-    crate::server::blocking::disconnect_all(srv);
-    srv.config.replicaof = Some((host.to_string(), port));
-    srv.replica = Some(Box::new(r));
-}
-
-/// Stop following the master and become a master with a new replication id; the old one
-/// stays valid as `replid2` so replicas of the same master can continue with us. Our own
-/// replicas are dropped to learn the new id (they continue partially).
-pub fn unset_master(srv: &mut Server) {
-    if let Some(mut old) = srv.replica.take() {
-        super::sync::drop_temp(&mut old);
-    }
-    srv.config.replicaof = None;
-    crate::repl::ids::shift(srv);
-    crate::repl::ids::disconnect_replicas(srv);
-    srv.master.last_db = None;
-    for db in srv.keyspace.dbs.iter_mut() {
-        db.expired_log = Some(Vec::new());
-    }
 }
 
 /// ROLE of a replica (`slave`, master host and port, link state, offset); None on a master.

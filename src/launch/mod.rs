@@ -3,6 +3,8 @@
 //! notification, the event loop, and the clean shutdown sequence.
 //!
 //! The log lines' words match Redis 7.0, because log-based monitoring greps for them.
+pub mod cli;
+
 use crate::config::Config;
 use crate::daemon::daemonize::{self, Forked, StartupPipe};
 use crate::daemon::pidfile::{self, PidFile};
@@ -41,7 +43,7 @@ pub fn run(cfg: Config) -> i32 {
 
     log_starting(&cfg);
     let mut cfg = cfg;
-    let sentinel = match crate::sentinel::api::prepare(&mut cfg) {
+    let sentinel = match crate::cmd::sentinel::prepare(&mut cfg) {
         Ok(s) => s,
         Err(msg) => {
             warn!("{msg}");
@@ -54,10 +56,10 @@ pub fn run(cfg: Config) -> i32 {
     let port = cfg.port;
     let backlog = cfg.tcp_backlog;
     let pid_path = pidfile::path_for(&cfg.pidfile, background);
-    let mut srv = Server::new(cfg);
+    let mut srv = Server::new(cfg, crate::cmd::all_commands());
     let sentinel_mode = sentinel.is_some();
     if let Some(s) = sentinel {
-        crate::sentinel::api::install(&mut srv, s);
+        crate::cmd::sentinel::install(&mut srv, s);
     } else {
         dlog::set_role('M');
     }
@@ -81,7 +83,7 @@ pub fn run(cfg: Config) -> i32 {
     info!("Running mode={mode}, port={port}.");
     check_tcp_backlog(backlog);
     if sentinel_mode {
-        crate::sentinel::api::is_running(&mut el.srv);
+        crate::cmd::sentinel::is_running(&mut el.srv);
     } else {
         warn!("Server initialized");
     }
@@ -141,7 +143,7 @@ fn check_tcp_backlog(backlog: i32) {
 /// Load `dir/dbfilename` before announcing readiness, answering clients with -LOADING
 /// meanwhile. An error stops the server (exit 1; a daemonizing launcher prints it).
 fn load_data_from_disk(el: &mut EventLoop, pid_file: Option<&PidFile>) -> Result<(), String> {
-    crate::persist::loading::load_at_start(el, pid_file.map(|p| p.path()))
+    crate::event_loop::loading::load_at_start(el, pid_file.map(|p| p.path()))
 }
 
 /// The final save, run after STOPPING=1 and before the pidfile goes. `mode` says whether
@@ -153,7 +155,7 @@ fn final_save(el: &mut EventLoop, mode: Shutdown) -> Result<(), String> {
         // A sentinel has no dataset; its config was saved at every change.
         return Ok(());
     }
-    crate::persist::final_save(&mut el.srv, mode)
+    crate::node::persist::final_save(&mut el.srv, mode)
 }
 
 /// Redis's prepareForShutdown: everything that must happen before the process may exit.

@@ -1,6 +1,6 @@
 //! The master's view for introspection: the master half of INFO replication (field for field
 //! as Redis 7.0) and the ROLE reply of a master.
-use super::ReplState;
+use crate::repl::master::ReplState;
 use crate::resp::Reply;
 use crate::server::command::{flags::*, Args, Command, BASE};
 use crate::server::{Ctx, Server};
@@ -84,7 +84,7 @@ pub fn info_lines(srv: &Server, now: i64, o: &mut String) {
 
 fn role(ctx: &mut Ctx, _args: &mut Args) -> Reply {
     let srv = &*ctx.srv;
-    if let Some(r) = crate::repl::replica::cmd::replica_role(srv) {
+    if let Some(r) = crate::cmd::replicaof::replica_role(srv) {
         return r;
     }
     let replicas = srv

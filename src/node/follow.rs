@@ -1,0 +1,55 @@
+//! Following a master or not: the config's `replicaof` at startup, REPLICAOF host port, and
+//! REPLICAOF NO ONE (a new replication id, the old one kept as `replid2`).
+use crate::repl::replica::Replica;
+use crate::server::Server;
+
+/// Follow `replicaof` from the configuration (at startup).
+pub fn start_from_config(srv: &mut Server) {
+    if let Some((host, port)) = srv.config.replicaof.clone() {
+        let now = srv.now_ms;
+        let epoch = srv.next_client_id;
+        srv.next_client_id += 1;
+        srv.replica = Some(Box::new(Replica::new(epoch, &srv.config, &host, port, now)));
+    }
+}
+
+/// Start following `host:port`. A server that was a master offers its own history for a
+/// partial resync (PSYNC with its replid and offset), as Redis does.
+pub fn set_master(srv: &mut Server, host: &str, port: u16) {
+    let was_master = srv.replica.is_none();
+    let now = srv.now_ms;
+    let epoch = srv.next_client_id;
+    srv.next_client_id += 1;
+    let mut r = Replica::new(epoch, &srv.config, host, port, now);
+    if was_master {
+        r.link.cached = Some((srv.replid.clone(), srv.master_repl_offset));
+    } else if let Some(old) = srv.replica.as_ref() {
+        r.link.cached = old.link.cached.clone().or_else(|| {
+            (old.link.offset >= 0).then(|| (old.link.master_replid.clone(), old.link.offset))
+        });
+        // The stream goes on in the database the old master's stream had selected.
+        r.cached_db = old.master.as_ref().map_or(old.cached_db, |m| m.db);
+    }
+    if let Some(mut old) = srv.replica.take() {
+        super::replica_sync::drop_temp(&mut old);
+    }
+    crate::server::blocking::disconnect_all(srv);
+    srv.config.replicaof = Some((host.to_string(), port));
+    srv.replica = Some(Box::new(r));
+}
+
+/// Stop following the master and become a master with a new replication id; the old one
+/// stays valid as `replid2` so replicas of the same master can continue with us. Our own
+/// replicas are dropped to learn the new id (they continue partially).
+pub fn unset_master(srv: &mut Server) {
+    if let Some(mut old) = srv.replica.take() {
+        super::replica_sync::drop_temp(&mut old);
+    }
+    srv.config.replicaof = None;
+    super::ids::shift(srv);
+    super::ids::disconnect_replicas(srv);
+    srv.master.last_db = None;
+    for db in srv.keyspace.dbs.iter_mut() {
+        db.expired_log = Some(Vec::new());
+    }
+}
