@@ -1,5 +1,5 @@
 //! Transactions: MULTI, EXEC, DISCARD, WATCH, UNWATCH. Queueing itself happens in
-//! `server::execute` (before a handler would run); the state lives in `server::multi`.
+//! `dispatch::execute` (before a handler would run); the state lives in `server::multi`.
 use crate::dispatch::execute;
 use crate::resp::encode::put_len;
 use crate::resp::Reply;

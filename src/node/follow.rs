@@ -1,6 +1,6 @@
 //! Following a master or not: the config's `replicaof` at startup, REPLICAOF host port, and
 //! REPLICAOF NO ONE (a new replication id, the old one kept as `replid2`).
-use crate::repl::replica::Replica;
+use crate::repl::replica::Follower;
 use crate::server::Server;
 
 /// Follow `replicaof` from the configuration (at startup).
@@ -9,7 +9,7 @@ pub fn start_from_config(srv: &mut Server) {
         let now = srv.now_ms;
         let epoch = srv.next_client_id;
         srv.next_client_id += 1;
-        srv.replica = Some(Box::new(Replica::new(epoch, &srv.config, &host, port, now)));
+        srv.replica = Some(Box::new(Follower::new(epoch, &srv.config, &host, port, now)));
     }
 }
 
@@ -20,7 +20,7 @@ pub fn set_master(srv: &mut Server, host: &str, port: u16) {
     let now = srv.now_ms;
     let epoch = srv.next_client_id;
     srv.next_client_id += 1;
-    let mut r = Replica::new(epoch, &srv.config, host, port, now);
+    let mut r = Follower::new(epoch, &srv.config, host, port, now);
     if was_master {
         r.link.cached = Some((srv.replid.clone(), srv.master_repl_offset));
     } else if let Some(old) = srv.replica.as_ref() {

@@ -4,7 +4,7 @@
 //! follows runs through `dispatch::stream`.
 use crate::config::Config;
 use crate::rdb::{self, LoadOpts};
-use crate::repl::replica::Replica;
+use crate::repl::replica::Follower;
 use crate::server::client::{Client, ClientKind};
 use crate::server::Server;
 use log::{info, warn};
@@ -37,7 +37,7 @@ pub fn start_transfer(srv: &mut Server, now: i64) {
 }
 
 /// Remove a half-received payload.
-pub fn drop_temp(r: &mut Replica<Client>) {
+pub fn drop_temp(r: &mut Follower<Client>) {
     if let Some((_, p)) = r.temp.take() {
         let _ = std::fs::remove_file(p);
     }
@@ -142,7 +142,7 @@ pub fn install_payload(
 
 /// The link went down: forget a half-received command or transaction (the offset counts
 /// applied ones only) and any half-received payload.
-pub fn link_closed(r: &mut Replica<Client>) {
+pub fn link_closed(r: &mut Follower<Client>) {
     drop_temp(r);
     if let Some(m) = r.master.as_mut() {
         m.query.clear();

@@ -124,7 +124,7 @@ pub struct Server {
     /// Master side of replication: backlog, attached replicas, sync counters.
     pub master: crate::repl::master::Master,
     /// Set while this server follows a master (REPLICAOF / `replicaof`).
-    pub replica: Option<Box<crate::repl::replica::Replica<Client>>>,
+    pub replica: Option<Box<crate::repl::replica::Follower<Client>>>,
     /// Set in sentinel mode: the sentinel state machine (`sentinel::core`).
     pub sentinel: Option<Box<crate::sentinel::Sentinel>>,
 }

@@ -10,7 +10,7 @@ use link::{Auth, Link};
 
 /// Everything a server that follows a master keeps about it. `C` is the server's client type:
 /// the master runs its stream as a client, which this layer does not know.
-pub struct Replica<C> {
+pub struct Follower<C> {
     /// Identifies this link (a client id): a socket opened for an older link is dropped.
     pub epoch: u64,
     pub link: Link,
@@ -32,7 +32,7 @@ pub struct Replica<C> {
     pub read_offset: i64,
 }
 
-impl<C> Replica<C> {
+impl<C> Follower<C> {
     /// A new follower of `host:port`; `epoch` is a fresh client id.
     pub fn new(epoch: u64, cfg: &Config, host: &str, port: u16, now: i64) -> Self {
         let announce = match cfg.replica_announce_port {
@@ -46,7 +46,7 @@ impl<C> Replica<C> {
             user: cfg.masteruser.clone(),
             pass: p.clone(),
         });
-        Replica {
+        Follower {
             epoch,
             link,
             master: None,
