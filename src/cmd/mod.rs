@@ -11,6 +11,7 @@ pub mod config;
 pub mod connection;
 pub mod debug;
 pub mod dump;
+pub mod expire;
 pub mod hash;
 pub mod info;
 pub mod info_master;

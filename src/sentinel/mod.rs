@@ -37,3 +37,7 @@ mod hostname_tests;
 mod sim;
 #[cfg(test)]
 mod sim_tests;
+#[cfg(test)]
+mod sim_tests_core;
+#[cfg(test)]
+mod sim_tests_reboot;
