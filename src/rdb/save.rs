@@ -149,7 +149,7 @@ fn write_aux<W: Write>(w: &mut Writer<W>, info: &SaveInfo) -> io::Result<()> {
         w.put_string(k.as_bytes())?;
         w.put_int_string(v)
     };
-    aux_str(w, "redis-ver", crate::launch::REDIS_VERSION.as_bytes())?;
+    aux_str(w, "redis-ver", crate::util::REDIS_VERSION.as_bytes())?;
     aux_int(w, "redis-bits", usize::BITS as i64)?;
     aux_int(w, "ctime", info.ctime)?;
     aux_int(
