@@ -2,6 +2,13 @@
 //! each matching the exact rules of the Redis function it stands in for.
 use std::time::{SystemTime, UNIX_EPOCH};
 
+/// The Redis version oxidis is compatible with and answers as: `INFO server` redis_version,
+/// HELLO, the RDB `redis-ver` AUX field, the startup log and the config error banner.
+pub const REDIS_VERSION: &str = "7.0.15";
+
+/// oxidis's own version, as in Cargo.toml.
+pub const OXIDIS_VERSION: &str = env!("CARGO_PKG_VERSION");
+
 /// Wall-clock milliseconds since the epoch.
 pub fn now_ms() -> i64 {
     SystemTime::now()

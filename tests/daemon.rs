@@ -160,7 +160,23 @@ fn daemonize_pidfile_logfile_and_sigterm() {
     assert!(log
         .lines()
         .any(|l| l.ends_with(" * Ready to accept connections")));
-    assert!(log.contains("# oO0OoO0OoO0Oo Redis is starting oO0OoO0OoO0Oo"));
+    // The product names itself at startup, and says which Redis it answers as.
+    let version = env!("CARGO_PKG_VERSION");
+    assert!(
+        log.contains(&format!(
+            "# oxidis {version} (Redis 7.0.15 compatible), bits="
+        )),
+        "{log}"
+    );
+    assert!(!log.contains("Redis is starting"), "{log}");
+    let info = Conn::connect(port).cmd(&["INFO", "server"]);
+    let info = String::from_utf8_lossy(&info);
+    assert!(
+        info.contains(&format!(
+            "\r\nredis_version:7.0.15\r\noxidis_version:{version}\r\n"
+        )),
+        "{info}"
+    );
 
     kill(Pid::from_raw(pid), Signal::SIGTERM).unwrap();
     assert_eq!(reap(pid), Some(0), "daemon exit status");

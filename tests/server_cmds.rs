@@ -537,6 +537,10 @@ fn info_sections_and_fields() {
         info_field(&info, "redis_version").as_deref(),
         Some("7.0.15")
     );
+    assert_eq!(
+        info_field(&info, "oxidis_version").as_deref(),
+        Some(env!("CARGO_PKG_VERSION"))
+    );
     let run_id = info_field(&info, "run_id").unwrap();
     assert_eq!(run_id.len(), 40);
     assert!(run_id.bytes().all(|b| b.is_ascii_hexdigit()));
@@ -588,7 +592,8 @@ fn info_sections_and_fields() {
     assert!(String::from_utf8_lossy(&v).contains("\r\ntxt:# Server\r\n"));
 }
 
-/// Every field name of the default INFO sections, in order, as Redis 7.0 prints them.
+/// Every field name of the default INFO sections, in order, as Redis 7.0 prints them, plus
+/// oxidis's one addition, `oxidis_version` (right after `redis_version`).
 #[test]
 fn info_field_names_match_redis() {
     if !have_redis() {
@@ -604,6 +609,9 @@ fn info_field_names_match_redis() {
     };
     let a = strip(body(&ox.conn().cmd(&["INFO"])));
     let b = strip(body(&rs.conn().cmd(&["INFO"])));
+    let at = a.iter().position(|k| k == "redis_version").unwrap();
+    assert_eq!(a[at + 1], "oxidis_version");
+    let a: Vec<String> = a.into_iter().filter(|k| k != "oxidis_version").collect();
     assert_eq!(a, b);
 }
 

@@ -137,7 +137,7 @@ fn hello(ctx: &mut Ctx, a: &mut Args) -> Reply {
     let b = |s: &str| Reply::bulk(s.as_bytes());
     let mut fields = vec![
         (b("server"), b("redis")),
-        (b("version"), b(crate::server::REDIS_VERSION)),
+        (b("version"), b(crate::util::REDIS_VERSION)),
         (b("proto"), Reply::Int(ctx.client.resp as i64)),
         (b("id"), Reply::Int(ctx.client.id as i64)),
     ];

@@ -146,7 +146,8 @@ fn section(ctx: &mut Ctx, name: &str, o: &mut String) {
                 crate::config::Supervised::Auto => "auto",
             };
             f!("# Server");
-            f!("redis_version:{}", crate::server::REDIS_VERSION);
+            f!("redis_version:{}", crate::util::REDIS_VERSION);
+            f!("oxidis_version:{}", crate::util::OXIDIS_VERSION);
             f!("redis_git_sha1:00000000");
             f!("redis_git_dirty:0");
             f!("redis_build_id:{}", build_id(srv));

@@ -1,11 +1,9 @@
 //! Reading redis.conf text: comments, blank lines, quoting (via `util::split_args`),
 //! `include` with loop detection, and errors that carry the file name and line number.
 use super::{parse_value, table, Config, Val};
+use crate::util::REDIS_VERSION;
 use std::fmt;
 use std::path::{Path, PathBuf};
-
-/// Redis version printed in the fatal config error banner.
-pub const REDIS_VERSION: &str = "7.0.15";
 
 /// A config error with its location. `line == 0` means the error is not tied to a line.
 #[derive(Debug, Clone, PartialEq)]

@@ -24,9 +24,9 @@ pub enum Action {
 pub fn version_string() -> String {
     format!(
         "oxidis v={} sha=00000000:0 malloc=libc bits={} build=0 (Redis {} compatible)",
-        env!("CARGO_PKG_VERSION"),
+        crate::util::OXIDIS_VERSION,
         usize::BITS,
-        load::REDIS_VERSION
+        crate::util::REDIS_VERSION
     )
 }
 

@@ -12,10 +12,8 @@ use crate::daemon::supervise::Supervisor;
 use crate::daemon::{log as dlog, signals};
 use crate::event_loop::EventLoop;
 use crate::server::{Server, Shutdown};
+use crate::util::{OXIDIS_VERSION, REDIS_VERSION};
 use log::{error, info, warn};
-
-/// The Redis version we report being compatible with.
-pub const REDIS_VERSION: &str = "7.0.15";
 
 /// Run a server with `cfg` until it shuts down; returns the process exit code.
 pub fn run(cfg: Config) -> i32 {
@@ -111,17 +109,17 @@ pub fn run(cfg: Config) -> i32 {
     serve(el, &sup, pid_file)
 }
 
-/// The banner Redis logs right after loading its configuration.
+/// The lines logged right after loading the configuration (where Redis logs its banner):
+/// oxidis names itself, then "Configuration loaded" in Redis's words.
 fn log_starting(cfg: &Config) {
-    warn!("oO0OoO0OoO0Oo Redis is starting oO0OoO0OoO0Oo");
     warn!(
-        "Redis version={REDIS_VERSION}, bits={}, commit=00000000, modified=0, pid={}, just started",
+        "oxidis {OXIDIS_VERSION} (Redis {REDIS_VERSION} compatible), bits={}, pid={}, just started",
         usize::BITS,
         std::process::id()
     );
     if cfg.file.is_none() && std::env::args_os().len() <= 1 {
         let argv0 = std::env::args().next().unwrap_or_else(|| "oxidis".into());
-        warn!("Warning: no config file specified, using the default config. In order to specify a config file use {argv0} /path/to/redis.conf");
+        warn!("Warning: no config file specified, using the default config. To use a config file, start {argv0} /path/to/oxidis.conf");
     } else {
         warn!("Configuration loaded");
     }

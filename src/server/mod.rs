@@ -18,9 +18,6 @@ use command::{Args, Command};
 use slab::Slab;
 use std::collections::HashMap;
 
-/// The Redis version oxidis answers as (HELLO, INFO).
-pub const REDIS_VERSION: &str = "7.0.15";
-
 /// Counters reported by INFO stats and reset by CONFIG RESETSTAT.
 #[derive(Default, Debug, Clone)]
 pub struct Stats {
