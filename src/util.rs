@@ -340,9 +340,6 @@ pub fn random_hex40() -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// The Redis version oxidis answers as (INFO, HELLO, the RDB `redis-ver` field).
-pub const REDIS_VERSION: &str = "7.0.15";
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -9,7 +9,13 @@ pub fn start_from_config(srv: &mut Server) {
         let now = srv.now_ms;
         let epoch = srv.next_client_id;
         srv.next_client_id += 1;
-        srv.replica = Some(Box::new(Follower::new(epoch, &srv.config, &host, port, now)));
+        srv.replica = Some(Box::new(Follower::new(
+            epoch,
+            &srv.config,
+            &host,
+            port,
+            now,
+        )));
     }
 }
 

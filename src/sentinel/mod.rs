@@ -16,6 +16,7 @@
 //! - `resolve`: host names in addresses (resolve-hostnames), the injected resolver.
 //! - `report`: SENTINEL MASTER/REPLICAS/SENTINELS field maps, flags, INFO sentinel.
 //! - `scripts`: the user scripts queue (limits, retries, timeouts) and its event handling.
+//!
 //! The SENTINEL command and the sentinel-mode command set (INFO, ROLE...) are handlers in
 //! `cmd::sentinel`.
 pub mod config;
