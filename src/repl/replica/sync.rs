@@ -3,10 +3,10 @@
 //! only on success (and is kept as the dump file, as Redis does), and the command stream runs through the master client without
 //! replies while the offset counts every complete command (a `REPLCONF GETACK` included, which
 //! is answered with `REPLCONF ACK <offset>`).
-use super::link::encode;
 use super::Replica;
 use crate::config::Config;
 use crate::rdb::{self, LoadOpts};
+use crate::resp::encode::command;
 use crate::server::{execute, Server};
 use log::{info, warn};
 use std::io::Write;
@@ -247,5 +247,5 @@ fn is_getack(args: &[Vec<u8>]) -> bool {
 }
 
 pub fn ack_bytes(offset: i64) -> Vec<u8> {
-    encode(&["REPLCONF", "ACK", &offset.to_string()])
+    command(&["REPLCONF", "ACK", &offset.to_string()])
 }
