@@ -1,6 +1,6 @@
 //! sentinel.conf in and out: parsing sentinel directives (in any order, tolerating duplicates)
 //! into the state, and rewriting the file with the learned state (myid, epochs, known replicas and
-//! sentinels) atomically: temp file, fsync, rename, fsync of the directory.
+//! sentinels) atomically through `atomic_file`: temp file, fsync, rename, fsync of the directory.
 //!
 //! Loading collects first and applies in four passes (resolve-hostnames/announce-hostnames,
 //! masters, other global settings, per-master lines), so `sentinel down-after-milliseconds m ...`
@@ -9,11 +9,11 @@
 use super::core::Sentinel;
 use super::state::{addr_key, Instance, MasterRecord, Role, DEFAULT_FAILOVER_TIMEOUT_MS};
 use super::state::{DEFAULT_DOWN_AFTER_MS, DEFAULT_PARALLEL_SYNCS};
+use crate::atomic_file::AtomicFile;
 use crate::config::load::ConfigError;
 use crate::config::{Config, SentinelLine};
 use std::borrow::Cow;
 use std::collections::{HashMap, VecDeque};
-use std::io::Write;
 use std::path::Path;
 
 /// The comment Redis puts before what a rewrite added; dropped and re-added on each rewrite.
@@ -605,34 +605,11 @@ pub fn rewrite_text(old: &str, s: &Sentinel) -> String {
 pub fn flush(path: &Path, s: &Sentinel) -> std::io::Result<()> {
     let old = std::fs::read_to_string(path).unwrap_or_default();
     let text = rewrite_text(&old, s);
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-        _ => std::path::PathBuf::from("."),
-    };
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "sentinel.conf".into());
-    let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
-    let res = (|| {
-        let mut f = std::fs::File::create(&tmp)?;
-        f.write_all(text.as_bytes())?;
-        f.sync_all()?;
-        drop(f);
-        // Keep the original file's permissions.
-        if let Ok(meta) = std::fs::metadata(path) {
-            let _ = std::fs::set_permissions(&tmp, meta.permissions());
-        }
-        std::fs::rename(&tmp, path)?;
-        if let Ok(d) = std::fs::File::open(&dir) {
-            let _ = d.sync_all();
-        }
-        Ok(())
-    })();
-    if res.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    res
+    AtomicFile::beside(path)
+        .keep_permissions()
+        .best_effort_dir_sync()
+        .write(text.as_bytes())
+        .map_err(std::io::Error::from)
 }
 
 /// Startup checks Redis makes: a config file must exist and be writable. Returns the message
