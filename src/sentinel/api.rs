@@ -3,10 +3,10 @@
 //! SHUTDOWN); every other command is unknown, as in redis-sentinel. Also the sentinel-mode
 //! startup steps (`prepare`, `install`, `is_running`) and config flushing. Replies and error
 //! texts are redis-sentinel 7.0's; field maps come from `report`.
-use super::config;
 use super::core::{Action, Sentinel, XorShift};
 use super::report;
 use super::state::{self, FailoverState, Flags};
+use super::{config, config_rewrite};
 use crate::config::Config;
 use crate::resp::Reply;
 use crate::server::command::flags::*;
@@ -91,7 +91,7 @@ pub fn save_config(srv: &mut Server) {
     let (Some(s), Some(path)) = (srv.sentinel.as_deref(), srv.config.file.as_ref()) else {
         return;
     };
-    match config::flush(path, s) {
+    match config_rewrite::flush(path, s) {
         Ok(()) => info!("Sentinel new configuration saved on disk"),
         Err(e) => warn!(
             "WARNING: Sentinel was not able to save the new configuration on disk!!!: {}",
