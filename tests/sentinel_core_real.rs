@@ -134,12 +134,7 @@ impl Driver {
                 let Some(l) = self.nodes[i].links.get_mut(&(inst, link)) else {
                     return;
                 };
-                let mut out = format!("*{}\r\n", argv.len()).into_bytes();
-                for a in &argv {
-                    out.extend_from_slice(format!("${}\r\n", a.len()).as_bytes());
-                    out.extend_from_slice(a);
-                    out.extend_from_slice(b"\r\n");
-                }
+                let out = oxidis::resp::encode::command(&argv);
                 let _ = l.stream.set_nonblocking(false);
                 let ok = l.stream.write_all(&out).is_ok();
                 let _ = l.stream.set_nonblocking(true);

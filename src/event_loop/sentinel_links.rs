@@ -8,6 +8,7 @@
 //! event for a closed socket can never reach a newer one. The range sits far above client slab
 //! keys and below the listener and signal tokens.
 use super::EventLoop;
+use crate::resp::encode::command_into;
 use crate::resp::frame::{self, Frame};
 use crate::sentinel::{Action, Event, LinkKind, ReqTag, XorShift};
 use log::{debug, info, warn};
@@ -71,16 +72,6 @@ impl Default for Links {
             save_pending: false,
             scripts: HashMap::new(),
         }
-    }
-}
-
-/// RESP encoding of one command.
-fn encode(argv: &[Vec<u8>], out: &mut Vec<u8>) {
-    out.extend_from_slice(format!("*{}\r\n", argv.len()).as_bytes());
-    for a in argv {
-        out.extend_from_slice(format!("${}\r\n", a.len()).as_bytes());
-        out.extend_from_slice(a);
-        out.extend_from_slice(b"\r\n");
     }
 }
 
@@ -180,7 +171,7 @@ impl EventLoop {
                         continue;
                     };
                     if let Some(l) = self.links.links.get_mut(&t) {
-                        encode(&argv, &mut l.out);
+                        command_into(&mut l.out, &argv);
                         l.tags.push_back(tag);
                     }
                     self.link_flush(t);

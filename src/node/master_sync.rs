@@ -149,7 +149,7 @@ pub fn cron(srv: &mut Server, now: i64) {
         srv.master.last_ping_ms = now;
         if !srv.master.replicas.is_empty() {
             let mut ping = Vec::new();
-            propagate::encode(&mut ping, &[b"PING".to_vec()]);
+            crate::resp::encode::command_into(&mut ping, &["PING"]);
             propagate::feed(srv, &ping);
         }
     }

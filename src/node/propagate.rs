@@ -5,41 +5,11 @@
 //! INCRBYFLOAT becomes SET, SPOP becomes SREM, served blocking pops their non-blocking form),
 //! and keys removed by expiry are sent as DEL, so replicas never expire keys on their own.
 use crate::repl::master::ReplState;
+use crate::resp::encode::command_into;
 use crate::resp::Reply;
 use crate::server::command::Command;
 use crate::server::Server;
 use crate::util::eq_ic;
-
-/// Append `args` as a RESP multibulk to `out`.
-pub fn encode(out: &mut Vec<u8>, args: &[Vec<u8>]) {
-    let total: usize = args.iter().map(|a| a.len() + 16).sum();
-    out.reserve(total + 16);
-    header(out, b'*', args.len());
-    for a in args {
-        header(out, b'$', a.len());
-        out.extend_from_slice(a);
-        out.extend_from_slice(b"\r\n");
-    }
-}
-
-/// `<kind><n>\r\n` without going through `format!` (this runs for every write).
-#[inline]
-fn header(out: &mut Vec<u8>, kind: u8, n: usize) {
-    let mut digits = [0u8; 20];
-    let mut i = digits.len();
-    let mut n = n;
-    loop {
-        i -= 1;
-        digits[i] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    out.push(kind);
-    out.extend_from_slice(&digits[i..]);
-    out.extend_from_slice(b"\r\n");
-}
 
 /// A write command's arguments kept for propagation before its handler runs (handlers may
 /// take them): already encoded when the command goes out unchanged, as arguments when it
@@ -85,7 +55,7 @@ pub fn keep(srv: &mut Server, cmd: &Command, args: &[Vec<u8>]) -> Kept {
     }
     let mut b = std::mem::take(&mut srv.master.scratch);
     b.clear();
-    encode(&mut b, args);
+    command_into(&mut b, args);
     Kept::Encoded(b)
 }
 
@@ -168,7 +138,7 @@ pub fn feed_stream(srv: &mut Server, bytes: &[u8]) {
 pub fn propagate_args(srv: &mut Server, db: usize, args: &[Vec<u8>]) {
     let mut out = Vec::with_capacity(64);
     preamble(srv, db, &mut out);
-    encode(&mut out, args);
+    command_into(&mut out, args);
     feed(srv, &out);
 }
 
@@ -176,11 +146,17 @@ pub fn propagate_args(srv: &mut Server, db: usize, args: &[Vec<u8>]) {
 /// before the first write of a transaction.
 fn preamble(srv: &mut Server, db: usize, out: &mut Vec<u8>) {
     if srv.master.last_db != Some(db) {
-        encode(out, &[b"SELECT".to_vec(), db.to_string().into_bytes()]);
+        command_into(
+            out,
+            &[
+                b"SELECT" as &[u8],
+                itoa::Buffer::new().format(db).as_bytes(),
+            ],
+        );
         srv.master.last_db = Some(db);
     }
     if srv.master.exec_wrap == Some(false) {
-        encode(out, &[b"MULTI".to_vec()]);
+        command_into(out, &[b"MULTI"]);
         srv.master.exec_wrap = Some(true);
     }
 }
@@ -194,7 +170,7 @@ pub fn exec_begin(srv: &mut Server) {
 pub fn exec_end(srv: &mut Server) {
     if srv.master.exec_wrap.take() == Some(true) {
         let mut out = Vec::with_capacity(16);
-        encode(&mut out, &[b"EXEC".to_vec()]);
+        command_into(&mut out, &[b"EXEC"]);
         feed(srv, &out);
     }
 }
@@ -398,10 +374,10 @@ mod tests {
     #[test]
     fn encodes_multibulk() {
         let mut out = Vec::new();
-        encode(&mut out, &[b("SET"), b("k"), b("")]);
+        command_into(&mut out, &[b("SET"), b("k"), b("")]);
         assert_eq!(out, b"*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$0\r\n\r\n");
         out.clear();
-        encode(&mut out, &[vec![b'x'; 1234567]]);
+        command_into(&mut out, &[vec![b'x'; 1234567]]);
         assert!(out.starts_with(b"*1\r\n$1234567\r\nxx"));
     }
 }

@@ -11,10 +11,7 @@ pub fn before_sleep(srv: &mut Server) {
         srv.blocking.get_ack = false;
         if propagate::active(srv) && !srv.master.replicas.is_empty() {
             let mut getack = Vec::new();
-            propagate::encode(
-                &mut getack,
-                &[b"REPLCONF".to_vec(), b"GETACK".to_vec(), b"*".to_vec()],
-            );
+            crate::resp::encode::command_into(&mut getack, &["REPLCONF", "GETACK", "*"]);
             propagate::feed(srv, &getack);
         }
     }

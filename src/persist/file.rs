@@ -1,13 +1,14 @@
-//! Writing a dump so a crash at any moment leaves the previous one intact: the data goes to
-//! `temp-<pid>.rdb` in `dir`, is fsynced, renamed over `dbfilename`, and the directory is
-//! fsynced so the rename itself survives a power loss. Also removes temp files left behind
-//! by saves that were killed.
+//! Writing a dump so a crash at any moment leaves the previous one intact: the data streams
+//! through `atomic_file` into `temp-<pid>.rdb` in `dir` (Redis's name, which the startup sweep
+//! below recognizes), is fsynced, renamed over `dbfilename`, and the directory is fsynced so
+//! the rename itself survives a power loss. Also removes temp files left behind by saves that
+//! were killed.
 use super::Failed;
+use crate::atomic_file::{AtomicFile, Step};
 use crate::config::strerror;
 use crate::db::Keyspace;
 use crate::rdb::SaveInfo;
 use log::{info, warn};
-use std::fs::File;
 use std::path::Path;
 
 /// The temporary file a save by process `pid` writes.
@@ -33,41 +34,25 @@ pub fn save_to_file(
     list_fill: i64,
 ) -> Result<(), Failed> {
     let tmp_name = temp_name(std::process::id());
-    let tmp = dir.join(&tmp_name);
-    let f = match File::create(&tmp) {
-        Ok(f) => f,
-        Err(e) => {
-            warn!(
-                "Failed opening the temp RDB file {tmp_name} (in server root dir {}) for saving: {}",
-                dir.display(),
-                strerror(&e)
-            );
-            return Err(Failed);
-        }
+    let file = AtomicFile::in_dir(dir, Path::new(&tmp_name), &dir.join(dbfilename));
+    let saved = file.write_with(|f| crate::rdb::save::save_with(ks, f, info, list_fill).map(drop));
+    let Err(e) = saved else {
+        return Ok(());
     };
-    let written = crate::rdb::save::save_with(ks, f, info, list_fill).and_then(|f| f.sync_all());
-    if let Err(e) = written {
-        warn!("Write error saving DB on disk: {}", strerror(&e));
-        let _ = std::fs::remove_file(&tmp);
-        return Err(Failed);
+    let err = strerror(&e.io);
+    match e.step {
+        Step::Create => warn!(
+            "Failed opening the temp RDB file {tmp_name} (in server root dir {}) for saving: {err}",
+            dir.display()
+        ),
+        Step::Write => warn!("Write error saving DB on disk: {err}"),
+        Step::Rename => warn!(
+            "Error moving temp DB file {tmp_name} on the final destination {dbfilename} (in server root dir {}): {err}",
+            dir.display()
+        ),
+        Step::SyncDir => warn!("Failed to fsync directory while saving DB: {err}"),
     }
-    if let Err(e) = std::fs::rename(&tmp, dir.join(dbfilename)) {
-        warn!(
-            "Error moving temp DB file {tmp_name} on the final destination {dbfilename} (in server root dir {}): {}",
-            dir.display(),
-            strerror(&e)
-        );
-        let _ = std::fs::remove_file(&tmp);
-        return Err(Failed);
-    }
-    if let Err(e) = File::open(dir).and_then(|d| d.sync_all()) {
-        warn!(
-            "Failed to fsync directory while saving DB: {}",
-            strerror(&e)
-        );
-        return Err(Failed);
-    }
-    Ok(())
+    Err(Failed)
 }
 
 /// Remove `dir/temp-<pid>.rdb` (a failed or killed child's file).

@@ -1,4 +1,6 @@
-//! Reply encoding into a client's output buffer, for RESP2 and RESP3.
+//! Reply encoding into a client's output buffer, for RESP2 and RESP3, and the one encoder of
+//! commands (a RESP array of bulk strings) that every outbound command goes through:
+//! propagation to replicas, the replica's handshake, the sentinel's links.
 use super::reply::Reply;
 use crate::util::fmt_double;
 
@@ -15,6 +17,27 @@ pub fn put_bulk(out: &mut Vec<u8>, data: &[u8]) {
     put_len(out, b'$', data.len() as i64);
     out.extend_from_slice(data);
     out.extend_from_slice(b"\r\n");
+}
+
+/// Append the command `args` to `out` as a RESP array of bulk strings
+/// (`*<n>\r\n` then `$<len>\r\n<arg>\r\n` for each argument). It reserves room for the
+/// whole command first and allocates nothing else, so a reused buffer (the propagation
+/// scratch) makes it allocation-free.
+pub fn command_into<A: AsRef<[u8]>>(out: &mut Vec<u8>, args: &[A]) {
+    // Each argument's `$<len>\r\n` and trailing `\r\n` take at most 1 + 20 + 2 + 2 bytes.
+    let total: usize = args.iter().map(|a| a.as_ref().len() + 25).sum();
+    out.reserve(total + 23);
+    put_len(out, b'*', args.len() as i64);
+    for a in args {
+        put_bulk(out, a.as_ref());
+    }
+}
+
+/// The command `args` as a new RESP array of bulk strings (see [`command_into`]).
+pub fn command<A: AsRef<[u8]>>(args: &[A]) -> Vec<u8> {
+    let mut out = Vec::new();
+    command_into(&mut out, args);
+    out
 }
 
 /// Append `reply` to `out` in protocol version `proto` (2 or 3).
@@ -122,6 +145,54 @@ mod tests {
         );
         assert_eq!(enc(Reply::Bool(true), 2), b":1\r\n");
         assert_eq!(enc(Reply::err("ERR a\r\nb"), 2), b"-ERR a  b\r\n");
+    }
+
+    #[test]
+    fn command_bytes() {
+        assert_eq!(command(&["PING"]), b"*1\r\n$4\r\nPING\r\n");
+        assert_eq!(
+            command(&["SET", "k", ""]),
+            b"*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$0\r\n\r\n"
+        );
+        assert_eq!(command::<&[u8]>(&[]), b"*0\r\n");
+    }
+
+    #[test]
+    fn command_binary_arg() {
+        let bin: &[u8] = b"a\r\n\0\xff$*";
+        assert_eq!(
+            command(&[b"SET" as &[u8], b"k", bin]),
+            b"*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$7\r\na\r\n\0\xff$*\r\n"
+        );
+        let big = vec![b'x'; 1234567];
+        let out = command(&[&big]);
+        assert!(out.starts_with(b"*1\r\n$1234567\r\nxx"));
+        assert!(out.ends_with(b"xx\r\n"));
+        assert_eq!(out.len(), 4 + 10 + 1234567 + 2);
+    }
+
+    #[test]
+    fn command_many_args_appends() {
+        let args: Vec<Vec<u8>> = (0..12).map(|i| i.to_string().into_bytes()).collect();
+        let mut out = b"+prefix\r\n".to_vec();
+        command_into(&mut out, &args);
+        let mut want = b"+prefix\r\n*12\r\n".to_vec();
+        for i in 0..12 {
+            let s = i.to_string();
+            want.extend_from_slice(format!("${}\r\n{s}\r\n", s.len()).as_bytes());
+        }
+        assert_eq!(out, want);
+    }
+
+    #[test]
+    fn command_into_reused_buffer_does_not_grow() {
+        let args = [b"SET".to_vec(), b"key".to_vec(), vec![b'v'; 300]];
+        let mut out = Vec::new();
+        command_into(&mut out, &args);
+        let (ptr, cap) = (out.as_ptr(), out.capacity());
+        out.clear();
+        command_into(&mut out, &args);
+        assert_eq!((out.as_ptr(), out.capacity()), (ptr, cap));
     }
 
     #[test]

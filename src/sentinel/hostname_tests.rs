@@ -2,7 +2,8 @@
 //! the tests check config loading in any order, refusal of names without resolve-hostnames,
 //! which IP links connect to, and which address replies, events, hellos and the rewritten
 //! config show.
-use super::config::{load, render_block};
+use super::config::load;
+use super::config_rewrite::render_block;
 use super::core::{describe, Action, Event, LinkKind, ReqTag, Sentinel, XorShift};
 use super::report;
 use crate::config::load::ConfigError;

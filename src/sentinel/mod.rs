@@ -12,7 +12,7 @@
 //! - `hello`: the `__sentinel__:hello` payload, encoding ours and applying others'.
 //! - `election`: epochs, votes (IS-MASTER-DOWN-BY-ADDR answers), leader tally.
 //! - `failover`: the failover state machine and replica selection.
-//! - `config`: sentinel.conf directives in, learned state out (atomic rewrite).
+//! - `config`: sentinel.conf directives in; `config_rewrite`: learned state out (atomic rewrite).
 //! - `resolve`: host names in addresses (resolve-hostnames), the injected resolver.
 //! - `report`: SENTINEL MASTER/REPLICAS/SENTINELS field maps, flags, INFO sentinel.
 //! - `scripts`: the user scripts queue (limits, retries, timeouts) and its event handling.
@@ -20,6 +20,7 @@
 //! The SENTINEL command and the sentinel-mode command set (INFO, ROLE...) are handlers in
 //! `cmd::sentinel`.
 pub mod config;
+pub mod config_rewrite;
 pub mod core;
 pub mod election;
 pub mod failover;

@@ -183,14 +183,9 @@ pub struct Conn {
     pub w: TcpStream,
 }
 
+/// A command as a RESP array of bulk strings (the server's own encoder).
 pub fn encode_cmd(args: &[&[u8]]) -> Vec<u8> {
-    let mut v = format!("*{}\r\n", args.len()).into_bytes();
-    for a in args {
-        v.extend_from_slice(format!("${}\r\n", a.len()).as_bytes());
-        v.extend_from_slice(a);
-        v.extend_from_slice(b"\r\n");
-    }
-    v
+    oxidis::resp::encode::command(args)
 }
 
 impl Conn {

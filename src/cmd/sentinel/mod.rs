@@ -7,10 +7,10 @@ mod settings;
 
 use crate::config::Config;
 use crate::resp::Reply;
-use crate::sentinel::config;
 use crate::sentinel::core::{Action, Sentinel, XorShift};
 use crate::sentinel::report;
 use crate::sentinel::state::{self, FailoverState, Flags};
+use crate::sentinel::{config, config_rewrite};
 use crate::server::command::flags::*;
 use crate::server::command::{Args, Command, BASE};
 use crate::server::{Ctx, Server};
@@ -94,7 +94,7 @@ pub fn save_config(srv: &mut Server) {
     let (Some(s), Some(path)) = (srv.sentinel.as_deref(), srv.config.file.as_ref()) else {
         return;
     };
-    match config::flush(path, s) {
+    match config_rewrite::flush(path, s) {
         Ok(()) => info!("Sentinel new configuration saved on disk"),
         Err(e) => warn!(
             "WARNING: Sentinel was not able to save the new configuration on disk!!!: {}",

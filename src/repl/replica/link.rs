@@ -4,6 +4,7 @@
 //! `Close`). Handshake and transfer follow Redis 7.0: PING, pipelined AUTH / REPLCONF
 //! listening-port / REPLCONF capa, PSYNC, then a `$len` or `$EOF:<mark>` payload, then the
 //! command stream. See `../LIFECYCLE.md` for the drawing.
+use crate::resp::encode::command;
 use log::{info, warn};
 use std::collections::VecDeque;
 
@@ -178,7 +179,7 @@ impl Link {
                     info!("Non blocking connect for SYNC fired the event.");
                     self.last_io = now;
                     self.state = State::ReceivePong;
-                    self.actions.push_back(Action::Send(encode(&["PING"])));
+                    self.actions.push_back(Action::Send(command(&["PING"])));
                 }
             }
             Event::Closed => {
@@ -358,19 +359,19 @@ impl Link {
                 let mut out = Vec::new();
                 if let Some(a) = &self.auth {
                     match &a.user {
-                        Some(u) => out.extend(encode(&["AUTH", u, &a.pass])),
-                        None => out.extend(encode(&["AUTH", &a.pass])),
+                        Some(u) => out.extend(command(&["AUTH", u, &a.pass])),
+                        None => out.extend(command(&["AUTH", &a.pass])),
                     }
                     self.state = State::ReceiveAuth;
                 } else {
                     self.state = State::ReceivePort;
                 }
                 let port = self.listening_port.to_string();
-                out.extend(encode(&["REPLCONF", "listening-port", &port]));
+                out.extend(command(&["REPLCONF", "listening-port", &port]));
                 if let Some(ip) = &self.announce_ip {
-                    out.extend(encode(&["REPLCONF", "ip-address", ip]));
+                    out.extend(command(&["REPLCONF", "ip-address", ip]));
                 }
-                out.extend(encode(&["REPLCONF", "capa", "eof", "capa", "psync2"]));
+                out.extend(command(&["REPLCONF", "capa", "eof", "capa", "psync2"]));
                 self.actions.push_back(Action::Send(out));
             }
             State::ReceiveAuth => {
@@ -406,11 +407,11 @@ impl Link {
                             "Trying a partial resynchronization (request {id}:{}).",
                             off + 1
                         );
-                        encode(&["PSYNC", id, &(off + 1).to_string()])
+                        command(&["PSYNC", id, &(off + 1).to_string()])
                     }
                     None => {
                         info!("Partial resynchronization not possible (no cached master)");
-                        encode(&["PSYNC", "?", "-1"])
+                        command(&["PSYNC", "?", "-1"])
                     }
                 };
                 self.state = State::ReceivePsync;
@@ -544,15 +545,6 @@ impl Link {
     }
 }
 
-/// A command as a RESP array of bulk strings.
-pub fn encode(args: &[&str]) -> Vec<u8> {
-    let mut out = format!("*{}\r\n", args.len()).into_bytes();
-    for a in args {
-        out.extend(format!("${}\r\n{a}\r\n", a.len()).into_bytes());
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -573,10 +565,10 @@ mod tests {
             }]
         );
         l.handle(Event::Connected, 1);
-        assert_eq!(drain(l), vec![Action::Send(encode(&["PING"]))]);
+        assert_eq!(drain(l), vec![Action::Send(command(&["PING"]))]);
         l.handle(Event::Data(b"+PONG\r\n"), 2);
-        let mut want = encode(&["REPLCONF", "listening-port", "6380"]);
-        want.extend(encode(&["REPLCONF", "capa", "eof", "capa", "psync2"]));
+        let mut want = command(&["REPLCONF", "listening-port", "6380"]);
+        want.extend(command(&["REPLCONF", "capa", "eof", "capa", "psync2"]));
         assert_eq!(drain(l), vec![Action::Send(want)]);
         l.handle(Event::Data(b"+OK\r\n+OK\r\n"), 3);
     }
@@ -587,7 +579,7 @@ mod tests {
         handshake(&mut l);
         assert_eq!(
             drain(&mut l),
-            vec![Action::Send(encode(&["PSYNC", "?", "-1"]))]
+            vec![Action::Send(command(&["PSYNC", "?", "-1"]))]
         );
         let fr = format!("+FULLRESYNC {ID} 100\r\n\n\n$5\r\nab");
         l.handle(Event::Data(fr.as_bytes()), 4);
@@ -621,16 +613,16 @@ mod tests {
         l.handle(Event::Connected, 1);
         drain(&mut l);
         l.handle(Event::Data(b"+PONG\r\n"), 2);
-        let mut want = encode(&["REPLCONF", "listening-port", "6380"]);
-        want.extend(encode(&["REPLCONF", "ip-address", "10.0.0.9"]));
-        want.extend(encode(&["REPLCONF", "capa", "eof", "capa", "psync2"]));
+        let mut want = command(&["REPLCONF", "listening-port", "6380"]);
+        want.extend(command(&["REPLCONF", "ip-address", "10.0.0.9"]));
+        want.extend(command(&["REPLCONF", "capa", "eof", "capa", "psync2"]));
         assert_eq!(drain(&mut l), vec![Action::Send(want)]);
         l.handle(Event::Data(b"+OK\r\n+OK\r\n"), 3);
         assert!(drain(&mut l).is_empty(), "still waiting for the capa reply");
         l.handle(Event::Data(b"+OK\r\n"), 4);
         assert_eq!(
             drain(&mut l),
-            vec![Action::Send(encode(&["PSYNC", "?", "-1"]))]
+            vec![Action::Send(command(&["PSYNC", "?", "-1"]))]
         );
     }
 
@@ -678,13 +670,13 @@ mod tests {
         drain(&mut l);
         l.handle(Event::Data(b"-NOAUTH Authentication required.\r\n"), 1012);
         match &drain(&mut l)[..] {
-            [Action::Send(b)] => assert!(b.starts_with(&encode(&["AUTH", "pw"]))),
+            [Action::Send(b)] => assert!(b.starts_with(&command(&["AUTH", "pw"]))),
             a => panic!("{a:?}"),
         }
         l.handle(Event::Data(b"+OK\r\n+OK\r\n+OK\r\n"), 1013);
         assert_eq!(
             drain(&mut l),
-            vec![Action::Send(encode(&["PSYNC", ID, "42"]))]
+            vec![Action::Send(command(&["PSYNC", ID, "42"]))]
         );
         let other = "f".repeat(40);
         l.handle(

@@ -62,5 +62,5 @@ impl<C> Follower<C> {
 
 /// The `REPLCONF ACK <offset>` a replica sends.
 pub fn ack_bytes(offset: i64) -> Vec<u8> {
-    link::encode(&["REPLCONF", "ACK", &offset.to_string()])
+    crate::resp::encode::command(&["REPLCONF", "ACK", &offset.to_string()])
 }
