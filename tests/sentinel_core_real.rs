@@ -149,6 +149,9 @@ impl Driver {
                 self.nodes[i].events.push(format!("{name} {text}"));
             }
             Action::SaveConfig | Action::StartScript { .. } | Action::KillScript { .. } => {}
+            Action::Crash => {
+                panic!("sentinel {i} asked to crash (simulate-failure is never set here)")
+            }
         }
     }
 

@@ -48,7 +48,7 @@ fn sunsubscribe(ctx: &mut Ctx, a: &mut Args) -> Reply {
 }
 
 fn publish(ctx: &mut Ctx, a: &mut Args) -> Reply {
-    Reply::Int(pubsub::publish(ctx.srv, ctx.client, &a[1], &a[2]) as i64)
+    Reply::Int(pubsub::publish(ctx.srv, Some(ctx.client), &a[1], &a[2]) as i64)
 }
 
 fn spublish(ctx: &mut Ctx, a: &mut Args) -> Reply {

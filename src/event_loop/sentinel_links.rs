@@ -178,6 +178,10 @@ impl EventLoop {
                 }
                 Action::Emit { name, text, debug } => self.sentinel_emit(&name, &text, debug),
                 Action::SaveConfig => self.links.save_pending = true,
+                Action::Crash => {
+                    warn!("Sentinel CRASH because of SENTINEL simulate-failure");
+                    std::process::exit(99);
+                }
                 Action::StartScript { job, argv } => self.start_script(job, &argv),
                 Action::KillScript { pid } => {
                     if let Some(c) = self.links.scripts.get_mut(&pid) {
@@ -200,9 +204,7 @@ impl EventLoop {
         } else {
             warn!("{name} {text}");
         }
-        let now = self.srv.now_ms;
-        let mut me = crate::server::client::Client::new(0, usize::MAX, None, now);
-        crate::server::pubsub::publish(&mut self.srv, &mut me, name.as_bytes(), text.as_bytes());
+        crate::server::pubsub::publish(&mut self.srv, None, name.as_bytes(), text.as_bytes());
     }
 
     fn link_connect(&mut self, inst: u64, kind: LinkKind, host: &str, port: u16, now: i64) {

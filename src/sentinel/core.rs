@@ -133,6 +133,9 @@ pub enum Action {
     },
     /// Persist the learned state now (config rewrite: temp file, fsync, rename).
     SaveConfig,
+    /// SENTINEL SIMULATE-FAILURE asked to crash at this point: the driver exits at once
+    /// (status 99, as Redis), running none of the actions queued after this one.
+    Crash,
     /// Start script job `job`: `argv[0]` is the program, the rest its arguments; report
     /// `ScriptStarted` with the child's pid (or `ScriptStartFailed`), then `ScriptExited`.
     StartScript { job: u64, argv: Vec<String> },

@@ -160,7 +160,7 @@ impl Sentinel {
         }
         self.event_at(m, &Who::Master, Level::Warning, "+elected-leader", "");
         if self.simfailure_crash_after_election {
-            sim_failure_crash();
+            self.push(super::core::Action::Crash);
         }
         m.failover_state = FailoverState::SelectSlave;
         m.failover_state_change_time = now;
@@ -473,12 +473,6 @@ impl Sentinel {
         }
         self.push(super::core::Action::SaveConfig);
     }
-}
-
-/// SENTINEL SIMULATE-FAILURE: exit as Redis does (only ever set by that test command).
-pub(crate) fn sim_failure_crash() {
-    log::warn!("Sentinel CRASH because of SENTINEL simulate-failure");
-    std::process::exit(99);
 }
 
 /// The promoted replica's address as shown (SLAVEOF targets), `hn` = announce-hostnames.

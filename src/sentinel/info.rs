@@ -279,7 +279,7 @@ impl Sentinel {
         let who = Who::Replica(key.to_string());
         self.event_at(m, &who, Level::Warning, "+promoted-slave", "");
         if self.simfailure_crash_after_promotion {
-            super::failover::sim_failure_crash();
+            self.push(Action::Crash);
         }
         self.event_at(
             m,

@@ -245,6 +245,9 @@ impl Net {
                 self.log.push((i, self.now, name, text, epoch));
             }
             Action::SaveConfig => self.sents[i].saves += 1,
+            Action::Crash => {
+                panic!("simulated sentinel {i} asked to crash (no sim test sets simulate-failure)")
+            }
             Action::StartScript { job, argv } => {
                 // Every script starts and exits 0 at once.
                 let pid = self.scripts.len() as u32 + 100;

@@ -286,15 +286,14 @@ impl Message {
 
 /// Append a message to client `token` (the caller itself if it is `me`), queue the write and
 /// enforce the output-buffer limit.
-fn deliver(srv: &mut Server, me: &mut Client, token: usize, msg: &mut Message) {
-    let is_me = token == me.token;
-    let c: &mut Client = if is_me {
-        me
-    } else {
-        match srv.clients.get_mut(token) {
+fn deliver(srv: &mut Server, me: &mut Option<&mut Client>, token: usize, msg: &mut Message) {
+    let is_me = me.as_ref().is_some_and(|m| m.token == token);
+    let c: &mut Client = match me {
+        Some(m) if is_me => m,
+        _ => match srv.clients.get_mut(token) {
             Some(c) => c,
             None => return,
-        }
+        },
     };
     // Pushes ignore CLIENT REPLY OFF/SKIP, as in Redis.
     if c.close_asap {
@@ -309,8 +308,10 @@ fn deliver(srv: &mut Server, me: &mut Client, token: usize, msg: &mut Message) {
 }
 
 /// PUBLISH: deliver to channel subscribers, then to every matching pattern's subscribers.
-/// Returns the number of receivers.
-pub fn publish(srv: &mut Server, me: &mut Client, ch: &[u8], payload: &[u8]) -> usize {
+/// `me` is the publishing client when a client publishes (it is out of the slab while its
+/// command runs), None when the server itself does (sentinel events). Returns the number of
+/// receivers.
+pub fn publish(srv: &mut Server, mut me: Option<&mut Client>, ch: &[u8], payload: &[u8]) -> usize {
     let mut n = 0;
     if let Some(tokens) = srv.pubsub.channels.get(ch).cloned() {
         let mut msg = Message::new(Reply::Push(vec![
@@ -319,7 +320,7 @@ pub fn publish(srv: &mut Server, me: &mut Client, ch: &[u8], payload: &[u8]) -> 
             Reply::bulk(payload),
         ]));
         for t in tokens {
-            deliver(srv, me, t, &mut msg);
+            deliver(srv, &mut me, t, &mut msg);
             n += 1;
         }
     }
@@ -341,7 +342,7 @@ pub fn publish(srv: &mut Server, me: &mut Client, ch: &[u8], payload: &[u8]) -> 
             Reply::bulk(payload),
         ]));
         for t in tokens {
-            deliver(srv, me, t, &mut msg);
+            deliver(srv, &mut me, t, &mut msg);
             n += 1;
         }
     }
@@ -350,6 +351,7 @@ pub fn publish(srv: &mut Server, me: &mut Client, ch: &[u8], payload: &[u8]) -> 
 
 /// SPUBLISH: deliver to the shard channel's subscribers.
 pub fn spublish(srv: &mut Server, me: &mut Client, ch: &[u8], payload: &[u8]) -> usize {
+    let mut me = Some(me);
     let Some(tokens) = srv.pubsub.shard.get(ch).cloned() else {
         return 0;
     };
@@ -359,7 +361,7 @@ pub fn spublish(srv: &mut Server, me: &mut Client, ch: &[u8], payload: &[u8]) ->
         Reply::bulk(payload),
     ]));
     for &t in &tokens {
-        deliver(srv, me, t, &mut msg);
+        deliver(srv, &mut me, t, &mut msg);
     }
     tokens.len()
 }
