@@ -289,6 +289,12 @@ impl Conn {
     }
 }
 
+/// Send `args` and assert the raw reply equals `want`.
+pub fn check(c: &mut Conn, args: &[&str], want: &str) {
+    let got = c.s(args);
+    assert_eq!(got, want, "command {args:?}");
+}
+
 /// Extract a field from an INFO reply body.
 /// Poll `f` every 10 ms until it holds (true) or `secs` seconds pass (false).
 #[allow(dead_code)]
