@@ -1,10 +1,10 @@
 //! The single-threaded mio loop: accepts connections, reads and parses requests, runs commands,
 //! flushes replies (registering WRITABLE only while bytes remain), runs the cron at `hz`, and
 //! handles signals. It is the only code that touches sockets.
-mod outgoing;
+pub mod outbound;
 mod repl_bulk;
 mod replica_conn;
-mod sentinel_links;
+pub mod sentinel_links;
 mod sync_status;
 use crate::resp::Reply;
 use crate::server::client::{Client, ClientKind, ReplyMode};
@@ -43,6 +43,8 @@ pub struct EventLoop {
     pipe_registered: Option<String>,
     /// A sentinel's links to the instances it monitors (see `sentinel_links`).
     links: sentinel_links::Links,
+    /// Wakes the poll when an outgoing connection's name resolution ends (see `outbound`).
+    waker: std::sync::Arc<mio::Waker>,
 }
 
 /// Parse a `bind` entry: `-` prefix marks an address whose failure to bind is not fatal.
@@ -131,6 +133,7 @@ impl EventLoop {
         let mut signals = Signals::new([SIGTERM, SIGINT])?;
         poll.registry()
             .register(&mut signals, SIGNAL_TOKEN, Interest::READABLE)?;
+        let waker = std::sync::Arc::new(mio::Waker::new(poll.registry(), outbound::WAKE_TOKEN)?);
         Ok(EventLoop {
             poll,
             listeners,
@@ -142,6 +145,7 @@ impl EventLoop {
             link_was_up: false,
             pipe_registered: None,
             links: sentinel_links::Links::default(),
+            waker,
         })
     }
 
@@ -198,6 +202,10 @@ impl EventLoop {
             match ev.token() {
                 SIGNAL_TOKEN => self.handle_signals(),
                 repl_bulk::PIPE_TOKEN => {}
+                outbound::WAKE_TOKEN => {
+                    self.master_resolved();
+                    self.links_resolved();
+                }
                 // Not read while the replica loads what the master sent (see replica_conn).
                 replica_conn::MASTER_TOKEN if self.srv.persist.loading.is_some() => {}
                 replica_conn::MASTER_TOKEN => self.replica_io(
