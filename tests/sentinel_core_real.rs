@@ -4,29 +4,36 @@
 //! and the core must fail over for real: INFO parsing, the SLAVEOF MULTI block, hellos over
 //! real pub/sub, then the old master restarted on its port converted to a replica. Sentinel to
 //! sentinel traffic is routed in-process (no sentinel port is opened).
+//!
+//! The sockets are the server's own outbound driver (`oxidis::event_loop::outbound`, through
+//! `sentinel_links::InstLink` for the reply tags and frames), on a mio `Poll` of this test's:
+//! what differs from the server is only the clock, the in-process peers, and the polling
+//! (every 10 ms, not event-driven).
 mod common;
 
 use common::*;
-use oxidis::resp::frame::{parse, Frame};
+use mio::{Events, Poll, Token, Waker};
+use oxidis::event_loop::outbound::{Outbound, Ready, WAKE_TOKEN};
+use oxidis::event_loop::sentinel_links::InstLink;
+use oxidis::resp::frame::Frame;
 use oxidis::sentinel::state::MasterRecord;
-use oxidis::sentinel::{Action, Event, LinkKind, ReqTag, Sentinel, XorShift};
-use std::collections::{BTreeMap, VecDeque};
-use std::io::{ErrorKind, Read, Write};
+use oxidis::sentinel::{Action, Event, LinkKind, Sentinel, XorShift};
+use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::net::TcpStream;
 use std::path::Path;
 use std::process::Command;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-struct Link {
-    stream: TcpStream,
-    buf: Vec<u8>,
-    tags: VecDeque<ReqTag>,
-}
+/// A connect not completed by then is a failed link.
+const CONNECT_TIMEOUT_MS: i64 = 300;
+
+type Key = (u64, LinkKind);
 
 struct Node {
     s: Sentinel,
     rng: XorShift,
-    links: BTreeMap<(u64, LinkKind), Link>,
+    links: BTreeMap<Key, InstLink>,
     /// In-process links to other sentinels: (inst, link) -> sentinel index.
     peer_links: BTreeMap<u64, usize>,
     events: Vec<String>,
@@ -36,9 +43,34 @@ struct Driver {
     t0: Instant,
     nodes: Vec<Node>,
     queue: VecDeque<(usize, Event)>,
+    poll: Poll,
+    waker: Arc<Waker>,
+    /// Socket token -> (node, link); a link's entry goes with it.
+    tokens: HashMap<Token, (usize, Key)>,
+    next_token: usize,
 }
 
 impl Driver {
+    /// Close and forget a link (without telling the core).
+    fn drop_link(&mut self, i: usize, key: Key) {
+        if let Some(mut l) = self.nodes[i].links.remove(&key) {
+            self.tokens.remove(&l.conn.token());
+            l.conn.close(self.poll.registry());
+        }
+    }
+
+    /// The link broke: close it and report `LinkDown`.
+    fn link_down(&mut self, i: usize, key: Key) {
+        self.drop_link(i, key);
+        self.queue.push_back((
+            i,
+            Event::LinkDown {
+                inst: key.0,
+                link: key.1,
+            },
+        ));
+    }
+
     fn now(&self) -> i64 {
         1_000_000 + self.t0.elapsed().as_millis() as i64
     }
@@ -62,7 +94,7 @@ impl Driver {
                 host,
                 port,
             } => {
-                self.nodes[i].links.remove(&(inst, link));
+                self.drop_link(i, (inst, link));
                 self.nodes[i].peer_links.remove(&inst);
                 if let Some(j) = self.peer_of(port) {
                     self.nodes[i].peer_links.insert(inst, j);
@@ -76,40 +108,22 @@ impl Driver {
                     ));
                     return;
                 }
-                let addr = format!("{host}:{port}");
-                let conn = addr
-                    .parse()
-                    .ok()
-                    .and_then(|a| TcpStream::connect_timeout(&a, Duration::from_millis(300)).ok());
-                match conn {
-                    Some(stream) => {
-                        let _ = stream.set_nonblocking(true);
-                        let local_ip = stream
-                            .local_addr()
-                            .map(|a| a.ip().to_string())
-                            .unwrap_or_default();
-                        self.nodes[i].links.insert(
-                            (inst, link),
-                            Link {
-                                stream,
-                                buf: Vec::new(),
-                                tags: VecDeque::new(),
-                            },
-                        );
-                        self.queue.push_back((
-                            i,
-                            Event::LinkUp {
-                                inst,
-                                link,
-                                local_ip,
-                            },
-                        ));
+                let token = Token(self.next_token);
+                self.next_token += 1;
+                let now = self.now();
+                match Outbound::connect(&host, port, token, now, self.poll.registry(), &self.waker)
+                {
+                    Ok(conn) => {
+                        self.nodes[i]
+                            .links
+                            .insert((inst, link), InstLink::new(inst, link, conn));
+                        self.tokens.insert(token, (i, (inst, link)));
                     }
-                    None => self.queue.push_back((i, Event::LinkDown { inst, link })),
+                    Err(_) => self.queue.push_back((i, Event::LinkDown { inst, link })),
                 }
             }
             Action::Disconnect { inst, link } => {
-                self.nodes[i].links.remove(&(inst, link));
+                self.drop_link(i, (inst, link));
                 self.nodes[i].peer_links.remove(&inst);
             }
             Action::Send {
@@ -135,14 +149,9 @@ impl Driver {
                     return;
                 };
                 let out = oxidis::resp::encode::command(&argv);
-                let _ = l.stream.set_nonblocking(false);
-                let ok = l.stream.write_all(&out).is_ok();
-                let _ = l.stream.set_nonblocking(true);
-                if ok {
-                    l.tags.push_back(tag);
-                } else {
-                    self.nodes[i].links.remove(&(inst, link));
-                    self.queue.push_back((i, Event::LinkDown { inst, link }));
+                l.queue(&out, tag);
+                if l.conn.flush(self.poll.registry()).1.is_err() {
+                    self.link_down(i, (inst, link));
                 }
             }
             Action::Emit { name, text, .. } => {
@@ -169,72 +178,87 @@ impl Driver {
         }
     }
 
-    /// Read every socket; turn complete replies into events.
+    /// Handle what the sockets are ready for; turn complete replies into events.
     fn poll(&mut self) {
+        let mut events = Events::with_capacity(256);
+        let _ = self.poll.poll(&mut events, Some(Duration::ZERO));
+        let mut scratch = vec![0u8; 16384];
+        for ev in events.iter() {
+            if ev.token() == WAKE_TOKEN {
+                self.resolved();
+                continue;
+            }
+            let Some(&(i, key)) = self.tokens.get(&ev.token()) else {
+                continue;
+            };
+            let Some(l) = self.nodes[i].links.get_mut(&key) else {
+                continue;
+            };
+            let closed = ev.is_read_closed() || ev.is_error();
+            let was_up = l.conn.is_connected();
+            match l.conn.on_ready(ev.is_writable(), closed) {
+                Ready::Pending => continue,
+                Ready::Failed => {
+                    self.link_down(i, key);
+                    continue;
+                }
+                Ready::Connected if !was_up => {
+                    let local_ip = l.conn.local_ip();
+                    self.queue.push_back((
+                        i,
+                        Event::LinkUp {
+                            inst: key.0,
+                            link: key.1,
+                            local_ip,
+                        },
+                    ));
+                }
+                Ready::Connected => {}
+            }
+            let mut ok = true;
+            if ev.is_writable() {
+                ok = l.conn.flush(self.poll.registry()).1.is_ok();
+            }
+            if ok && (ev.is_readable() || closed) {
+                let queue = &mut self.queue;
+                ok = l.read(&mut scratch, |e| queue.push_back((i, e))).1;
+            }
+            if !ok {
+                self.link_down(i, key);
+            }
+        }
+        self.run_queue();
+    }
+
+    /// A name resolution ended: start the connects whose answer is in.
+    fn resolved(&mut self) {
         for i in 0..self.nodes.len() {
-            let keys: Vec<(u64, LinkKind)> = self.nodes[i].links.keys().copied().collect();
+            let keys: Vec<Key> = self.nodes[i].links.keys().copied().collect();
             for key in keys {
                 let Some(l) = self.nodes[i].links.get_mut(&key) else {
                     continue;
                 };
-                let mut closed = false;
-                let mut chunk = [0u8; 16384];
-                loop {
-                    match l.stream.read(&mut chunk) {
-                        Ok(0) => {
-                            closed = true;
-                            break;
-                        }
-                        Ok(n) => l.buf.extend_from_slice(&chunk[..n]),
-                        Err(e) if e.kind() == ErrorKind::WouldBlock => break,
-                        Err(_) => {
-                            closed = true;
-                            break;
-                        }
-                    }
-                }
-                let mut evs = Vec::new();
-                while let Ok(Some((f, used))) = parse(&l.buf) {
-                    l.buf.drain(..used);
-                    let is_msg = key.1 == LinkKind::PubSub
-                        && f.items()
-                            .and_then(|v| v.first())
-                            .and_then(|x| x.bytes())
-                            .is_some_and(|b| b == b"message");
-                    if is_msg {
-                        let items = f.items().unwrap_or(&[]);
-                        if let (Some(ch), Some(p)) = (
-                            items.get(1).and_then(|x| x.bytes()),
-                            items.get(2).and_then(|x| x.bytes()),
-                        ) {
-                            evs.push(Event::Message {
-                                inst: key.0,
-                                channel: ch.to_vec(),
-                                payload: p.to_vec(),
-                            });
-                        }
-                    } else if let Some(tag) = l.tags.pop_front() {
-                        evs.push(Event::Reply {
-                            inst: key.0,
-                            link: key.1,
-                            tag,
-                            reply: f,
-                        });
-                    }
-                }
-                if closed {
-                    self.nodes[i].links.remove(&key);
-                    evs.push(Event::LinkDown {
-                        inst: key.0,
-                        link: key.1,
-                    });
-                }
-                for e in evs {
-                    self.queue.push_back((i, e));
+                if l.conn.poll_resolution(self.poll.registry()).is_err() {
+                    self.link_down(i, key);
                 }
             }
         }
-        self.run_queue();
+    }
+
+    /// Links whose connect did not complete in time are down.
+    fn expire_connects(&mut self) {
+        let now = self.now();
+        for i in 0..self.nodes.len() {
+            let stale: Vec<Key> = self.nodes[i]
+                .links
+                .iter()
+                .filter(|(_, l)| l.conn.expired(now, CONNECT_TIMEOUT_MS))
+                .map(|(k, _)| *k)
+                .collect();
+            for key in stale {
+                self.link_down(i, key);
+            }
+        }
     }
 
     fn run_queue(&mut self) {
@@ -244,6 +268,8 @@ impl Driver {
     }
 
     fn tick(&mut self) {
+        self.expire_connects();
+        self.run_queue();
         for i in 0..self.nodes.len() {
             self.deliver(i, Event::Tick);
             self.run_queue();
@@ -316,10 +342,16 @@ fn start_node(bin: &Path, port: u16, extra: &[String]) -> Proc {
 
 /// A driver with `n` in-process sentinels monitoring `master` (quorum 2, down-after 1 s).
 fn driver(n: usize, master: u16) -> Driver {
+    let poll = Poll::new().expect("poll");
+    let waker = Arc::new(Waker::new(poll.registry(), WAKE_TOKEN).expect("waker"));
     let mut d = Driver {
         t0: Instant::now(),
         nodes: Vec::new(),
         queue: VecDeque::new(),
+        poll,
+        waker,
+        tokens: HashMap::new(),
+        next_token: 1,
     };
     for i in 0..n {
         let mut s = Sentinel::new(format!("{:040x}", 0xabc0 + i), 40000 + i as u16);

@@ -2,10 +2,10 @@
 //! flushes replies (registering WRITABLE only while bytes remain), runs the cron at `hz`, and
 //! handles signals. It is the only code that touches sockets.
 pub mod loading;
-mod outgoing;
+pub mod outbound;
 mod repl_bulk;
 mod replica_conn;
-mod sentinel_links;
+pub mod sentinel_links;
 mod sync_status;
 use crate::dispatch::execute;
 use crate::resp::Reply;
@@ -45,6 +45,8 @@ pub struct EventLoop {
     pipe_registered: Option<String>,
     /// A sentinel's links to the instances it monitors (see `sentinel_links`).
     links: sentinel_links::Links,
+    /// Wakes the poll when an outgoing connection's name resolution ends (see `outbound`).
+    waker: std::sync::Arc<mio::Waker>,
 }
 
 /// Parse a `bind` entry: `-` prefix marks an address whose failure to bind is not fatal.
@@ -133,6 +135,7 @@ impl EventLoop {
         let mut signals = Signals::new([SIGTERM, SIGINT])?;
         poll.registry()
             .register(&mut signals, SIGNAL_TOKEN, Interest::READABLE)?;
+        let waker = std::sync::Arc::new(mio::Waker::new(poll.registry(), outbound::WAKE_TOKEN)?);
         Ok(EventLoop {
             poll,
             listeners,
@@ -144,6 +147,7 @@ impl EventLoop {
             link_was_up: false,
             pipe_registered: None,
             links: sentinel_links::Links::default(),
+            waker,
         })
     }
 
@@ -200,6 +204,10 @@ impl EventLoop {
             match ev.token() {
                 SIGNAL_TOKEN => self.handle_signals(),
                 repl_bulk::PIPE_TOKEN => {}
+                outbound::WAKE_TOKEN => {
+                    self.master_resolved();
+                    self.links_resolved();
+                }
                 // Not read while the replica loads what the master sent (see replica_conn).
                 replica_conn::MASTER_TOKEN if self.srv.persist.loading.is_some() => {}
                 replica_conn::MASTER_TOKEN => self.replica_io(

@@ -1,26 +1,22 @@
-//! The replica's outgoing connection to its master: a non-blocking mio socket the loop reads
-//! into the replica link (`repl::replica::link`) and writes the link's output from. It executes
-//! the link's actions (connect, send, temp file, load, stream) and sends `REPLCONF ACK` every
-//! second. Nothing here decides anything about replication; the link does.
+//! The replica's outgoing connection to its master: an `outbound::Outbound` whose input the
+//! loop feeds to the replica link (`repl::replica::link`) and whose output is the link's. It
+//! executes the link's actions (connect, send, temp file, load, stream) and sends
+//! `REPLCONF ACK` every second. Nothing here decides anything about replication; the link does
+//! (including the connect timeout: its repl-timeout covers the connecting state).
+use super::outbound::{Input, Outbound, Ready};
 use super::EventLoop;
 use crate::node::replica_sync as sync;
 use crate::repl::replica::link::{Action, Event};
 use log::warn;
-use mio::net::TcpStream;
-use mio::{Interest, Token};
-use std::io::{self, Read};
-use std::net::ToSocketAddrs;
+use mio::Token;
 
 pub const MASTER_TOKEN: Token = Token(usize::MAX - 2);
 
-/// The socket to the master and what still has to be written to it.
+/// The connection to the master.
 pub struct MasterConn {
-    stream: TcpStream,
+    conn: Outbound,
     /// The link (`Replica::epoch`) this socket was opened for.
     epoch: u64,
-    out: Vec<u8>,
-    connected: bool,
-    want_write: bool,
 }
 
 impl EventLoop {
@@ -52,21 +48,38 @@ impl EventLoop {
         let Some(c) = self.master_conn.as_mut() else {
             return;
         };
-        if !c.connected && (writable || closed) {
-            let ok = matches!(c.stream.take_error(), Ok(None)) && c.stream.peer_addr().is_ok();
-            if !ok {
+        let was_up = c.conn.is_connected();
+        match c.conn.on_ready(writable, closed) {
+            Ready::Pending => return,
+            Ready::Failed => {
                 warn!("Error condition on socket for SYNC: Connection refused");
                 self.link_event(Event::Closed, now);
                 return;
             }
-            c.connected = true;
-            self.link_event(Event::Connected, now);
+            Ready::Connected if !was_up => self.link_event(Event::Connected, now),
+            Ready::Connected => {}
         }
         if writable {
             self.flush_master();
         }
         if readable || closed {
             self.read_master(now);
+        }
+    }
+
+    /// A name resolution finished (the waker fired): start the connect, or fail the link.
+    pub(super) fn master_resolved(&mut self) {
+        let now = self.srv.now_ms;
+        let Some(c) = self.master_conn.as_mut() else {
+            return;
+        };
+        if let Err(e) = c.conn.poll_resolution(self.poll.registry()) {
+            warn!("Unable to connect to MASTER: {e}");
+            self.close_master_conn();
+            if let Some(r) = self.srv.replica.as_mut() {
+                r.link.fail(now);
+            }
+            self.run_replica_actions(now);
         }
     }
 
@@ -82,15 +95,10 @@ impl EventLoop {
             let Some(c) = self.master_conn.as_mut() else {
                 return;
             };
-            let n = match c.stream.read(&mut self.read_buf) {
-                Ok(0) => {
-                    self.link_event(Event::Closed, now);
-                    return;
-                }
-                Ok(n) => n,
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                Err(_) => {
+            let n = match c.conn.read(&mut self.read_buf) {
+                Input::Data(n) => n,
+                Input::WouldBlock => return,
+                Input::Closed => {
                     self.link_event(Event::Closed, now);
                     return;
                 }
@@ -173,33 +181,16 @@ impl EventLoop {
         let Some(epoch) = self.srv.replica.as_ref().map(|r| r.epoch) else {
             return;
         };
-        let addr = (host, port)
-            .to_socket_addrs()
-            .ok()
-            .and_then(|mut a| a.next());
-        let res = match addr {
-            Some(a) => TcpStream::connect(a),
-            None => Err(io::Error::other("can't resolve")),
-        };
-        let registered = res.and_then(|mut s| {
-            self.poll.registry().register(
-                &mut s,
-                MASTER_TOKEN,
-                Interest::READABLE | Interest::WRITABLE,
-            )?;
-            Ok(s)
-        });
-        match registered {
-            Ok(stream) => {
-                let _ = stream.set_nodelay(true);
-                self.master_conn = Some(MasterConn {
-                    stream,
-                    epoch,
-                    out: Vec::new(),
-                    connected: false,
-                    want_write: true,
-                });
-            }
+        let res = Outbound::connect(
+            host,
+            port,
+            MASTER_TOKEN,
+            now,
+            self.poll.registry(),
+            &self.waker,
+        );
+        match res {
+            Ok(conn) => self.master_conn = Some(MasterConn { conn, epoch }),
             Err(e) => {
                 warn!("Unable to connect to MASTER: {e}");
                 if let Some(r) = self.srv.replica.as_mut() {
@@ -212,7 +203,7 @@ impl EventLoop {
 
     fn send_master(&mut self, bytes: &[u8]) {
         if let Some(c) = self.master_conn.as_mut() {
-            c.out.extend_from_slice(bytes);
+            c.conn.queue(bytes);
         }
         self.flush_master();
     }
@@ -221,23 +212,14 @@ impl EventLoop {
         let Some(c) = self.master_conn.as_mut() else {
             return;
         };
-        if !c.connected {
-            return;
-        }
         // A write error is noticed by the read side, which closes the link.
-        let (written, _) = super::outgoing::write_pending(
-            &mut c.stream,
-            &mut c.out,
-            &mut c.want_write,
-            self.poll.registry(),
-            MASTER_TOKEN,
-        );
+        let (written, _) = c.conn.flush(self.poll.registry());
         self.srv.stats.net_output_bytes += written as u64;
     }
 
     fn close_master_conn(&mut self) {
         if let Some(mut c) = self.master_conn.take() {
-            let _ = self.poll.registry().deregister(&mut c.stream);
+            c.conn.close(self.poll.registry());
         }
     }
 }

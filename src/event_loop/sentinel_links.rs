@@ -2,21 +2,21 @@
 //! instance (`sentinel::state::InstId`). It executes the sentinel core's actions (connect,
 //! send, disconnect, emit, save config, run scripts), parses replies with `resp::frame` and feeds
 //! them back as events in the order the commands were sent, and ticks the core every 100 ms.
-//! Nothing here decides anything; the core does.
+//! Nothing here decides anything; the core does. The sockets are `outbound::Outbound`s; an
+//! `InstLink` adds the reply bookkeeping (tags, frames to events) that
+//! tests/sentinel_core_real.rs shares.
 //!
 //! Tokens: each socket gets a fresh token from `LINK_BASE` upward, never reused, so a readiness
 //! event for a closed socket can never reach a newer one. The range sits far above client slab
 //! keys and below the listener and signal tokens.
+use super::outbound::{Outbound, Ready};
 use super::EventLoop;
-use crate::resp::encode::command_into;
+use crate::resp::encode::command;
 use crate::resp::frame::{self, Frame};
 use crate::sentinel::{Action, Event, LinkKind, ReqTag, XorShift};
 use log::{debug, info, warn};
-use mio::net::TcpStream;
-use mio::{Interest, Token};
+use mio::Token;
 use std::collections::{HashMap, VecDeque};
-use std::io::{self, Read};
-use std::net::ToSocketAddrs;
 
 /// First link token; `LINK_BASE + 2^40` tokens are available before the listener range.
 pub const LINK_BASE: usize = usize::MAX / 2;
@@ -30,25 +30,79 @@ const MAX_INBUF: usize = 32 * 1024 * 1024;
 /// Events delivered in one round before yielding to the loop.
 const MAX_EVENTS_PER_ROUND: usize = 10_000;
 
-/// One socket to an instance.
-struct Link {
-    inst: u64,
-    kind: LinkKind,
-    stream: TcpStream,
-    token: usize,
-    connected: bool,
-    started: i64,
-    out: Vec<u8>,
+/// One socket to an instance: the connection, the unparsed input, and the tags of the
+/// commands sent and not answered yet.
+pub struct InstLink {
+    pub inst: u64,
+    pub kind: LinkKind,
+    pub conn: Outbound,
     inbuf: Vec<u8>,
-    /// Tags of the commands sent and not answered yet, oldest first.
+    /// Oldest first.
     tags: VecDeque<ReqTag>,
-    want_write: bool,
+}
+
+impl InstLink {
+    pub fn new(inst: u64, kind: LinkKind, conn: Outbound) -> Self {
+        InstLink {
+            inst,
+            kind,
+            conn,
+            inbuf: Vec::new(),
+            tags: VecDeque::new(),
+        }
+    }
+
+    /// Queue an encoded command whose reply the core expects under `tag` (`flush` sends it).
+    pub fn queue(&mut self, cmd: &[u8], tag: ReqTag) {
+        self.conn.queue(cmd);
+        self.tags.push_back(tag);
+    }
+
+    /// Read what the socket has and hand every complete reply (with the tag of the command it
+    /// answers) or pub/sub message to `emit` as an event. Returns the bytes read and whether
+    /// the link is still good (false: closed, broken, or a protocol error; its `LinkDown` is
+    /// the caller's to report).
+    pub fn read(&mut self, scratch: &mut [u8], mut emit: impl FnMut(Event)) -> (usize, bool) {
+        let (n, mut ok) = self.conn.read_into(scratch, &mut self.inbuf, MAX_INBUF);
+        let mut pos = 0;
+        loop {
+            match frame::parse(&self.inbuf[pos..]) {
+                Ok(Some((f, used))) => {
+                    pos += used;
+                    if self.kind == LinkKind::PubSub {
+                        if let Some((channel, payload)) = as_message(&f) {
+                            emit(Event::Message {
+                                inst: self.inst,
+                                channel,
+                                payload,
+                            });
+                            continue;
+                        }
+                    }
+                    let tag = self.tags.pop_front().unwrap_or(ReqTag::Ignore);
+                    emit(Event::Reply {
+                        inst: self.inst,
+                        link: self.kind,
+                        tag,
+                        reply: f,
+                    });
+                }
+                Ok(None) => break,
+                Err(_) => {
+                    ok = false;
+                    break;
+                }
+            }
+        }
+        self.inbuf.drain(..pos);
+        (n, ok)
+    }
 }
 
 /// The driver's state (inert outside sentinel mode).
 pub struct Links {
     by_key: HashMap<(u64, LinkKind), usize>,
-    links: HashMap<usize, Link>,
+    links: HashMap<usize, InstLink>,
     next_token: usize,
     next_tick: i64,
     rng: XorShift,
@@ -171,8 +225,7 @@ impl EventLoop {
                         continue;
                     };
                     if let Some(l) = self.links.links.get_mut(&t) {
-                        command_into(&mut l.out, &argv);
-                        l.tags.push_back(tag);
+                        l.queue(&command(&argv), tag);
                     }
                     self.link_flush(t);
                 }
@@ -211,46 +264,25 @@ impl EventLoop {
         if let Some(t) = self.links.by_key.get(&(inst, kind)).copied() {
             self.link_close(t);
         }
-        let addr = (host, port)
-            .to_socket_addrs()
-            .ok()
-            .and_then(|mut a| a.next());
         let token = self.links.next_token;
         self.links.next_token += 1;
         if self.links.next_token >= LINK_END {
             self.links.next_token = LINK_BASE;
         }
-        let res = match addr {
-            Some(a) => TcpStream::connect(a),
-            None => Err(io::Error::other("can't resolve")),
-        };
-        let registered = res.and_then(|mut s| {
-            self.poll.registry().register(
-                &mut s,
-                Token(token),
-                Interest::READABLE | Interest::WRITABLE,
-            )?;
-            Ok(s)
-        });
-        match registered {
-            Ok(stream) => {
-                let _ = stream.set_nodelay(true);
+        let res = Outbound::connect(
+            host,
+            port,
+            Token(token),
+            now,
+            self.poll.registry(),
+            &self.waker,
+        );
+        match res {
+            Ok(conn) => {
                 self.links.by_key.insert((inst, kind), token);
-                self.links.links.insert(
-                    token,
-                    Link {
-                        inst,
-                        kind,
-                        stream,
-                        token,
-                        connected: false,
-                        started: now,
-                        out: Vec::new(),
-                        inbuf: Vec::new(),
-                        tags: VecDeque::new(),
-                        want_write: true,
-                    },
-                );
+                self.links
+                    .links
+                    .insert(token, InstLink::new(inst, kind, conn));
             }
             Err(_) => self
                 .links
@@ -262,7 +294,7 @@ impl EventLoop {
     /// Close a link without telling the core (it asked, or `link_failed` tells it).
     fn link_close(&mut self, token: usize) {
         if let Some(mut l) = self.links.links.remove(&token) {
-            let _ = self.poll.registry().deregister(&mut l.stream);
+            l.conn.close(self.poll.registry());
             if self.links.by_key.get(&(l.inst, l.kind)) == Some(&token) {
                 self.links.by_key.remove(&(l.inst, l.kind));
             }
@@ -282,9 +314,9 @@ impl EventLoop {
         let stale: Vec<usize> = self
             .links
             .links
-            .values()
-            .filter(|l| !l.connected && now - l.started > CONNECT_TIMEOUT_MS)
-            .map(|l| l.token)
+            .iter()
+            .filter(|(_, l)| l.conn.expired(now, CONNECT_TIMEOUT_MS))
+            .map(|(t, _)| *t)
             .collect();
         for t in stale {
             self.link_failed(t);
@@ -296,26 +328,19 @@ impl EventLoop {
         let Some(l) = self.links.links.get_mut(&token) else {
             return;
         };
-        if !l.connected {
-            if !(writable || closed) {
-                return;
-            }
-            let ok = matches!(l.stream.take_error(), Ok(None)) && l.stream.peer_addr().is_ok();
-            if !ok {
+        let was_up = l.conn.is_connected();
+        match l.conn.on_ready(writable, closed) {
+            Ready::Pending => return,
+            Ready::Failed => {
                 self.link_failed(token);
                 return;
             }
-            l.connected = true;
-            let local_ip = l
-                .stream
-                .local_addr()
-                .map(|a| a.ip().to_string())
-                .unwrap_or_default();
-            self.links.events.push_back(Event::LinkUp {
+            Ready::Connected if !was_up => self.links.events.push_back(Event::LinkUp {
                 inst: l.inst,
                 link: l.kind,
-                local_ip,
-            });
+                local_ip: l.conn.local_ip(),
+            }),
+            Ready::Connected => {}
         }
         if writable {
             self.link_flush(token);
@@ -326,67 +351,33 @@ impl EventLoop {
     }
 
     fn link_read(&mut self, token: usize) {
-        let mut failed = false;
-        {
-            let Some(l) = self.links.links.get_mut(&token) else {
-                return;
-            };
-            loop {
-                match l.stream.read(&mut self.read_buf) {
-                    Ok(0) => {
-                        failed = true;
-                        break;
-                    }
-                    Ok(n) => {
-                        l.inbuf.extend_from_slice(&self.read_buf[..n]);
-                        self.srv.stats.net_input_bytes += n as u64;
-                        if l.inbuf.len() > MAX_INBUF {
-                            failed = true;
-                            break;
-                        }
-                    }
-                    Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
-                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                    Err(_) => {
-                        failed = true;
-                        break;
-                    }
-                }
-            }
-            let mut pos = 0;
-            loop {
-                match frame::parse(&l.inbuf[pos..]) {
-                    Ok(Some((f, used))) => {
-                        pos += used;
-                        if l.kind == LinkKind::PubSub {
-                            if let Some((channel, payload)) = as_message(&f) {
-                                self.links.events.push_back(Event::Message {
-                                    inst: l.inst,
-                                    channel,
-                                    payload,
-                                });
-                                continue;
-                            }
-                        }
-                        let tag = l.tags.pop_front().unwrap_or(ReqTag::Ignore);
-                        self.links.events.push_back(Event::Reply {
-                            inst: l.inst,
-                            link: l.kind,
-                            tag,
-                            reply: f,
-                        });
-                    }
-                    Ok(None) => break,
-                    Err(_) => {
-                        failed = true;
-                        break;
-                    }
-                }
-            }
-            l.inbuf.drain(..pos);
-        }
-        if failed {
+        let Some(l) = self.links.links.get_mut(&token) else {
+            return;
+        };
+        let events = &mut self.links.events;
+        let (n, ok) = l.read(&mut self.read_buf, |ev| events.push_back(ev));
+        self.srv.stats.net_input_bytes += n as u64;
+        if !ok {
             self.link_failed(token);
+        }
+    }
+
+    /// A name resolution finished (the waker fired): start the connects whose answer is in.
+    pub(super) fn links_resolved(&mut self) {
+        let resolving: Vec<usize> = self
+            .links
+            .links
+            .iter()
+            .filter(|(_, l)| l.conn.is_resolving())
+            .map(|(t, _)| *t)
+            .collect();
+        for t in resolving {
+            let Some(l) = self.links.links.get_mut(&t) else {
+                continue;
+            };
+            if l.conn.poll_resolution(self.poll.registry()).is_err() {
+                self.link_failed(t);
+            }
         }
     }
 
@@ -394,16 +385,7 @@ impl EventLoop {
         let Some(l) = self.links.links.get_mut(&token) else {
             return;
         };
-        if !l.connected {
-            return;
-        }
-        let (written, res) = super::outgoing::write_pending(
-            &mut l.stream,
-            &mut l.out,
-            &mut l.want_write,
-            self.poll.registry(),
-            Token(token),
-        );
+        let (written, res) = l.conn.flush(self.poll.registry());
         self.srv.stats.net_output_bytes += written as u64;
         if res.is_err() {
             self.link_failed(token);
