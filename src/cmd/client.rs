@@ -32,7 +32,7 @@ pub fn blocks_command(srv: &Server, c: &Client, cmd: Option<&Command>) -> bool {
         Some(Pause::Write(_)) => cmd.is_some_and(|k| {
             // EXEC counts as a write when its transaction holds one.
             let queued = match &c.multi {
-                Some(m) if k.name == "exec" => m.flags,
+                Some(m) if k.has(EXEC_QUEUED) => m.flags,
                 _ => 0,
             };
             (k.flags | queued) & (WRITE | MAY_REPLICATE) != 0
@@ -534,7 +534,7 @@ pub static SUBCOMMANDS: &[Command] = &[
 pub static COMMANDS: &[Command] = &[Command {
     name: "client",
     arity: -2,
-    flags: 0,
+    flags: SENTINEL,
     acl: &["slow"],
     subcommands: SUBCOMMANDS,
     ..BASE

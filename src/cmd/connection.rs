@@ -176,7 +176,7 @@ pub static COMMANDS: &[Command] = &[
     Command {
         name: "ping",
         arity: -1,
-        flags: FAST | SENTINEL,
+        flags: FAST | SENTINEL | PUBSUB_CONTEXT | DENY_ON_DISK_ERROR,
         acl: &["fast", "connection"],
         handler: ping,
         ..BASE
@@ -192,7 +192,7 @@ pub static COMMANDS: &[Command] = &[
     Command {
         name: "quit",
         arity: -1,
-        flags: CONN_FLAGS,
+        flags: CONN_FLAGS | TX_CONTROL | PUBSUB_CONTEXT,
         acl: &["fast", "connection"],
         handler: quit,
         ..BASE
@@ -224,7 +224,7 @@ pub static COMMANDS: &[Command] = &[
     Command {
         name: "reset",
         arity: 1,
-        flags: CONN_FLAGS,
+        flags: CONN_FLAGS | TX_CONTROL | PUBSUB_CONTEXT,
         acl: &["fast", "connection"],
         handler: reset,
         ..BASE

@@ -5,7 +5,9 @@ use super::keys::lookup_read;
 use crate::db::{secs, Entry, NO_EXPIRE};
 use crate::rdb::dump;
 use crate::resp::Reply;
-use crate::server::command::{flags::*, single_key, Args, Command};
+use crate::server::command::{
+    flags::*, single_key, Args, Command, Propagate, PropagateCtx, Propagation,
+};
 use crate::server::Ctx;
 use crate::tri;
 use crate::util::{eq_ic, parse_i64};
@@ -108,13 +110,33 @@ fn restore(ctx: &mut Ctx, a: &mut Args) -> Reply {
     Reply::Ok
 }
 
+/// RESTORE with a relative TTL goes out with the absolute time the master set and ABSTTL, as
+/// Redis 7.0 sends it.
+const RESTORE_PROPAGATE: Propagate =
+    Propagate::always(|ctx, args, _| Propagation::instead_or_as_called(restore_absttl(ctx, args)));
+
+fn restore_absttl(ctx: &PropagateCtx, args: &[Vec<u8>]) -> Option<Args> {
+    let key = args.get(1)?;
+    if args.get(2).is_some_and(|t| t == b"0") || args.iter().skip(4).any(|a| eq_ic(a, "absttl")) {
+        return None;
+    }
+    let at = ctx.expire_of(key)?;
+    let mut out = args.to_vec();
+    out[2] = at.to_string().into_bytes();
+    out.push(b"ABSTTL".to_vec());
+    Some(out)
+}
+
 pub static COMMANDS: &[Command] = &[
     single_key("dump", 2, READONLY, &["keyspace", "read", "slow"], dump_cmd),
-    single_key(
-        "restore",
-        -4,
-        WRITE | DENYOOM,
-        &["keyspace", "write", "slow", "dangerous"],
-        restore,
-    ),
+    Command {
+        propagate: Some(RESTORE_PROPAGATE),
+        ..single_key(
+            "restore",
+            -4,
+            WRITE | DENYOOM,
+            &["keyspace", "write", "slow", "dangerous"],
+            restore,
+        )
+    },
 ];

@@ -5,7 +5,9 @@ use crate::cmd::{coll_scan, sample};
 use crate::db::Hash;
 use crate::ldouble::{self, LDouble};
 use crate::resp::Reply;
-use crate::server::command::{flags::*, single_key, Args, Command};
+use crate::server::command::{
+    flags::*, reply_bulk, single_key, Args, Command, Propagate, Propagation,
+};
 use crate::server::Ctx;
 use crate::tri;
 use crate::util::parse_i64;
@@ -254,6 +256,20 @@ const W_FAST: &[&str] = &["write", "hash", "fast"];
 const R_FAST: &[&str] = &["read", "hash", "fast"];
 const R_SLOW: &[&str] = &["read", "hash", "slow"];
 
+/// HINCRBYFLOAT goes out as `HSET key field <result>`: replicas do no float arithmetic.
+const HINCRBYFLOAT_PROPAGATE: Propagate = Propagate::always(|_, args, reply| {
+    Propagation::instead_or_as_called(hincrbyfloat_hset(args, reply))
+});
+
+fn hincrbyfloat_hset(args: &[Vec<u8>], reply: &Reply) -> Option<Args> {
+    Some(vec![
+        b"HSET".to_vec(),
+        args.get(1)?.clone(),
+        args.get(2)?.clone(),
+        reply_bulk(reply)?,
+    ])
+}
+
 pub static COMMANDS: &[Command] = &[
     single_key("hset", -4, WRITE | DENYOOM | FAST, W_FAST, hset),
     single_key("hsetnx", 4, WRITE | DENYOOM | FAST, W_FAST, hsetnx),
@@ -268,13 +284,16 @@ pub static COMMANDS: &[Command] = &[
     single_key("hvals", 2, READONLY, R_SLOW, hvals),
     single_key("hgetall", 2, READONLY, R_SLOW, hgetall),
     single_key("hincrby", 4, WRITE | DENYOOM | FAST, W_FAST, hincrby),
-    single_key(
-        "hincrbyfloat",
-        4,
-        WRITE | DENYOOM | FAST,
-        W_FAST,
-        hincrbyfloat,
-    ),
+    Command {
+        propagate: Some(HINCRBYFLOAT_PROPAGATE),
+        ..single_key(
+            "hincrbyfloat",
+            4,
+            WRITE | DENYOOM | FAST,
+            W_FAST,
+            hincrbyfloat,
+        )
+    },
     single_key("hrandfield", -2, READONLY, R_SLOW, hrandfield),
     single_key("hscan", -3, READONLY, R_SLOW, hscan),
 ];

@@ -8,7 +8,7 @@ use crate::server::{Ctx, Server};
 pub const COMMANDS: &[Command] = &[Command {
     name: "role",
     arity: 1,
-    flags: NOSCRIPT | LOADING | STALE | FAST,
+    flags: NOSCRIPT | LOADING | STALE | FAST | SENTINEL,
     acl: &["admin", "fast", "dangerous"],
     handler: role,
     ..BASE

@@ -5,10 +5,11 @@
 use super::expire::{
     expire, expireat, expiretime, persist, pexpire, pexpireat, pexpiretime, pttl, ttl,
 };
+use super::string::TTL_PROPAGATE;
 use crate::db::{secs, Entry};
 use crate::resp::Reply;
 use crate::server::command::{flags::*, single_key, Args, Command};
-use crate::server::{Ctx, Server};
+use crate::server::{multi, Ctx, Server};
 use crate::tri;
 use crate::util::{eq_ic, parse_i64};
 
@@ -511,6 +512,58 @@ static OBJECT_SUBCOMMANDS: &[Command] = &[
     },
 ];
 
+/// MOVE key db: the key changed in both databases.
+fn move_touch(srv: &mut Server, db: usize, args: &Args) {
+    if args.len() < 3 {
+        return;
+    }
+    multi::touch_key(srv, db, &args[1]);
+    if let Some(to) = multi::db_arg(srv, &args[2]) {
+        multi::touch_key(srv, to, &args[1]);
+    }
+}
+
+/// COPY source destination [DB db]: the destination changed in its database.
+fn copy_touch(srv: &mut Server, db: usize, args: &Args) {
+    if args.len() < 3 {
+        return;
+    }
+    let mut to = db;
+    let mut i = 3;
+    while i + 1 < args.len() {
+        if eq_ic(&args[i], "db") {
+            to = multi::db_arg(srv, &args[i + 1]).unwrap_or(db);
+            i += 1;
+        }
+        i += 1;
+    }
+    multi::touch_key(srv, to, &args[2]);
+}
+
+/// SWAPDB a b: the watched keys of both databases, as Redis 7.0 judges them.
+fn swapdb_touch(srv: &mut Server, _: usize, args: &Args) {
+    if args.len() < 3 {
+        return;
+    }
+    if let (Some(a), Some(b)) = (multi::db_arg(srv, &args[1]), multi::db_arg(srv, &args[2])) {
+        if a != b {
+            multi::touch_swapped(srv, a, b);
+        }
+    }
+}
+
+/// FLUSHDB: every watched key of the client's database.
+fn flushdb_touch(srv: &mut Server, db: usize, _: &Args) {
+    multi::touch_flushed(srv, db);
+}
+
+/// FLUSHALL: every watched key.
+fn flushall_touch(srv: &mut Server, _: usize, _: &Args) {
+    for d in 0..srv.keyspace.dbs.len() {
+        multi::touch_flushed(srv, d);
+    }
+}
+
 pub static COMMANDS: &[Command] = &[
     Command {
         last_key: -1,
@@ -563,25 +616,42 @@ pub static COMMANDS: &[Command] = &[
     },
     Command {
         last_key: 2,
-        ..single_key("copy", -3, WRITE | DENYOOM, W_SLOW, copy)
+        touch: Some(copy_touch),
+        ..single_key("copy", -3, WRITE | DENYOOM | ALL_DBS, W_SLOW, copy)
     },
-    single_key("move", 3, WRITE | FAST, W_FAST, move_),
+    Command {
+        touch: Some(move_touch),
+        ..single_key("move", 3, WRITE | FAST | ALL_DBS, W_FAST, move_)
+    },
     Command {
         first_key: 0,
         last_key: 0,
         step: 0,
+        touch: Some(swapdb_touch),
         ..single_key(
             "swapdb",
             3,
-            WRITE | FAST,
+            WRITE | FAST | ALL_DBS,
             &["keyspace", "write", "fast", "dangerous"],
             swapdb,
         )
     },
-    single_key("expire", -3, WRITE | FAST, W_FAST, expire),
-    single_key("pexpire", -3, WRITE | FAST, W_FAST, pexpire),
-    single_key("expireat", -3, WRITE | FAST, W_FAST, expireat),
-    single_key("pexpireat", -3, WRITE | FAST, W_FAST, pexpireat),
+    Command {
+        propagate: Some(TTL_PROPAGATE),
+        ..single_key("expire", -3, WRITE | FAST, W_FAST, expire)
+    },
+    Command {
+        propagate: Some(TTL_PROPAGATE),
+        ..single_key("pexpire", -3, WRITE | FAST, W_FAST, pexpire)
+    },
+    Command {
+        propagate: Some(TTL_PROPAGATE),
+        ..single_key("expireat", -3, WRITE | FAST, W_FAST, expireat)
+    },
+    Command {
+        propagate: Some(TTL_PROPAGATE),
+        ..single_key("pexpireat", -3, WRITE | FAST, W_FAST, pexpireat)
+    },
     single_key("ttl", 2, READONLY | FAST, R_FAST, ttl),
     single_key("pttl", 2, READONLY | FAST, R_FAST, pttl),
     single_key("expiretime", 2, READONLY | FAST, R_FAST, expiretime),
@@ -604,10 +674,11 @@ pub static COMMANDS: &[Command] = &[
         first_key: 0,
         last_key: 0,
         step: 0,
+        touch: Some(flushall_touch),
         ..single_key(
             "flushall",
             -1,
-            WRITE,
+            WRITE | ALL_DBS,
             &["keyspace", "write", "slow", "dangerous"],
             flushall,
         )
@@ -616,10 +687,11 @@ pub static COMMANDS: &[Command] = &[
         first_key: 0,
         last_key: 0,
         step: 0,
+        touch: Some(flushdb_touch),
         ..single_key(
             "flushdb",
             -1,
-            WRITE,
+            WRITE | ALL_DBS,
             &["keyspace", "write", "slow", "dangerous"],
             flushdb,
         )

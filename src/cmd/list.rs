@@ -8,7 +8,9 @@ mod multipop;
 use crate::cmd::typed;
 use crate::db::list::{End, List};
 use crate::resp::Reply;
-use crate::server::command::{flags::*, single_key, Args, Command};
+use crate::server::command::{
+    flags::*, reply_bulk, reply_items, single_key, Args, Command, Propagate, Propagation,
+};
 use crate::server::Ctx;
 use crate::tri;
 use crate::util::{eq_ic, parse_i64};
@@ -336,6 +338,56 @@ const fn numkeys(
     crate::server::command::movable_keys(name, arity, flags, acl, handler, getkeys)
 }
 
+/// A served blocking pop of one element (BLPOP, BRPOP, BZPOPMIN, BZPOPMAX) goes out as its
+/// non-blocking form on the key it was served from: `<name> <key>`.
+pub(crate) fn served_pop(name: &str, args: &[Vec<u8>], reply: &Reply) -> Propagation {
+    let served = || -> Option<Args> {
+        args.get(1)?;
+        let key = reply_bulk(reply_items(reply)?.first()?)?;
+        Some(vec![name.as_bytes().to_vec(), key])
+    };
+    Propagation::instead_or_as_called(served())
+}
+
+/// A served BLMPOP / BZMPOP goes out as `<name> 1 <key> <where> COUNT <popped>`.
+pub(crate) fn served_mpop(name: &str, args: &[Vec<u8>], reply: &Reply) -> Propagation {
+    let served = || -> Option<Args> {
+        args.get(1)?;
+        let it = reply_items(reply)?;
+        let key = reply_bulk(it.first()?)?;
+        let n = reply_items(it.get(1)?)?.len();
+        let numkeys: usize = std::str::from_utf8(args.get(2)?).ok()?.parse().ok()?;
+        let dir = args.get(3 + numkeys)?.clone();
+        Some(vec![
+            name.as_bytes().to_vec(),
+            b"1".to_vec(),
+            key,
+            dir,
+            b"COUNT".to_vec(),
+            n.to_string().into_bytes(),
+        ])
+    };
+    Propagation::instead_or_as_called(served())
+}
+
+/// A served BRPOPLPUSH goes out as `RPOPLPUSH source destination`.
+const BRPOPLPUSH_PROPAGATE: Propagate = Propagate::always(|_, args, _| {
+    Propagation::instead_or_as_called(args.get(1..3).map(|a| {
+        let mut out = vec![b"RPOPLPUSH".to_vec()];
+        out.extend_from_slice(a);
+        out
+    }))
+});
+
+/// A served BLMOVE goes out as `LMOVE source destination wherefrom whereto`.
+const BLMOVE_PROPAGATE: Propagate = Propagate::always(|_, args, _| {
+    Propagation::instead_or_as_called(args.get(1..5).map(|a| {
+        let mut out = vec![b"LMOVE".to_vec()];
+        out.extend_from_slice(a);
+        out
+    }))
+});
+
 pub static COMMANDS: &[Command] = &[
     single_key("lpush", -3, WRITE | DENYOOM | FAST, W_FAST, lpush),
     single_key("rpush", -3, WRITE | DENYOOM | FAST, W_FAST, rpush),
@@ -361,6 +413,7 @@ pub static COMMANDS: &[Command] = &[
     },
     Command {
         last_key: 2,
+        propagate: Some(BLMOVE_PROPAGATE),
         ..single_key(
             "blmove",
             6,
@@ -371,6 +424,7 @@ pub static COMMANDS: &[Command] = &[
     },
     Command {
         last_key: 2,
+        propagate: Some(BRPOPLPUSH_PROPAGATE),
         ..single_key(
             "brpoplpush",
             4,
@@ -387,16 +441,24 @@ pub static COMMANDS: &[Command] = &[
         multipop::lmpop,
         multipop::lmpop_keys,
     ),
-    numkeys(
-        "blmpop",
-        -5,
-        WRITE | BLOCKING,
-        W_BLOCKING,
-        multipop::blmpop,
-        multipop::blmpop_keys,
-    ),
+    Command {
+        propagate: Some(Propagate::always(|_, args, reply| {
+            served_mpop("LMPOP", args, reply)
+        })),
+        ..numkeys(
+            "blmpop",
+            -5,
+            WRITE | BLOCKING,
+            W_BLOCKING,
+            multipop::blmpop,
+            multipop::blmpop_keys,
+        )
+    },
     Command {
         last_key: -2,
+        propagate: Some(Propagate::always(|_, args, reply| {
+            served_pop("LPOP", args, reply)
+        })),
         ..single_key(
             "blpop",
             -3,
@@ -407,6 +469,9 @@ pub static COMMANDS: &[Command] = &[
     },
     Command {
         last_key: -2,
+        propagate: Some(Propagate::always(|_, args, reply| {
+            served_pop("RPOP", args, reply)
+        })),
         ..single_key(
             "brpop",
             -3,

@@ -92,7 +92,7 @@ pub static COMMANDS: &[Command] = &[
     Command {
         name: "multi",
         arity: 1,
-        flags: FLAGS,
+        flags: FLAGS | TX_CONTROL,
         acl: ACL,
         handler: multi_cmd,
         ..BASE
@@ -100,7 +100,7 @@ pub static COMMANDS: &[Command] = &[
     Command {
         name: "exec",
         arity: 1,
-        flags: NOSCRIPT | LOADING | STALE | SKIP_SLOWLOG,
+        flags: NOSCRIPT | LOADING | STALE | SKIP_SLOWLOG | TX_CONTROL | EXEC_QUEUED,
         acl: &["slow", "transaction"],
         handler: exec,
         ..BASE
@@ -108,7 +108,7 @@ pub static COMMANDS: &[Command] = &[
     Command {
         name: "discard",
         arity: 1,
-        flags: FLAGS,
+        flags: FLAGS | TX_CONTROL,
         acl: ACL,
         handler: discard,
         ..BASE
@@ -116,7 +116,7 @@ pub static COMMANDS: &[Command] = &[
     Command {
         name: "watch",
         arity: -2,
-        flags: FLAGS,
+        flags: FLAGS | TX_CONTROL,
         first_key: 1,
         last_key: -1,
         step: 1,

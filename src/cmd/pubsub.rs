@@ -181,7 +181,7 @@ pub static COMMANDS: &[Command] = &[
     Command {
         name: "subscribe",
         arity: -2,
-        flags: SUB_FLAGS,
+        flags: SUB_FLAGS | PUBSUB_CONTEXT | SENTINEL,
         acl: ACL_SLOW,
         handler: subscribe,
         ..BASE
@@ -189,7 +189,7 @@ pub static COMMANDS: &[Command] = &[
     Command {
         name: "unsubscribe",
         arity: -1,
-        flags: SUB_FLAGS,
+        flags: SUB_FLAGS | PUBSUB_CONTEXT | SENTINEL,
         acl: ACL_SLOW,
         handler: unsubscribe,
         ..BASE
@@ -197,7 +197,7 @@ pub static COMMANDS: &[Command] = &[
     Command {
         name: "psubscribe",
         arity: -2,
-        flags: SUB_FLAGS,
+        flags: SUB_FLAGS | PUBSUB_CONTEXT | SENTINEL,
         acl: ACL_SLOW,
         handler: psubscribe,
         ..BASE
@@ -205,7 +205,7 @@ pub static COMMANDS: &[Command] = &[
     Command {
         name: "punsubscribe",
         arity: -1,
-        flags: SUB_FLAGS,
+        flags: SUB_FLAGS | PUBSUB_CONTEXT | SENTINEL,
         acl: ACL_SLOW,
         handler: punsubscribe,
         ..BASE
@@ -213,7 +213,7 @@ pub static COMMANDS: &[Command] = &[
     Command {
         name: "ssubscribe",
         arity: -2,
-        flags: SUB_FLAGS,
+        flags: SUB_FLAGS | PUBSUB_CONTEXT,
         first_key: 1,
         last_key: -1,
         step: 1,
@@ -224,7 +224,7 @@ pub static COMMANDS: &[Command] = &[
     Command {
         name: "sunsubscribe",
         arity: -1,
-        flags: SUB_FLAGS,
+        flags: SUB_FLAGS | PUBSUB_CONTEXT,
         first_key: 1,
         last_key: -1,
         step: 1,
@@ -235,7 +235,7 @@ pub static COMMANDS: &[Command] = &[
     Command {
         name: "publish",
         arity: 3,
-        flags: PUBSUB | LOADING | STALE | FAST,
+        flags: PUBSUB | LOADING | STALE | FAST | SENTINEL | FORCE_REPL,
         acl: ACL_FAST,
         handler: publish,
         ..BASE
@@ -243,7 +243,7 @@ pub static COMMANDS: &[Command] = &[
     Command {
         name: "spublish",
         arity: 3,
-        flags: PUBSUB | LOADING | STALE | FAST,
+        flags: PUBSUB | LOADING | STALE | FAST | FORCE_REPL,
         first_key: 1,
         last_key: 1,
         step: 1,

@@ -6,7 +6,9 @@ use crate::cmd::{coll_scan, sample};
 use crate::config::EncLimits;
 use crate::db::{Set, Value};
 use crate::resp::Reply;
-use crate::server::command::{flags::*, single_key, Args, Command, BASE};
+use crate::server::command::{
+    flags::*, reply_bulk, reply_items, single_key, Args, Command, Propagate, Propagation, BASE,
+};
 use crate::server::Ctx;
 use crate::tri;
 use crate::util::{eq_ic, parse_i64};
@@ -391,6 +393,26 @@ const fn all_keys(
     }
 }
 
+/// SPOP goes out as `SREM key <the members it popped>`, or nothing when it popped none.
+const SPOP_PROPAGATE: Propagate = Propagate::always(|_, args, reply| {
+    let Some(key) = args.get(1) else {
+        return Propagation::AsCalled;
+    };
+    let members: Vec<Vec<u8>> = match reply_items(reply) {
+        Some(v) => v.iter().filter_map(reply_bulk).collect(),
+        None => match reply_bulk(reply) {
+            Some(m) => vec![m],
+            None => return Propagation::AsCalled,
+        },
+    };
+    if members.is_empty() {
+        return Propagation::Nothing;
+    }
+    let mut out = vec![b"SREM".to_vec(), key.clone()];
+    out.extend(members);
+    Propagation::Instead(out)
+});
+
 pub static COMMANDS: &[Command] = &[
     single_key("sadd", -3, WRITE | DENYOOM | FAST, W_FAST, sadd),
     single_key("srem", -3, WRITE | FAST, W_FAST, srem),
@@ -398,7 +420,10 @@ pub static COMMANDS: &[Command] = &[
     single_key("sismember", 3, READONLY | FAST, R_FAST, sismember),
     single_key("smismember", -3, READONLY | FAST, R_FAST, smismember),
     single_key("scard", 2, READONLY | FAST, R_FAST, scard),
-    single_key("spop", -2, WRITE | FAST, W_FAST, spop),
+    Command {
+        propagate: Some(SPOP_PROPAGATE),
+        ..single_key("spop", -2, WRITE | FAST, W_FAST, spop)
+    },
     single_key("srandmember", -2, READONLY, R_SLOW, srandmember),
     Command {
         last_key: 2,

@@ -9,7 +9,7 @@ use super::keys::lookup_read;
 use super::typed;
 use crate::db::{List, Value};
 use crate::resp::Reply;
-use crate::server::command::{flags::*, Args, Command};
+use crate::server::command::{flags::*, Args, Command, BASE};
 use crate::server::Ctx;
 use crate::util::{eq_ic, parse_i64};
 use std::cmp::Ordering;
@@ -340,8 +340,8 @@ pub static COMMANDS: &[Command] = &[
         step: 1,
         acl: &["write", "set", "sortedset", "list", "slow", "dangerous"],
         handler: sort,
-        subcommands: &[],
         getkeys: Some(sort_keys),
+        ..BASE
     },
     Command {
         name: "sort_ro",
@@ -352,8 +352,8 @@ pub static COMMANDS: &[Command] = &[
         step: 1,
         acl: &["read", "set", "sortedset", "list", "slow", "dangerous"],
         handler: sort_ro,
-        subcommands: &[],
         getkeys: Some(sort_ro_keys),
+        ..BASE
     },
 ];
 

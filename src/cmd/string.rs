@@ -4,10 +4,12 @@
 use super::keys::{lookup_read, proto_max_bulk_len};
 use crate::db::{Entry, StrEnc, Value};
 use crate::resp::Reply;
-use crate::server::command::{flags::*, single_key, Args, Command};
+use crate::server::command::{
+    flags::*, reply_bulk, single_key, Args, Command, Propagate, PropagateCtx, Propagation,
+};
 use crate::server::Ctx;
 use crate::tri;
-use crate::util::parse_i64;
+use crate::util::{eq_ic, parse_i64};
 
 // Extended SET/GETEX option flags.
 const NX: u32 = 1;
@@ -494,15 +496,83 @@ const R_SLOW: &[&str] = &["read", "string", "slow"];
 const W_FAST: &[&str] = &["write", "string", "fast"];
 const W_SLOW: &[&str] = &["write", "string", "slow"];
 
+/// SET with EX/PX/EXAT goes out with the absolute `PXAT` the master set.
+const SET_PROPAGATE: Propagate = Propagate {
+    when: |args| args.len() > 3,
+    rewrite: |ctx, args, _| Propagation::instead_or_as_called(set_pxat(ctx, args)),
+};
+
+fn set_pxat(ctx: &PropagateCtx, args: &[Vec<u8>]) -> Option<Args> {
+    let key = args.get(1)?;
+    let pos = args
+        .iter()
+        .skip(3)
+        .position(|a| eq_ic(a, "ex") || eq_ic(a, "px") || eq_ic(a, "exat"))?
+        + 3;
+    let at = ctx.expire_of(key)?;
+    let mut out = args.to_vec();
+    out[pos] = b"PXAT".to_vec();
+    *out.get_mut(pos + 1)? = at.to_string().into_bytes();
+    Some(out)
+}
+
+/// SETEX / PSETEX go out as `SET key value PXAT <absolute ms>`.
+const SETEX_PROPAGATE: Propagate =
+    Propagate::always(|ctx, args, _| Propagation::instead_or_as_called(setex_pxat(ctx, args)));
+
+fn setex_pxat(ctx: &PropagateCtx, args: &[Vec<u8>]) -> Option<Args> {
+    let key = args.get(1)?;
+    let at = ctx.expire_of(key)?;
+    Some(vec![
+        b"SET".to_vec(),
+        key.clone(),
+        args.get(3)?.clone(),
+        b"PXAT".to_vec(),
+        at.to_string().into_bytes(),
+    ])
+}
+
+/// GETEX (and the EXPIRE family) go out as the key's absolute expire after the call:
+/// `PEXPIREAT`, `PERSIST`, or `DEL` when the key is gone.
+pub(crate) const TTL_PROPAGATE: Propagate = Propagate::always(|ctx, args, _| {
+    Propagation::instead_or_as_called(args.get(1).map(|key| ctx.ttl_form(key)))
+});
+
+/// INCRBYFLOAT goes out as `SET key <result> KEEPTTL`: replicas do no float arithmetic.
+const INCRBYFLOAT_PROPAGATE: Propagate = Propagate::always(|_, args, reply| {
+    Propagation::instead_or_as_called(incrbyfloat_set(args, reply))
+});
+
+fn incrbyfloat_set(args: &[Vec<u8>], reply: &Reply) -> Option<Args> {
+    Some(vec![
+        b"SET".to_vec(),
+        args.get(1)?.clone(),
+        reply_bulk(reply)?,
+        b"KEEPTTL".to_vec(),
+    ])
+}
+
 pub static COMMANDS: &[Command] = &[
     single_key("get", 2, READONLY | FAST, R_FAST, get),
-    single_key("set", -3, WRITE | DENYOOM, W_SLOW, set),
+    Command {
+        propagate: Some(SET_PROPAGATE),
+        ..single_key("set", -3, WRITE | DENYOOM, W_SLOW, set)
+    },
     single_key("setnx", 3, WRITE | DENYOOM | FAST, W_FAST, setnx),
-    single_key("setex", 4, WRITE | DENYOOM, W_SLOW, setex),
-    single_key("psetex", 4, WRITE | DENYOOM, W_SLOW, psetex),
+    Command {
+        propagate: Some(SETEX_PROPAGATE),
+        ..single_key("setex", 4, WRITE | DENYOOM, W_SLOW, setex)
+    },
+    Command {
+        propagate: Some(SETEX_PROPAGATE),
+        ..single_key("psetex", 4, WRITE | DENYOOM, W_SLOW, psetex)
+    },
     single_key("getset", 3, WRITE | DENYOOM | FAST, W_FAST, getset),
     single_key("getdel", 2, WRITE | FAST, W_FAST, getdel),
-    single_key("getex", -2, WRITE | FAST, W_FAST, getex),
+    Command {
+        propagate: Some(TTL_PROPAGATE),
+        ..single_key("getex", -2, WRITE | FAST, W_FAST, getex)
+    },
     Command {
         last_key: -1,
         ..single_key("mget", -2, READONLY | FAST, R_FAST, mget)
@@ -521,13 +591,16 @@ pub static COMMANDS: &[Command] = &[
     single_key("decr", 2, WRITE | DENYOOM | FAST, W_FAST, decr),
     single_key("incrby", 3, WRITE | DENYOOM | FAST, W_FAST, incrby),
     single_key("decrby", 3, WRITE | DENYOOM | FAST, W_FAST, decrby),
-    single_key(
-        "incrbyfloat",
-        3,
-        WRITE | DENYOOM | FAST,
-        W_FAST,
-        incrbyfloat,
-    ),
+    Command {
+        propagate: Some(INCRBYFLOAT_PROPAGATE),
+        ..single_key(
+            "incrbyfloat",
+            3,
+            WRITE | DENYOOM | FAST,
+            W_FAST,
+            incrbyfloat,
+        )
+    },
     single_key("append", 3, WRITE | DENYOOM | FAST, W_FAST, append),
     single_key("strlen", 2, READONLY | FAST, R_FAST, strlen),
     single_key("getrange", 4, READONLY, R_SLOW, getrange),

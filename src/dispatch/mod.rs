@@ -30,7 +30,7 @@ pub fn execute(srv: &mut Server, client: &mut Client, args: &mut Args) -> Reply 
                 client.last_cmd.push_str(sub.name);
             }
         }
-        if client.multi.is_some() && !multi_control(resolved.0) {
+        if client.multi.is_some() && !resolved.0.has(flags::TX_CONTROL) {
             let cmd = resolved.1.unwrap_or(resolved.0);
             if let Some(m) = client.multi.as_mut() {
                 m.flags |= cmd.flags;
@@ -41,30 +41,6 @@ pub fn execute(srv: &mut Server, client: &mut Client, args: &mut Args) -> Reply 
         }
     }
     call(srv, client, resolved, args)
-}
-
-/// Commands that run at once inside MULTI instead of being queued.
-fn multi_control(top: &Command) -> bool {
-    matches!(
-        top.name,
-        "exec" | "discard" | "multi" | "watch" | "quit" | "reset"
-    )
-}
-
-/// Commands a subscribed RESP2 client may run.
-fn pubsub_allowed(top: &Command) -> bool {
-    matches!(
-        top.name,
-        "ping"
-            | "subscribe"
-            | "ssubscribe"
-            | "unsubscribe"
-            | "sunsubscribe"
-            | "psubscribe"
-            | "punsubscribe"
-            | "quit"
-            | "reset"
-    )
 }
 
 type Rejection = (Reply, Option<Resolved>);
@@ -119,7 +95,7 @@ fn check(srv: &Server, client: &Client, args: &Args) -> Result<Resolved, Rejecti
     if client.resp == 2
         && client.kind == client::ClientKind::PubSub
         && !client.no_block
-        && !pubsub_allowed(resolved.0)
+        && !resolved.0.has(flags::PUBSUB_CONTEXT)
     {
         return Err((
             Reply::Error(format!(
@@ -136,22 +112,15 @@ fn check(srv: &Server, client: &Client, args: &Args) -> Result<Resolved, Rejecti
 }
 
 /// Commands refused with -MISCONF when the last background save failed: writes, an EXEC of
-/// queued writes, and (as in Redis) PING.
-fn denied_on_disk_error(client: &Client, (top, sub): Resolved) -> bool {
-    let cmd = sub.unwrap_or(top);
-    cmd.is_write()
-        || top.name == "ping"
-        || (top.name == "exec"
-            && client
-                .multi
-                .as_ref()
-                .is_some_and(|m| m.flags & flags::WRITE != 0))
+/// queued writes, and (as in Redis) PING (DENY_ON_DISK_ERROR).
+fn denied_on_disk_error(client: &Client, resolved: Resolved) -> bool {
+    resolved.0.has(flags::DENY_ON_DISK_ERROR) || is_write_command(client, resolved)
 }
 
 /// Writes, and an EXEC of queued writes (refused on a read-only replica).
 fn is_write_command(client: &Client, (top, sub): Resolved) -> bool {
     sub.unwrap_or(top).is_write()
-        || (top.name == "exec"
+        || (top.has(flags::EXEC_QUEUED)
             && client
                 .multi
                 .as_ref()
@@ -174,7 +143,7 @@ fn reject(srv: &mut Server, client: &mut Client, e: Reply, charged: Option<Resol
         m.dirty_exec = true;
     }
     let e = match (&e, charged) {
-        (Reply::Error(msg), Some((top, _))) if top.name == "exec" => {
+        (Reply::Error(msg), Some((top, _))) if top.has(flags::EXEC_QUEUED) => {
             multi::discard(srv, client);
             let why = msg.strip_prefix("ERR ").unwrap_or(msg);
             Reply::Error(format!("EXECABORT Transaction discarded because of: {why}"))
@@ -282,19 +251,16 @@ fn after_write(srv: &mut Server, db: usize, cmd: &Command, args: &Args, keys: &[
     if srv.blocking.is_empty() && srv.watched.is_empty() {
         return;
     }
-    match cmd.name {
-        "move" | "copy" | "swapdb" | "flushall" | "flushdb" => {
-            blocking::signal_all(srv);
-            let mut restored = args.clone();
-            for (i, k) in keys {
-                if let Some(slot) = restored.get_mut(*i) {
-                    slot.clone_from(k);
-                }
+    if cmd.has(flags::ALL_DBS) {
+        blocking::signal_all(srv);
+        let mut restored = args.clone();
+        for (i, k) in keys {
+            if let Some(slot) = restored.get_mut(*i) {
+                slot.clone_from(k);
             }
-            multi::touch_command(srv, db, cmd, &restored);
-            return;
         }
-        _ => {}
+        multi::touch_command(srv, db, cmd, &restored);
+        return;
     }
     for (_, k) in keys {
         blocking::signal_key(srv, db, k);

@@ -2,7 +2,7 @@
 //! `execute`, without replies, while the offset counts every complete command (a whole
 //! transaction for MULTI; a `REPLCONF GETACK` included, answered with `REPLCONF ACK <offset>`),
 //! and the applied bytes go on unchanged to this node's backlog and sub-replicas.
-use crate::repl::replica::ack_bytes;
+use crate::repl::replica::{ack_bytes, link_message, LinkMessage};
 use crate::server::Server;
 use log::warn;
 
@@ -38,11 +38,8 @@ pub fn apply_stream(srv: &mut Server, bytes: &[u8]) -> Vec<u8> {
                 break;
             }
         };
-        let getack = is_getack(&args);
-        let replconf = args
-            .first()
-            .is_some_and(|a| a.eq_ignore_ascii_case(b"replconf"));
-        if !args.is_empty() && !replconf {
+        let link = link_message(&args);
+        if !args.is_empty() && link.is_none() {
             let _ = super::execute(srv, &mut m, &mut args);
             m.out.clear();
             m.opos = 0;
@@ -50,7 +47,7 @@ pub fn apply_stream(srv: &mut Server, bytes: &[u8]) -> Vec<u8> {
         if m.multi.is_none() {
             applied(srv);
         }
-        if let (true, Some(r)) = (getack, srv.replica.as_ref()) {
+        if let (Some(LinkMessage::GetAck), Some(r)) = (link, srv.replica.as_ref()) {
             out.extend(ack_bytes(r.link.offset));
         }
     }
@@ -75,10 +72,4 @@ fn applied(srv: &mut Server) {
     let offset = r.link.offset;
     crate::node::propagate::feed_stream(srv, &done);
     srv.master_repl_offset = offset;
-}
-
-fn is_getack(args: &[Vec<u8>]) -> bool {
-    args.len() >= 2
-        && args[0].eq_ignore_ascii_case(b"replconf")
-        && args[1].eq_ignore_ascii_case(b"getack")
 }

@@ -1,6 +1,7 @@
-//! The command table: name, arity, flags, key positions, handler. Families register their
-//! commands in `cmd::*::COMMANDS`; dispatch checks arity, auth and flags in one place.
-use super::Ctx;
+//! The command table: name, arity, flags, key positions, handler, and how the command goes to
+//! replicas. Families register their commands in `cmd::*::COMMANDS`; dispatch checks arity,
+//! auth and flags in one place, and asks the table (never the name) what a command is.
+use super::{Ctx, Server};
 use crate::resp::Reply;
 
 /// Command arguments, including the command name at index 0. Handlers may take ownership of
@@ -35,6 +36,27 @@ pub mod flags {
     pub const NO_MULTI: u32 = 1 << 19;
     pub const MOVABLE_KEYS: u32 = 1 << 20;
     pub const ALLOW_BUSY: u32 = 1 << 21;
+
+    // Internal dispatch flags: not in `NAMES`, so COMMAND INFO never reports them.
+    /// Runs at once inside MULTI instead of being queued (EXEC, DISCARD, MULTI, WATCH, QUIT,
+    /// RESET).
+    pub const TX_CONTROL: u32 = 1 << 22;
+    /// May run while a RESP2 client is subscribed ((P|S)SUBSCRIBE, (P|S)UNSUBSCRIBE, PING,
+    /// QUIT, RESET).
+    pub const PUBSUB_CONTEXT: u32 = 1 << 23;
+    /// Writes outside the client's database, or whole databases (MOVE, COPY ... DB, SWAPDB,
+    /// FLUSHALL, FLUSHDB): every blocked key is re-checked, and the command's `touch` hook
+    /// says which watched keys it affects.
+    pub const ALL_DBS: u32 = 1 << 24;
+    /// Refused with -MISCONF after a failed background save although it writes nothing
+    /// (PING, as in Redis).
+    pub const DENY_ON_DISK_ERROR: u32 = 1 << 25;
+    /// Runs the transaction MULTI queued (EXEC): it counts as a write when a queued command
+    /// does, and its refusal aborts the transaction (EXECABORT).
+    pub const EXEC_QUEUED: u32 = 1 << 26;
+    /// Propagated to replicas even when it changes no data (PUBLISH, SPUBLISH: the replicas'
+    /// subscribers get the message), as Redis's forceCommandPropagation.
+    pub const FORCE_REPL: u32 = 1 << 27;
 
     /// Flag names as COMMAND INFO reports them, in Redis's order.
     pub const NAMES: &[(u32, &str)] = &[
@@ -79,6 +101,108 @@ pub struct Command {
     pub subcommands: &'static [Command],
     /// For MOVABLE_KEYS commands: where the keys are. Others use first/last/step.
     pub getkeys: Option<KeysFn>,
+    /// For commands not propagated as called (relative TTLs, randomness, served blocking
+    /// pops, ...): what goes to the replicas instead. None: always as called.
+    pub propagate: Option<Propagate>,
+    /// For ALL_DBS commands: the watched keys the call touches (given the arguments as they
+    /// were before the handler ran). Others touch their key arguments in the client's db.
+    pub touch: Option<TouchFn>,
+}
+
+/// Touch the watched keys a command affected in any database: `(srv, client db, args)`.
+pub type TouchFn = fn(&mut Server, usize, &Args);
+
+/// How a command's execution is propagated to replicas (and later the AOF) when it differs
+/// from the call.
+#[derive(Clone, Copy)]
+pub struct Propagate {
+    /// Whether this call may be propagated otherwise than as called, from its arguments
+    /// alone. Checked before the handler runs; only then are the arguments copied for
+    /// `rewrite` (the others go out as called, encoded at once).
+    pub when: fn(&[Vec<u8>]) -> bool,
+    /// What to propagate, once the call changed the data set: from the arguments as called,
+    /// the reply, and the data set after the call.
+    pub rewrite: fn(&PropagateCtx, &[Vec<u8>], &Reply) -> Propagation,
+}
+
+impl Propagate {
+    /// A hook asked for every call of its command.
+    pub const fn always(rewrite: fn(&PropagateCtx, &[Vec<u8>], &Reply) -> Propagation) -> Self {
+        Propagate {
+            when: |_| true,
+            rewrite,
+        }
+    }
+}
+
+/// What a propagation hook sends.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Propagation {
+    /// The command as the client called it.
+    AsCalled,
+    /// This command instead.
+    Instead(Args),
+    /// These commands, in order.
+    Several(Vec<Args>),
+    /// Nothing (the call changed nothing a replica must repeat).
+    Nothing,
+}
+
+impl Propagation {
+    /// `Instead` the given command, or as called when there is none.
+    pub fn instead_or_as_called(args: Option<Args>) -> Self {
+        args.map_or(Propagation::AsCalled, Propagation::Instead)
+    }
+}
+
+/// What a propagation hook sees besides the call: the server after the call, and the
+/// database the command ran against.
+pub struct PropagateCtx<'a> {
+    pub srv: &'a Server,
+    pub db: usize,
+}
+
+impl PropagateCtx<'_> {
+    /// The absolute expire time (ms) of `key` after the command, if it has one.
+    pub fn expire_of(&self, key: &[u8]) -> Option<i64> {
+        self.srv.keyspace.dbs[self.db].get_expire(key)
+    }
+
+    /// The absolute expire of `key` after the command: `PEXPIREAT key at`, `PERSIST key`, or
+    /// `DEL key` when the command removed it.
+    pub fn ttl_form(&self, key: &[u8]) -> Args {
+        let d = &self.srv.keyspace.dbs[self.db];
+        if d.dict.get(key).is_none() {
+            return vec![b"DEL".to_vec(), key.to_vec()];
+        }
+        match d.get_expire(key) {
+            Some(at) => vec![
+                b"PEXPIREAT".to_vec(),
+                key.to_vec(),
+                at.to_string().into_bytes(),
+            ],
+            None => vec![b"PERSIST".to_vec(), key.to_vec()],
+        }
+    }
+}
+
+/// A single value of a reply as an argument (bulk, status, integer or double).
+pub fn reply_bulk(r: &Reply) -> Option<Vec<u8>> {
+    match r {
+        Reply::Bulk(v) | Reply::Verbatim(v) => Some(v.clone()),
+        Reply::Status(s) => Some(s.as_bytes().to_vec()),
+        Reply::Int(n) => Some(n.to_string().into_bytes()),
+        Reply::Double(d) => Some(crate::util::fmt_double(*d).into_bytes()),
+        _ => None,
+    }
+}
+
+/// The elements of an aggregate reply.
+pub fn reply_items(r: &Reply) -> Option<&[Reply]> {
+    match r {
+        Reply::Array(v) | Reply::Set(v) | Reply::Push(v) => Some(v),
+        _ => None,
+    }
 }
 
 impl Command {
@@ -103,6 +227,8 @@ pub const BASE: Command = Command {
     handler: |_, _| Reply::err("ERR not implemented"),
     subcommands: &[],
     getkeys: None,
+    propagate: None,
+    touch: None,
 };
 
 /// A command whose only key is its first argument (the common shape), for table brevity.

@@ -203,7 +203,7 @@ fn watched_in(srv: &Server, db: usize) -> Vec<Vec<u8>> {
 
 /// Database `db` was emptied (FLUSHDB / FLUSHALL, already done): keys alive when watched are
 /// gone, which is a change; keys that were expired when watched are simply gone.
-fn touch_flushed(srv: &mut Server, db: usize) {
+pub fn touch_flushed(srv: &mut Server, db: usize) {
     for k in watched_in(srv, db) {
         touch_with(srv, db, &k, |s| match s {
             AtWatch::Alive => Touch::Dirty,
@@ -215,7 +215,7 @@ fn touch_flushed(srv: &mut Server, db: usize) {
 
 /// SWAPDB a b (already done): a watched key of `a` changed if it was stored in `a` before the
 /// swap (now in `b`) or is stored in `a` after it, with Redis 7.0's expired-key nuances.
-fn touch_swapped(srv: &mut Server, a: usize, b: usize) {
+pub fn touch_swapped(srv: &mut Server, a: usize, b: usize) {
     let now = srv.now_ms;
     for (d, other) in [(a, b), (b, a)] {
         for k in watched_in(srv, d) {
@@ -237,50 +237,22 @@ fn touch_swapped(srv: &mut Server, a: usize, b: usize) {
     }
 }
 
-fn db_arg(srv: &Server, arg: &[u8]) -> Option<usize> {
+/// A database index argument naming an existing database.
+pub fn db_arg(srv: &Server, arg: &[u8]) -> Option<usize> {
     let n = crate::util::parse_i64(arg)?;
     (n >= 0 && (n as usize) < srv.keyspace.dbs.len()).then_some(n as usize)
 }
 
-/// A command that writes outside the caller's database, or whole databases (MOVE, COPY ... DB,
-/// SWAPDB, FLUSHALL, FLUSHDB): touch the watched keys it affects.
+/// A command wrote: touch the watched keys it affects. Commands that write outside the
+/// caller's database, or whole databases (MOVE, COPY ... DB, SWAPDB, FLUSHALL, FLUSHDB), say
+/// which through their `touch` hook; the others touch their key arguments.
 pub fn touch_command(srv: &mut Server, db: usize, cmd: &Command, args: &Args) {
     if srv.watched.by_key.is_empty() {
         return;
     }
-    match cmd.name {
-        "move" if args.len() >= 3 => {
-            touch_key(srv, db, &args[1]);
-            if let Some(to) = db_arg(srv, &args[2]) {
-                touch_key(srv, to, &args[1]);
-            }
-        }
-        "copy" if args.len() >= 3 => {
-            let mut to = db;
-            let mut i = 3;
-            while i + 1 < args.len() {
-                if crate::util::eq_ic(&args[i], "db") {
-                    to = db_arg(srv, &args[i + 1]).unwrap_or(db);
-                    i += 1;
-                }
-                i += 1;
-            }
-            touch_key(srv, to, &args[2]);
-        }
-        "swapdb" if args.len() >= 3 => {
-            if let (Some(a), Some(b)) = (db_arg(srv, &args[1]), db_arg(srv, &args[2])) {
-                if a != b {
-                    touch_swapped(srv, a, b);
-                }
-            }
-        }
-        "flushdb" => touch_flushed(srv, db),
-        "flushall" => {
-            for d in 0..srv.keyspace.dbs.len() {
-                touch_flushed(srv, d);
-            }
-        }
-        _ => {
+    match cmd.touch {
+        Some(touch) => touch(srv, db, args),
+        None => {
             for i in super::command::key_positions(cmd, args) {
                 touch_key(srv, db, &args[i]);
             }

@@ -17,21 +17,6 @@ use crate::server::{Ctx, Server};
 use log::{info, warn};
 use settings::*;
 
-/// Commands of the normal table a sentinel also serves, unchanged.
-const KEPT: &[&str] = &[
-    "ping",
-    "auth",
-    "hello",
-    "client",
-    "command",
-    "shutdown",
-    "info",
-    "subscribe",
-    "unsubscribe",
-    "psubscribe",
-    "punsubscribe",
-];
-
 /// Sentinel-mode setup before the server exists: the config file must be writable, nothing
 /// is saved or loaded, and the sentinel state is built from the `sentinel` lines. `Ok(None)`
 /// when not in sentinel mode; `Err` is the message to log before exiting.
@@ -55,8 +40,10 @@ pub fn prepare(cfg: &mut Config) -> Result<Option<Sentinel>, String> {
 pub fn install(srv: &mut Server, s: Sentinel) {
     srv.sentinel = Some(Box::new(s));
     srv.commands.clear();
+    // The normal commands a sentinel also serves carry the SENTINEL flag; ROLE and PUBLISH are
+    // then replaced by the sentinel's own.
     for c in super::all_commands() {
-        if KEPT.contains(&c.name) {
+        if c.has(SENTINEL) {
             srv.commands.insert(c.name.as_bytes().to_vec(), c);
         }
     }
@@ -523,7 +510,7 @@ pub static COMMANDS: &[Command] = &[
     Command {
         name: "publish",
         arity: 3,
-        flags: PUBSUB | LOADING | STALE | FAST | SENTINEL,
+        flags: PUBSUB | LOADING | STALE | FAST | SENTINEL | FORCE_REPL,
         acl: &["pubsub", "fast"],
         handler: publish,
         ..BASE

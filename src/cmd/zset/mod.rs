@@ -8,8 +8,9 @@ mod range;
 mod setops;
 mod span;
 
+use crate::cmd::list::{served_mpop, served_pop};
 use crate::resp::Reply;
-use crate::server::command::{flags::*, single_key, Command};
+use crate::server::command::{flags::*, single_key, Command, Propagate};
 use crate::server::Ctx;
 use crate::util::parse_i64;
 
@@ -129,6 +130,9 @@ pub static COMMANDS: &[Command] = &[
     movable("zmpop", -4, WRITE, WS, pop::zmpop, false, keys_numkeys1),
     Command {
         last_key: -2,
+        propagate: Some(Propagate::always(|_, args, reply| {
+            served_pop("ZPOPMIN", args, reply)
+        })),
         ..single_key(
             "bzpopmin",
             -3,
@@ -139,6 +143,9 @@ pub static COMMANDS: &[Command] = &[
     },
     Command {
         last_key: -2,
+        propagate: Some(Propagate::always(|_, args, reply| {
+            served_pop("ZPOPMAX", args, reply)
+        })),
         ..single_key(
             "bzpopmax",
             -3,
@@ -147,15 +154,20 @@ pub static COMMANDS: &[Command] = &[
             pop::bzpopmax,
         )
     },
-    movable(
-        "bzmpop",
-        -5,
-        WRITE | BLOCKING,
-        WSB,
-        pop::bzmpop,
-        false,
-        keys_numkeys2,
-    ),
+    Command {
+        propagate: Some(Propagate::always(|_, args, reply| {
+            served_mpop("ZMPOP", args, reply)
+        })),
+        ..movable(
+            "bzmpop",
+            -5,
+            WRITE | BLOCKING,
+            WSB,
+            pop::bzmpop,
+            false,
+            keys_numkeys2,
+        )
+    },
     single_key("zrandmember", -2, READONLY, RS, pop::zrandmember),
     movable(
         "zunionstore",

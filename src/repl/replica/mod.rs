@@ -64,3 +64,27 @@ impl<C> Follower<C> {
 pub fn ack_bytes(offset: i64) -> Vec<u8> {
     crate::resp::encode::command(&["REPLCONF", "ACK", &offset.to_string()])
 }
+
+/// A message of the replication link itself in the master's stream, as opposed to a command
+/// to apply to the data set.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LinkMessage {
+    /// `REPLCONF GETACK *`: answer with `ack_bytes` once the bytes before it are applied.
+    GetAck,
+    /// Any other `REPLCONF`: nothing to do.
+    Other,
+}
+
+/// Whether `args` (one command of the master's stream) is a link message. These are part of
+/// the replication protocol, recognised by their wire name whatever the replica's own command
+/// table says (a `rename-command` on the replica does not break its link); they are never run
+/// as commands.
+pub fn link_message(args: &[Vec<u8>]) -> Option<LinkMessage> {
+    if !args.first()?.eq_ignore_ascii_case(b"replconf") {
+        return None;
+    }
+    Some(match args.get(1) {
+        Some(sub) if sub.eq_ignore_ascii_case(b"getack") => LinkMessage::GetAck,
+        _ => LinkMessage::Other,
+    })
+}
