@@ -3,7 +3,7 @@
 //! number of elements below a bound all take O(log n) expected time.
 //!
 //! Layout, chosen for cache behaviour without unsafe code: the links of every node live in one
-//! flat `Vec<Link>`; a node is identified by the offset of its first link, and its level-`i`
+//! flat `Vec<LevelLink>`; a node is identified by the offset of its first link, and its level-`i`
 //! link is at `offset + i`. Each link also caches the score of the node it points to, so a
 //! search step reads one link and compares scores without touching the next node; only equal
 //! scores look at the member. Per-node data (member, back link, level) sits in a parallel
@@ -19,7 +19,7 @@ const NIL: u32 = u32::MAX;
 const HEAD: u32 = 0;
 
 #[derive(Debug, Clone, Copy)]
-struct Link {
+struct LevelLink {
     next: u32,
     /// Level-0 steps from this node to `next` (meaningful when `next` is not NIL).
     span: u32,
@@ -27,7 +27,7 @@ struct Link {
     score: f64,
 }
 
-const EMPTY_LINK: Link = Link {
+const EMPTY_LINK: LevelLink = LevelLink {
     next: NIL,
     span: 0,
     score: 0.0,
@@ -64,7 +64,7 @@ pub fn cmp_entry(s1: f64, m1: &[u8], s2: f64, m2: &[u8]) -> std::cmp::Ordering {
 #[derive(Debug)]
 pub struct SkipList {
     /// Links of all nodes; a node's links are `links[offset..offset + level]`.
-    links: Vec<Link>,
+    links: Vec<LevelLink>,
     /// Per-node data, parallel to `links`.
     meta: Vec<Meta>,
     /// `free[l - 1]`: offsets of unused slots of `l` links.
@@ -132,18 +132,18 @@ impl SkipList {
     }
 
     #[inline]
-    fn link(&self, x: u32, i: usize) -> Link {
+    fn link(&self, x: u32, i: usize) -> LevelLink {
         self.links[x as usize + i]
     }
 
     #[inline]
-    fn link_mut(&mut self, x: u32, i: usize) -> &mut Link {
+    fn link_mut(&mut self, x: u32, i: usize) -> &mut LevelLink {
         &mut self.links[x as usize + i]
     }
 
     /// Is the node `l` points to before (score, member)? Reads the member only on equal scores.
     #[inline]
-    fn link_before(&self, l: Link, score: f64, member: &[u8]) -> bool {
+    fn link_before(&self, l: LevelLink, score: f64, member: &[u8]) -> bool {
         l.next != NIL
             && (l.score < score
                 || (l.score == score && *self.meta[l.next as usize].member < *member))
@@ -213,7 +213,7 @@ impl SkipList {
         self.link_in(t, &mut update, &mut rank);
     }
 
-    /// Link the detached node `t` (its `meta` filled in) after the path `update`.
+    /// LevelLink the detached node `t` (its `meta` filled in) after the path `update`.
     fn link_in(&mut self, t: u32, update: &mut Path, rank: &mut Path) {
         let lvl = self.meta[t as usize].level as usize;
         let score = self.meta[t as usize].score;
@@ -229,12 +229,12 @@ impl SkipList {
             let u = update[i];
             let ul = self.link(u, i);
             let dist = rank[0] - rank[i];
-            *self.link_mut(t, i) = Link {
+            *self.link_mut(t, i) = LevelLink {
                 next: ul.next,
                 span: ul.span.saturating_sub(dist),
                 score: ul.score,
             };
-            *self.link_mut(u, i) = Link {
+            *self.link_mut(u, i) = LevelLink {
                 next: t,
                 span: dist + 1,
                 score,
@@ -313,7 +313,7 @@ impl SkipList {
             let ul = self.link(u, i);
             if ul.next == t {
                 let tl = self.link(t, i);
-                *self.link_mut(u, i) = Link {
+                *self.link_mut(u, i) = LevelLink {
                     next: tl.next,
                     span: (ul.span + tl.span).saturating_sub(1),
                     score: tl.score,

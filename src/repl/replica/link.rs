@@ -85,7 +85,7 @@ pub struct Auth {
 }
 
 #[derive(Debug)]
-pub struct Link {
+pub struct MasterLink {
     pub host: String,
     pub port: u16,
     pub state: State,
@@ -114,10 +114,10 @@ pub struct Link {
     actions: VecDeque<Action>,
 }
 
-impl Link {
+impl MasterLink {
     /// A new link; the first `Tick` starts connecting.
     pub fn new(host: &str, port: u16, listening_port: u16, now: i64) -> Self {
-        Link {
+        MasterLink {
             host: host.to_string(),
             port,
             state: State::Connect,
@@ -551,11 +551,11 @@ mod tests {
 
     const ID: &str = "0123456789abcdef0123456789abcdef01234567";
 
-    fn drain(l: &mut Link) -> Vec<Action> {
+    fn drain(l: &mut MasterLink) -> Vec<Action> {
         std::iter::from_fn(|| l.poll_action()).collect()
     }
 
-    fn handshake(l: &mut Link) {
+    fn handshake(l: &mut MasterLink) {
         l.handle(Event::Tick, 0);
         assert_eq!(
             drain(l),
@@ -575,7 +575,7 @@ mod tests {
 
     #[test]
     fn full_sync_disk_then_stream() {
-        let mut l = Link::new("h", 7, 6380, 0);
+        let mut l = MasterLink::new("h", 7, 6380, 0);
         handshake(&mut l);
         assert_eq!(
             drain(&mut l),
@@ -607,7 +607,7 @@ mod tests {
 
     #[test]
     fn announce_ip_is_sent_and_its_reply_awaited() {
-        let mut l = Link::new("h", 7, 6380, 0);
+        let mut l = MasterLink::new("h", 7, 6380, 0);
         l.announce_ip = Some("10.0.0.9".into());
         l.handle(Event::Tick, 0);
         l.handle(Event::Connected, 1);
@@ -628,7 +628,7 @@ mod tests {
 
     #[test]
     fn diskless_eof_mark() {
-        let mut l = Link::new("h", 7, 6380, 0);
+        let mut l = MasterLink::new("h", 7, 6380, 0);
         handshake(&mut l);
         drain(&mut l);
         let mark = "m".repeat(40);
@@ -650,7 +650,7 @@ mod tests {
 
     #[test]
     fn auth_pipelined_and_psync_continue_after_loss() {
-        let mut l = Link::new("h", 7, 6380, 0);
+        let mut l = MasterLink::new("h", 7, 6380, 0);
         l.auth = Some(Auth {
             user: None,
             pass: "pw".into(),
@@ -691,7 +691,7 @@ mod tests {
 
     #[test]
     fn errors_and_timeouts_retry() {
-        let mut l = Link::new("h", 7, 6380, 0);
+        let mut l = MasterLink::new("h", 7, 6380, 0);
         handshake(&mut l);
         drain(&mut l);
         l.handle(Event::Data(b"-LOADING Redis is loading\r\n"), 4);
@@ -704,7 +704,7 @@ mod tests {
         assert_eq!(drain(&mut l), vec![Action::Close]);
         assert_eq!(l.down_since, 0, "never synced");
         // A failed load also retries.
-        let mut l = Link::new("h", 7, 6380, 0);
+        let mut l = MasterLink::new("h", 7, 6380, 0);
         handshake(&mut l);
         l.handle(
             Event::Data(format!("+FULLRESYNC {ID} 0\r\n$0\r\n").as_bytes()),

@@ -6,14 +6,14 @@
 pub mod link;
 
 use crate::config::Config;
-use link::{Auth, Link};
+use link::{Auth, MasterLink};
 
 /// Everything a server that follows a master keeps about it. `C` is the server's client type:
 /// the master runs its stream as a client, which this layer does not know.
 pub struct Follower<C> {
     /// Identifies this link (a client id): a socket opened for an older link is dropped.
     pub epoch: u64,
-    pub link: Link,
+    pub link: MasterLink,
     /// The master as a client without a socket: the stream runs through it (its db, MULTI).
     pub master: Option<Box<C>>,
     /// Stream bytes received and not yet applied: the first `partial` were consumed by the
@@ -39,7 +39,7 @@ impl<C> Follower<C> {
             0 => cfg.port,
             p => p,
         };
-        let mut link = Link::new(host, port, announce, now);
+        let mut link = MasterLink::new(host, port, announce, now);
         link.timeout_ms = (cfg.repl_timeout as i64).max(1) * 1000;
         link.announce_ip = cfg.replica_announce_ip.clone().filter(|ip| !ip.is_empty());
         link.auth = cfg.masterauth.as_ref().map(|p| Auth {
