@@ -22,15 +22,6 @@ pub fn enough_good_replicas(srv: &Server) -> bool {
             >= cfg.min_replicas_to_write as usize
 }
 
-/// Start the snapshot the replicas waiting for one need, if it is due (`MasterCore`'s
-/// decision), and tell each `+FULLRESYNC`. `me` is the client running the command (not in
-/// the slab while it runs).
-pub fn start_bgsave(srv: &mut Server, me: Option<&mut Client>, now: i64) {
-    let knobs = Knobs::from_config(&srv.config);
-    srv.master.start_snapshot_if_due(now, &knobs);
-    run_actions(srv, me);
-}
-
 /// Execute what the master core queued. `me`: the client running the command, if any (not
 /// in the slab while it runs).
 pub fn run_actions(srv: &mut Server, mut me: Option<&mut Client>) {
@@ -103,11 +94,6 @@ fn fork_snapshot(srv: &mut Server, target: Target) {
     }
     let (replid, off) = (srv.replid.clone(), srv.master_repl_offset);
     srv.master.snapshot_started(target, &replid, off, &mark);
-}
-
-/// The `+FULLRESYNC <replid> <offset>` line a replica is told before its payload.
-pub fn fullresync_line(out: &mut Vec<u8>, replid: &str, offset: i64) {
-    out.extend_from_slice(&crate::repl::master::core::fullresync_line(replid, offset));
 }
 
 /// Fork the diskless child writing into a pipe whose read end (non-blocking) the returned

@@ -8,8 +8,9 @@
 //! PING to the stream, taking a new replication id. It exists so that these decisions can be
 //! tested on simulated time (`core_tests.rs`) without a server, a socket or a child process.
 //! See `../LIFECYCLE.md` for the states and transitions.
+use super::backlog::Backlog;
 use super::transfer::{Bulk, Target};
-use super::{Master, ReplState};
+use super::{Master, ReplState, Replica};
 use log::{info, warn};
 
 /// One attached replica as the core names it: its client's slab token and client id (a
@@ -78,6 +79,37 @@ pub enum MasterAction {
     /// The backlog was freed (repl-backlog-ttl): take a new replication id and stop
     /// recording expired keys for propagation.
     BacklogFreed,
+}
+
+/// The replication id of a stream with no history (Redis's unset `replid2`).
+pub const ZERO_ID: &str = "0000000000000000000000000000000000000000";
+
+/// A SYNC or PSYNC from a client.
+#[derive(Debug, Clone, Copy)]
+pub struct SyncRequest<'a> {
+    pub replica: ReplicaId,
+    /// The client's address without its port (its ip unless it announced another).
+    pub peer_ip: Option<&'a str>,
+    /// PSYNC's replication id and offset; None for SYNC.
+    pub psync: Option<(&'a str, i64)>,
+}
+
+/// The stream facts the server owns: its replication id and `master_repl_offset`.
+#[derive(Debug, Clone, Copy)]
+pub struct Stream<'a> {
+    pub replid: &'a str,
+    pub offset: i64,
+}
+
+/// What a SYNC or PSYNC gets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PsyncOutcome {
+    /// `+CONTINUE <replid>` and the backlog from the asked offset were queued; the replica
+    /// is online.
+    Continue,
+    /// A full resync: the driver makes sure a backlog exists (`create_backlog`), then calls
+    /// `attach_full`.
+    FullResync,
 }
 
 /// `+FULLRESYNC <replid> <offset>\r\n`, the line a replica is told before its payload.
@@ -228,5 +260,205 @@ impl Master {
         self.last_db = None;
         self.queue(MasterAction::BacklogFreed);
         info!("Replication backlog freed after {ttl} seconds without connected replicas.");
+    }
+
+    /// `ip:port` of a replica as Redis names it in the log (its listening port once
+    /// announced).
+    pub fn sync_name(&self, client_id: u64, peer_ip: Option<&str>) -> String {
+        let peer_ip = peer_ip.unwrap_or("?");
+        match self.announced.get(&client_id) {
+            Some((port, Some(aip))) => format!("{aip}:{port}"),
+            Some((port, None)) => format!("{peer_ip}:{port}"),
+            None => format!("{peer_ip}:<unknown-replica-port>"),
+        }
+    }
+
+    /// SYNC or PSYNC: continue from the backlog when the asked id is ours (or our previous
+    /// one up to where it was valid) and the asked offset is still in the backlog, queueing
+    /// `+CONTINUE` and exactly the bytes the replica lacks; otherwise a full resync (the
+    /// reason logged in Redis's words).
+    pub fn psync(&mut self, req: &SyncRequest, stream: Stream, now: i64) -> PsyncOutcome {
+        let name = self.sync_name(req.replica.client_id, req.peer_ip);
+        info!("Replica {name} asks for synchronization");
+        if let Some((replid, offset)) = req.psync {
+            match self.can_continue(replid, offset, stream) {
+                Ok(()) => {
+                    self.continue_partial(req, &name, offset, stream.replid, now);
+                    return PsyncOutcome::Continue;
+                }
+                Err(why) if why.is_empty() => info!("Full resync requested by replica {name}"),
+                Err(why) => {
+                    self.sync_partial_err += 1;
+                    for line in why.lines() {
+                        info!("{}", line.replace("{}", &name));
+                    }
+                }
+            }
+        }
+        self.sync_full += 1;
+        PsyncOutcome::FullResync
+    }
+
+    /// Whether a partial resync for `(replid, offset)` is possible; the reason (with `{}`
+    /// for the replica's name) otherwise, empty for `PSYNC ? -1`.
+    fn can_continue(&self, replid: &str, offset: i64, stream: Stream) -> Result<(), String> {
+        let same = replid.eq_ignore_ascii_case(stream.replid);
+        let old_id = self
+            .replid2
+            .as_deref()
+            .is_some_and(|r| r.eq_ignore_ascii_case(replid));
+        let continues = same || (old_id && offset <= self.second_repl_offset);
+        if !continues {
+            if replid == "?" {
+                return Err(String::new());
+            }
+            if !old_id {
+                return Err(format!(
+                    "Partial resynchronization not accepted: Replication ID mismatch (Replica asked for '{replid}', my replication IDs are '{}' and '{}')",
+                    stream.replid,
+                    self.replid2.as_deref().unwrap_or(ZERO_ID)
+                ));
+            }
+            return Err(format!(
+                "Partial resynchronization not accepted: Requested offset for second ID was {offset}, but I can reply up to {}",
+                self.second_repl_offset
+            ));
+        }
+        if self
+            .backlog
+            .as_ref()
+            .and_then(|b| b.copy_from(offset))
+            .is_none()
+        {
+            let mut why = format!(
+                "Unable to partial resync with replica {{}} for lack of backlog (Replica request was: {offset})."
+            );
+            if offset > stream.offset {
+                why.push_str("\nWarning: replica {} tried to PSYNC with an offset that is greater than the master replication offset.");
+            }
+            return Err(why);
+        }
+        Ok(())
+    }
+
+    /// The listening port and address a new replica announced (its peer address by default).
+    fn take_announced(&mut self, client_id: u64, peer_ip: Option<&str>) -> (u16, String) {
+        let (port, ip) = self.announced.remove(&client_id).unwrap_or((0, None));
+        (
+            port,
+            ip.unwrap_or_else(|| peer_ip.unwrap_or("").to_string()),
+        )
+    }
+
+    fn continue_partial(
+        &mut self,
+        req: &SyncRequest,
+        name: &str,
+        offset: i64,
+        replid: &str,
+        now: i64,
+    ) {
+        let data = self
+            .backlog
+            .as_ref()
+            .and_then(|b| b.copy_from(offset))
+            .unwrap_or_default();
+        let id = req.replica;
+        let (port, ip) = self.take_announced(id.client_id, req.peer_ip);
+        let mut bytes = format!("+CONTINUE {replid}\r\n").into_bytes();
+        bytes.extend_from_slice(&data);
+        self.queue(MasterAction::Send { replica: id, bytes });
+        self.capa_eof.remove(&id.client_id);
+        self.replicas.push(Replica {
+            token: id.token,
+            client_id: id.client_id,
+            state: ReplState::Online,
+            pending: Vec::new(),
+            bulk: None,
+            capa_eof: false,
+            stream_on_ack: false,
+            ip,
+            listening_port: port,
+            // It holds everything before the offset it asked for.
+            ack_offset: offset - 1,
+            ack_ms: now,
+            old_sync: false,
+        });
+        self.sync_partial_ok += 1;
+        info!(
+            "Partial resynchronization request from {name} accepted. Sending {} bytes of backlog starting from offset {offset}.",
+            data.len()
+        );
+    }
+
+    /// The first replica of a master: a backlog of `size` bytes at stream `offset`, under the
+    /// new replication id `replid` the driver took (no previous id: nobody can continue).
+    pub fn create_backlog(&mut self, size: usize, offset: i64, replid: &str) {
+        self.replid2 = None;
+        self.second_repl_offset = -1;
+        self.backlog = Some(Backlog::new(size, offset));
+        self.last_db = None;
+        info!("Replication backlog created, my new replication IDs are '{replid}' and '{ZERO_ID}'");
+    }
+
+    /// A full resync after `psync`: the replica waits for a snapshot. It joins a running
+    /// disk snapshot (same `+FULLRESYNC` offset, a copy of the stream buffered since the
+    /// fork); a running diskless one cannot take it, it waits for the next. A snapshot
+    /// starts now if due and no fork child runs (`child_running`).
+    pub fn attach_full(
+        &mut self,
+        req: &SyncRequest,
+        stream: Stream,
+        knobs: &Knobs,
+        child_running: bool,
+        now: i64,
+    ) {
+        let id = req.replica;
+        let (port, ip) = self.take_announced(id.client_id, req.peer_ip);
+        let mut r = Replica {
+            token: id.token,
+            client_id: id.client_id,
+            state: ReplState::WaitBgsaveStart,
+            pending: Vec::new(),
+            bulk: None,
+            capa_eof: self.capa_eof.remove(&id.client_id) && req.psync.is_some(),
+            stream_on_ack: false,
+            ip,
+            listening_port: port,
+            ack_offset: 0,
+            ack_ms: now,
+            old_sync: req.psync.is_none(),
+        };
+        match self.repl_bgsave {
+            Some(Target::Disk) => {
+                // Same snapshot, same buffered stream as the replica it joins.
+                if let Some(other) = self
+                    .replicas
+                    .iter()
+                    .find(|o| o.state == ReplState::WaitBgsaveEnd)
+                {
+                    r.pending = other.pending.clone();
+                    r.state = ReplState::WaitBgsaveEnd;
+                    info!("Waiting for end of BGSAVE for SYNC");
+                    if !r.old_sync {
+                        let bytes = fullresync_line(stream.replid, self.fork_offset);
+                        self.queue(MasterAction::Send { replica: id, bytes });
+                    }
+                }
+            }
+            Some(Target::Socket) => {
+                info!("Current BGSAVE has socket target. Waiting for next BGSAVE for SYNC");
+            }
+            None if knobs.diskless_sync && r.capa_eof && knobs.diskless_sync_delay > 0 => {
+                info!("Delay next BGSAVE for diskless SYNC");
+            }
+            None => {}
+        }
+        self.replicas.push(r);
+        if !child_running {
+            self.start_snapshot_if_due(now, knobs);
+        } else if self.repl_bgsave.is_none() {
+            info!("No BGSAVE in progress, but another BG operation is active. BGSAVE for replication delayed");
+        }
     }
 }

@@ -1,7 +1,7 @@
 //! The master core driven on simulated time: a fake driver executes its actions (a fork
 //! always succeeds unless told otherwise, a child runs until the test says it ended).
 use super::backlog::Backlog;
-use super::core::{CloseReason, Knobs, MasterAction, ReplicaId};
+use super::core::{CloseReason, Knobs, MasterAction, PsyncOutcome, ReplicaId, Stream, SyncRequest};
 use super::transfer::Target;
 use super::{Master, ReplState, Replica};
 
@@ -222,4 +222,168 @@ fn backlog_freed_after_ttl_without_replicas() {
     assert_eq!(d.freed, 1);
     assert!(m.backlog.is_none() && m.replid2.is_none());
     assert_eq!(m.second_repl_offset, -1);
+}
+
+fn psync<'a>(token: usize, ask: Option<(&'a str, i64)>) -> SyncRequest<'a> {
+    SyncRequest {
+        replica: id(token),
+        peer_ip: Some("10.0.0.1"),
+        psync: ask,
+    }
+}
+
+/// A master whose stream went from offset 100 to 100 + `fed.len()`, under `REPLID`.
+fn streaming(fed: &[u8]) -> (Master, i64) {
+    let mut m = Master::new();
+    m.create_backlog(0, 100, REPLID);
+    m.backlog.as_mut().unwrap().feed(fed);
+    (m, 100 + fed.len() as i64)
+}
+
+#[test]
+fn psync_within_the_backlog_continues_with_exactly_the_missing_bytes() {
+    let (mut m, off) = streaming(b"abcdefghij");
+    let stream = Stream {
+        replid: REPLID,
+        offset: off,
+    };
+    // The replica holds up to offset 104 ("abcd"): it asks from 105.
+    let out = m.psync(&psync(1, Some((REPLID, 105))), stream, 9_000);
+    assert_eq!(out, PsyncOutcome::Continue);
+    let mut want = format!("+CONTINUE {REPLID}\r\n").into_bytes();
+    want.extend_from_slice(b"efghij");
+    assert_eq!(
+        m.poll_action(),
+        Some(MasterAction::Send {
+            replica: id(1),
+            bytes: want
+        })
+    );
+    let r = &m.replicas[0];
+    assert_eq!(
+        (r.state, r.ack_offset, r.ack_ms),
+        (ReplState::Online, 104, 9_000)
+    );
+    assert_eq!((m.sync_partial_ok, m.sync_full), (1, 0));
+    // Up to date: nothing but the line.
+    let out = m.psync(&psync(2, Some((REPLID, off + 1))), stream, 9_000);
+    assert_eq!(out, PsyncOutcome::Continue);
+    let line = format!("+CONTINUE {REPLID}\r\n").into_bytes();
+    assert_eq!(
+        m.poll_action(),
+        Some(MasterAction::Send {
+            replica: id(2),
+            bytes: line
+        })
+    );
+}
+
+#[test]
+fn psync_out_of_the_backlog_gets_a_full_resync() {
+    // A backlog of MIN_SIZE bytes overflowed: the first bytes are gone.
+    let fed: Vec<u8> = (0..super::backlog::MIN_SIZE + 10)
+        .map(|i| i as u8)
+        .collect();
+    let (mut m, off) = streaming(&fed);
+    let stream = Stream {
+        replid: REPLID,
+        offset: off,
+    };
+    for ask in [101, 110, off + 2] {
+        let out = m.psync(&psync(1, Some((REPLID, ask))), stream, 0);
+        assert_eq!(out, PsyncOutcome::FullResync, "offset {ask}");
+    }
+    assert_eq!(m.poll_action(), None);
+    // The oldest byte still held continues.
+    let out = m.psync(&psync(1, Some((REPLID, 111))), stream, 0);
+    assert_eq!(out, PsyncOutcome::Continue);
+    assert_eq!(
+        (m.sync_partial_err, m.sync_full, m.sync_partial_ok),
+        (3, 3, 1)
+    );
+}
+
+#[test]
+fn psync_ids_follow_psync2_rules() {
+    let (mut m, off) = streaming(b"0123456789");
+    let new_id = "2222222222222222222222222222222222222222";
+    // Promoted at offset 105: the old id is valid up to 106.
+    m.replid2 = Some(REPLID.into());
+    m.second_repl_offset = 106;
+    let stream = Stream {
+        replid: new_id,
+        offset: off,
+    };
+    let full = PsyncOutcome::FullResync;
+    let cont = PsyncOutcome::Continue;
+    assert_eq!(m.psync(&psync(1, Some((REPLID, 106))), stream, 0), cont);
+    assert_eq!(m.psync(&psync(2, Some((REPLID, 107))), stream, 0), full);
+    assert_eq!(m.psync(&psync(3, Some((new_id, 108))), stream, 0), cont);
+    let other = "3333333333333333333333333333333333333333";
+    assert_eq!(m.psync(&psync(4, Some((other, 108))), stream, 0), full);
+    // `PSYNC ? -1` and SYNC: full, not counted as refused partial resyncs.
+    assert_eq!(m.psync(&psync(5, Some(("?", -1))), stream, 0), full);
+    assert_eq!(m.psync(&psync(6, None), stream, 0), full);
+    assert_eq!((m.sync_partial_err, m.sync_full), (2, 4));
+}
+
+/// A full resync for replica `token` at `now`, executed by `d`.
+fn full(m: &mut Master, d: &mut Driver, token: usize, capa_eof: bool, now: i64, offset: i64) {
+    if capa_eof {
+        m.capa_eof.insert(id(token).client_id);
+    }
+    let req = psync(token, Some(("?", -1)));
+    let stream = Stream {
+        replid: REPLID,
+        offset,
+    };
+    assert_eq!(m.psync(&req, stream, now), PsyncOutcome::FullResync);
+    m.attach_full(&req, stream, &knobs(), d.child.is_some(), now);
+    d.run(m, offset);
+}
+
+#[test]
+fn a_replica_joining_a_running_disk_snapshot_shares_it() {
+    let (mut m, _) = streaming(b"");
+    let mut d = Driver::default();
+    full(&mut m, &mut d, 1, false, 1_000, 100);
+    assert_eq!(d.forks, vec![Target::Disk]);
+    // The stream moves on; what follows the fork is buffered for replica 1.
+    m.replicas[0].pending.extend_from_slice(b"SET");
+    full(&mut m, &mut d, 2, false, 2_000, 103);
+    assert_eq!(d.forks, vec![Target::Disk], "no second snapshot");
+    let r = &m.replicas[1];
+    assert_eq!(r.state, ReplState::WaitBgsaveEnd);
+    assert_eq!(r.pending, b"SET");
+    // Told the offset of the fork, not the current one.
+    let line = format!("+FULLRESYNC {REPLID} 100\r\n").into_bytes();
+    assert_eq!(d.sent_to(id(2)), line);
+}
+
+#[test]
+fn a_replica_joining_a_running_diskless_snapshot_waits_for_the_next() {
+    let (mut m, _) = streaming(b"");
+    let mut d = Driver::default();
+    let k = knobs();
+    full(&mut m, &mut d, 1, true, 1_000, 100);
+    assert!(d.forks.is_empty(), "diskless delay");
+    d.cron(&mut m, 6_000, 100);
+    assert_eq!(d.forks, vec![Target::Socket]);
+    full(&mut m, &mut d, 2, true, 6_500, 100);
+    assert_eq!(m.replicas[1].state, ReplState::WaitBgsaveStart);
+    assert!(d.sent_to(id(2)).is_empty());
+    // While the child runs nothing starts, whatever the wait.
+    for now in [7_000, 12_000, 20_000] {
+        m.tick(now, &k, false);
+        d.run(&mut m, 100);
+    }
+    assert_eq!(d.forks.len(), 1);
+    // The transfer ends (what `node::transfer` does); the next cron starts the next one.
+    d.child = None;
+    m.repl_bgsave = None;
+    d.cron(&mut m, 21_000, 150);
+    assert_eq!(d.forks, vec![Target::Socket, Target::Socket]);
+    let mut want = b"\n".repeat(3);
+    want.extend_from_slice(format!("+FULLRESYNC {REPLID} 150\r\n").as_bytes());
+    assert_eq!(d.sent_to(id(2)), want);
 }
