@@ -2,7 +2,6 @@
 //! or waiting for a full resync (the master core decides, `node::master_sync` executes), and
 //! the REPLCONF options a replica announces (listening port, capabilities, ACKs).
 use crate::node::master_sync::run_actions;
-use crate::node::transfer;
 use crate::repl::master::core::{Knobs, PsyncOutcome, ReplicaId, Stream, SyncRequest};
 use crate::resp::Reply;
 use crate::server::client::ClientKind;
@@ -136,16 +135,12 @@ fn replconf(ctx: &mut Ctx, args: &mut Args) -> Reply {
                 let off = std::str::from_utf8(val)
                     .ok()
                     .and_then(|s| s.parse::<i64>().ok());
-                let (token, now) = (ctx.client.token, ctx.now);
-                if let (Some(off), Some(r)) = (off, ctx.srv.master.replica_mut(token)) {
-                    if off > r.ack_offset {
-                        r.ack_offset = off;
-                    }
-                    r.ack_ms = now;
-                    if r.stream_on_ack {
-                        transfer::start_stream(ctx.srv, ctx.client);
-                    }
-                }
+                let replica = ReplicaId {
+                    token: ctx.client.token,
+                    client_id: ctx.client.id,
+                };
+                ctx.srv.master.ack(replica, off, ctx.now);
+                run_actions(ctx.srv, Some(ctx.client));
             }
             return Reply::None;
         } else if eq_ic(opt, "getack") {

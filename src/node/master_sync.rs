@@ -52,17 +52,30 @@ pub fn run_actions(srv: &mut Server, mut me: Option<&mut Client>) {
                 else {
                     continue;
                 };
-                if c.close_asap {
-                    continue;
-                }
-                // Closed by the loop after the cron (or after the command).
-                c.close_asap = true;
                 match reason {
                     CloseReason::Timeout { name } => {
+                        if c.close_asap {
+                            continue;
+                        }
+                        // Closed by the loop after the cron.
+                        c.close_asap = true;
                         warn!("Disconnecting timedout replica (streaming sync): {name}")
+                    }
+                    CloseReason::SyncFailed => {
+                        c.close_asap = true;
+                        wake(srv, replica.token);
                     }
                 }
             }
+            MasterAction::Wake { replica } => wake(srv, replica.token),
+            MasterAction::OpenPayload {
+                replica,
+                snapshot_ok,
+            } => {
+                let payload = transfer::open_payload(srv);
+                srv.master.payload_opened(replica, snapshot_ok, payload);
+            }
+            MasterAction::KillPipeChild => transfer::kill_pipe_child(srv),
             MasterAction::Ping => {
                 let mut ping = Vec::new();
                 propagate::encode(&mut ping, &[b"PING".to_vec()]);
@@ -74,6 +87,16 @@ pub fn run_actions(srv: &mut Server, mut me: Option<&mut Client>) {
                     db.expired_log = None;
                 }
             }
+        }
+    }
+}
+
+/// Have the client's output (and payload) written.
+fn wake(srv: &mut Server, token: usize) {
+    if let Some(c) = srv.clients.get_mut(token) {
+        if !c.pending_write {
+            c.pending_write = true;
+            srv.pending_writes.push(token);
         }
     }
 }
@@ -119,14 +142,8 @@ pub fn cron(srv: &mut Server, now: i64) {
         propagate::expired(srv);
     }
     match srv.master.repl_bgsave {
-        Some(Target::Disk) if srv.persist.child.is_none() => {
-            srv.master.repl_bgsave = None;
-            transfer::disk_done(srv);
-        }
-        Some(Target::Socket) if transfer::diskless_finished(srv) => {
-            srv.master.repl_bgsave = None;
-            transfer::diskless_done(srv);
-        }
+        Some(Target::Disk) if srv.persist.child.is_none() => transfer::disk_done(srv),
+        Some(Target::Socket) if transfer::diskless_finished(srv) => transfer::diskless_done(srv),
         _ => {}
     }
     let knobs = Knobs::from_config(&srv.config);

@@ -59,6 +59,8 @@ pub enum CloseReason {
     /// Online and silent for more than repl-timeout seconds ("Disconnecting timedout
     /// replica (streaming sync): <name>").
     Timeout { name: String },
+    /// Its full sync failed (the core logged why); closed even if already closing.
+    SyncFailed,
 }
 
 /// What the driver must do, in the order queued.
@@ -74,6 +76,16 @@ pub enum MasterAction {
         replica: ReplicaId,
         reason: CloseReason,
     },
+    /// Have the replica's socket written (payload bytes are ready).
+    Wake { replica: ReplicaId },
+    /// The disk snapshot ended (`snapshot_ok`: it succeeded): open the dump file for the
+    /// replica and answer with `payload_opened`.
+    OpenPayload {
+        replica: ReplicaId,
+        snapshot_ok: bool,
+    },
+    /// No replica is left to receive the diskless snapshot: kill its child.
+    KillPipeChild,
     /// Feed a `PING` to the replication stream (backlog and replicas).
     Ping,
     /// The backlog was freed (repl-backlog-ttl): take a new replication id and stop
@@ -460,5 +472,187 @@ impl Master {
         } else if self.repl_bgsave.is_none() {
             info!("No BGSAVE in progress, but another BG operation is active. BGSAVE for replication delayed");
         }
+    }
+
+    /// The disk snapshot for replication ended (`ok`: it succeeded): each replica waiting
+    /// for it gets its payload opened (`OpenPayload`).
+    pub fn disk_snapshot_done(&mut self, ok: bool) {
+        self.repl_bgsave = None;
+        let waiting: Vec<ReplicaId> = self
+            .replicas
+            .iter()
+            .filter(|r| r.state == ReplState::WaitBgsaveEnd && r.bulk.is_none())
+            .map(|r| r.id())
+            .collect();
+        for replica in waiting {
+            let snapshot_ok = ok;
+            self.queue(MasterAction::OpenPayload {
+                replica,
+                snapshot_ok,
+            });
+        }
+    }
+
+    /// The driver opened the dump file for `OpenPayload`: the replica starts receiving it
+    /// (`SendBulk`), or is closed when the snapshot failed or the file cannot be read.
+    pub fn payload_opened(
+        &mut self,
+        replica: ReplicaId,
+        snapshot_ok: bool,
+        payload: Result<Bulk, String>,
+    ) {
+        let Some(r) = self.replica_mut(replica.token) else {
+            return;
+        };
+        match payload {
+            Ok(b) if snapshot_ok => {
+                r.bulk = Some(b);
+                r.state = ReplState::SendBulk;
+                self.queue(MasterAction::Wake { replica });
+            }
+            Ok(_) => {
+                warn!("SYNC failed. BGSAVE child returned an error");
+                self.close_failed(replica);
+            }
+            Err(e) => {
+                warn!("SYNC failed. Can't open/stat DB after BGSAVE: {e}");
+                self.close_failed(replica);
+            }
+        }
+    }
+
+    fn close_failed(&mut self, replica: ReplicaId) {
+        let reason = CloseReason::SyncFailed;
+        self.queue(MasterAction::Close { replica, reason });
+    }
+
+    fn in_pipe_transfer(r: &Replica) -> bool {
+        r.bulk.as_ref().is_some_and(Bulk::is_pipe)
+    }
+
+    /// Whether no replica is left to receive the diskless snapshot; `KillPipeChild` is
+    /// queued then.
+    pub fn pipe_abandoned(&mut self) -> bool {
+        if self.replicas.iter().any(Self::in_pipe_transfer) {
+            return false;
+        }
+        self.queue(MasterAction::KillPipeChild);
+        true
+    }
+
+    /// Whether the pipe must not be read now: a receiver has `PIPE_HIGH_WATER` bytes or more
+    /// not yet written (the slowest sets the pace, nothing piles up).
+    pub fn pipe_paused(&self) -> bool {
+        self.replicas
+            .iter()
+            .filter_map(|r| r.bulk.as_ref())
+            .any(|b| b.is_pipe() && b.unsent() >= super::transfer::PIPE_HIGH_WATER)
+    }
+
+    /// Bytes the diskless child wrote: appended to every replica's payload.
+    pub fn pipe_chunk(&mut self, bytes: &[u8]) {
+        for r in self.replicas.iter_mut() {
+            if let Some(b) = r.bulk.as_mut().filter(|b| b.is_pipe()) {
+                b.push(bytes);
+            }
+        }
+    }
+
+    /// After `pipe_chunk`s: have the receivers' sockets written.
+    pub fn pipe_fed(&mut self) {
+        let ids: Vec<ReplicaId> = self
+            .replicas
+            .iter()
+            .filter(|r| Self::in_pipe_transfer(r))
+            .map(|r| r.id())
+            .collect();
+        for replica in ids {
+            self.queue(MasterAction::Wake { replica });
+        }
+    }
+
+    /// The diskless snapshot ended (`ok`: the child succeeded and its pipe was read to the
+    /// end): each receiver gets the end `mark` and finishes its payload (`SendBulk`), or is
+    /// closed on failure (and retries).
+    pub fn diskless_snapshot_done(&mut self, ok: bool, mark: &str) {
+        self.repl_bgsave = None;
+        let mut failed = Vec::new();
+        let mut woken = Vec::new();
+        for r in self.replicas.iter_mut() {
+            if !Self::in_pipe_transfer(r) {
+                continue;
+            }
+            if ok {
+                if let Some(b) = r.bulk.as_mut() {
+                    b.push(mark.as_bytes());
+                    b.complete = true;
+                }
+                r.state = ReplState::SendBulk;
+                woken.push(r.id());
+            } else {
+                warn!(
+                    "Diskless rdb transfer to replica {}:{} failed",
+                    r.ip, r.listening_port
+                );
+                failed.push(r.id());
+            }
+        }
+        for replica in failed {
+            self.close_failed(replica);
+        }
+        for replica in woken {
+            self.queue(MasterAction::Wake { replica });
+        }
+    }
+
+    /// The whole payload was written to the replica: it is online. After a disk payload
+    /// the stream buffered meanwhile follows at once; after a diskless one it is held until
+    /// the replica's first ACK (bytes after the mark would hide it).
+    pub fn payload_sent(&mut self, replica: ReplicaId, now: i64) {
+        let Some(r) = self.replica_mut(replica.token) else {
+            return;
+        };
+        let diskless = r.bulk.as_ref().is_some_and(|b| b.file.is_none());
+        r.bulk = None;
+        r.state = ReplState::Online;
+        r.ack_ms = now;
+        if diskless {
+            info!(
+                "Streamed RDB transfer with replica {}:{} succeeded (socket). Waiting for REPLCONF ACK from replica to enable streaming",
+                r.ip, r.listening_port
+            );
+            r.stream_on_ack = true;
+            return;
+        }
+        self.stream_pending(replica);
+    }
+
+    /// `REPLCONF ACK <offset>` (None: not a number): the replica's offset and ACK time; the
+    /// first one after a diskless payload starts its stream.
+    pub fn ack(&mut self, replica: ReplicaId, offset: Option<i64>, now: i64) {
+        let (Some(off), Some(r)) = (offset, self.replica_mut(replica.token)) else {
+            return;
+        };
+        if off > r.ack_offset {
+            r.ack_offset = off;
+        }
+        r.ack_ms = now;
+        if r.stream_on_ack {
+            r.stream_on_ack = false;
+            self.stream_pending(replica);
+        }
+    }
+
+    /// The stream held during the sync goes out: the replica is in sync.
+    fn stream_pending(&mut self, replica: ReplicaId) {
+        let Some(r) = self.replica_mut(replica.token) else {
+            return;
+        };
+        let bytes = std::mem::take(&mut r.pending);
+        info!(
+            "Synchronization with replica {}:{} succeeded",
+            r.ip, r.listening_port
+        );
+        self.queue(MasterAction::Send { replica, bytes });
     }
 }

@@ -74,6 +74,7 @@ impl Driver {
                 MasterAction::Close { replica, reason } => self.closed.push((replica, reason)),
                 MasterAction::Ping => self.pings += 1,
                 MasterAction::BacklogFreed => self.freed += 1,
+                other => panic!("unexpected {other:?}"),
             }
         }
     }
@@ -386,4 +387,162 @@ fn a_replica_joining_a_running_diskless_snapshot_waits_for_the_next() {
     let mut want = b"\n".repeat(3);
     want.extend_from_slice(format!("+FULLRESYNC {REPLID} 150\r\n").as_bytes());
     assert_eq!(d.sent_to(id(2)), want);
+}
+
+#[test]
+fn disk_payload_then_buffered_stream_then_online() {
+    let (mut m, _) = streaming(b"");
+    let mut d = Driver::default();
+    full(&mut m, &mut d, 1, false, 1_000, 100);
+    full(&mut m, &mut d, 2, false, 1_000, 100);
+    m.replicas[0].pending.extend_from_slice(b"stream");
+    m.replicas[1].pending.extend_from_slice(b"stream");
+    d.child = None;
+    m.disk_snapshot_done(true);
+    let mut opened = Vec::new();
+    while let Some(a) = m.poll_action() {
+        match a {
+            MasterAction::OpenPayload {
+                replica,
+                snapshot_ok,
+            } => opened.push((replica, snapshot_ok)),
+            other => panic!("{other:?}"),
+        }
+    }
+    assert_eq!(opened, vec![(id(1), true), (id(2), true)]);
+    let file = tempfile::tempfile().unwrap();
+    m.payload_opened(id(1), true, Ok(super::transfer::Bulk::from_file(file, 0)));
+    m.payload_opened(id(2), true, Err("No such file".into()));
+    assert_eq!(m.poll_action(), Some(MasterAction::Wake { replica: id(1) }));
+    let reason = CloseReason::SyncFailed;
+    let close = MasterAction::Close {
+        replica: id(2),
+        reason,
+    };
+    assert_eq!(m.poll_action(), Some(close));
+    assert_eq!(m.replicas[0].state, ReplState::SendBulk);
+    assert!(m.repl_bgsave.is_none());
+    // Written: online, the buffered stream follows.
+    m.payload_sent(id(1), 3_000);
+    let r = &m.replicas[0];
+    assert_eq!(
+        (r.state, r.ack_ms, r.pending.len()),
+        (ReplState::Online, 3_000, 0)
+    );
+    let send = MasterAction::Send {
+        replica: id(1),
+        bytes: b"stream".to_vec(),
+    };
+    assert_eq!(m.poll_action(), Some(send));
+}
+
+#[test]
+fn failed_disk_snapshot_closes_its_replicas() {
+    let (mut m, _) = streaming(b"");
+    let mut d = Driver::default();
+    full(&mut m, &mut d, 1, false, 1_000, 100);
+    m.disk_snapshot_done(false);
+    let open = MasterAction::OpenPayload {
+        replica: id(1),
+        snapshot_ok: false,
+    };
+    assert_eq!(m.poll_action(), Some(open));
+    let file = tempfile::tempfile().unwrap();
+    m.payload_opened(id(1), false, Ok(super::transfer::Bulk::from_file(file, 0)));
+    let reason = CloseReason::SyncFailed;
+    let close = MasterAction::Close {
+        replica: id(1),
+        reason,
+    };
+    assert_eq!(m.poll_action(), Some(close));
+}
+
+#[test]
+fn diskless_pipe_paced_by_the_slowest_then_mark_then_stream_on_first_ack() {
+    let (mut m, _) = streaming(b"");
+    let mut d = Driver::default();
+    let k = Knobs {
+        diskless_sync_max_replicas: 2,
+        ..knobs()
+    };
+    for t in [1, 2] {
+        m.capa_eof.insert(id(t).client_id);
+        let req = psync(t, Some(("?", -1)));
+        let stream = Stream {
+            replid: REPLID,
+            offset: 100,
+        };
+        m.psync(&req, stream, 0);
+        m.attach_full(&req, stream, &k, false, 0);
+        d.run(&mut m, 100);
+    }
+    assert_eq!(d.forks, vec![Target::Socket]);
+    assert!(!m.pipe_abandoned() && !m.pipe_paused());
+    let chunk = vec![7u8; super::transfer::PIPE_HIGH_WATER];
+    m.pipe_chunk(&chunk);
+    m.pipe_fed();
+    assert_eq!(m.poll_action(), Some(MasterAction::Wake { replica: id(1) }));
+    assert_eq!(m.poll_action(), Some(MasterAction::Wake { replica: id(2) }));
+    // Nobody wrote anything yet: the pipe waits.
+    assert!(m.pipe_paused());
+    // Replica 1 takes all, replica 2 still lags.
+    let b = m.replicas[0].bulk.as_mut().unwrap();
+    while !b.next_chunk().unwrap().is_empty() {
+        let n = b.next_chunk().unwrap().len();
+        b.consume(n);
+    }
+    assert!(m.pipe_paused());
+    let b = m.replicas[1].bulk.as_mut().unwrap();
+    b.consume(1000);
+    assert!(!m.pipe_paused());
+    // The child ended well: the mark closes each payload.
+    m.replicas[0].pending.extend_from_slice(b"held");
+    m.diskless_snapshot_done(true, "m");
+    let b = m.replicas[0].bulk.as_mut().unwrap();
+    assert_eq!(b.next_chunk().unwrap(), b"m");
+    b.consume(1);
+    assert!(b.done());
+    assert_eq!(m.replicas[0].state, ReplState::SendBulk);
+    while m.poll_action().is_some() {}
+    // Written: online, but the stream waits for its first ACK.
+    m.payload_sent(id(1), 5_000);
+    assert!(m.replicas[0].stream_on_ack);
+    assert_eq!(m.poll_action(), None);
+    m.ack(id(1), Some(100), 6_000);
+    let send = MasterAction::Send {
+        replica: id(1),
+        bytes: b"held".to_vec(),
+    };
+    assert_eq!(m.poll_action(), Some(send));
+    let r = &m.replicas[0];
+    assert_eq!(
+        (r.ack_offset, r.ack_ms, r.stream_on_ack),
+        (100, 6_000, false)
+    );
+    // Later ACKs only move the offset forward.
+    m.ack(id(1), Some(90), 7_000);
+    assert_eq!(m.poll_action(), None);
+    assert_eq!(m.replicas[0].ack_offset, 100);
+}
+
+#[test]
+fn diskless_receivers_gone_or_failed() {
+    let (mut m, _) = streaming(b"");
+    let mut d = Driver::default();
+    full(&mut m, &mut d, 1, true, 0, 100);
+    full(&mut m, &mut d, 2, true, 0, 100);
+    d.cron(&mut m, 5_000, 100);
+    assert_eq!(d.forks, vec![Target::Socket]);
+    m.diskless_snapshot_done(false, "m");
+    let closed: Vec<_> = std::iter::from_fn(|| m.poll_action()).collect();
+    let close = |t| MasterAction::Close {
+        replica: id(t),
+        reason: CloseReason::SyncFailed,
+    };
+    assert_eq!(closed, vec![close(1), close(2)]);
+    // The loop frees them: the next transfer has nobody to feed.
+    m.remove(1, id(1).client_id);
+    m.remove(2, id(2).client_id);
+    assert!(m.pipe_abandoned());
+    assert_eq!(m.poll_action(), Some(MasterAction::KillPipeChild));
 }
