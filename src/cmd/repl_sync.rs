@@ -1,17 +1,13 @@
 //! SYNC, PSYNC and REPLCONF: a replica attaching to this master, continuing from the backlog
-//! or waiting for a full resync (which `node::master_sync` drives), and the REPLCONF options a
-//! replica announces (listening port, capabilities, ACKs).
-use crate::node::master_sync::{fullresync_line, start_bgsave};
-use crate::node::transfer;
-use crate::repl::master::backlog::Backlog;
-use crate::repl::master::transfer::Target;
-use crate::repl::master::{ReplState, Replica};
+//! or waiting for a full resync (the master core decides, `node::master_sync` executes), and
+//! the REPLCONF options a replica announces (listening port, capabilities, ACKs).
+use crate::node::master_sync::run_actions;
+use crate::repl::master::core::{Knobs, PsyncOutcome, ReplicaId, Stream, SyncRequest};
 use crate::resp::Reply;
-use crate::server::client::{Client, ClientKind};
+use crate::server::client::ClientKind;
 use crate::server::command::{flags::*, Args, Command, BASE};
-use crate::server::{Ctx, Server};
+use crate::server::Ctx;
 use crate::util::eq_ic;
-use log::info;
 
 pub const COMMANDS: &[Command] = &[
     Command {
@@ -40,16 +36,6 @@ pub const COMMANDS: &[Command] = &[
     },
 ];
 
-/// `ip:port` of a replica as Redis names it in the log (its listening port once announced).
-fn replica_name(srv: &Server, c: &Client) -> String {
-    let ip = c.addr.rsplit_once(':').map(|(ip, _)| ip).unwrap_or("?");
-    match srv.master.announced.get(&c.id) {
-        Some((port, Some(aip))) => format!("{aip}:{port}"),
-        Some((port, None)) => format!("{ip}:{port}"),
-        None => format!("{ip}:<unknown-replica-port>"),
-    }
-}
-
 fn sync(ctx: &mut Ctx, _args: &mut Args) -> Reply {
     attach(ctx, None)
 }
@@ -62,47 +48,6 @@ fn psync(ctx: &mut Ctx, args: &mut Args) -> Reply {
     attach(ctx, Some((replid, offset.unwrap_or(-1))))
 }
 
-/// Try a partial resync for `(replid, offset)`; the reason it is refused otherwise.
-fn can_continue(srv: &Server, replid: &str, offset: i64) -> Result<(), String> {
-    let m = &srv.master;
-    let same = replid.eq_ignore_ascii_case(&srv.replid);
-    let old_id = m
-        .replid2
-        .as_deref()
-        .is_some_and(|r| r.eq_ignore_ascii_case(replid));
-    let continues = same || (old_id && offset <= m.second_repl_offset);
-    if !continues {
-        if replid == "?" {
-            return Err(String::new());
-        }
-        if !old_id {
-            return Err(format!(
-                "Partial resynchronization not accepted: Replication ID mismatch (Replica asked for '{replid}', my replication IDs are '{}' and '{}')",
-                srv.replid,
-                m.replid2.as_deref().unwrap_or(crate::node::ids::ZERO_ID)
-            ));
-        }
-        return Err(format!(
-            "Partial resynchronization not accepted: Requested offset for second ID was {offset}, but I can reply up to {}",
-            m.second_repl_offset
-        ));
-    }
-    if m.backlog
-        .as_ref()
-        .and_then(|b| b.copy_from(offset))
-        .is_none()
-    {
-        let mut why = format!(
-            "Unable to partial resync with replica {{}} for lack of backlog (Replica request was: {offset})."
-        );
-        if offset > srv.master_repl_offset {
-            why.push_str("\nWarning: replica {} tried to PSYNC with an offset that is greater than the master replication offset.");
-        }
-        return Err(why);
-    }
-    Ok(())
-}
-
 fn attach(ctx: &mut Ctx, psync: Option<(String, i64)>) -> Reply {
     if ctx.client.kind == ClientKind::Replica {
         return Reply::None;
@@ -113,22 +58,26 @@ fn attach(ctx: &mut Ctx, psync: Option<(String, i64)>) -> Reply {
     if ctx.srv.replica.as_ref().is_some_and(|r| !r.link.is_up()) {
         return Reply::err("NOMASTERLINK Can't SYNC while not connected with my master");
     }
-    let name = replica_name(ctx.srv, ctx.client);
-    info!("Replica {name} asks for synchronization");
-    if let Some((replid, offset)) = &psync {
-        match can_continue(ctx.srv, replid, *offset) {
-            Ok(()) => return continue_partial(ctx, &name, *offset),
-            Err(why) if why.is_empty() => info!("Full resync requested by replica {name}"),
-            Err(why) => {
-                ctx.srv.master.sync_partial_err += 1;
-                for line in why.lines() {
-                    info!("{}", line.replace("{}", &name));
-                }
-            }
-        }
-    }
     let srv = &mut *ctx.srv;
-    srv.master.sync_full += 1;
+    let addr = ctx.client.addr.clone();
+    let req = SyncRequest {
+        replica: ReplicaId {
+            token: ctx.client.token,
+            client_id: ctx.client.id,
+        },
+        peer_ip: addr.rsplit_once(':').map(|(ip, _)| ip),
+        psync: psync.as_ref().map(|(id, off)| (id.as_str(), *off)),
+    };
+    let replid = srv.replid.clone();
+    let stream = Stream {
+        replid: &replid,
+        offset: srv.master_repl_offset,
+    };
+    if srv.master.psync(&req, stream, ctx.now) == PsyncOutcome::Continue {
+        ctx.client.kind = ClientKind::Replica;
+        run_actions(srv, Some(ctx.client));
+        return Reply::None;
+    }
     if srv.replica.is_some() {
         // A replica serves its master's history: same id, its backlog (already there once
         // its link came up).
@@ -136,121 +85,22 @@ fn attach(ctx: &mut Ctx, psync: Option<(String, i64)>) -> Reply {
     }
     if srv.master.backlog.is_none() {
         srv.replid = crate::util::random_hex40();
-        srv.master.replid2 = None;
-        srv.master.second_repl_offset = -1;
-        srv.master.backlog = Some(Backlog::new(
-            srv.config.repl_backlog_size as usize,
-            srv.master_repl_offset,
-        ));
-        srv.master.last_db = None;
+        let size = srv.config.repl_backlog_size as usize;
+        srv.master
+            .create_backlog(size, srv.master_repl_offset, &srv.replid);
         for db in srv.keyspace.dbs.iter_mut() {
             db.expired_log = Some(Vec::new());
         }
-        info!(
-            "Replication backlog created, my new replication IDs are '{}' and '0000000000000000000000000000000000000000'",
-            srv.replid
-        );
     }
     ctx.client.kind = ClientKind::Replica;
-    let (port, ip) = take_announced(srv, ctx.client);
-    let mut r = Replica {
-        token: ctx.client.token,
-        client_id: ctx.client.id,
-        state: ReplState::WaitBgsaveStart,
-        pending: Vec::new(),
-        bulk: None,
-        capa_eof: srv.master.capa_eof.remove(&ctx.client.id) && psync.is_some(),
-        stream_on_ack: false,
-        ip,
-        listening_port: port,
-        ack_offset: 0,
-        ack_ms: ctx.now,
-        old_sync: psync.is_none(),
+    let stream = Stream {
+        replid: &srv.replid,
+        offset: srv.master_repl_offset,
     };
-    match srv.master.repl_bgsave {
-        Some(Target::Disk) => {
-            // Join the BGSAVE running for another replica: same snapshot, same buffered stream.
-            if let Some(other) = srv
-                .master
-                .replicas
-                .iter()
-                .find(|o| o.state == ReplState::WaitBgsaveEnd)
-            {
-                r.pending = other.pending.clone();
-                r.state = ReplState::WaitBgsaveEnd;
-                info!("Waiting for end of BGSAVE for SYNC");
-                if !r.old_sync {
-                    fullresync_line(&mut ctx.client.out, &srv.replid, srv.master.fork_offset);
-                }
-            }
-        }
-        Some(Target::Socket) => {
-            info!("Current BGSAVE has socket target. Waiting for next BGSAVE for SYNC");
-        }
-        None if srv.config.repl_diskless_sync
-            && r.capa_eof
-            && srv.config.repl_diskless_sync_delay > 0 =>
-        {
-            info!("Delay next BGSAVE for diskless SYNC");
-        }
-        None => {}
-    }
-    srv.master.replicas.push(r);
-    if srv.persist.child.is_none() {
-        start_bgsave(srv, Some(ctx.client), ctx.now);
-    } else if srv.master.repl_bgsave.is_none() {
-        info!("No BGSAVE in progress, but another BG operation is active. BGSAVE for replication delayed");
-    }
-    Reply::None
-}
-
-/// The listening port and address a new replica announced (its peer address by default).
-fn take_announced(srv: &mut Server, c: &Client) -> (u16, String) {
-    let (port, ip) = srv.master.announced.remove(&c.id).unwrap_or((0, None));
-    let ip = ip.unwrap_or_else(|| {
-        c.addr
-            .rsplit_once(':')
-            .map(|(ip, _)| ip.to_string())
-            .unwrap_or_default()
-    });
-    (port, ip)
-}
-
-fn continue_partial(ctx: &mut Ctx, name: &str, offset: i64) -> Reply {
-    let srv = &mut *ctx.srv;
-    let data = srv
-        .master
-        .backlog
-        .as_ref()
-        .and_then(|b| b.copy_from(offset))
-        .unwrap_or_default();
-    ctx.client.kind = ClientKind::Replica;
-    let (port, ip) = take_announced(srv, ctx.client);
-    ctx.client
-        .out
-        .extend_from_slice(format!("+CONTINUE {}\r\n", srv.replid).as_bytes());
-    ctx.client.out.extend_from_slice(&data);
-    srv.master.capa_eof.remove(&ctx.client.id);
-    srv.master.replicas.push(Replica {
-        token: ctx.client.token,
-        client_id: ctx.client.id,
-        state: ReplState::Online,
-        pending: Vec::new(),
-        bulk: None,
-        capa_eof: false,
-        stream_on_ack: false,
-        ip,
-        listening_port: port,
-        // It holds everything before the offset it asked for.
-        ack_offset: offset - 1,
-        ack_ms: ctx.now,
-        old_sync: false,
-    });
-    srv.master.sync_partial_ok += 1;
-    info!(
-        "Partial resynchronization request from {name} accepted. Sending {} bytes of backlog starting from offset {offset}.",
-        data.len()
-    );
+    let knobs = Knobs::from_config(&srv.config);
+    let child = srv.persist.child.is_some();
+    srv.master.attach_full(&req, stream, &knobs, child, ctx.now);
+    run_actions(srv, Some(ctx.client));
     Reply::None
 }
 
@@ -285,16 +135,12 @@ fn replconf(ctx: &mut Ctx, args: &mut Args) -> Reply {
                 let off = std::str::from_utf8(val)
                     .ok()
                     .and_then(|s| s.parse::<i64>().ok());
-                let (token, now) = (ctx.client.token, ctx.now);
-                if let (Some(off), Some(r)) = (off, ctx.srv.master.replica_mut(token)) {
-                    if off > r.ack_offset {
-                        r.ack_offset = off;
-                    }
-                    r.ack_ms = now;
-                    if r.stream_on_ack {
-                        transfer::start_stream(ctx.srv, ctx.client);
-                    }
-                }
+                let replica = ReplicaId {
+                    token: ctx.client.token,
+                    client_id: ctx.client.id,
+                };
+                ctx.srv.master.ack(replica, off, ctx.now);
+                run_actions(ctx.srv, Some(ctx.client));
             }
             return Reply::None;
         } else if eq_ic(opt, "getack") {

@@ -13,7 +13,7 @@ use crate::repl::master::backlog::Backlog;
 use crate::server::Server;
 use log::info;
 
-pub const ZERO_ID: &str = "0000000000000000000000000000000000000000";
+pub use crate::repl::master::core::ZERO_ID;
 
 /// The node becomes a master: the current id stays valid as `replid2` up to offset + 1.
 pub fn shift(srv: &mut Server) {

@@ -1,115 +1,72 @@
 //! The master's side of moving an RDB payload to replicas (see `repl::master::transfer` for
-//! the payload state): starting each replica's transfer when the save ends, forwarding the
-//! diskless child's pipe to every replica of that transfer at the slowest one's pace, and
-//! putting a replica online (its buffered stream after the payload) once it has it all.
+//! the payload state, `repl::master::core` for the decisions): telling the core when the save
+//! ends, opening the dump file for each replica, reading the diskless child's pipe while the
+//! core wants it (the slowest replica sets the pace), and telling it when a payload was
+//! written (the replica goes online, its buffered stream after the payload).
+use super::master_sync::run_actions;
 use crate::repl::master::transfer::*;
-use crate::repl::master::{ReplState, Replica};
 use crate::server::Server;
-use log::{info, warn};
+use log::warn;
 use std::fs::File;
 use std::io::{self, Read};
-
-/// Queue a write for the replica's client.
-fn wake(srv: &mut Server, token: usize) {
-    if let Some(c) = srv.clients.get_mut(token) {
-        if !c.pending_write {
-            c.pending_write = true;
-            srv.pending_writes.push(token);
-        }
-    }
-}
 
 /// The disk BGSAVE for replication ended: each replica waiting for it starts receiving the
 /// file (or is dropped when the save failed).
 pub fn disk_done(srv: &mut Server) {
-    let path = srv.config.dir.join(&srv.config.dbfilename);
     let ok = srv.persist.last_child_ok;
-    let waiting: Vec<usize> = srv
-        .master
-        .replicas
-        .iter()
-        .filter(|r| r.state == ReplState::WaitBgsaveEnd && r.bulk.is_none())
-        .map(|r| r.token)
-        .collect();
-    for token in waiting {
-        let opened = File::open(&path).and_then(|f| {
+    srv.master.disk_snapshot_done(ok);
+    run_actions(srv, None);
+}
+
+/// `OpenPayload`: the dump file, for one replica (each reads it at its own pace).
+pub fn open_payload(srv: &Server) -> Result<Bulk, String> {
+    let path = srv.config.dir.join(&srv.config.dbfilename);
+    File::open(path)
+        .and_then(|f| {
             let len = f.metadata()?.len();
             Ok(Bulk::from_file(f, len))
-        });
-        let (r, c) = match (srv.master.replica_mut(token), srv.clients.get_mut(token)) {
-            (Some(r), Some(c)) => (r, c),
-            _ => continue,
-        };
-        match opened {
-            Ok(b) if ok => {
-                r.bulk = Some(b);
-                r.state = ReplState::SendBulk;
-            }
-            Ok(_) => {
-                warn!("SYNC failed. BGSAVE child returned an error");
-                c.close_asap = true;
-            }
-            Err(e) => {
-                warn!("SYNC failed. Can't open/stat DB after BGSAVE: {e}");
-                c.close_asap = true;
-            }
-        }
-        wake(srv, token);
+        })
+        .map_err(|e| e.to_string())
+}
+
+/// `KillPipeChild`: no replica is left to receive the diskless payload.
+pub fn kill_pipe_child(srv: &mut Server) {
+    if srv.persist.child.as_ref().is_some_and(|c| c.to_pipe) {
+        warn!("Diskless rdb transfer, last replica dropped, killing fork child.");
+        crate::node::fork::kill_child(srv);
     }
 }
 
 /// Forward what the diskless child wrote to every replica of the transfer, as long as none
-/// of them lags behind. Kills the child when no replica is left to receive it.
+/// of them lags behind (the core decides). Kills the child when no replica is left.
 pub fn pump(srv: &mut Server) {
-    let Some(d) = srv.master.diskless.as_mut() else {
+    if srv.master.diskless.is_none() {
         return;
-    };
-    let in_transfer = |r: &Replica| r.bulk.as_ref().is_some_and(Bulk::is_pipe);
-    if !srv.master.replicas.iter().any(in_transfer) {
-        if srv.persist.child.as_ref().is_some_and(|c| c.to_pipe) {
-            warn!("Diskless rdb transfer, last replica dropped, killing fork child.");
-            crate::node::fork::kill_child(srv);
-        }
+    }
+    if srv.master.pipe_abandoned() {
+        run_actions(srv, None);
         return;
     }
     let mut chunk = [0u8; CHUNK];
     let mut fed = false;
-    while !d.eof {
-        let lagging = srv
-            .master
-            .replicas
-            .iter()
-            .filter_map(|r| r.bulk.as_ref())
-            .any(|b| b.is_pipe() && b.unsent() >= PIPE_HIGH_WATER);
-        if lagging {
+    while !srv.master.pipe_paused() {
+        let Some(d) = srv.master.diskless.as_mut().filter(|d| !d.eof) else {
             break;
-        }
+        };
         match d.pipe.read(&mut chunk) {
             Ok(0) => d.eof = true,
             Ok(n) => {
                 fed = true;
-                for r in srv.master.replicas.iter_mut() {
-                    if let Some(b) = r.bulk.as_mut().filter(|b| b.is_pipe()) {
-                        b.push(&chunk[..n]);
-                    }
-                }
+                srv.master.pipe_chunk(&chunk[..n]);
             }
             Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
             Err(_) => break,
         }
     }
     if fed {
-        let tokens: Vec<usize> = srv
-            .master
-            .replicas
-            .iter()
-            .filter(|r| in_transfer(r))
-            .map(|r| r.token)
-            .collect();
-        for t in tokens {
-            wake(srv, t);
-        }
+        srv.master.pipe_fed();
     }
+    run_actions(srv, None);
 }
 
 /// Whether the diskless child is gone and its outcome can be acted on: it failed, or it
@@ -124,77 +81,22 @@ pub fn diskless_finished(srv: &Server) -> bool {
 pub fn diskless_done(srv: &mut Server) {
     let ok = srv.persist.last_child_ok && srv.master.diskless.as_ref().is_some_and(|d| d.eof);
     let Some(d) = srv.master.diskless.take() else {
+        // Nothing to finish (as before: the replicas stay as they are).
+        srv.master.repl_bgsave = None;
         return;
     };
-    let tokens: Vec<usize> = srv
-        .master
-        .replicas
-        .iter()
-        .filter(|r| r.bulk.as_ref().is_some_and(Bulk::is_pipe))
-        .map(|r| r.token)
-        .collect();
-    for token in tokens {
-        let (Some(r), Some(c)) = (srv.master.replica_mut(token), srv.clients.get_mut(token)) else {
-            continue;
-        };
-        if ok {
-            if let Some(b) = r.bulk.as_mut() {
-                b.push(d.mark.as_bytes());
-                b.complete = true;
-            }
-            r.state = ReplState::SendBulk;
-        } else {
-            warn!(
-                "Diskless rdb transfer to replica {}:{} failed",
-                r.ip, r.listening_port
-            );
-            c.close_asap = true;
-        }
-        wake(srv, token);
-    }
+    srv.master.diskless_snapshot_done(ok, &d.mark);
+    run_actions(srv, None);
 }
 
 /// The whole payload was written to replica `token`: the buffered stream follows it and the
 /// replica is online.
 pub fn payload_sent(srv: &mut Server, token: usize) {
-    let now = srv.now_ms;
-    let (Some(r), Some(c)) = (srv.master.replica_mut(token), srv.clients.get_mut(token)) else {
+    let Some(id) = srv.master.replica_mut(token).map(|r| r.id()) else {
         return;
     };
-    let diskless = r.bulk.as_ref().is_some_and(|b| b.file.is_none());
-    r.bulk = None;
-    r.state = ReplState::Online;
-    r.ack_ms = now;
-    if diskless {
-        info!(
-            "Streamed RDB transfer with replica {}:{} succeeded (socket). Waiting for REPLCONF ACK from replica to enable streaming",
-            r.ip, r.listening_port
-        );
-        r.stream_on_ack = true;
-        return;
-    }
-    c.out.extend_from_slice(&r.pending);
-    r.pending = Vec::new();
-    info!(
-        "Synchronization with replica {}:{} succeeded",
-        r.ip, r.listening_port
-    );
-    wake(srv, token);
-}
-
-/// The first `REPLCONF ACK` after a diskless payload: the replica loaded it, the stream held
-/// meanwhile goes out. `c` is the replica's client (running the command).
-pub fn start_stream(srv: &mut Server, c: &mut crate::server::client::Client) {
-    let Some(r) = srv.master.replica_mut(c.token) else {
-        return;
-    };
-    r.stream_on_ack = false;
-    c.out.extend_from_slice(&r.pending);
-    r.pending = Vec::new();
-    info!(
-        "Synchronization with replica {}:{} succeeded",
-        r.ip, r.listening_port
-    );
+    srv.master.payload_sent(id, srv.now_ms);
+    run_actions(srv, None);
 }
 
 #[cfg(test)]

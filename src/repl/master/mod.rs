@@ -1,8 +1,12 @@
 //! Master side of replication, as state: the backlog, the record of each attached replica and
-//! where it is in its sync, and the payload in flight (`transfer`). The operations on it live
-//! in `node` (`propagate` feeds the stream, `master_sync` drives full resyncs, `transfer`
+//! where it is in its sync, and the payload in flight (`transfer`). `core` holds the decisions
+//! on this state (a sans-IO state machine queueing `MasterAction`s); `node` drives it
+//! (`propagate` feeds the stream, `master_sync` executes the actions and forks, `transfer`
 //! moves payloads); SYNC/PSYNC/REPLCONF/WAIT/ROLE are handlers in `cmd`.
 pub mod backlog;
+pub mod core;
+#[cfg(test)]
+mod core_tests;
 pub mod transfer;
 
 use backlog::Backlog;
@@ -45,6 +49,13 @@ pub struct Replica {
 }
 
 impl Replica {
+    pub fn id(&self) -> core::ReplicaId {
+        core::ReplicaId {
+            token: self.token,
+            client_id: self.client_id,
+        }
+    }
+
     /// `ip:port` as Redis names a replica in the log (`replicationGetSlaveName`).
     pub fn name(&self) -> String {
         format!("{}:{}", self.ip, self.listening_port)
@@ -83,6 +94,8 @@ pub struct Master {
     /// Inside EXEC: whether the MULTI that wraps the transaction in the stream is still due
     /// (`Some(false)`) or was sent (`Some(true)`); None outside EXEC.
     pub exec_wrap: Option<bool>,
+    /// What the driver must do next (`core`), oldest first.
+    actions: std::collections::VecDeque<core::MasterAction>,
 }
 
 /// `-NOREPLICAS`: a write refused by min-replicas-to-write.
