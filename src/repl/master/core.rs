@@ -10,7 +10,7 @@
 //! See `../LIFECYCLE.md` for the states and transitions.
 use super::backlog::Backlog;
 use super::transfer::{Bulk, Target};
-use super::{Master, ReplState, Replica};
+use super::{Master, ReplState, ReplicaRecord};
 use log::{info, warn};
 
 /// One attached replica as the core names it: its client's slab token and client id (a
@@ -381,7 +381,7 @@ impl Master {
         bytes.extend_from_slice(&data);
         self.queue(MasterAction::Send { replica: id, bytes });
         self.capa_eof.remove(&id.client_id);
-        self.replicas.push(Replica {
+        self.replicas.push(ReplicaRecord {
             token: id.token,
             client_id: id.client_id,
             state: ReplState::Online,
@@ -427,7 +427,7 @@ impl Master {
     ) {
         let id = req.replica;
         let (port, ip) = self.take_announced(id.client_id, req.peer_ip);
-        let mut r = Replica {
+        let mut r = ReplicaRecord {
             token: id.token,
             client_id: id.client_id,
             state: ReplState::WaitBgsaveStart,
@@ -526,7 +526,7 @@ impl Master {
         self.queue(MasterAction::Close { replica, reason });
     }
 
-    fn in_pipe_transfer(r: &Replica) -> bool {
+    fn in_pipe_transfer(r: &ReplicaRecord) -> bool {
         r.bulk.as_ref().is_some_and(Bulk::is_pipe)
     }
 

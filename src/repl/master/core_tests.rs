@@ -3,7 +3,7 @@
 use super::backlog::Backlog;
 use super::core::{CloseReason, Knobs, MasterAction, PsyncOutcome, ReplicaId, Stream, SyncRequest};
 use super::transfer::Target;
-use super::{Master, ReplState, Replica};
+use super::{Master, ReplState, ReplicaRecord};
 
 const REPLID: &str = "1111111111111111111111111111111111111111";
 
@@ -26,8 +26,8 @@ fn id(token: usize) -> ReplicaId {
 }
 
 /// A replica that sent PSYNC at `now` and waits for a snapshot.
-fn waiting(token: usize, capa_eof: bool, now: i64) -> Replica {
-    Replica {
+fn waiting(token: usize, capa_eof: bool, now: i64) -> ReplicaRecord {
+    ReplicaRecord {
         token,
         client_id: token as u64 + 100,
         state: ReplState::WaitBgsaveStart,
@@ -193,7 +193,7 @@ fn repl_timeout_closes_a_silent_online_replica() {
     let mut r = waiting(2, true, 0);
     r.state = ReplState::Online;
     m.replicas.push(r);
-    // Replica 2 acknowledges every second, replica 1 falls silent after second 5: with
+    // ReplicaRecord 2 acknowledges every second, replica 1 falls silent after second 5: with
     // repl-timeout 60 it is dropped in second 66.
     for s in 6..=65 {
         m.replica_mut(2).unwrap().ack_ms = s * 1000 - 10;
@@ -485,7 +485,7 @@ fn diskless_pipe_paced_by_the_slowest_then_mark_then_stream_on_first_ack() {
     assert_eq!(m.poll_action(), Some(MasterAction::Wake { replica: id(2) }));
     // Nobody wrote anything yet: the pipe waits.
     assert!(m.pipe_paused());
-    // Replica 1 takes all, replica 2 still lags.
+    // ReplicaRecord 1 takes all, replica 2 still lags.
     let b = m.replicas[0].bulk.as_mut().unwrap();
     while !b.next_chunk().unwrap().is_empty() {
         let n = b.next_chunk().unwrap().len();

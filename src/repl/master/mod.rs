@@ -18,7 +18,7 @@ pub enum ReplState {
     WaitBgsaveStart,
     /// Waits for the running replication BGSAVE; the stream since its fork is buffered.
     WaitBgsaveEnd,
-    /// The RDB payload is being written (`Replica::bulk`); the stream is still buffered.
+    /// The RDB payload is being written (`ReplicaRecord::bulk`); the stream is still buffered.
     SendBulk,
     /// Receives the stream.
     Online,
@@ -26,7 +26,7 @@ pub enum ReplState {
 
 /// The master's record of one replica client.
 #[derive(Debug)]
-pub struct Replica {
+pub struct ReplicaRecord {
     pub token: usize,
     pub client_id: u64,
     pub state: ReplState,
@@ -48,7 +48,7 @@ pub struct Replica {
     pub old_sync: bool,
 }
 
-impl Replica {
+impl ReplicaRecord {
     pub fn id(&self) -> core::ReplicaId {
         core::ReplicaId {
             token: self.token,
@@ -68,7 +68,7 @@ pub struct Master {
     pub backlog: Option<Backlog>,
     /// Database of the last command propagated (None: the next one is preceded by SELECT).
     pub last_db: Option<usize>,
-    pub replicas: Vec<Replica>,
+    pub replicas: Vec<ReplicaRecord>,
     /// A BGSAVE started for replication runs (and where it writes); `fork_offset` is the
     /// offset at its fork.
     pub repl_bgsave: Option<transfer::Target>,
@@ -117,7 +117,7 @@ impl Master {
             .count()
     }
 
-    pub fn replica_mut(&mut self, token: usize) -> Option<&mut Replica> {
+    pub fn replica_mut(&mut self, token: usize) -> Option<&mut ReplicaRecord> {
         self.replicas.iter_mut().find(|r| r.token == token)
     }
 
@@ -165,8 +165,8 @@ impl Master {
 mod tests {
     use super::*;
 
-    fn replica(token: usize, state: ReplState, ack_ms: i64) -> Replica {
-        Replica {
+    fn replica(token: usize, state: ReplState, ack_ms: i64) -> ReplicaRecord {
+        ReplicaRecord {
             token,
             client_id: token as u64 + 100,
             state,
