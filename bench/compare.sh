@@ -72,19 +72,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# A loopback port nobody answers on (and not one of the Debian service ports).
-free_port() {
-  local p
-  for _ in $(seq 1 100); do
-    p=$((20000 + RANDOM % 30000))
-    if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
-      echo "$p"
-      return 0
-    fi
-  done
-  echo "no free port found" >&2
-  return 1
-}
+# shellcheck source=bench/lib.sh
+source bench/lib.sh
 
 wait_ready() {
   local port=$1 name=$2

@@ -12,18 +12,8 @@ set -euo pipefail
 for tool in valgrind redis-benchmark redis-cli; do
   command -v "$tool" >/dev/null || { echo "$tool not found" >&2; exit 1; }
 done
-free_port() {
-  local p
-  for _ in $(seq 1 100); do
-    p=$((20000 + RANDOM % 30000))
-    if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
-      echo "$p"
-      return
-    fi
-  done
-  echo "no free port" >&2
-  exit 1
-}
+# shellcheck source=bench/lib.sh
+source "$(dirname "$0")/lib.sh"
 for bin in "$@"; do
   # An absolute path, symlinks kept: Debian's redis-server is a link that dispatches on argv[0].
   case "$bin" in /*) ;; *) bin="$PWD/$bin" ;; esac
@@ -32,10 +22,10 @@ for bin in "$@"; do
   (cd "$work" && exec valgrind --tool=callgrind --callgrind-out-file="$work/cg.out" \
     "$bin" --port "$port" --save '' --appendonly no >"$work/log" 2>&1) &
   pid=$!
+  # valgrind starts slowly: up to 60 s.
   up=0
-  for _ in $(seq 1 150); do
-    redis-cli -p "$port" ping >/dev/null 2>&1 && { up=1; break; }
-    sleep 0.2
+  for _ in $(seq 1 6); do
+    wait_ping "$port" && { up=1; break; }
   done
   if [ "$up" = 0 ]; then
     echo "$bin did not start; its output:" >&2
