@@ -412,10 +412,11 @@ impl EventLoop {
                 // A newline from a replica refreshes its last ACK time: a replica loading a
                 // big payload sends one every second (as Redis's processInlineBuffer).
                 if client.kind == ClientKind::Replica {
-                    let now = self.srv.now_ms;
-                    if let Some(r) = self.srv.master.replica_mut(token) {
-                        r.ack_ms = now;
-                    }
+                    let replica = crate::repl::master::core::ReplicaId {
+                        token,
+                        client_id: client.id,
+                    };
+                    self.srv.master.newline(replica, self.srv.now_ms);
                 }
                 continue;
             }

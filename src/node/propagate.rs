@@ -5,7 +5,7 @@
 //! becomes SET, SPOP becomes SREM, served blocking pops their non-blocking form): each such
 //! command's table entry carries its propagation hook (`Command::propagate`), asked here. Keys
 //! removed by expiry are sent as DEL, so replicas never expire keys on their own.
-use crate::repl::master::ReplState;
+use crate::repl::master::core::FeedTarget;
 use crate::resp::encode::command_into;
 use crate::resp::Reply;
 use crate::server::command::flags::FORCE_REPL;
@@ -62,23 +62,20 @@ pub fn feed(srv: &mut Server, bytes: &[u8]) {
     }
 }
 
-/// Append stream bytes to the backlog and send them to every attached replica.
+/// Append stream bytes to the backlog and send them to every attached replica: the master
+/// core (`Master::feed`) records them and buffers them for syncing replicas; here they go
+/// into the online replicas' output buffers, and the per-client output-buffer limits apply.
 pub fn feed_stream(srv: &mut Server, bytes: &[u8]) {
-    let Some(b) = srv.master.backlog.as_mut() else {
+    let Some(fed) = srv.master.feed(bytes) else {
         return;
     };
-    b.feed(bytes);
-    srv.master_repl_offset = b.master_repl_offset();
-    for r in srv.master.replicas.iter_mut() {
-        match r.state {
-            ReplState::WaitBgsaveStart => {}
-            ReplState::Online if r.stream_on_ack => r.pending.extend_from_slice(bytes),
-            ReplState::WaitBgsaveEnd | ReplState::SendBulk => {
-                r.pending.extend_from_slice(bytes);
+    srv.master_repl_offset = fed.offset;
+    for target in fed {
+        match target {
+            FeedTarget::Held { replica, held } => {
                 // The stream held back during the transfer counts against the replica's
                 // output buffer limit, as in Redis.
-                if let Some(c) = srv.clients.get_mut(r.token) {
-                    let held = r.pending.len() as u64;
+                if let Some(c) = srv.clients.get_mut(replica.token) {
                     crate::server::obuf::enforce_with(
                         &srv.config,
                         &mut srv.stats,
@@ -88,15 +85,15 @@ pub fn feed_stream(srv: &mut Server, bytes: &[u8]) {
                     );
                 }
             }
-            ReplState::Online => {
-                if let Some(c) = srv.clients.get_mut(r.token) {
+            FeedTarget::Send(replica) => {
+                if let Some(c) = srv.clients.get_mut(replica.token) {
                     if c.close_asap {
                         continue;
                     }
                     c.out.extend_from_slice(bytes);
                     if !c.pending_write {
                         c.pending_write = true;
-                        srv.pending_writes.push(r.token);
+                        srv.pending_writes.push(replica.token);
                     }
                     crate::server::obuf::enforce(&srv.config, &mut srv.stats, c, srv.now_ms);
                 }

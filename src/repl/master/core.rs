@@ -93,6 +93,44 @@ pub enum MasterAction {
     BacklogFreed,
 }
 
+/// What one replica needs from the driver after `Master::feed`, in replica order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FeedTarget {
+    /// Online: append the bytes to its output buffer (output-buffer limit applies).
+    Send(ReplicaId),
+    /// Waiting for or receiving its snapshot: the bytes were buffered in the core; the
+    /// `held` bytes now held for it count against its output-buffer limit, as in Redis.
+    Held { replica: ReplicaId, held: u64 },
+}
+
+/// The replicas the bytes given to `Master::feed` concern (`FeedTarget`s) and the stream
+/// offset after them. Borrows the replica records: no allocation per write.
+pub struct Fed<'a> {
+    /// `master_repl_offset` after the bytes.
+    pub offset: i64,
+    replicas: std::slice::Iter<'a, ReplicaRecord>,
+}
+
+impl Iterator for Fed<'_> {
+    type Item = FeedTarget;
+
+    #[inline]
+    fn next(&mut self) -> Option<FeedTarget> {
+        for r in self.replicas.by_ref() {
+            match r.state {
+                ReplState::Online if !r.stream_on_ack => return Some(FeedTarget::Send(r.id())),
+                ReplState::WaitBgsaveEnd | ReplState::SendBulk => {
+                    let held = r.pending.len() as u64;
+                    let replica = r.id();
+                    return Some(FeedTarget::Held { replica, held });
+                }
+                ReplState::Online | ReplState::WaitBgsaveStart => {}
+            }
+        }
+        None
+    }
+}
+
 /// The replication id of a stream with no history (Redis's unset `replid2`).
 pub const ZERO_ID: &str = "0000000000000000000000000000000000000000";
 
@@ -640,6 +678,42 @@ impl Master {
         if r.stream_on_ack {
             r.stream_on_ack = false;
             self.stream_pending(replica);
+        }
+    }
+
+    /// Stream bytes (a propagated write, a PING, or a master's stream passed on): appended
+    /// to the backlog and buffered for the replicas still syncing (waiting for the end of
+    /// their snapshot, receiving it, or online after a diskless payload until their first
+    /// ACK); a replica waiting for its snapshot to start gets nothing (its payload will hold
+    /// them). None without a backlog (nothing to feed); otherwise the new offset and the
+    /// replicas the driver must serve (`Fed`): the per-write path, it allocates nothing.
+    #[inline]
+    pub fn feed(&mut self, bytes: &[u8]) -> Option<Fed<'_>> {
+        let b = self.backlog.as_mut()?;
+        b.feed(bytes);
+        let offset = b.master_repl_offset();
+        for r in self.replicas.iter_mut() {
+            let holds = match r.state {
+                ReplState::WaitBgsaveEnd | ReplState::SendBulk => true,
+                ReplState::Online => r.stream_on_ack,
+                ReplState::WaitBgsaveStart => false,
+            };
+            if holds {
+                r.pending.extend_from_slice(bytes);
+            }
+        }
+        Some(Fed {
+            offset,
+            replicas: self.replicas.iter(),
+        })
+    }
+
+    /// An empty line from a replica: it refreshes the replica's last ACK time (a replica
+    /// sends one every second while it loads its payload, as Redis's processInlineBuffer),
+    /// so repl-timeout spares it.
+    pub fn newline(&mut self, replica: ReplicaId, now: i64) {
+        if let Some(r) = self.replica_mut(replica.token) {
+            r.ack_ms = now;
         }
     }
 

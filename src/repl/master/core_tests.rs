@@ -1,7 +1,9 @@
 //! The master core driven on simulated time: a fake driver executes its actions (a fork
 //! always succeeds unless told otherwise, a child runs until the test says it ended).
 use super::backlog::Backlog;
-use super::core::{CloseReason, Knobs, MasterAction, PsyncOutcome, ReplicaId, Stream, SyncRequest};
+use super::core::{
+    CloseReason, FeedTarget, Knobs, MasterAction, PsyncOutcome, ReplicaId, Stream, SyncRequest,
+};
 use super::transfer::Target;
 use super::{Master, ReplState, ReplicaRecord};
 
@@ -545,4 +547,139 @@ fn diskless_receivers_gone_or_failed() {
     m.remove(2, id(2).client_id);
     assert!(m.pipe_abandoned());
     assert_eq!(m.poll_action(), Some(MasterAction::KillPipeChild));
+}
+
+/// `m.feed(bytes)`: the offset after them and the replicas the driver must serve.
+fn feed(m: &mut Master, bytes: &[u8]) -> (i64, Vec<FeedTarget>) {
+    let fed = m.feed(bytes).expect("a backlog");
+    (fed.offset, fed.collect())
+}
+
+fn held(token: usize, held: u64) -> FeedTarget {
+    FeedTarget::Held {
+        replica: id(token),
+        held,
+    }
+}
+
+#[test]
+fn feed_reaches_the_backlog_and_online_replicas_and_is_buffered_for_syncing_ones() {
+    // Without a backlog nothing is fed.
+    assert!(Master::new().feed(b"x").is_none());
+    let (mut m, _) = streaming(b"");
+    let states = [
+        ReplState::WaitBgsaveStart,
+        ReplState::WaitBgsaveEnd,
+        ReplState::Online,
+        ReplState::SendBulk,
+    ];
+    for (t, state) in (1..).zip(states) {
+        let mut r = waiting(t, false, 0);
+        r.state = state;
+        m.replicas.push(r);
+    }
+    let (off, targets) = feed(&mut m, b"abc");
+    assert_eq!(off, 103);
+    assert_eq!(
+        targets,
+        vec![held(2, 3), FeedTarget::Send(id(3)), held(4, 3)]
+    );
+    let (off, targets) = feed(&mut m, b"de");
+    assert_eq!(off, 105);
+    assert_eq!(
+        targets,
+        vec![held(2, 5), FeedTarget::Send(id(3)), held(4, 5)]
+    );
+    assert_eq!(
+        m.backlog.as_ref().unwrap().copy_from(101).unwrap(),
+        b"abcde"
+    );
+    let pending: Vec<&[u8]> = m.replicas.iter().map(|r| &r.pending[..]).collect();
+    assert_eq!(pending, vec![&b""[..], b"abcde", b"", b"abcde"]);
+    // Nothing was queued: the driver writes the online replicas' bytes itself.
+    assert_eq!(m.poll_action(), None);
+}
+
+#[test]
+fn feed_during_a_disk_sync_is_buffered_then_follows_the_payload() {
+    let (mut m, _) = streaming(b"");
+    let mut d = Driver::default();
+    full(&mut m, &mut d, 1, false, 1_000, 100);
+    assert_eq!(d.forks, vec![Target::Disk]);
+    // Waiting for the end of the BGSAVE: buffered, its size checked against the limit.
+    assert_eq!(feed(&mut m, b"SET"), (103, vec![held(1, 3)]));
+    m.disk_snapshot_done(true);
+    assert!(matches!(
+        m.poll_action(),
+        Some(MasterAction::OpenPayload { .. })
+    ));
+    let file = tempfile::tempfile().unwrap();
+    m.payload_opened(id(1), true, Ok(super::transfer::Bulk::from_file(file, 0)));
+    assert_eq!(m.poll_action(), Some(MasterAction::Wake { replica: id(1) }));
+    // Receiving the payload: still buffered.
+    assert_eq!(feed(&mut m, b"MORE"), (107, vec![held(1, 7)]));
+    m.payload_sent(id(1), 3_000);
+    let send = MasterAction::Send {
+        replica: id(1),
+        bytes: b"SETMORE".to_vec(),
+    };
+    assert_eq!(m.poll_action(), Some(send));
+    // Online: the next bytes go straight to it.
+    assert_eq!(feed(&mut m, b"X"), (108, vec![FeedTarget::Send(id(1))]));
+    assert!(m.replicas[0].pending.is_empty());
+}
+
+#[test]
+fn feed_after_a_diskless_payload_is_held_until_the_first_ack() {
+    let (mut m, _) = streaming(b"");
+    let mut d = Driver::default();
+    full(&mut m, &mut d, 1, true, 0, 100);
+    // Waiting for its snapshot to start: nothing for it (the snapshot will hold it).
+    assert_eq!(feed(&mut m, b"early"), (105, vec![]));
+    assert!(m.replicas[0].pending.is_empty());
+    d.cron(&mut m, 5_000, 105);
+    assert_eq!(d.forks, vec![Target::Socket]);
+    assert_eq!(feed(&mut m, b"SET"), (108, vec![held(1, 3)]));
+    m.diskless_snapshot_done(true, "m");
+    assert_eq!(m.poll_action(), Some(MasterAction::Wake { replica: id(1) }));
+    m.payload_sent(id(1), 6_000);
+    assert!(m.replicas[0].stream_on_ack);
+    // Online but not acknowledged yet: held, not sent (it would hide the end mark).
+    assert_eq!(feed(&mut m, b"LATE"), (112, vec![]));
+    assert_eq!(m.poll_action(), None);
+    m.ack(id(1), Some(108), 7_000);
+    let send = MasterAction::Send {
+        replica: id(1),
+        bytes: b"SETLATE".to_vec(),
+    };
+    assert_eq!(m.poll_action(), Some(send));
+    assert_eq!(feed(&mut m, b"X"), (113, vec![FeedTarget::Send(id(1))]));
+    assert!(m.replicas[0].pending.is_empty());
+}
+
+#[test]
+fn newline_refreshes_the_ack_time_so_repl_timeout_spares_the_replica() {
+    let mut m = master();
+    let mut d = Driver::default();
+    let mut r = waiting(1, false, 0);
+    r.state = ReplState::Online;
+    m.replicas.push(r);
+    // A newline every 30 s (repl-timeout 60) for 300 s: never dropped.
+    for s in 1..=300 {
+        if s % 30 == 0 {
+            m.newline(id(1), s * 1000);
+        }
+        d.cron(&mut m, s * 1000, 0);
+        assert!(d.closed.is_empty(), "closed at {s}");
+    }
+    assert_eq!(m.replicas[0].ack_ms, 300_000);
+    // Silent from then on: dropped once more than 60 whole seconds passed.
+    d.cron(&mut m, 360_000, 0);
+    assert!(d.closed.is_empty());
+    d.cron(&mut m, 361_000, 0);
+    let name = "127.0.0.1:7001".to_string();
+    assert_eq!(d.closed, vec![(id(1), CloseReason::Timeout { name })]);
+    // A newline from a connection that is not a replica changes nothing.
+    m.newline(id(9), 400_000);
+    assert_eq!(m.replicas[0].ack_ms, 300_000);
 }
