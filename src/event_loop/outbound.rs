@@ -198,11 +198,6 @@ impl Outbound {
         }
     }
 
-    /// The bytes waiting to be written (append to queue more; `flush` writes them).
-    pub fn pending_mut(&mut self) -> &mut Vec<u8> {
-        &mut self.out
-    }
-
     /// Queue `bytes` (written by the next `flush`; nothing is written before the connect).
     pub fn queue(&mut self, bytes: &[u8]) {
         self.out.extend_from_slice(bytes);

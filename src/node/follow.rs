@@ -1,21 +1,19 @@
 //! Following a master or not: the config's `replicaof` at startup, REPLICAOF host port, and
 //! REPLICAOF NO ONE (a new replication id, the old one kept as `replid2`).
 use crate::repl::replica::Follower;
+use crate::server::client::Client;
 use crate::server::Server;
+
+/// A new follower state for `host:port`; its epoch is a fresh client id.
+fn new_follower(srv: &mut Server, host: &str, port: u16) -> Follower<Client> {
+    let epoch = srv.new_client_id();
+    Follower::new(epoch, &srv.config, host, port, srv.now_ms)
+}
 
 /// Follow `replicaof` from the configuration (at startup).
 pub fn start_from_config(srv: &mut Server) {
     if let Some((host, port)) = srv.config.replicaof.clone() {
-        let now = srv.now_ms;
-        let epoch = srv.next_client_id;
-        srv.next_client_id += 1;
-        srv.replica = Some(Box::new(Follower::new(
-            epoch,
-            &srv.config,
-            &host,
-            port,
-            now,
-        )));
+        srv.replica = Some(Box::new(new_follower(srv, &host, port)));
     }
 }
 
@@ -23,10 +21,7 @@ pub fn start_from_config(srv: &mut Server) {
 /// partial resync (PSYNC with its replid and offset), as Redis does.
 pub fn set_master(srv: &mut Server, host: &str, port: u16) {
     let was_master = srv.replica.is_none();
-    let now = srv.now_ms;
-    let epoch = srv.next_client_id;
-    srv.next_client_id += 1;
-    let mut r = Follower::new(epoch, &srv.config, host, port, now);
+    let mut r = new_follower(srv, host, port);
     if was_master {
         r.link.cached = Some((srv.replid.clone(), srv.master_repl_offset));
     } else if let Some(old) = srv.replica.as_ref() {

@@ -188,27 +188,6 @@ pub fn command(srv: &mut Server, db: usize, cmd: &Command, kept: Kept, reply: &R
     match (hook.rewrite)(&ctx, &args, reply) {
         Propagation::AsCalled => propagate_args(srv, db, &args),
         Propagation::Instead(a) => propagate_args(srv, db, &a),
-        Propagation::Several(list) => {
-            for a in list {
-                propagate_args(srv, db, &a);
-            }
-        }
         Propagation::Nothing => {}
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn encodes_multibulk() {
-        let mut out = Vec::new();
-        let b = |s: &str| s.as_bytes().to_vec();
-        command_into(&mut out, &[b("SET"), b("k"), b("")]);
-        assert_eq!(out, b"*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$0\r\n\r\n");
-        out.clear();
-        command_into(&mut out, &[vec![b'x'; 1234567]]);
-        assert!(out.starts_with(b"*1\r\n$1234567\r\nxx"));
     }
 }

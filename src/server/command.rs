@@ -142,8 +142,6 @@ pub enum Propagation {
     AsCalled,
     /// This command instead.
     Instead(Args),
-    /// These commands, in order.
-    Several(Vec<Args>),
     /// Nothing (the call changed nothing a replica must repeat).
     Nothing,
 }

@@ -221,6 +221,13 @@ impl Server {
         srv
     }
 
+    /// A fresh client id (also the epoch of a replica's link to its master).
+    pub fn new_client_id(&mut self) -> u64 {
+        let id = self.next_client_id;
+        self.next_client_id += 1;
+        id
+    }
+
     pub fn lookup_command(&self, name: &[u8]) -> Option<&'static Command> {
         if name.len() > 64 {
             return None;
