@@ -18,7 +18,7 @@
 //! layer 1  protocol:  resp config
 //! layer 2  base:      daemon db
 //! layer 3  format:    rdb
-//! layer 4  cores:     repl sentinel persist
+//! layer 4  cores:     repl sentinel persist lua
 //! layer 5  state:     server
 //! layer 6  node:      node
 //! layer 7  dispatch:  dispatch
@@ -32,7 +32,8 @@
 //! - base: logging, signals, pidfile, daemonize; the keyspace, its values and expiry.
 //! - format: the RDB serializer over `impl Read`/`impl Write`.
 //! - cores: state machines and plain state, fed with arguments and `now`, returning values or
-//!   actions: the replication backlog and links, the sentinel, the persistence bookkeeping.
+//!   actions: the replication backlog and links, the sentinel, the persistence bookkeeping,
+//!   the Lua interpreter scripts run in.
 //! - state: `Server`, the state every command sees (keyspaces, clients, registries, and the
 //!   cores' state), and the command table's types.
 //! - node: what a data node does with its whole state: replication master and replica
@@ -54,6 +55,7 @@ pub mod event_loop;
 pub mod glob;
 pub mod launch;
 pub mod ldouble;
+pub mod lua;
 pub mod lzf;
 pub mod node;
 pub mod persist;

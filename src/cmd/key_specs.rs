@@ -93,8 +93,26 @@ const LIST_MOVE: &[KeySpec] = &[range(RW_POP, 1, 0), range(&["RW", "insert"], 2,
 const ZSTORE: &[KeySpec] = &[range(OW, 1, 0), keynum(RO, 2)];
 const STORE_SOURCES: &[KeySpec] = &[range(&["OW", "update"], 1, 0), range(RO, 2, -1)];
 
+const SCRIPT_RW: &[&str] = &["RW", "access", "update"];
+const fn script_keys(notes: Option<&'static str>, flags: &'static [&'static str]) -> KeySpec {
+    KeySpec {
+        notes,
+        ..keynum(flags, 2)
+    }
+}
+const SCRIPT_RW_NOTE: Option<&str> =
+    Some("We cannot tell how the keys will be used so we assume the worst, RW and UPDATE flags");
+const SCRIPT_RO_NOTE: Option<&str> =
+    Some("We cannot tell how the keys will be used so we assume the worst, RO and ACCESS flags");
+
 /// Commands with such specs, as Redis 7.0 declares them.
 pub const TABLE: &[(&str, &[KeySpec])] = &[
+    ("eval", &[script_keys(SCRIPT_RW_NOTE, SCRIPT_RW)]),
+    ("evalsha", &[script_keys(None, SCRIPT_RW)]),
+    ("eval_ro", &[script_keys(SCRIPT_RO_NOTE, RO)]),
+    ("evalsha_ro", &[script_keys(None, RO)]),
+    ("fcall", &[script_keys(SCRIPT_RW_NOTE, SCRIPT_RW)]),
+    ("fcall_ro", &[script_keys(SCRIPT_RO_NOTE, RO)]),
     (
         "smove",
         &[

@@ -26,6 +26,7 @@ pub mod pubsub;
 pub mod repl_sync;
 pub mod replicaof;
 pub mod sample;
+pub mod scripting;
 pub mod sentinel;
 pub mod server;
 pub mod set;
@@ -60,6 +61,7 @@ pub fn all_commands() -> Vec<&'static Command> {
         info_master::COMMANDS,
         wait::COMMANDS,
         replicaof::COMMANDS,
+        scripting::COMMANDS,
     ];
     families.iter().flat_map(|f| f.iter()).collect()
 }

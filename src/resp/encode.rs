@@ -92,6 +92,15 @@ pub fn encode(out: &mut Vec<u8>, reply: &Reply, proto: u8) {
                 encode(out, it, proto);
             }
         }
+        Reply::BigNumber(n) => {
+            if resp3 {
+                out.push(b'(');
+                out.extend_from_slice(n.as_bytes());
+                out.extend_from_slice(b"\r\n");
+            } else {
+                put_bulk(out, n.as_bytes());
+            }
+        }
         Reply::Double(d) => {
             let s = fmt_double(*d);
             if resp3 {

@@ -30,6 +30,8 @@ pub enum Reply {
     Verbatim(Vec<u8>),
     /// Out-of-band push in RESP3; an array in RESP2.
     Push(Vec<Reply>),
+    /// A big number (`(digits`) in RESP3; a bulk string in RESP2 (scripts return them).
+    BigNumber(String),
     /// No reply at all (e.g. `CLIENT REPLY OFF`, a blocked client).
     None,
 }

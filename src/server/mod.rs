@@ -124,6 +124,16 @@ pub struct Server {
     pub replica: Option<Box<crate::repl::replica::Follower<Client>>>,
     /// Set in sentinel mode: the sentinel state machine (`sentinel::core`).
     pub sentinel: Option<Box<crate::sentinel::Sentinel>>,
+    /// The Lua interpreter (made on first use) and the client scripts' commands run as.
+    pub scripts: Scripts,
+}
+
+/// Scripting state: the interpreter and its cache (`SCRIPT FLUSH` drops both), and the client
+/// a script's commands run as (kept between runs).
+#[derive(Default)]
+pub struct Scripts {
+    pub engine: Option<Box<crate::lua::Engine>>,
+    pub client: Option<Box<Client>>,
 }
 
 /// Rolling samples of a counter, as Redis's `trackInstantaneousMetric`.
@@ -209,6 +219,7 @@ impl Server {
             master: crate::repl::master::Master::new(),
             replica: None,
             sentinel: None,
+            scripts: Scripts::default(),
             pause: Pause::None,
             now_ms: now,
             active_expire_enabled: true,

@@ -1,0 +1,369 @@
+//! EVAL, EVALSHA, their read-only forms and SCRIPT: the scripts cache and running a script,
+//! whose `redis.call`s go through `dispatch::execute` as a client of their own. A script's
+//! writes reach replicas as their effects, wrapped in MULTI/EXEC, as Redis 7.0 replicates them.
+use super::keys::help_reply;
+use crate::dispatch::execute;
+use crate::lua::{CompileError, Engine, Host};
+use crate::resp::Reply;
+use crate::server::client::Client;
+use crate::server::command::{flags::*, Args, Command, BASE};
+use crate::server::{resolve_full, Ctx, Server};
+use crate::util::{eq_ic, parse_i64};
+
+/// How a script was asked to run.
+#[derive(Clone, Copy)]
+struct Mode {
+    by_sha: bool,
+    read_only: bool,
+}
+
+fn eval(ctx: &mut Ctx, a: &mut Args) -> Reply {
+    run_script(
+        ctx,
+        a,
+        Mode {
+            by_sha: false,
+            read_only: false,
+        },
+    )
+}
+
+fn evalsha(ctx: &mut Ctx, a: &mut Args) -> Reply {
+    run_script(
+        ctx,
+        a,
+        Mode {
+            by_sha: true,
+            read_only: false,
+        },
+    )
+}
+
+fn eval_ro(ctx: &mut Ctx, a: &mut Args) -> Reply {
+    run_script(
+        ctx,
+        a,
+        Mode {
+            by_sha: false,
+            read_only: true,
+        },
+    )
+}
+
+fn evalsha_ro(ctx: &mut Ctx, a: &mut Args) -> Reply {
+    run_script(
+        ctx,
+        a,
+        Mode {
+            by_sha: true,
+            read_only: true,
+        },
+    )
+}
+
+/// The interpreter, made on first use (a node that runs no script pays nothing).
+fn engine(srv: &mut Server) -> Result<&mut Engine, Reply> {
+    if srv.scripts.engine.is_none() {
+        srv.scripts.engine = Some(Box::new(Engine::new().map_err(Reply::Error)?));
+    }
+    srv.scripts
+        .engine
+        .as_deref_mut()
+        .ok_or_else(|| Reply::err("ERR scripting is not available"))
+}
+
+/// The number of keys argument: how many of the arguments after it are keys.
+fn numkeys(a: &Args) -> Result<usize, Reply> {
+    let n = parse_i64(&a[2])
+        .ok_or_else(|| Reply::err("ERR value is not an integer or out of range"))?;
+    if n < 0 {
+        return Err(Reply::err("ERR Number of keys can't be negative"));
+    }
+    if n as usize > a.len() - 3 {
+        return Err(Reply::err(
+            "ERR Number of keys can't be greater than number of args",
+        ));
+    }
+    Ok(n as usize)
+}
+
+fn compile_error(e: CompileError) -> Reply {
+    Reply::Error(format!(
+        "ERR Error compiling script (new function): {}",
+        e.0
+    ))
+}
+
+const NOSCRIPT_ERR: &str = "NOSCRIPT No matching script. Please use EVAL.";
+
+fn run_script(ctx: &mut Ctx, a: &mut Args, mode: Mode) -> Reply {
+    let nkeys = match numkeys(a) {
+        Ok(n) => n,
+        Err(e) => return e,
+    };
+    let eng = match engine(ctx.srv) {
+        Ok(e) => e,
+        Err(e) => return e,
+    };
+    let sha = if mode.by_sha {
+        let sha = String::from_utf8_lossy(&a[1]).to_ascii_lowercase();
+        if !eng.exists(&sha) {
+            return Reply::err(NOSCRIPT_ERR);
+        }
+        sha
+    } else {
+        match eng.load(&a[1]) {
+            Ok(sha) => sha,
+            Err(e) => return compile_error(e),
+        }
+    };
+    let keys = &a[3..3 + nkeys];
+    let argv = &a[3 + nkeys..];
+    let Some(mut eng) = ctx.srv.scripts.engine.take() else {
+        return Reply::err(NOSCRIPT_ERR);
+    };
+    let mut client = ctx
+        .srv
+        .scripts
+        .client
+        .take()
+        .unwrap_or_else(|| Box::new(script_client(ctx.srv)));
+    client.db = ctx.client.db;
+    // A transaction around the script's writes, unless one is open already (EVAL in EXEC).
+    let wrap = ctx.srv.master.exec_wrap.is_none();
+    if wrap {
+        crate::node::propagate::exec_begin(ctx.srv);
+    }
+    let reply = {
+        let mut host = ScriptHost {
+            srv: ctx.srv,
+            client: &mut client,
+            read_only: mode.read_only,
+        };
+        eng.run(&sha, keys, argv, &mut host)
+    };
+    if wrap {
+        crate::node::propagate::exec_end(ctx.srv);
+    }
+    ctx.srv.scripts.engine = Some(eng);
+    ctx.srv.scripts.client = Some(client);
+    reply.unwrap_or_else(|| Reply::err(NOSCRIPT_ERR))
+}
+
+/// The client a script's commands run as: authenticated, never blocking.
+fn script_client(srv: &mut Server) -> Client {
+    let id = srv.new_client_id();
+    let mut c = Client::new(id, usize::MAX, None, srv.now_ms);
+    c.authenticated = true;
+    c.no_block = true;
+    c
+}
+
+/// The server side of `redis.call`: Redis's refusals for scripts, then the one entry point.
+struct ScriptHost<'a> {
+    srv: &'a mut Server,
+    client: &'a mut Client,
+    read_only: bool,
+}
+
+impl Host for ScriptHost<'_> {
+    fn call(&mut self, mut args: Vec<Vec<u8>>, resp: u8) -> Reply {
+        let (top, sub) = match resolve_full(self.srv, &args) {
+            Ok(r) => r,
+            Err((_, None)) => return Reply::err("ERR Unknown Redis command called from script"),
+            Err((_, Some((_, None)))) => {
+                return Reply::err("ERR Wrong number of args calling Redis command from script")
+            }
+            Err((e, Some(_))) => return e,
+        };
+        let cmd = sub.unwrap_or(top);
+        if cmd.has(NOSCRIPT) || top.has(NOSCRIPT) {
+            return Reply::err("ERR This Redis command is not allowed from script");
+        }
+        if self.read_only && cmd.is_write() {
+            return Reply::err("ERR Write commands are not allowed from read-only scripts.");
+        }
+        self.client.resp = resp;
+        execute(self.srv, self.client, &mut args)
+    }
+
+    fn set_repl(&mut self, _flags: u8) {}
+
+    fn command_exists(&self, name: &[u8]) -> bool {
+        self.srv.lookup_command(name).is_some()
+    }
+}
+
+fn script_load(ctx: &mut Ctx, a: &mut Args) -> Reply {
+    let eng = match engine(ctx.srv) {
+        Ok(e) => e,
+        Err(e) => return e,
+    };
+    match eng.load(&a[2]) {
+        Ok(sha) => Reply::Bulk(sha.into_bytes()),
+        Err(e) => compile_error(e),
+    }
+}
+
+fn script_exists(ctx: &mut Ctx, a: &mut Args) -> Reply {
+    let eng = ctx.srv.scripts.engine.as_deref();
+    Reply::Array(
+        a[2..]
+            .iter()
+            .map(|s| {
+                let sha = String::from_utf8_lossy(s).to_ascii_lowercase();
+                Reply::Int(eng.is_some_and(|e| e.exists(&sha)) as i64)
+            })
+            .collect(),
+    )
+}
+
+fn script_flush(ctx: &mut Ctx, a: &mut Args) -> Reply {
+    if a.len() > 3 || (a.len() == 3 && !eq_ic(&a[2], "sync") && !eq_ic(&a[2], "async")) {
+        return Reply::err("ERR SCRIPT FLUSH only support SYNC|ASYNC option");
+    }
+    ctx.srv.scripts.engine = None;
+    Reply::Ok
+}
+
+fn script_kill(_ctx: &mut Ctx, _a: &mut Args) -> Reply {
+    Reply::err("NOTBUSY No scripts in execution right now.")
+}
+
+fn script_debug(_ctx: &mut Ctx, a: &mut Args) -> Reply {
+    if eq_ic(&a[2], "no") {
+        Reply::Ok
+    } else if eq_ic(&a[2], "yes") || eq_ic(&a[2], "sync") {
+        Reply::err("ERR The Lua debugger is not available in oxidis; use SCRIPT DEBUG NO")
+    } else {
+        Reply::err("ERR Use SCRIPT DEBUG YES/SYNC/NO")
+    }
+}
+
+fn script_help(_ctx: &mut Ctx, _a: &mut Args) -> Reply {
+    help_reply(
+        "SCRIPT",
+        &[
+            "DEBUG (YES|SYNC|NO)",
+            "    Set the debug mode for subsequent scripts executed.",
+            "EXISTS <sha1> [<sha1> ...]",
+            "    Return information about the existence of the scripts in the script cache.",
+            "FLUSH [ASYNC|SYNC]",
+            "    Flush the Lua scripts cache. Very dangerous on replicas.",
+            "    When called without the optional mode argument, the behavior is determined by the",
+            "    lazyfree-lazy-user-flush configuration directive. Valid modes are:",
+            "    * ASYNC: Asynchronously flush the scripts cache.",
+            "    * SYNC: Synchronously flush the scripts cache.",
+            "KILL",
+            "    Kill the currently executing Lua script.",
+            "LOAD <script>",
+            "    Load a script into the scripts cache without executing it.",
+        ],
+    )
+}
+
+fn script_container(_ctx: &mut Ctx, _a: &mut Args) -> Reply {
+    Reply::err("ERR wrong number of arguments for 'script' command")
+}
+
+/// EVAL-family keys: `numkeys` at argument 2, then that many keys.
+fn eval_keys(a: &[Vec<u8>]) -> Vec<usize> {
+    match a.get(2).and_then(|n| parse_i64(n)) {
+        Some(n) if n > 0 && (n as usize) <= a.len().saturating_sub(3) => {
+            (3..3 + n as usize).collect()
+        }
+        _ => vec![],
+    }
+}
+
+const EVAL_FLAGS: u32 = NOSCRIPT | STALE | SKIP_MONITOR | NO_MANDATORY_KEYS | MOVABLE_KEYS;
+const ACL: &[&str] = &["slow", "scripting"];
+
+const EVAL: Command = Command {
+    arity: -3,
+    flags: EVAL_FLAGS,
+    acl: ACL,
+    getkeys: Some(eval_keys),
+    ..BASE
+};
+
+const SUB: Command = Command {
+    flags: NOSCRIPT,
+    acl: ACL,
+    ..BASE
+};
+
+pub static SCRIPT_SUBCOMMANDS: &[Command] = &[
+    Command {
+        name: "debug",
+        arity: 3,
+        handler: script_debug,
+        ..SUB
+    },
+    Command {
+        name: "help",
+        arity: 2,
+        flags: LOADING | STALE,
+        handler: script_help,
+        ..SUB
+    },
+    Command {
+        name: "exists",
+        arity: -3,
+        handler: script_exists,
+        ..SUB
+    },
+    Command {
+        name: "kill",
+        arity: 2,
+        flags: NOSCRIPT | ALLOW_BUSY,
+        handler: script_kill,
+        ..SUB
+    },
+    Command {
+        name: "load",
+        arity: 3,
+        flags: NOSCRIPT | STALE,
+        handler: script_load,
+        ..SUB
+    },
+    Command {
+        name: "flush",
+        arity: -2,
+        handler: script_flush,
+        ..SUB
+    },
+];
+
+pub static COMMANDS: &[Command] = &[
+    Command {
+        name: "eval",
+        handler: eval,
+        ..EVAL
+    },
+    Command {
+        name: "evalsha",
+        handler: evalsha,
+        ..EVAL
+    },
+    Command {
+        name: "eval_ro",
+        flags: EVAL_FLAGS | READONLY,
+        handler: eval_ro,
+        ..EVAL
+    },
+    Command {
+        name: "evalsha_ro",
+        flags: EVAL_FLAGS | READONLY,
+        handler: evalsha_ro,
+        ..EVAL
+    },
+    Command {
+        name: "script",
+        arity: -2,
+        acl: &["slow"],
+        handler: script_container,
+        subcommands: SCRIPT_SUBCOMMANDS,
+        ..BASE
+    },
+];

@@ -1,0 +1,243 @@
+//! The Lua 5.1 interpreter scripts run in, set up as Redis 7.0 sets up its own: the libraries
+//! Redis loads, the `redis` table, read-only globals, its random generator and error texts.
+//! It knows nothing of the server: a script's `redis.call` goes to a [`Host`], which the
+//! scripting commands implement over the one command entry point.
+//!
+//! The interpreter is `mlua` with its vendored PUC Lua 5.1 (the version Redis embeds, so
+//! scripts behave the same: number formatting, string patterns, `unpack`, `getn`...).
+mod bit;
+pub mod convert;
+mod prelude;
+pub mod rand48;
+
+use crate::resp::Reply;
+use mlua::{Function, Lua, MultiValue, Table, Value};
+use std::cell::RefCell;
+use std::collections::HashMap;
+
+/// What a running script can ask of the server.
+pub trait Host {
+    /// Run one command from the script (`args[0]` is the name; never empty) with the reply
+    /// shaped for protocol `resp`. Errors are error replies.
+    fn call(&mut self, args: Vec<Vec<u8>>, resp: u8) -> Reply;
+    /// `redis.set_repl`: where the script's next writes are propagated (`REPL_*` bits).
+    fn set_repl(&mut self, flags: u8);
+    /// Whether a command of this name exists (`redis.acl_check_cmd`).
+    fn command_exists(&self, name: &[u8]) -> bool;
+}
+
+/// `redis.set_repl` flags, as Redis numbers them.
+pub const REPL_NONE: u8 = 0;
+pub const REPL_AOF: u8 = 1;
+pub const REPL_REPLICA: u8 = 2;
+pub const REPL_ALL: u8 = 3;
+
+/// A compiled script kept by its SHA-1.
+struct Script {
+    func: Function,
+}
+
+/// One interpreter and the scripts compiled in it (`SCRIPT FLUSH` replaces the whole engine).
+pub struct Engine {
+    lua: Lua,
+    /// The real globals; scripts see them through a read-only view.
+    globals: Table,
+    view: Table,
+    /// The real `redis` table, where each run puts its `call` and `pcall`.
+    redis: Table,
+    handler: Function,
+    xpcall: Function,
+    scripts: HashMap<String, Script>,
+    /// Total length of the cached bodies (`used_memory_scripts_eval`).
+    pub bodies: usize,
+}
+
+/// Why a script could not be compiled: the text after `Error compiling script (new function): `.
+pub struct CompileError(pub String);
+
+/// What one run needs while the script calls back: the host and the protocol it asked for.
+struct Run<'h> {
+    host: &'h mut dyn Host,
+    resp: u8,
+}
+
+impl Engine {
+    pub fn new() -> Result<Engine, String> {
+        prelude::build().map_err(|e| format!("cannot set up the Lua interpreter: {e}"))
+    }
+
+    /// Compile `body` and keep it under its SHA-1 (lowercase hex), which is returned.
+    pub fn load(&mut self, body: &[u8]) -> Result<String, CompileError> {
+        let sha = crate::sha1::hex(&crate::sha1::sha1(body));
+        if self.scripts.contains_key(&sha) {
+            return Ok(sha);
+        }
+        let func = self
+            .lua
+            .load(body)
+            .set_name("@user_script")
+            .set_environment(self.view.clone())
+            .into_function()
+            .map_err(|e| CompileError(compile_message(&e)))?;
+        self.bodies += body.len();
+        self.scripts.insert(sha.clone(), Script { func });
+        Ok(sha)
+    }
+
+    pub fn exists(&self, sha: &str) -> bool {
+        self.scripts.contains_key(sha)
+    }
+
+    pub fn len(&self) -> usize {
+        self.scripts.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.scripts.is_empty()
+    }
+
+    /// Bytes the interpreter holds (`used_memory_vm_eval`).
+    pub fn vm_memory(&self) -> usize {
+        self.lua.used_memory()
+    }
+
+    /// Run the cached script `sha` (lowercase) with `KEYS` and `ARGV`; `None` if it is not
+    /// cached. The reply is shaped as Redis shapes a script's return value.
+    pub fn run(
+        &mut self,
+        sha: &str,
+        keys: &[Vec<u8>],
+        argv: &[Vec<u8>],
+        host: &mut dyn Host,
+    ) -> Option<Reply> {
+        let func = self.scripts.get(sha)?.func.clone();
+        Some(match self.run_function(func, sha, keys, argv, host) {
+            Ok(r) => r,
+            Err(e) => Reply::Error(format!("ERR Error running script: {e}")),
+        })
+    }
+
+    fn run_function(
+        &mut self,
+        func: Function,
+        sha: &str,
+        keys: &[Vec<u8>],
+        argv: &[Vec<u8>],
+        host: &mut dyn Host,
+    ) -> mlua::Result<Reply> {
+        let lua = &self.lua;
+        self.globals.raw_set("KEYS", string_array(lua, keys)?)?;
+        self.globals.raw_set("ARGV", string_array(lua, argv)?)?;
+        let run = RefCell::new(Run { host, resp: 2 });
+        let out = lua.scope(|scope| {
+            let call = scope.create_function(|lua, args: MultiValue| {
+                redis_call(lua, &run, args, true)
+            })?;
+            let pcall = scope.create_function(|lua, args: MultiValue| {
+                redis_call(lua, &run, args, false)
+            })?;
+            let setresp = scope.create_function(|_, args: MultiValue| {
+                if args.len() != 1 {
+                    return Err(raise("redis.setresp() requires one argument."));
+                }
+                match args.front().and_then(convert::to_int) {
+                    Some(n @ (2 | 3)) => run.borrow_mut().resp = n as u8,
+                    _ => return Err(raise("RESP version must be 2 or 3.")),
+                }
+                Ok(())
+            })?;
+            let set_repl = scope.create_function(|_, args: MultiValue| {
+                if args.len() != 1 {
+                    return Err(raise("redis.set_repl() requires two arguments."));
+                }
+                match args.front().and_then(convert::to_int) {
+                    Some(n @ 0..=3) => run.borrow_mut().host.set_repl(n as u8),
+                    _ => {
+                        return Err(raise(
+                            "Invalid replication flags. Use REPL_AOF, REPL_REPLICA, REPL_ALL or REPL_NONE.",
+                        ))
+                    }
+                }
+                Ok(())
+            })?;
+            let acl_check = scope.create_function(|_, args: MultiValue| {
+                let Some(name) = args.front() else {
+                    return Err(raise("Please specify at least one argument for this redis lib call"));
+                };
+                let name = convert::arg_bytes(name).unwrap_or_default();
+                if !run.borrow().host.command_exists(&name) {
+                    return Err(raise("Invalid command passed to redis.acl_check_cmd()"));
+                }
+                Ok(true)
+            })?;
+            for (k, f) in [
+                ("call", call),
+                ("pcall", pcall),
+                ("setresp", setresp),
+                ("set_repl", set_repl),
+                ("acl_check_cmd", acl_check),
+            ] {
+                self.redis.raw_set(k, f)?;
+            }
+            let r: MultiValue = self.xpcall.call((func, self.handler.clone()))?;
+            let mut it = r.into_iter();
+            let ok = matches!(it.next(), Some(Value::Boolean(true)));
+            let v = it.next().unwrap_or(Value::Nil);
+            let resp = run.borrow().resp;
+            Ok(if ok {
+                convert::to_reply(&v, resp)
+            } else {
+                Reply::Error(convert::error_text(&v, sha))
+            })
+        });
+        for k in RUN_FUNCTIONS {
+            self.redis.raw_set(k, Value::Nil)?;
+        }
+        out
+    }
+}
+
+/// The `redis` functions that need the running script's host: set for each run, removed after.
+const RUN_FUNCTIONS: [&str; 5] = ["call", "pcall", "setresp", "set_repl", "acl_check_cmd"];
+
+/// An error raised to the script as Redis raises its error tables (`{err = "ERR <msg>"}`): the
+/// prelude's handler and `pcall` recognise the leading `\u{1}`.
+pub(crate) fn raise(msg: &str) -> mlua::Error {
+    mlua::Error::RuntimeError(format!("\u{1}ERR {msg}"))
+}
+
+/// `redis.call` (`raise`) and `redis.pcall`: the converted reply. An error `redis.call` raises
+/// goes out as a Rust error whose text starts with `\u{1}`; the prelude's error handler and
+/// `pcall` turn it back into Redis's error table.
+fn redis_call(lua: &Lua, run: &RefCell<Run>, args: MultiValue, raise: bool) -> mlua::Result<Value> {
+    let argv = match convert::call_args(args) {
+        Ok(a) => a,
+        Err(msg) if raise => return Err(self::raise(msg)),
+        Err(msg) => return convert::error_table(lua, msg),
+    };
+    let mut run = run.borrow_mut();
+    let resp = run.resp;
+    let reply = run.host.call(argv, resp);
+    drop(run);
+    match reply {
+        Reply::Error(e) if raise => Err(mlua::Error::RuntimeError(format!("\u{1}{e}"))),
+        reply => convert::to_lua(lua, &reply, resp),
+    }
+}
+
+/// A Lua array of byte strings (`KEYS`, `ARGV`).
+fn string_array(lua: &Lua, items: &[Vec<u8>]) -> mlua::Result<Table> {
+    let t = lua.create_table_with_capacity(items.len(), 0)?;
+    for (i, a) in items.iter().enumerate() {
+        t.raw_set(i + 1, lua.create_string(a)?)?;
+    }
+    Ok(t)
+}
+
+/// The compiler's message as Lua prints it (`user_script:1: unexpected symbol near ...`).
+fn compile_message(e: &mlua::Error) -> String {
+    match e {
+        mlua::Error::SyntaxError { message, .. } => message.clone(),
+        other => other.to_string(),
+    }
+}
