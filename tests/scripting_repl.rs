@@ -44,13 +44,21 @@ fn run_scripts(m: &mut Conn) {
         &["EXEC"],
         &["EVAL_RO", "return redis.call('get', 's:str')", "0"],
         &["EVAL", "redis.call('set', 'partial', 1) error('stop')", "0"],
-        &["EVAL", "redis.call('del', 's:list') redis.call('lpush', 's:list', 'z')", "0"],
+        &[
+            "EVAL",
+            "redis.call('del', 's:list') redis.call('lpush', 's:list', 'z')",
+            "0",
+        ],
     ];
     for s in scripts {
         m.cmd(s);
     }
     // EVALSHA of the loaded script by its real digest.
-    let sha = m.s(&["SCRIPT", "LOAD", "return redis.call('incrby', KEYS[1], ARGV[1])"]);
+    let sha = m.s(&[
+        "SCRIPT",
+        "LOAD",
+        "return redis.call('incrby', KEYS[1], ARGV[1])",
+    ]);
     let sha = sha.lines().nth(1).unwrap_or_default().to_string();
     for _ in 0..5 {
         let r = m.s(&["EVALSHA", &sha, "1", "counter", "7"]);

@@ -5,6 +5,7 @@ use super::keys::help_reply;
 use crate::dispatch::execute;
 use crate::lua::{CompileError, Engine, Host};
 use crate::resp::Reply;
+use crate::server::busy::BusyScript;
 use crate::server::client::Client;
 use crate::server::command::{flags::*, Args, Command, BASE};
 use crate::server::{resolve_full, Ctx, Server};
@@ -134,14 +135,24 @@ fn run_script(ctx: &mut Ctx, a: &mut Args, mode: Mode) -> Reply {
     if wrap {
         crate::node::propagate::exec_begin(ctx.srv);
     }
+    ctx.srv.scripts.running_client = client.id;
+    ctx.srv.scripts.caller_token = Some(ctx.client.token);
     let reply = {
         let mut host = ScriptHost {
             srv: ctx.srv,
             client: &mut client,
             read_only: mode.read_only,
+            start: std::time::Instant::now(),
+            wrote: false,
+            name: sha.clone(),
         };
         eng.run(&sha, keys, argv, &mut host)
     };
+    ctx.srv.scripts.running_client = 0;
+    ctx.srv.scripts.caller_token = None;
+    if ctx.srv.scripts.busy.take().is_some() {
+        log::warn!("Slow script finished after being reported busy: {sha}");
+    }
     if wrap {
         crate::node::propagate::exec_end(ctx.srv);
     }
@@ -164,7 +175,15 @@ struct ScriptHost<'a> {
     srv: &'a mut Server,
     client: &'a mut Client,
     read_only: bool,
+    start: std::time::Instant,
+    /// It called a write command (SCRIPT KILL then answers -UNKILLABLE).
+    wrote: bool,
+    /// For the slow-script log line.
+    name: String,
 }
+
+/// What a script stopped by SCRIPT KILL (or SHUTDOWN NOSAVE) replies to its caller.
+const KILLED_ERR: &str = "ERR Script killed by user with SCRIPT KILL...";
 
 impl Host for ScriptHost<'_> {
     fn call(&mut self, mut args: Vec<Vec<u8>>, resp: u8) -> Reply {
@@ -183,11 +202,39 @@ impl Host for ScriptHost<'_> {
         if self.read_only && cmd.is_write() {
             return Reply::err("ERR Write commands are not allowed from read-only scripts.");
         }
+        if cmd.is_write() {
+            self.wrote = true;
+            if let Some(b) = self.srv.scripts.busy.as_mut() {
+                b.wrote = true;
+            }
+        }
         self.client.resp = resp;
         execute(self.srv, self.client, &mut args)
     }
 
     fn set_repl(&mut self, _flags: u8) {}
+
+    fn busy(&mut self) -> Option<String> {
+        let elapsed = self.start.elapsed().as_millis() as i64;
+        let threshold = self.srv.config.busy_reply_threshold;
+        if threshold <= 0 || elapsed < threshold {
+            return None;
+        }
+        if self.srv.scripts.busy.is_none() {
+            log::warn!(
+                "Slow script detected: still in execution after {elapsed} milliseconds. You can try killing the script using the SCRIPT KILL command. Script name is: {}.",
+                self.name
+            );
+            self.srv.scripts.busy = Some(BusyScript {
+                wrote: self.wrote,
+                ..BusyScript::default()
+            });
+        }
+        crate::server::busy::serve_others(self.srv);
+        let killed = self.srv.scripts.busy.as_ref().is_some_and(|b| b.kill);
+        let shutting_down = self.srv.shutdown == Some(crate::server::Shutdown::NoSave);
+        (killed || shutting_down).then(|| KILLED_ERR.to_string())
+    }
 
     fn command_exists(&self, name: &[u8]) -> bool {
         self.srv.lookup_command(name).is_some()
@@ -226,9 +273,18 @@ fn script_flush(ctx: &mut Ctx, a: &mut Args) -> Reply {
     Reply::Ok
 }
 
-fn script_kill(_ctx: &mut Ctx, _a: &mut Args) -> Reply {
-    Reply::err("NOTBUSY No scripts in execution right now.")
+fn script_kill(ctx: &mut Ctx, _a: &mut Args) -> Reply {
+    match ctx.srv.scripts.busy.as_mut() {
+        Some(b) if !b.function && b.wrote => Reply::err(UNKILLABLE_ERR),
+        Some(b) if !b.function => {
+            b.kill = true;
+            Reply::Ok
+        }
+        _ => Reply::err("NOTBUSY No scripts in execution right now."),
+    }
 }
+
+const UNKILLABLE_ERR: &str = "UNKILLABLE Sorry the script already executed write commands against the dataset. You can either wait the script termination or kill the server in a hard way using the SHUTDOWN NOSAVE command.";
 
 fn script_debug(_ctx: &mut Ctx, a: &mut Args) -> Reply {
     if eq_ic(&a[2], "no") {

@@ -26,6 +26,12 @@ fn shutdown(ctx: &mut Ctx, a: &mut Args) -> Reply {
         // Shutdown here is immediate, so there is never one in progress to abort.
         return Reply::err("ERR No shutdown in progress.");
     }
+    if let Some(b) = &ctx.srv.scripts.busy {
+        // Only SHUTDOWN NOSAVE may stop a server whose script is running past the threshold.
+        if !nosave {
+            return Reply::err(crate::server::busy::busy_error(b));
+        }
+    }
     ctx.srv.shutdown_client = Some(ctx.client.token);
     ctx.srv.shutdown = Some(if nosave {
         Shutdown::NoSave

@@ -121,6 +121,8 @@ pub struct Config {
     pub tcp_backlog: i32,
     pub maxclients: usize,
     pub proto_max_bulk_len: i64,
+    /// `busy-reply-threshold` (`lua-time-limit`): ms a script runs before others get -BUSY.
+    pub busy_reply_threshold: i64,
     pub client_query_buffer_limit: usize,
     pub hz: u32,
     /// `no`, `yes` or `local`.
@@ -237,6 +239,7 @@ impl Default for Config {
             tcp_backlog: DEFAULT_TCP_BACKLOG,
             maxclients: DEFAULT_MAXCLIENTS,
             proto_max_bulk_len: DEFAULT_PROTO_MAX_BULK_LEN,
+            busy_reply_threshold: 5000,
             client_query_buffer_limit: DEFAULT_CLIENT_QUERY_BUFFER_LIMIT,
             hz: DEFAULT_HZ,
             enable_debug_command: "no".into(),
@@ -439,6 +442,9 @@ impl Config {
             "tcp-backlog" => self.tcp_backlog = v.int() as i32,
             "maxclients" => self.maxclients = v.uint() as usize,
             "proto-max-bulk-len" => self.proto_max_bulk_len = v.uint().min(i64::MAX as u64) as i64,
+            "busy-reply-threshold" => {
+                self.busy_reply_threshold = v.uint().min(i64::MAX as u64) as i64
+            }
             "client-query-buffer-limit" => self.client_query_buffer_limit = v.uint() as usize,
             "hz" => self.hz = (v.uint().min(MAX_HZ as u64) as u32).max(MIN_HZ),
             "enable-debug-command" => self.enable_debug_command = v.text(),
@@ -524,6 +530,7 @@ impl Config {
             "tcp-backlog" => self.tcp_backlog.to_string(),
             "maxclients" => self.maxclients.to_string(),
             "proto-max-bulk-len" => self.proto_max_bulk_len.to_string(),
+            "busy-reply-threshold" => self.busy_reply_threshold.to_string(),
             "client-query-buffer-limit" => self.client_query_buffer_limit.to_string(),
             "hz" => self.hz.to_string(),
             "enable-debug-command" => self.enable_debug_command.clone(),

@@ -98,7 +98,7 @@ pub static DIRECTIVES: &[Directive] = &[
     Directive { name: "bind", alias: None, kind: Kind::Special, default: "127.0.0.1 -::1", flags: 0, implemented: true },
     Directive { name: "bind-source-addr", alias: None, kind: Kind::Str, default: "", flags: 0, implemented: false },
     Directive { name: "bio_cpulist", alias: None, kind: Kind::Str, default: "", flags: IMMUTABLE, implemented: false },
-    Directive { name: "busy-reply-threshold", alias: Some("lua-time-limit"), kind: Kind::Int(0, 9223372036854775807), default: "5000", flags: 0, implemented: false },
+    Directive { name: "busy-reply-threshold", alias: Some("lua-time-limit"), kind: Kind::Int(0, 9223372036854775807), default: "5000", flags: 0, implemented: true },
     Directive { name: "client-output-buffer-limit", alias: None, kind: Kind::Special, default: "normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60", flags: 0, implemented: true },
     Directive { name: "client-query-buffer-limit", alias: None, kind: Kind::Mem(1048576, 9223372036854775807), default: "1073741824", flags: 0, implemented: true },
     Directive { name: "cluster-allow-pubsubshard-when-down", alias: None, kind: Kind::Bool, default: "yes", flags: 0, implemented: false },

@@ -50,6 +50,14 @@ type Rejection = (Reply, Option<Resolved>);
 fn check(srv: &Server, client: &Client, args: &Args) -> Result<Resolved, Rejection> {
     let resolved = resolve_full(srv, args)?;
     let cmd = resolved.1.unwrap_or(resolved.0);
+    if let Some(b) = &srv.scripts.busy {
+        if client.id != srv.scripts.running_client && !cmd.has(flags::ALLOW_BUSY) {
+            return Err((
+                Reply::err(crate::server::busy::busy_error(b)),
+                Some(resolved),
+            ));
+        }
+    }
     if srv.auth_required(client) && !cmd.has(flags::NO_AUTH) {
         return Err((
             Reply::err("NOAUTH Authentication required."),

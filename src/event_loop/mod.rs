@@ -1,6 +1,7 @@
 //! The single-threaded mio loop: accepts connections, reads and parses requests, runs commands,
 //! flushes replies (registering WRITABLE only while bytes remain), runs the cron at `hz`, and
 //! handles signals. It is the only code that touches sockets.
+mod busy;
 pub mod loading;
 pub mod outbound;
 mod repl_bulk;
@@ -136,6 +137,9 @@ impl EventLoop {
         poll.registry()
             .register(&mut signals, SIGNAL_TOKEN, Interest::READABLE)?;
         let waker = std::sync::Arc::new(mio::Waker::new(poll.registry(), outbound::WAKE_TOKEN)?);
+        if !srv.config.sentinel_mode {
+            srv.busy_serve = Some(Box::new(busy::BusyIo::new(poll.registry(), &listeners)?));
+        }
         Ok(EventLoop {
             poll,
             listeners,
@@ -270,7 +274,7 @@ impl EventLoop {
                 None => return,
             };
             match res {
-                Ok((stream, peer)) => self.new_client(stream, peer),
+                Ok((stream, peer)) => admit(&mut self.srv, self.poll.registry(), stream, peer),
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => return,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
                 Err(e) => {
@@ -281,81 +285,13 @@ impl EventLoop {
         }
     }
 
-    fn new_client(&mut self, mut stream: TcpStream, peer: SocketAddr) {
-        let srv = &mut self.srv;
-        let _ = stream.set_nodelay(true);
-        if srv.config.tcp_keepalive > 0 {
-            let _ =
-                nix::sys::socket::setsockopt(&stream, nix::sys::socket::sockopt::KeepAlive, &true);
-        }
-        if srv.clients.len() >= srv.config.maxclients {
-            let _ = stream.write(b"-ERR max number of clients reached\r\n");
-            srv.stats.rejected_connections += 1;
-            return;
-        }
-        if srv.config.protected_mode
-            && srv.config.requirepass.is_none()
-            && !crate::util::is_loopback_ip(peer.ip())
-        {
-            let _ = stream.write(DENIED_MSG.as_bytes());
-            srv.stats.rejected_connections += 1;
-            return;
-        }
-        let entry = srv.clients.vacant_entry();
-        let token = entry.key();
-        if self
-            .poll
-            .registry()
-            .register(&mut stream, Token(token), Interest::READABLE)
-            .is_err()
-        {
-            return;
-        }
-        let id = srv.next_client_id;
-        srv.next_client_id += 1;
-        let mut c = Client::new(id, token, Some(stream), srv.now_ms);
-        c.authenticated = srv.config.requirepass.is_none();
-        entry.insert(Box::new(c));
-        srv.stats.total_connections_received += 1;
-    }
-
     /// Read everything available (mio is edge-triggered), then run every complete command.
     fn read_client(&mut self, token: usize, drain: bool) {
         let limit = self.srv.config.client_query_buffer_limit;
         let Some(c) = self.srv.clients.get_mut(token) else {
             return;
         };
-        let mut closed = false;
-        let mut nread_total = 0u64;
-        if let Some(conn) = c.conn.as_mut() {
-            loop {
-                if c.qpos > 0 && c.qpos == c.query.len() {
-                    c.query.clear();
-                    c.qpos = 0;
-                }
-                match conn.read(&mut self.read_buf) {
-                    Ok(0) => {
-                        closed = true;
-                        break;
-                    }
-                    Ok(n) => {
-                        c.query.extend_from_slice(&self.read_buf[..n]);
-                        nread_total += n as u64;
-                        // A short read drained the socket: data arriving later raises a new
-                        // edge, so skip the read that would only return WouldBlock.
-                        if (!drain && n < self.read_buf.len()) || c.query.len() - c.qpos > limit {
-                            break;
-                        }
-                    }
-                    Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
-                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                    Err(_) => {
-                        closed = true;
-                        break;
-                    }
-                }
-            }
-        }
+        let (nread_total, closed) = read_socket(c, &mut self.read_buf, drain, limit);
         c.net_in += nread_total;
         self.srv.stats.total_reads_processed += 1;
         self.srv.stats.net_input_bytes += nread_total;
@@ -622,6 +558,78 @@ impl EventLoop {
 }
 
 /// Write the client's output buffer until the socket would block. Returns (bytes, failed).
+/// Take a new connection as a client (or refuse it as Redis does: maxclients, protected mode).
+fn admit(srv: &mut Server, registry: &mio::Registry, mut stream: TcpStream, peer: SocketAddr) {
+    let _ = stream.set_nodelay(true);
+    if srv.config.tcp_keepalive > 0 {
+        let _ = nix::sys::socket::setsockopt(&stream, nix::sys::socket::sockopt::KeepAlive, &true);
+    }
+    if srv.clients.len() >= srv.config.maxclients {
+        let _ = stream.write(b"-ERR max number of clients reached\r\n");
+        srv.stats.rejected_connections += 1;
+        return;
+    }
+    if srv.config.protected_mode
+        && srv.config.requirepass.is_none()
+        && !crate::util::is_loopback_ip(peer.ip())
+    {
+        let _ = stream.write(DENIED_MSG.as_bytes());
+        srv.stats.rejected_connections += 1;
+        return;
+    }
+    let entry = srv.clients.vacant_entry();
+    let token = entry.key();
+    if registry
+        .register(&mut stream, Token(token), Interest::READABLE)
+        .is_err()
+    {
+        return;
+    }
+    let id = srv.next_client_id;
+    srv.next_client_id += 1;
+    let mut c = Client::new(id, token, Some(stream), srv.now_ms);
+    c.authenticated = srv.config.requirepass.is_none();
+    entry.insert(Box::new(c));
+    srv.stats.total_connections_received += 1;
+}
+
+/// Read what the client's socket holds into its query buffer (everything when `drain`, else
+/// up to a short read). Returns the bytes read and whether the connection closed.
+fn read_socket(c: &mut Client, buf: &mut [u8], drain: bool, limit: usize) -> (u64, bool) {
+    let mut closed = false;
+    let mut nread_total = 0u64;
+    if let Some(conn) = c.conn.as_mut() {
+        loop {
+            if c.qpos > 0 && c.qpos == c.query.len() {
+                c.query.clear();
+                c.qpos = 0;
+            }
+            match conn.read(buf) {
+                Ok(0) => {
+                    closed = true;
+                    break;
+                }
+                Ok(n) => {
+                    c.query.extend_from_slice(&buf[..n]);
+                    nread_total += n as u64;
+                    // A short read drained the socket: data arriving later raises a new
+                    // edge, so skip the read that would only return WouldBlock.
+                    if (!drain && n < buf.len()) || c.query.len() - c.qpos > limit {
+                        break;
+                    }
+                }
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(_) => {
+                    closed = true;
+                    break;
+                }
+            }
+        }
+    }
+    (nread_total, closed)
+}
+
 fn write_out(c: &mut Client) -> (u64, bool) {
     let mut written = 0u64;
     let Some(conn) = c.conn.as_mut() else {

@@ -24,6 +24,47 @@ pub trait Host {
     fn set_repl(&mut self, flags: u8);
     /// Whether a command of this name exists (`redis.acl_check_cmd`).
     fn command_exists(&self, name: &[u8]) -> bool;
+    /// Called every [`HOOK_INSTRUCTIONS`] instructions: the host serves other clients once the
+    /// script is slow, and returns the error to stop the script with when it must stop.
+    fn busy(&mut self) -> Option<String>;
+}
+
+/// How often (in Lua VM instructions) a running script checks the clock, as Redis does.
+pub const HOOK_INSTRUCTIONS: u32 = 100_000;
+
+thread_local! {
+    /// The run in progress, for the instruction hook (which `mlua` requires to be `'static`).
+    /// Set by `run_function` for exactly the length of one run, cleared by `RunGuard`.
+    static CURRENT: std::cell::Cell<*const ()> = const { std::cell::Cell::new(std::ptr::null()) };
+}
+
+/// Clears `CURRENT` when the run ends, however it ends.
+struct RunGuard;
+
+impl Drop for RunGuard {
+    fn drop(&mut self) {
+        CURRENT.with(|c| c.set(std::ptr::null()));
+    }
+}
+
+/// The instruction hook: ask the host whether the running script must stop.
+fn hook() -> mlua::Result<mlua::VmState> {
+    let ptr = CURRENT.with(|c| c.get()) as *const RefCell<Run<'static>>;
+    if ptr.is_null() {
+        return Ok(mlua::VmState::Continue);
+    }
+    // SAFETY: `CURRENT` points at the `RefCell<Run>` on `run_function`'s stack while that
+    // function runs the script and is cleared (RunGuard) before it returns, so the pointer is
+    // live whenever the VM runs this hook. The `'static` is only a name for that lifetime: the
+    // reference does not escape this function. The RefCell catches any aliasing borrow.
+    let run = unsafe { &*ptr };
+    let Ok(mut run) = run.try_borrow_mut() else {
+        return Ok(mlua::VmState::Continue);
+    };
+    match run.host.busy() {
+        Some(e) => Err(mlua::Error::RuntimeError(format!("\u{1}{e}"))),
+        None => Ok(mlua::VmState::Continue),
+    }
 }
 
 /// `redis.set_repl` flags, as Redis numbers them.
@@ -129,6 +170,8 @@ impl Engine {
         self.globals.raw_set("KEYS", string_array(lua, keys)?)?;
         self.globals.raw_set("ARGV", string_array(lua, argv)?)?;
         let run = RefCell::new(Run { host, resp: 2 });
+        CURRENT.with(|c| c.set(&run as *const RefCell<Run> as *const ()));
+        let _guard = RunGuard;
         let out = lua.scope(|scope| {
             let call = scope.create_function(|lua, args: MultiValue| {
                 redis_call(lua, &run, args, true)

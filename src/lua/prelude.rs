@@ -34,6 +34,10 @@ pub(super) fn build() -> mlua::Result<Engine> {
         lua.load(PRELUDE).set_name("=oxidis").call(hooks.clone())?;
     redis.raw_set("sha1hex", lua.create_function(sha1hex)?)?;
     redis.raw_set("log", lua.create_function(log)?)?;
+    lua.set_hook(
+        mlua::HookTriggers::new().every_nth_instruction(super::HOOK_INSTRUCTIONS),
+        |_, _| super::hook(),
+    )?;
     let xpcall = globals.raw_get("xpcall")?;
     Ok(Engine {
         lua,

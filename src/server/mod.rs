@@ -2,6 +2,7 @@
 //! command lookup (name, subcommand, arity) and the per-command stats. `dispatch::execute`
 //! runs commands against it.
 pub mod blocking;
+pub mod busy;
 pub mod client;
 pub mod command;
 pub mod multi;
@@ -126,6 +127,9 @@ pub struct Server {
     pub sentinel: Option<Box<crate::sentinel::Sentinel>>,
     /// The Lua interpreter (made on first use) and the client scripts' commands run as.
     pub scripts: Scripts,
+    /// How a script past `busy-reply-threshold` serves the other clients (installed by the
+    /// event loop).
+    pub busy_serve: Option<Box<dyn busy::BusyServe>>,
 }
 
 /// Scripting state: the interpreter and its cache (`SCRIPT FLUSH` drops both), and the client
@@ -134,6 +138,13 @@ pub struct Server {
 pub struct Scripts {
     pub engine: Option<Box<crate::lua::Engine>>,
     pub client: Option<Box<Client>>,
+    /// The id of the client the running script's commands use (0: no script running).
+    pub running_client: u64,
+    /// The slot of the client that called the running script: taken out of `clients` while
+    /// it runs, so clients accepted meanwhile must not be given it.
+    pub caller_token: Option<usize>,
+    /// Set once the running script is past `busy-reply-threshold`.
+    pub busy: Option<busy::BusyScript>,
 }
 
 /// Rolling samples of a counter, as Redis's `trackInstantaneousMetric`.
@@ -220,6 +231,7 @@ impl Server {
             replica: None,
             sentinel: None,
             scripts: Scripts::default(),
+            busy_serve: None,
             pause: Pause::None,
             now_ms: now,
             active_expire_enabled: true,
