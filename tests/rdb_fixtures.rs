@@ -537,7 +537,7 @@ fn v10_listpack_hash_and_zset() {
     assert_eq!(d.dict.get(b"z").unwrap().value.encoding(), "skiplist");
 }
 
-/// RDB 10: FUNCTION2 (245): one string holding a library's code; skipped with a log line.
+/// RDB 10: FUNCTION2 (245): one string holding a library's code, kept for loading.
 /// AUX fields are all kept, repl-id/repl-offset/repl-stream-db parsed; RESIZEDB accepted.
 #[test]
 fn v10_function_skipped_and_aux() {
@@ -553,7 +553,10 @@ fn v10_function_skipped_and_aux() {
         .str(b"v")
         .finish(true);
     let info = load_bytes(&b).unwrap();
-    assert_eq!(info.functions_skipped, 1);
+    assert_eq!(
+        info.functions,
+        vec![b"#!lua name=lib\nredis.register_function('f', function() return 1 end)".to_vec()]
+    );
     assert_eq!(info.aux.len(), 3);
     assert_eq!(info.repl_offset, Some(12345));
     assert_eq!(info.repl_stream_db, Some(2));
@@ -681,12 +684,13 @@ fn check_rdb_cli_reports_errors() {
 }
 
 /// A Redis 7.0 dump holding a function library (FUNCTION2 record before the keys): the
-/// library is skipped, the key after it loads.
+/// library's code is read, the key after it loads.
 #[test]
 fn redis_dump_with_function_library() {
     let b = std::fs::read(fixture("redis70-function.rdb")).unwrap();
     let info = load_bytes(&b).unwrap();
-    assert_eq!(info.functions_skipped, 1);
+    assert_eq!(info.functions.len(), 1);
+    assert!(info.functions[0].starts_with(b"#!lua"));
     assert_eq!(info.keys_loaded, 1);
     assert!(get(&info.keyspace, 0, b"after-function").is_some());
 }

@@ -108,3 +108,106 @@ fn redis_master_scripts_reach_oxidis_replica() {
     wait_in_sync(&mut m, &mut rc);
     assert_same_keys(&mut m, &mut rc);
 }
+
+const LIB: &str = "#!lua name=counters\n\
+    redis.register_function('bump', function(keys, args) \
+    return redis.call('incrby', keys[1], args[1]) end)\n\
+    redis.register_function{function_name='peek', callback=function(keys) \
+    return redis.call('get', keys[1]) end, flags={'no-writes'}, description='read'}";
+
+const LIB2: &str = "#!lua name=later\n\
+    redis.register_function('stamp', function(keys) \
+    redis.call('select', 2) return redis.call('set', keys[1], redis.call('time')[1]) end)";
+
+/// The libraries of `c` as FUNCTION DUMP gives them (their code; a listing's order of
+/// functions is a hash order in Redis).
+fn libraries(c: &mut Conn) -> String {
+    c.s(&["FUNCTION", "DUMP"])
+}
+
+/// Functions reach replicas both in the full sync (loaded before they attach) and in the
+/// stream (loaded after), and FCALL writes reach them as effects, both ways with Redis.
+#[test]
+fn functions_replicate_both_ways() {
+    if !have_redis() {
+        return;
+    }
+    for master_is_redis in [false, true] {
+        let master = if master_is_redis {
+            start_redis(&["--enable-debug-command", "yes"])
+        } else {
+            node(None, &[])
+        };
+        let mut m = master.conn();
+        assert_eq!(m.s(&["FUNCTION", "LOAD", LIB]), "$8\r\ncounters\r\n");
+        let port = master.port.to_string();
+        let redis_replica = start_redis(&[
+            "--enable-debug-command",
+            "yes",
+            "--replicaof",
+            "127.0.0.1",
+            &port,
+        ]);
+        let oxidis_replica = node(Some(&master), &[]);
+        for _ in 0..3 {
+            assert!(m.s(&["FCALL", "bump", "1", "c", "5"]).starts_with(':'));
+        }
+        assert_eq!(m.s(&["FUNCTION", "LOAD", LIB2]), "$5\r\nlater\r\n");
+        m.cmd(&["FCALL", "stamp", "1", "t"]);
+        for r in [&redis_replica, &oxidis_replica] {
+            let mut rc = r.conn();
+            wait_in_sync(&mut m, &mut rc);
+            assert_same_keys(&mut m, &mut rc);
+            // One library at a time, by its code: the order of libraries and functions in a
+            // listing is a hash order in Redis.
+            for lib in ["counters", "later"] {
+                let code = |c: &mut Conn| {
+                    let l = c.s(&["FUNCTION", "LIST", "LIBRARYNAME", lib, "WITHCODE"]);
+                    l.split("library_code")
+                        .nth(1)
+                        .unwrap_or_default()
+                        .to_string()
+                };
+                let want = code(&mut m);
+                assert!(!want.is_empty(), "library {lib} on the master");
+                assert_eq!(want, code(&mut rc), "library {lib}");
+            }
+            assert_eq!(rc.s(&["FCALL_RO", "peek", "1", "c"]), "$2\r\n15\r\n");
+        }
+        assert_eq!(m.s(&["FUNCTION", "DELETE", "later"]), "+OK\r\n");
+        let mut rc = oxidis_replica.conn();
+        wait_in_sync(&mut m, &mut rc);
+        assert_eq!(libraries(&mut m), libraries(&mut rc));
+    }
+}
+
+/// A dump with function libraries written by one server loads in the other, both ways.
+#[test]
+fn functions_in_rdb_both_ways() {
+    if !have_redis() {
+        return;
+    }
+    for writer_is_redis in [false, true] {
+        let writer = if writer_is_redis {
+            start_redis(&[])
+        } else {
+            start_oxidis(&[])
+        };
+        let mut w = writer.conn();
+        w.cmd(&["FUNCTION", "LOAD", LIB]);
+        w.cmd(&["FCALL", "bump", "1", "c", "7"]);
+        let dir = writer.dir.path().display().to_string();
+        w.cmd(&["CONFIG", "SET", "dir", &dir]);
+        assert_eq!(w.s(&["SAVE"]), "+OK\r\n");
+        let want = libraries(&mut w);
+        let args = ["--dir", dir.as_str(), "--dbfilename", "dump.rdb"];
+        let reader = if writer_is_redis {
+            start_oxidis(&args)
+        } else {
+            start_redis(&args)
+        };
+        let mut r = reader.conn();
+        assert_eq!(libraries(&mut r), want, "libraries after loading");
+        assert_eq!(r.s(&["FCALL", "bump", "1", "c", "1"]), ":8\r\n");
+    }
+}

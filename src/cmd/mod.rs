@@ -12,6 +12,7 @@ pub mod connection;
 pub mod debug;
 pub mod dump;
 pub mod expire;
+pub mod function;
 pub mod hash;
 pub mod info;
 pub mod info_master;
@@ -62,6 +63,7 @@ pub fn all_commands() -> Vec<&'static Command> {
         wait::COMMANDS,
         replicaof::COMMANDS,
         scripting::COMMANDS,
+        function::COMMANDS,
     ];
     families.iter().flat_map(|f| f.iter()).collect()
 }

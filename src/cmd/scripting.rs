@@ -74,7 +74,7 @@ fn engine(srv: &mut Server) -> Result<&mut Engine, Reply> {
 }
 
 /// The number of keys argument: how many of the arguments after it are keys.
-fn numkeys(a: &Args) -> Result<usize, Reply> {
+pub fn numkeys(a: &Args) -> Result<usize, Reply> {
     let n = parse_i64(&a[2])
         .ok_or_else(|| Reply::err("ERR value is not an integer or out of range"))?;
     if n < 0 {
@@ -123,6 +123,29 @@ fn run_script(ctx: &mut Ctx, a: &mut Args, mode: Mode) -> Reply {
     let Some(mut eng) = ctx.srv.scripts.engine.take() else {
         return Reply::err(NOSCRIPT_ERR);
     };
+    let how = Running {
+        read_only: mode.read_only,
+        function: false,
+        name: &sha,
+        command: &a[..],
+    };
+    let reply = run_with_host(ctx, how, |host| eng.run(&sha, keys, argv, host));
+    ctx.srv.scripts.engine = Some(eng);
+    reply.unwrap_or_else(|| Reply::err(NOSCRIPT_ERR))
+}
+
+/// What is about to run: for the host's refusals, the busy state and the logs.
+pub struct Running<'n> {
+    pub read_only: bool,
+    pub function: bool,
+    pub name: &'n str,
+    /// The calling command (FUNCTION STATS shows it).
+    pub command: &'n [Vec<u8>],
+}
+
+/// Run a script or function through `f` with a host bound to the caller: its database, the
+/// script client, the MULTI/EXEC around its writes, the busy bookkeeping.
+pub fn run_with_host<R>(ctx: &mut Ctx, how: Running, f: impl FnOnce(&mut dyn Host) -> R) -> R {
     let mut client = ctx
         .srv
         .scripts
@@ -141,24 +164,28 @@ fn run_script(ctx: &mut Ctx, a: &mut Args, mode: Mode) -> Reply {
         let mut host = ScriptHost {
             srv: ctx.srv,
             client: &mut client,
-            read_only: mode.read_only,
+            read_only: how.read_only,
+            function: how.function,
             start: std::time::Instant::now(),
             wrote: false,
-            name: sha.clone(),
+            name: how.name,
+            command: how.command,
         };
-        eng.run(&sha, keys, argv, &mut host)
+        f(&mut host)
     };
     ctx.srv.scripts.running_client = 0;
     ctx.srv.scripts.caller_token = None;
     if ctx.srv.scripts.busy.take().is_some() {
-        log::warn!("Slow script finished after being reported busy: {sha}");
+        log::warn!(
+            "Slow script finished after being reported busy: {}",
+            how.name
+        );
     }
     if wrap {
         crate::node::propagate::exec_end(ctx.srv);
     }
-    ctx.srv.scripts.engine = Some(eng);
     ctx.srv.scripts.client = Some(client);
-    reply.unwrap_or_else(|| Reply::err(NOSCRIPT_ERR))
+    reply
 }
 
 /// The client a script's commands run as: authenticated, never blocking.
@@ -175,11 +202,13 @@ struct ScriptHost<'a> {
     srv: &'a mut Server,
     client: &'a mut Client,
     read_only: bool,
+    function: bool,
     start: std::time::Instant,
     /// It called a write command (SCRIPT KILL then answers -UNKILLABLE).
     wrote: bool,
-    /// For the slow-script log line.
-    name: String,
+    /// For the slow-script log line and FUNCTION STATS.
+    name: &'a str,
+    command: &'a [Vec<u8>],
 }
 
 /// What a script stopped by SCRIPT KILL (or SHUTDOWN NOSAVE) replies to its caller.
@@ -222,18 +251,28 @@ impl Host for ScriptHost<'_> {
         }
         if self.srv.scripts.busy.is_none() {
             log::warn!(
-                "Slow script detected: still in execution after {elapsed} milliseconds. You can try killing the script using the SCRIPT KILL command. Script name is: {}.",
+                "Slow script detected: still in execution after {elapsed} milliseconds. You can try killing the script using the {} command. Script name is: {}.",
+                if self.function { "FUNCTION KILL" } else { "SCRIPT KILL" },
                 self.name
             );
             self.srv.scripts.busy = Some(BusyScript {
                 wrote: self.wrote,
-                ..BusyScript::default()
+                function: self.function,
+                kill: false,
+                name: self.name.to_string(),
+                command: self.command.to_vec(),
+                started: self.start,
             });
         }
         crate::server::busy::serve_others(self.srv);
         let killed = self.srv.scripts.busy.as_ref().is_some_and(|b| b.kill);
         let shutting_down = self.srv.shutdown == Some(crate::server::Shutdown::NoSave);
-        (killed || shutting_down).then(|| KILLED_ERR.to_string())
+        let err = if self.function {
+            "ERR Script killed by user with FUNCTION KILL..."
+        } else {
+            KILLED_ERR
+        };
+        (killed || shutting_down).then(|| err.to_string())
     }
 
     fn command_exists(&self, name: &[u8]) -> bool {
@@ -284,7 +323,7 @@ fn script_kill(ctx: &mut Ctx, _a: &mut Args) -> Reply {
     }
 }
 
-const UNKILLABLE_ERR: &str = "UNKILLABLE Sorry the script already executed write commands against the dataset. You can either wait the script termination or kill the server in a hard way using the SHUTDOWN NOSAVE command.";
+pub const UNKILLABLE_ERR: &str = "UNKILLABLE Sorry the script already executed write commands against the dataset. You can either wait the script termination or kill the server in a hard way using the SHUTDOWN NOSAVE command.";
 
 fn script_debug(_ctx: &mut Ctx, a: &mut Args) -> Reply {
     if eq_ic(&a[2], "no") {
@@ -323,7 +362,7 @@ fn script_container(_ctx: &mut Ctx, _a: &mut Args) -> Reply {
 }
 
 /// EVAL-family keys: `numkeys` at argument 2, then that many keys.
-fn eval_keys(a: &[Vec<u8>]) -> Vec<usize> {
+pub fn eval_keys(a: &[Vec<u8>]) -> Vec<usize> {
     match a.get(2).and_then(|n| parse_i64(n)) {
         Some(n) if n > 0 && (n as usize) <= a.len().saturating_sub(3) => {
             (3..3 + n as usize).collect()

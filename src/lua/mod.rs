@@ -7,6 +7,7 @@
 //! scripts behave the same: number formatting, string patterns, `unpack`, `getn`...).
 mod bit;
 pub mod convert;
+pub mod functions;
 mod prelude;
 pub mod rand48;
 
@@ -33,6 +34,8 @@ pub trait Host {
 pub const HOOK_INSTRUCTIONS: u32 = 100_000;
 
 thread_local! {
+    /// While a library's code loads: when it must have finished.
+    static LOAD_DEADLINE: std::cell::Cell<Option<std::time::Instant>> = const { std::cell::Cell::new(None) };
     /// The run in progress, for the instruction hook (which `mlua` requires to be `'static`).
     /// Set by `run_function` for exactly the length of one run, cleared by `RunGuard`.
     static CURRENT: std::cell::Cell<*const ()> = const { std::cell::Cell::new(std::ptr::null()) };
@@ -49,6 +52,11 @@ impl Drop for RunGuard {
 
 /// The instruction hook: ask the host whether the running script must stop.
 fn hook() -> mlua::Result<mlua::VmState> {
+    if let Some(d) = LOAD_DEADLINE.with(|d| d.get()) {
+        if std::time::Instant::now() > d {
+            return Err(raise("FUNCTION LOAD timeout"));
+        }
+    }
     let ptr = CURRENT.with(|c| c.get()) as *const RefCell<Run<'static>>;
     if ptr.is_null() {
         return Ok(mlua::VmState::Continue);
@@ -88,6 +96,10 @@ pub struct Engine {
     redis: Table,
     handler: Function,
     xpcall: Function,
+    /// `xpcall` of `f(keys, args)` (Lua 5.1's xpcall passes no arguments).
+    invoke_with: Function,
+    /// The prelude's `seal`: a read-only view of a table.
+    seal: Function,
     scripts: HashMap<String, Script>,
     /// Total length of the cached bodies (`used_memory_scripts_eval`).
     pub bodies: usize,
@@ -152,23 +164,32 @@ impl Engine {
         host: &mut dyn Host,
     ) -> Option<Reply> {
         let func = self.scripts.get(sha)?.func.clone();
-        Some(match self.run_function(func, sha, keys, argv, host) {
+        let set = (|| {
+            self.globals
+                .raw_set("KEYS", string_array(&self.lua, keys)?)?;
+            self.globals.raw_set("ARGV", string_array(&self.lua, argv)?)
+        })();
+        Some(match set.and_then(|_| self.invoke(func, None, sha, host)) {
             Ok(r) => r,
             Err(e) => Reply::Error(format!("ERR Error running script: {e}")),
         })
     }
 
-    fn run_function(
+    /// Run `func` (with `(keys, args)` as its parameters when given: functions get them so)
+    /// under the error handler, with `redis.call` and friends bound to `host`. `name` names
+    /// the script in error replies (its SHA-1, or the function's name).
+    pub(crate) fn invoke(
         &mut self,
         func: Function,
-        sha: &str,
-        keys: &[Vec<u8>],
-        argv: &[Vec<u8>],
+        params: Option<(&[Vec<u8>], &[Vec<u8>])>,
+        name: &str,
         host: &mut dyn Host,
     ) -> mlua::Result<Reply> {
         let lua = &self.lua;
-        self.globals.raw_set("KEYS", string_array(lua, keys)?)?;
-        self.globals.raw_set("ARGV", string_array(lua, argv)?)?;
+        let params = match params {
+            Some((k, a)) => Some((string_array(lua, k)?, string_array(lua, a)?)),
+            None => None,
+        };
         let run = RefCell::new(Run { host, resp: 2 });
         CURRENT.with(|c| c.set(&run as *const RefCell<Run> as *const ()));
         let _guard = RunGuard;
@@ -222,7 +243,10 @@ impl Engine {
             ] {
                 self.redis.raw_set(k, f)?;
             }
-            let r: MultiValue = self.xpcall.call((func, self.handler.clone()))?;
+            let r: MultiValue = match params {
+                None => self.xpcall.call((func, self.handler.clone()))?,
+                Some((k, a)) => self.invoke_with.call((func, self.handler.clone(), k, a))?,
+            };
             let mut it = r.into_iter();
             let ok = matches!(it.next(), Some(Value::Boolean(true)));
             let v = it.next().unwrap_or(Value::Nil);
@@ -230,7 +254,7 @@ impl Engine {
             Ok(if ok {
                 convert::to_reply(&v, resp)
             } else {
-                Reply::Error(convert::error_text(&v, sha))
+                Reply::Error(convert::error_text(&v, name))
             })
         });
         for k in RUN_FUNCTIONS {

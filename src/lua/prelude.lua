@@ -137,4 +137,11 @@ setmetatable_raw(G, {
     error("Script attempted to access nonexistent global variable '" .. tostring(k) .. "'", 2)
   end,
 })
-return handler, view, redis
+-- Functions get their keys and arguments as parameters.
+local function invoke_with(f, h, keys, args)
+  return xpcall(function()
+    local r = f(keys, args)
+    return r
+  end, h)
+end
+return handler, view, redis, seal, invoke_with

@@ -30,7 +30,8 @@ pub(super) fn build() -> mlua::Result<Engine> {
     )?;
     hooks.raw_set("version", crate::util::REDIS_VERSION)?;
     hooks.raw_set("version_num", version_num(crate::util::REDIS_VERSION))?;
-    let (handler, view, redis): (mlua::Function, Table, Table) =
+    type Made = (mlua::Function, Table, Table, mlua::Function, mlua::Function);
+    let (handler, view, redis, seal, invoke_with): Made =
         lua.load(PRELUDE).set_name("=oxidis").call(hooks.clone())?;
     redis.raw_set("sha1hex", lua.create_function(sha1hex)?)?;
     redis.raw_set("log", lua.create_function(log)?)?;
@@ -46,6 +47,8 @@ pub(super) fn build() -> mlua::Result<Engine> {
         redis,
         handler,
         xpcall,
+        invoke_with,
+        seal,
         scripts: HashMap::new(),
         bodies: 0,
     })

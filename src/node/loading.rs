@@ -33,5 +33,28 @@ pub fn install(srv: &mut Server, li: LoadInfo, secs: f64) {
     srv.persist.last_load_keys_loaded = li.keys_loaded;
     srv.persist.last_load_keys_expired = li.expired_skipped;
     srv.keyspace = li.keyspace;
+    install_functions(srv, &li.functions);
     info!("DB loaded from disk: {secs:.3} seconds");
+}
+
+/// The dump's function libraries replace the node's (a library that does not load is logged
+/// and left out, as the rest of the dataset still serves).
+pub fn install_functions(srv: &mut Server, codes: &[Vec<u8>]) {
+    srv.scripts.functions = None;
+    if codes.is_empty() {
+        return;
+    }
+    let mut f = match crate::lua::functions::Functions::new() {
+        Ok(f) => f,
+        Err(e) => {
+            log::warn!("Function libraries not loaded: {e}");
+            return;
+        }
+    };
+    for c in codes {
+        if let Err(e) = f.load(c, true) {
+            log::warn!("Function library from the RDB file not loaded: {e}");
+        }
+    }
+    srv.scripts.functions = Some(Box::new(f));
 }

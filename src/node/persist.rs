@@ -18,6 +18,7 @@ pub fn save_info(srv: &Server) -> SaveInfo {
         compress: srv.config.rdbcompression,
         checksum: srv.config.rdbchecksum,
         key_save_delay_us: srv.config.rdb_key_save_delay,
+        functions: crate::lua::functions::codes(srv.scripts.functions.as_deref()),
     }
 }
 

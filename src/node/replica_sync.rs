@@ -103,6 +103,7 @@ pub fn install_payload(
     let r = match res {
         Ok(li) => {
             srv.keyspace = li.keyspace;
+            crate::node::loading::install_functions(srv, &li.functions);
             srv.dirty = 0;
             let dump = srv.config.dir.join(&srv.config.dbfilename);
             if let Err(e) = std::fs::rename(path, &dump) {

@@ -94,10 +94,13 @@ pub fn check(input: impl Read, out: &mut dyn Write) -> i32 {
                 let _ = writeln!(out, "[offset {off}] Selecting DB ID {n}");
             }
             Event::ResizeDb(..) => {}
+            Event::Function => {
+                let _ = writeln!(out, "[offset {off}] Function library read");
+            }
             Event::FunctionSkipped => {
                 let _ = writeln!(
                     out,
-                    "[offset {off}] Function library skipped (functions are not supported)"
+                    "[offset {off}] Function library skipped (pre-release format)"
                 );
             }
             Event::Key(k, t, at) => {

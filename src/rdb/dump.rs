@@ -28,6 +28,40 @@ pub fn payload(v: &Value, compress: bool, list_fill: i64) -> Vec<u8> {
         .unwrap_or_default()
 }
 
+/// The FUNCTION DUMP payload of the libraries `codes`: a FUNCTION2 record each (as in an RDB
+/// file), then the same footer as DUMP.
+pub fn functions_payload(codes: &[Vec<u8>], compress: bool) -> Vec<u8> {
+    let mut w = Writer::new(Vec::new(), compress);
+    let mut body = Ok(());
+    for c in codes {
+        body = body
+            .and_then(|_| w.put_u8(super::consts::OPCODE_FUNCTION2))
+            .and_then(|_| w.put_string(c));
+    }
+    // Writing into a Vec cannot fail.
+    body.and_then(|_| w.put_raw(&(RDB_VERSION as u16).to_le_bytes()))
+        .and_then(|_| w.finish_with_crc(true))
+        .unwrap_or_default()
+}
+
+/// The library codes of a verified FUNCTION RESTORE payload, or Redis's error text.
+pub fn decode_functions(p: &[u8]) -> Result<Vec<Vec<u8>>, String> {
+    let body = &p[..p.len().saturating_sub(FOOTER)];
+    let mut r = Reader::new(body);
+    let mut out = Vec::new();
+    while r.offset() < body.len() as u64 {
+        let t = r.u8().map_err(|_| "ERR payload is corrupted".to_string())?;
+        if t != super::consts::OPCODE_FUNCTION2 {
+            return Err("ERR given type is not a function".into());
+        }
+        out.push(
+            r.string()
+                .map_err(|_| "ERR payload is corrupted".to_string())?,
+        );
+    }
+    Ok(out)
+}
+
 /// Whether `p` ends in a version this server reads and the right CRC64 (Redis's
 /// verifyDumpPayload; `skip_checksum` is `skip-checksum-validation`).
 pub fn verify(p: &[u8], skip_checksum: bool) -> bool {

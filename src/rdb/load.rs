@@ -44,7 +44,9 @@ pub struct LoadInfo {
     pub bytes: u64,
     /// Empty collections found in the file (not loaded, as Redis skips them).
     pub empty_skipped: u64,
-    /// Function libraries found and skipped (no function support).
+    /// The code of each function library (FUNCTION2 records), in file order.
+    pub functions: Vec<Vec<u8>>,
+    /// Function libraries in the pre-release format (RDB 10 before 7.0 GA), skipped.
     pub functions_skipped: u64,
 }
 
@@ -58,6 +60,9 @@ pub enum Event<'a> {
     Key(&'a [u8], u8, i64),
     /// The key just announced was read and is already expired.
     Expired,
+    /// A function library (FUNCTION2) was read.
+    Function,
+    /// A library in the pre-release format was skipped.
     FunctionSkipped,
     /// End of file: the CRC64 trailer was checked (`true`) or is zero (`false`).
     Eof {
@@ -110,6 +115,7 @@ pub fn load_traced<R: Read>(
         expired_skipped: 0,
         bytes: 0,
         empty_skipped: 0,
+        functions: Vec::new(),
         functions_skipped: 0,
     };
     let mut db = 0usize;
@@ -164,10 +170,14 @@ pub fn load_traced<R: Read>(
                     "The RDB file holds module auxiliary data: modules are not supported by this server".into(),
                 ))
             }
-            OPCODE_FUNCTION2 | OPCODE_FUNCTION_PRE_GA => {
+            OPCODE_FUNCTION2 => {
+                info.functions.push(r.string()?);
+                trace(r.offset(), Event::Function);
+            }
+            OPCODE_FUNCTION_PRE_GA => {
                 skip_function(&mut r, t)?;
                 info.functions_skipped += 1;
-                log::warn!("RDB file holds a function library: skipped (functions are not supported)");
+                log::warn!("RDB file holds a function library in the pre-release format: skipped");
                 trace(r.offset(), Event::FunctionSkipped);
             }
             _ => {

@@ -40,6 +40,8 @@ pub struct SaveInfo {
     pub compress: bool,
     /// `rdbchecksum`: false writes a zero trailer.
     pub checksum: bool,
+    /// Function library codes, written as FUNCTION2 records after the AUX fields.
+    pub functions: Vec<Vec<u8>>,
     /// `rdb-key-save-delay` (microseconds slept after each key; tests use it to make a
     /// save slow enough to interrupt).
     pub key_save_delay_us: i64,
@@ -81,6 +83,10 @@ pub fn save_with<W: Write>(
     w.put_raw(b"REDIS")?;
     w.put_raw(format!("{RDB_VERSION:04}").as_bytes())?;
     write_aux(&mut w, info)?;
+    for code in &info.functions {
+        w.put_u8(OPCODE_FUNCTION2)?;
+        w.put_string(code)?;
+    }
     let mut scratch = Scratch::new(list_fill);
     let mut pause = KeyDelay::new(info.key_save_delay_us);
     for (id, db) in ks.dbs.iter().enumerate() {
@@ -337,6 +343,7 @@ mod tests {
             compress: true,
             checksum: true,
             key_save_delay_us: 0,
+            functions: Vec::new(),
         };
         let out = save(&ks, Vec::new(), &info).unwrap();
         let mut want = b"REDIS0010".to_vec();

@@ -10,8 +10,12 @@ pub trait BusyServe {
 }
 
 /// A script that has run past the threshold.
-#[derive(Debug, Default, Clone)]
+#[derive(Debug, Clone)]
 pub struct BusyScript {
+    /// The script's SHA-1 or the function's name, and the command that called it.
+    pub name: String,
+    pub command: Vec<Vec<u8>>,
+    pub started: std::time::Instant,
     /// It called a write command: SCRIPT KILL can no longer stop it (-UNKILLABLE).
     pub wrote: bool,
     /// SCRIPT KILL (or FUNCTION KILL, or SHUTDOWN NOSAVE) asked it to stop.

@@ -137,6 +137,8 @@ pub struct Server {
 #[derive(Default)]
 pub struct Scripts {
     pub engine: Option<Box<crate::lua::Engine>>,
+    /// Function libraries (FUNCTION LOAD), in an interpreter of their own.
+    pub functions: Option<Box<crate::lua::functions::Functions>>,
     pub client: Option<Box<Client>>,
     /// The id of the client the running script's commands use (0: no script running).
     pub running_client: u64,
