@@ -361,6 +361,7 @@ fn library_save_loads_in_redis() {
             compress,
             checksum,
             key_save_delay_us: 0,
+            functions: Vec::new(),
         };
         let f = std::fs::File::create(&path).expect("create dump");
         oxidis::rdb::save(&srv.keyspace, f, &info).expect("save");

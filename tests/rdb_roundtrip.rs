@@ -133,6 +133,7 @@ fn info(compress: bool, checksum: bool) -> SaveInfo {
         compress,
         checksum,
         key_save_delay_us: 0,
+        functions: Vec::new(),
     }
 }
 

@@ -192,6 +192,7 @@ fn round_trip(seed: u64, compress: bool) {
         compress,
         checksum: true,
         key_save_delay_us: 0,
+        functions: Vec::new(),
     };
     let bytes = oxidis::rdb::save(&srv.keyspace, Vec::new(), &info).expect("save");
     let opts = LoadOpts {

@@ -57,7 +57,7 @@ fn fcall_generic(ctx: &mut Ctx, a: &mut Args, ro: bool) -> Reply {
         read_only: ro || no_writes,
         function: true,
         name: &name,
-        command: &a[..],
+        command: a,
     };
     let reply = run_with_host(ctx, how, |host| funcs.call(&name, keys, args, host));
     ctx.srv.scripts.functions = Some(funcs);
@@ -142,7 +142,7 @@ fn function_list(ctx: &mut Ctx, a: &mut Args) -> Reply {
         .filter(|l| {
             pattern
                 .as_ref()
-                .is_none_or(|p| crate::glob::matches(p, l.name.as_bytes(), false))
+                .map_or(true, |p| crate::glob::matches(p, l.name.as_bytes(), false))
         })
         .map(|l| {
             let funcs = l

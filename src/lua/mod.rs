@@ -30,6 +30,9 @@ pub trait Host {
     fn busy(&mut self) -> Option<String>;
 }
 
+/// A function's keys and arguments.
+pub type Params<'a> = (&'a [Vec<u8>], &'a [Vec<u8>]);
+
 /// How often (in Lua VM instructions) a running script checks the clock, as Redis does.
 pub const HOOK_INSTRUCTIONS: u32 = 100_000;
 
@@ -181,7 +184,7 @@ impl Engine {
     pub(crate) fn invoke(
         &mut self,
         func: Function,
-        params: Option<(&[Vec<u8>], &[Vec<u8>])>,
+        params: Option<Params>,
         name: &str,
         host: &mut dyn Host,
     ) -> mlua::Result<Reply> {
