@@ -157,7 +157,10 @@ fn stream_of(port: u16, cmds: &[&[&str]]) -> Vec<u8> {
     }
     m.cmd(&["SET", "after", "x"]);
     let mut got = read_until(&mut r, b"after\r\n");
-    for noise in [&b"*1\r\n$4\r\nPING\r\n"[..], b"*2\r\n$6\r\nSELECT\r\n$1\r\n0\r\n"] {
+    for noise in [
+        &b"*1\r\n$4\r\nPING\r\n"[..],
+        b"*2\r\n$6\r\nSELECT\r\n$1\r\n0\r\n",
+    ] {
         while let Some(i) = got.windows(noise.len()).position(|w| w == noise) {
             got.drain(i..i + noise.len());
         }
