@@ -37,18 +37,35 @@ pub fn set(hll: &mut [u8], index: usize, count: u8) -> bool {
     }
 }
 
+/// Call `f(i, register i)` for every register in order, four at a time from each 3 bytes
+/// (the whole-value loops: merging and counting).
+#[inline]
+fn each(hll: &[u8], mut f: impl FnMut(usize, u8)) {
+    let regs = &hll[HDR..HDR + REGISTERS * 6 / 8];
+    for (k, c) in regs.chunks_exact(3).enumerate() {
+        let w = c[0] as u32 | (c[1] as u32) << 8 | (c[2] as u32) << 16;
+        let i = k * 4;
+        f(i, (w & 63) as u8);
+        f(i + 1, (w >> 6 & 63) as u8);
+        f(i + 2, (w >> 12 & 63) as u8);
+        f(i + 3, (w >> 18) as u8);
+    }
+}
+
 /// Count the registers of each value into `histo`.
 pub fn histogram(hll: &[u8], histo: &mut [u32; 64]) {
-    let regs = &hll[HDR..];
-    for i in 0..REGISTERS {
-        histo[get(regs, i) as usize] += 1;
-    }
+    each(hll, |_, r| histo[r as usize] += 1);
 }
 
 /// `max[i] = max(max[i], register i)` for every register.
 pub fn merge_into(max: &mut [u8], hll: &[u8]) {
-    let regs = &hll[HDR..];
-    for (i, m) in max.iter_mut().enumerate().take(REGISTERS) {
-        *m = (*m).max(get(regs, i));
-    }
+    let max = &mut max[..REGISTERS];
+    each(hll, |i, r| max[i] = max[i].max(r));
+}
+
+/// All register values.
+pub fn all(hll: &[u8]) -> Vec<u8> {
+    let mut out = vec![0u8; REGISTERS];
+    each(hll, |i, r| out[i] = r);
+    out
 }

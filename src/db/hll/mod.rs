@@ -134,5 +134,5 @@ pub fn to_dense(hll: &mut Vec<u8>) -> Result<bool, Corrupt> {
 
 /// All register values of a dense value.
 pub fn registers(hll: &[u8]) -> Vec<u8> {
-    (0..REGISTERS).map(|i| dense::get(&hll[HDR..], i)).collect()
+    dense::all(hll)
 }

@@ -129,3 +129,19 @@ fn fuzz_decoder_never_panics() {
         }
     }
 }
+
+#[test]
+fn whole_value_loops_match_single_register_access() {
+    let mut seed = 77u64;
+    let mut d = new_sparse();
+    to_dense(&mut d).unwrap();
+    for i in 0..REGISTERS {
+        dense::put(&mut d[HDR..], i, (rng(&mut seed) & 63) as u8);
+    }
+    let one: Vec<u8> = (0..REGISTERS).map(|i| dense::get(&d[HDR..], i)).collect();
+    assert_eq!(registers(&d), one);
+    let mut max = vec![0u8; REGISTERS];
+    merge_into(&mut max, &d).unwrap();
+    assert_eq!(max, one);
+    assert_eq!(count(&d), Ok(count_registers(&one)));
+}
