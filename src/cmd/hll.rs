@@ -138,17 +138,12 @@ fn pfdebug(ctx: &mut Ctx, a: &mut Args) -> Reply {
     let sub = a[1].to_ascii_lowercase();
     match &sub[..] {
         b"getreg" => {
-            if hll::is_sparse(h) {
-                tri!(hll::to_dense(h).map_err(corrupt));
+            let converted = tri!(hll::to_dense(h).map_err(corrupt));
+            let regs = hll::registers(h);
+            if converted {
                 ctx.dirty(1);
-                return getreg_reply(ctx, &a[2]);
             }
-            Reply::Array(
-                hll::registers(h)
-                    .into_iter()
-                    .map(|r| Reply::Int(r as i64))
-                    .collect(),
-            )
+            Reply::Array(regs.into_iter().map(|r| Reply::Int(r as i64)).collect())
         }
         b"decode" if hll::is_sparse(h) => Reply::Bulk(hll::sparse::decode(h).into_bytes()),
         b"decode" => Reply::err("ERR HLL encoding is not sparse"),
@@ -165,20 +160,6 @@ fn pfdebug(ctx: &mut Ctx, a: &mut Args) -> Reply {
             "ERR Unknown PFDEBUG subcommand '{}'",
             String::from_utf8_lossy(&a[1])
         )),
-    }
-}
-
-/// GETREG's reply after the conversion (the borrow of the value ended with `ctx.dirty`).
-fn getreg_reply(ctx: &mut Ctx, key: &[u8]) -> Reply {
-    let now = ctx.now;
-    match ctx.db().get(key, now).and_then(|e| e.value.as_str()) {
-        Some(h) => Reply::Array(
-            hll::registers(h)
-                .into_iter()
-                .map(|r| Reply::Int(r as i64))
-                .collect(),
-        ),
-        None => Reply::err("ERR The specified key does not exist"),
     }
 }
 
