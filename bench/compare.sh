@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # Throughput of oxidis next to a real redis-server, measured in the same run with
-# redis-benchmark: SET, GET, INCR, MSET, LPUSH, LPOP, SADD, HSET, ZADD, LRANGE_100 at pipeline
-# depth 1 and 16, 50 clients. Tests whose command oxidis does not implement (COMMAND INFO) are
+# redis-benchmark: SET, GET, INCR, MSET, LPUSH, LPOP, SADD, HSET, ZADD, LRANGE_100, PFADD and
+# PFCOUNT at pipeline depth 1 and 16, 50 clients. PFADD adds random elements to one HyperLogLog
+# (dense after the first few thousand); PFCOUNT counts the union of that key and a missing one,
+# which merges all 16384 registers on every call (a single-key PFCOUNT would only read the
+# cache), with 1/20 of the requests. Tests whose command oxidis does not implement (COMMAND INFO) are
 # skipped for oxidis and reported as "not implemented".
 #
 # usage: bench/compare.sh [--record] [-n REQUESTS_AT_P1] [--rounds R] [--quick] [--bin PATH]
@@ -19,7 +22,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 record=0
-tests="set,get,incr,mset,lpush,lpop,sadd,hset,zadd,lrange_100"
+tests="set,get,incr,mset,lpush,lpop,sadd,hset,zadd,lrange_100,pfadd,pfcount"
 n1=200000
 rounds=3
 bin=""
@@ -100,11 +103,27 @@ rd_port=$(free_port)
 pids+=($!)
 wait_ready "$rd_port" redis
 
+# Tests that redis-benchmark has no -t name for: the command line it sends instead.
+custom_args() {
+  case "$1" in
+    pfadd) echo "pfadd hll:a __rand_int__" ;;
+    pfcount) echo "pfcount hll:a hll:b" ;;
+  esac
+}
+# Requests for test $1 given the default $2 (slow tests run fewer).
+test_requests() {
+  case "$1" in
+    pfcount) echo $(($2 / 20)) ;;
+    *) echo "$2" ;;
+  esac
+}
+
 # The name redis-benchmark prints for test $1, and the command it needs.
 test_title() {
   case "$1" in
     mset) echo "MSET (10 keys)" ;;
     lrange_100) echo "LRANGE_100 (first 100 elements)" ;;
+    pfadd | pfcount) custom_args "$1" ;;
     *) echo "$1" | tr '[:lower:]' '[:upper:]' ;;
   esac
 }
@@ -131,12 +150,18 @@ for t in "${test_list[@]}"; do
   fi
 done
 
-# Requests per second of each test in list $4, as "TEST RPS" lines.
+# Requests per second of each test in list $4 (or of the one custom test), as "TEST RPS" lines.
 bench() {
   local port=$1 pipeline=$2 n=$3 list=$4
   [ -n "$list" ] || return 0
-  timeout 600 "${pin_cli[@]}" redis-benchmark -h 127.0.0.1 -p "$port" -q --csv -t "$list" -c "$clients" \
-    -n "$n" -r "$keyspace" -P "$pipeline" 2>/dev/null |
+  local what=(-t "$list") custom
+  custom=$(custom_args "$list")
+  if [ -n "$custom" ]; then
+    read -r -a what <<<"$custom"
+    n=$(test_requests "$list" "$n")
+  fi
+  timeout 600 "${pin_cli[@]}" redis-benchmark -h 127.0.0.1 -p "$port" -q --csv -c "$clients" \
+    -n "$n" -r "$keyspace" -P "$pipeline" "${what[@]}" 2>/dev/null |
     awk -F'","' 'NR > 1 { gsub(/"/, "", $1); gsub(/"/, "", $2); print $1, $2 }' || true
 }
 
@@ -209,7 +234,9 @@ if [ "$record" = 1 ]; then
     echo "are there. Compare the ratio column, measured in one run on the same machine."
     echo "\"failed\" means redis-benchmark reported no result for that test; \"not implemented\" that"
     echo "oxidis lacks the command. LRANGE_100 reads the first 100 elements of a list that"
-    echo "redis-benchmark fills with LPUSH first."
+    echo "redis-benchmark fills with LPUSH first. PFADD adds random elements to one HyperLogLog;"
+    echo "PFCOUNT counts the union of it and a missing key (a full register merge per call), with"
+    echo "1/20 of the requests."
     echo
     echo "- date: $(date -u '+%Y-%m-%d %H:%M UTC')"
     echo "- machine: $(nproc) cores${cpu:+, $cpu}, $(uname -sm)"

@@ -129,6 +129,18 @@ fn populate(c: &mut Conn) {
             "m".repeat(90),
         ]);
         add(vec![s("EXPIRE"), format!("{p}bigzset"), s("7000")]);
+        // HyperLogLogs (strings): sparse with a stale cache, sparse with a fresh one, dense.
+        // Over 44 bytes, so `raw` both live and after loading (PFADD leaves short ones raw,
+        // loading makes them embstr, in Redis as in oxidis).
+        let mut hll = vec![s("PFADD"), format!("{p}hll")];
+        hll.extend((0..20).map(|i| format!("m{i}")));
+        add(hll.clone());
+        hll[1] = format!("{p}hllc");
+        add(hll);
+        add(vec![s("PFCOUNT"), format!("{p}hllc")]);
+        let mut big = vec![s("PFADD"), format!("{p}hlldense")];
+        big.extend((0..3000).map(|i| format!("e{i}")));
+        add(big);
     }
     for a in &pipe {
         let r: Vec<&str> = a.iter().map(|x| x.as_str()).collect();

@@ -67,6 +67,16 @@ fn dataset() -> Vec<Vec<Vec<u8>>> {
     ]);
     cmd(vec![w("APPEND"), w("raw"), w("12")]);
     cmd(vec![w("INCRBYFLOAT"), w("float"), w("1.5")]);
+    // HyperLogLogs (strings in Redis's format): sparse, sparse with a cached count, dense.
+    // Over 44 bytes: PFADD leaves short ones raw, loading makes them embstr (in both servers).
+    let members: Vec<Vec<u8>> = (0..20).map(|i| s(format!("m{i}"))).collect();
+    for k in ["hll:sparse", "hll:cached"] {
+        cmd([vec![w("PFADD"), w(k)], members.clone()].concat());
+    }
+    cmd(vec![w("PFCOUNT"), w("hll:cached")]);
+    let mut big = vec![w("PFADD"), w("hll:dense")];
+    big.extend((0..3000).map(|i| s(format!("e{i}"))));
+    cmd(big);
 
     // Lists: one node, several nodes, long elements, a TTL.
     cmd(vec![

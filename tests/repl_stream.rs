@@ -12,11 +12,14 @@ fn attach(port: u16) -> BufReader<TcpStream> {
     s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
     s.write_all(&encode_cmd(&[b"REPLCONF", b"capa", b"psync2"]))
         .unwrap();
-    s.write_all(&encode_cmd(&[b"PSYNC", b"?", b"-1"])).unwrap();
     let mut r = BufReader::new(s);
     let mut line = String::new();
     r.read_line(&mut line).unwrap();
     assert_eq!(line, "+OK\r\n");
+    // Redis refuses PSYNC while the REPLCONF reply is still pending.
+    r.get_mut()
+        .write_all(&encode_cmd(&[b"PSYNC", b"?", b"-1"]))
+        .unwrap();
     line.clear();
     r.read_line(&mut line).unwrap();
     assert!(line.starts_with("+FULLRESYNC "), "{line:?}");
@@ -142,4 +145,75 @@ fn restore_with_a_relative_ttl_is_propagated_with_the_absolute_time() {
         "{at} vs now {pttl_at}"
     );
     assert!(text.contains("$6\r\nABSTTL\r\n"), "{text:?}");
+}
+
+/// The stream after the commands of `cmds`, up to a closing `SET after x`, with keep-alive
+/// PINGs and SELECTs removed.
+fn stream_of(port: u16, cmds: &[&[&str]]) -> Vec<u8> {
+    let mut r = attach(port);
+    let mut m = Conn::connect(port);
+    for c in cmds {
+        m.cmd(c);
+    }
+    m.cmd(&["SET", "after", "x"]);
+    let mut got = read_until(&mut r, b"after\r\n");
+    for noise in [
+        &b"*1\r\n$4\r\nPING\r\n"[..],
+        b"*2\r\n$6\r\nSELECT\r\n$1\r\n0\r\n",
+    ] {
+        while let Some(i) = got.windows(noise.len()).position(|w| w == noise) {
+            got.drain(i..i + noise.len());
+        }
+    }
+    got
+}
+
+#[test]
+fn hyperloglog_commands_propagate_as_in_redis() {
+    // PFADD and PFMERGE go out when they changed something; a single-key PFCOUNT goes out
+    // when it refreshed the cached cardinality (read-only, but it changed the value); a
+    // PFDEBUG that converted the encoding goes out too.
+    let cmds: &[&[&str]] = &[
+        &["PFADD", "h", "a", "b", "c"],
+        &["PFADD", "h", "a"],
+        &["PFCOUNT", "h"],
+        &["PFCOUNT", "h"],
+        &["PFCOUNT", "h", "other"],
+        &["PFCOUNT", "missing"],
+        &["PFMERGE", "d", "h"],
+        &["pfcount", "d"],
+        &["PFDEBUG", "TODENSE", "h"],
+        &["PFDEBUG", "TODENSE", "h"],
+        &["PFDEBUG", "GETREG", "d"],
+        &["PFADD", "h", "z"],
+        // Inside transactions (of two writes: Redis 7.0 leaves a lone write unwrapped): the
+        // refresh is part of the MULTI block, a cached count is not.
+        &["PFADD", "t", "q"],
+        &["MULTI"],
+        &["PFCOUNT", "t"],
+        &["GET", "x"],
+        &["PFADD", "t", "r1", "r2", "r3"],
+        &["EXEC"],
+        &["MULTI"],
+        &["PFCOUNT", "t"],
+        &["PFCOUNT", "t"],
+        &["SET", "y", "1"],
+        &["EXEC"],
+    ];
+    let ox = start_oxidis(&[]);
+    let rd = start_redis(&["--repl-diskless-sync", "no"]);
+    let (a, b) = (stream_of(ox.port, cmds), stream_of(rd.port, cmds));
+    assert_eq!(String::from_utf8_lossy(&a), String::from_utf8_lossy(&b));
+    assert_eq!(a.windows(7).filter(|w| w == b"PFCOUNT").count(), 3);
+
+    // A real Redis replica of oxidis ends with the same bytes, cached cardinalities included.
+    let replica = start_redis(&["--replicaof", "127.0.0.1", &ox.port.to_string()]);
+    let mut m = ox.conn();
+    m.cmd(&["PFADD", "late", "x", "y"]);
+    m.cmd(&["PFCOUNT", "late"]);
+    let mut r = replica.conn();
+    for k in ["h", "d", "late"] {
+        let want = m.cmd(&["GET", k]);
+        assert!(wait_until(10, || r.cmd(&["GET", k]) == want), "{k}");
+    }
 }

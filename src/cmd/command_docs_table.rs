@@ -1634,6 +1634,73 @@ pub static DOCS: &[(&str, Doc)] = &[
         },
     ),
     (
+        "pfadd",
+        Doc {
+            summary: "Adds the specified elements to the specified HyperLogLog.",
+            since: "2.8.9",
+            group: "hyperloglog",
+            complexity: Some("O(1) to add every element."),
+            args: &[
+            Arg { name: "key", kind: Key, key_spec_index: 0, ..ARG },
+            Arg { name: "element", kind: String, flags: OPTIONAL | MULTIPLE, ..ARG },
+        ],
+            ..DOC
+        },
+    ),
+    (
+        "pfcount",
+        Doc {
+            summary: "Return the approximated cardinality of the set(s) observed by the HyperLogLog at key(s).",
+            since: "2.8.9",
+            group: "hyperloglog",
+            complexity: Some("O(1) with a very small average constant time when called with a single key. O(N) with N being the number of keys, and much bigger constant times, when called with multiple keys."),
+            args: &[
+            Arg { name: "key", kind: Key, key_spec_index: 0, flags: MULTIPLE, ..ARG },
+        ],
+            ..DOC
+        },
+    ),
+    (
+        "pfdebug",
+        Doc {
+            summary: "Internal commands for debugging HyperLogLog values",
+            since: "2.8.9",
+            group: "hyperloglog",
+            complexity: Some("N/A"),
+            doc_flags: &["syscmd"],
+            args: &[
+            Arg { name: "subcommand", kind: String, ..ARG },
+            Arg { name: "key", kind: Key, key_spec_index: 0, ..ARG },
+        ],
+            ..DOC
+        },
+    ),
+    (
+        "pfmerge",
+        Doc {
+            summary: "Merge N different HyperLogLogs into a single one.",
+            since: "2.8.9",
+            group: "hyperloglog",
+            complexity: Some("O(N) to merge N HyperLogLogs, but with high constant times."),
+            args: &[
+            Arg { name: "destkey", kind: Key, key_spec_index: 0, ..ARG },
+            Arg { name: "sourcekey", kind: Key, key_spec_index: 1, flags: MULTIPLE, ..ARG },
+        ],
+            ..DOC
+        },
+    ),
+    (
+        "pfselftest",
+        Doc {
+            summary: "An internal command for testing HyperLogLog values",
+            since: "2.8.9",
+            group: "hyperloglog",
+            complexity: Some("N/A"),
+            doc_flags: &["syscmd"],
+            ..DOC
+        },
+    ),
+    (
         "ping",
         Doc {
             summary: "Ping the server",

@@ -175,6 +175,19 @@ pub const TABLE: &[(&str, &[KeySpec])] = &[
     ),
     ("sort_ro", &[range(RO, 1, 0), SORT_BY_GET]),
     ("bzmpop", &[keynum(RW_POP, 2)]),
+    (
+        "pfcount",
+        &[KeySpec {
+            notes: Some(
+                "RW because it may change the internal representation of the key, and propagate to replicas",
+            ),
+            ..range(&["RW", "access"], 1, -1)
+        }],
+    ),
+    (
+        "pfmerge",
+        &[range(&["RW", "access", "insert"], 1, 0), range(RO, 2, -1)],
+    ),
 ];
 
 pub fn lookup(name: &str) -> Option<&'static [KeySpec]> {

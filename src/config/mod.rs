@@ -203,6 +203,8 @@ pub struct EncLimits {
     pub zset_max_listpack_value: u64,
     pub set_max_intset_entries: u64,
     pub list_max_listpack_size: i64,
+    /// Largest sparse HyperLogLog string (header included) before it turns dense.
+    pub hll_sparse_max_bytes: u64,
 }
 
 impl Default for EncLimits {
@@ -214,6 +216,7 @@ impl Default for EncLimits {
             zset_max_listpack_value: 64,
             set_max_intset_entries: 512,
             list_max_listpack_size: -2,
+            hll_sparse_max_bytes: 3000,
         }
     }
 }
@@ -498,6 +501,7 @@ impl Config {
             "zset-max-listpack-value" => self.enc.zset_max_listpack_value = v.uint(),
             "set-max-intset-entries" => self.enc.set_max_intset_entries = v.uint(),
             "list-max-listpack-size" => self.enc.list_max_listpack_size = v.int(),
+            "hll-sparse-max-bytes" => self.enc.hll_sparse_max_bytes = v.uint(),
             _ => {
                 self.other.insert(d.name, v.text());
             }
@@ -572,6 +576,7 @@ impl Config {
             "zset-max-listpack-value" => self.enc.zset_max_listpack_value.to_string(),
             "set-max-intset-entries" => self.enc.set_max_intset_entries.to_string(),
             "list-max-listpack-size" => self.enc.list_max_listpack_size.to_string(),
+            "hll-sparse-max-bytes" => self.enc.hll_sparse_max_bytes.to_string(),
             _ => self
                 .other
                 .get(d.name)

@@ -132,7 +132,7 @@ pub static DIRECTIVES: &[Directive] = &[
     Directive { name: "enable-protected-configs", alias: None, kind: Kind::Enum(&["no", "yes", "local"]), default: "no", flags: IMMUTABLE|PROTECTED, implemented: true },
     Directive { name: "hash-max-listpack-entries", alias: Some("hash-max-ziplist-entries"), kind: Kind::Int(0, 9223372036854775807), default: "512", flags: 0, implemented: true },
     Directive { name: "hash-max-listpack-value", alias: Some("hash-max-ziplist-value"), kind: Kind::Mem(0, 9223372036854775807), default: "64", flags: 0, implemented: true },
-    Directive { name: "hll-sparse-max-bytes", alias: None, kind: Kind::Mem(0, 9223372036854775807), default: "3000", flags: 0, implemented: false },
+    Directive { name: "hll-sparse-max-bytes", alias: None, kind: Kind::Mem(0, 9223372036854775807), default: "3000", flags: 0, implemented: true },
     Directive { name: "hz", alias: None, kind: Kind::Int(0, 2147483647), default: "10", flags: 0, implemented: true },
     Directive { name: "ignore-warnings", alias: None, kind: Kind::Str, default: "", flags: 0, implemented: false },
     Directive { name: "io-threads", alias: None, kind: Kind::Int(1, 128), default: "1", flags: IMMUTABLE, implemented: false },

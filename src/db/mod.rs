@@ -7,6 +7,7 @@ pub mod dictkey;
 pub mod digest;
 pub mod expire;
 pub mod hash;
+pub mod hll;
 pub mod list;
 pub mod packed;
 pub mod set;

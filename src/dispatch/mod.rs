@@ -172,14 +172,17 @@ fn call(srv: &mut Server, client: &mut Client, resolved: Resolved, args: &mut Ar
     let dirty_before = srv.dirty;
     let errors_before = srv.stats.total_error_replies;
     // Handlers may take their arguments: copy the keys first when someone waits on writes.
-    let keys = if cmd.is_write() && !(srv.blocking.is_empty() && srv.watched.is_empty()) {
+    // A read-only command with a propagation hook that applies may still change its keys
+    // (PFCOUNT refreshing a cached cardinality): it is handled as a write once it did.
+    let may_write = cmd.is_write() || cmd.propagate.is_some_and(|p| (p.when)(args));
+    let keys = if may_write && !(srv.blocking.is_empty() && srv.watched.is_empty()) {
         Some(keys_before(cmd, args))
     } else {
         None
     };
     // Handlers may take their arguments: keep them for replication.
     let forced = crate::node::propagate::always(srv, client, cmd);
-    let repl_args = ((cmd.is_write() || forced) && crate::node::propagate::active(srv))
+    let repl_args = ((may_write || forced) && crate::node::propagate::active(srv))
         .then(|| crate::node::propagate::keep(srv, cmd, args));
     let mode = match (srv.replica.is_some(), client.kind) {
         (false, _) => crate::db::ExpiryMode::Delete,

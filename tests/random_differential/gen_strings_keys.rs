@@ -88,6 +88,24 @@ pub(super) fn templates() -> Vec<Template> {
         t("bitcount", 1, |g| {
             exact(v!["BITCOUNT", g.key(), g.p(INDEXES), g.p(INDEXES)])
         }),
+        // ---- HyperLogLog (string values: they meet the other string commands)
+        t("pfadd", 2, |g| {
+            let mut a = v!["PFADD", g.key()];
+            for _ in 0..g.rng.below(4) {
+                a.push(g.member());
+            }
+            exact(a)
+        }),
+        t("pfcount", 1, |g| {
+            let mut a = v!["PFCOUNT"];
+            a.extend(g.keys(3));
+            exact(a)
+        }),
+        t("pfmerge", 1, |g| {
+            let mut a = v!["PFMERGE"];
+            a.extend(g.keys(2));
+            exact(a)
+        }),
         // ---- keys
         t("del", 4, |g| {
             let mut a = v!["DEL"];
