@@ -173,8 +173,7 @@ pub fn signed_overflow(value: i64, incr: i64, bits: u32, ow: Overflow) -> Option
             c as i64
         }
     };
-    if value > max || (bits != 64 && incr > maxincr) || (value >= 0 && incr > 0 && incr > maxincr)
-    {
+    if value > max || (bits != 64 && incr > maxincr) || (value >= 0 && incr > 0 && incr > maxincr) {
         Some(match ow {
             Overflow::Sat => max,
             _ => wrapped(),
@@ -247,11 +246,17 @@ mod tests {
         assert_eq!(unsigned_overflow(250, 10, 8, Overflow::Sat), Some(255));
         assert_eq!(unsigned_overflow(5, -10, 8, Overflow::Sat), Some(0));
         assert_eq!(unsigned_overflow(5, -10, 8, Overflow::Wrap), Some(251));
-        assert_eq!(unsigned_overflow(-1i64 as u64, 0, 8, Overflow::Sat), Some(255));
+        assert_eq!(
+            unsigned_overflow(-1i64 as u64, 0, 8, Overflow::Sat),
+            Some(255)
+        );
         assert_eq!(unsigned_overflow(5, 5, 8, Overflow::Fail), None);
         assert_eq!(signed_overflow(120, 10, 8, Overflow::Wrap), Some(-126));
         assert_eq!(signed_overflow(-120, -10, 8, Overflow::Sat), Some(-128));
-        assert_eq!(signed_overflow(i64::MAX, 1, 64, Overflow::Wrap), Some(i64::MIN));
+        assert_eq!(
+            signed_overflow(i64::MAX, 1, 64, Overflow::Wrap),
+            Some(i64::MIN)
+        );
         assert_eq!(signed_overflow(i64::MIN, 0, 8, Overflow::Sat), Some(127));
         assert_eq!(signed_overflow(-5, 3, 64, Overflow::Sat), None);
     }

@@ -172,6 +172,24 @@ fn run(ctx: &mut Ctx, a: &mut Args, read_only_cmd: bool) -> Reply {
     Reply::Array(out)
 }
 
+/// The key's flags: read-only when every subcommand is a well-formed GET or OVERFLOW (a
+/// syntax error is taken as a write, the safe side), as Redis's key lookup for BITFIELD does.
+pub(super) fn key_flags(a: &[Vec<u8>]) -> &'static [&'static str] {
+    let mut j = 2;
+    while j < a.len() {
+        let rem = a.len() - j - 1;
+        let sub = &a[j];
+        if sub.eq_ignore_ascii_case(b"get") && rem >= 2 {
+            j += 3;
+        } else if sub.eq_ignore_ascii_case(b"overflow") && rem >= 1 {
+            j += 2;
+        } else {
+            return &["RW", "access", "update"];
+        }
+    }
+    &["RO", "access"]
+}
+
 pub(super) fn bitfield(ctx: &mut Ctx, a: &mut Args) -> Reply {
     run(ctx, a, false)
 }

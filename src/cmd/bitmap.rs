@@ -286,7 +286,10 @@ pub static COMMANDS: &[Command] = &[
         last_key: -1,
         ..single_key("bitop", -4, WRITE | DENYOOM, W_SLOW, bitop)
     },
-    single_key("bitfield", -2, WRITE | DENYOOM, W_SLOW, bitfield::bitfield),
+    Command {
+        key_flags: Some(bitfield::key_flags),
+        ..single_key("bitfield", -2, WRITE | DENYOOM, W_SLOW, bitfield::bitfield)
+    },
     single_key(
         "bitfield_ro",
         -2,

@@ -175,7 +175,8 @@ fn lcs(ctx: &mut Ctx, a: &mut Args) -> Reply {
         .map(|m| (m, (m.a.1 - m.a.0 + 1) as i64))
         .filter(|(_, n)| o.min_len == 0 || *n >= o.min_len)
         .map(|(m, n)| {
-            let pair = |(x, y): (u32, u32)| Reply::Array(vec![Reply::Int(x as i64), Reply::Int(y as i64)]);
+            let pair =
+                |(x, y): (u32, u32)| Reply::Array(vec![Reply::Int(x as i64), Reply::Int(y as i64)]);
             let mut v = vec![pair(m.a), pair(m.b)];
             if o.with_len {
                 v.push(Reply::Int(n));
@@ -198,7 +199,9 @@ pub static COMMANDS: &[Command] = &[Command {
 mod tests {
     use super::{table, walk};
 
-    fn run(a: &str, b: &str) -> (String, Vec<((u32, u32), (u32, u32))>) {
+    type Ranges = Vec<((u32, u32), (u32, u32))>;
+
+    fn run(a: &str, b: &str) -> (String, Ranges) {
         let cells = vec![0; (a.len() + 1) * (b.len() + 1)];
         let t = table(a.as_bytes(), b.as_bytes(), cells);
         let (s, r) = walk(a.as_bytes(), b.as_bytes(), &t);
