@@ -40,7 +40,7 @@ pub(super) fn bitmap_for_write<'a>(
     ctx: &'a mut Ctx,
     key: &[u8],
     maxbit: u64,
-) -> Result<(&'a mut Vec<u8>, bool), Reply> {
+) -> Result<(&'a mut [u8], bool), Reply> {
     let now = ctx.now;
     let len = (maxbit >> 3) as usize + 1;
     let db = ctx.db();
@@ -56,15 +56,15 @@ pub(super) fn bitmap_for_write<'a>(
         return Err(Reply::err("ERR no such key"));
     };
     *enc = StrEnc::Raw;
-    let v = buf.to_mut();
-    let grew = v.len() < len;
+    let grew = buf.len() < len;
     if grew {
+        let v = buf.to_mut();
         if v.try_reserve(len - v.len()).is_err() {
             return Err(out_of_memory(len));
         }
         v.resize(len, 0);
     }
-    Ok((v, !exists || grew))
+    Ok((buf.as_mut_bytes(), !exists || grew))
 }
 
 fn zeroed(len: usize) -> Result<Vec<u8>, Reply> {
