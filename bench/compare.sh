@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Throughput of oxidis next to a real redis-server, measured in the same run with
-# redis-benchmark: SET, GET, INCR, MSET, LPUSH, LPOP, SADD, HSET, ZADD, LRANGE_100, PFADD and
-# PFCOUNT at pipeline depth 1 and 16, 50 clients. PFADD adds random elements to one HyperLogLog
+# redis-benchmark: SET, GET, INCR, MSET, LPUSH, LPOP, SADD, HSET, ZADD, LRANGE_100, SETBIT,
+# BITCOUNT, PFADD and PFCOUNT at pipeline depth 1 and 16, 50 clients. SETBIT sets bit 1000 of
+# random keys (so each key is a 126-byte bitmap); BITCOUNT counts the bits of one 4 KiB random
+# value, stored on both servers before the run. PFADD adds random elements to one HyperLogLog
 # (dense after the first few thousand); PFCOUNT counts the union of that key and a missing one,
 # which merges all 16384 registers on every call (a single-key PFCOUNT would only read the
 # cache), with 1/20 of the requests. Tests whose command oxidis does not implement (COMMAND INFO) are
@@ -22,7 +24,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 record=0
-tests="set,get,incr,mset,lpush,lpop,sadd,hset,zadd,lrange_100,pfadd,pfcount"
+tests="set,get,incr,mset,lpush,lpop,sadd,hset,zadd,lrange_100,setbit,bitcount,pfadd,pfcount"
 n1=200000
 rounds=3
 bin=""
@@ -103,13 +105,17 @@ rd_port=$(free_port)
 pids+=($!)
 wait_ready "$rd_port" redis
 
-# Tests that redis-benchmark has no -t name for: the command line it sends instead.
-custom_args() {
+# The command line of the tests redis-benchmark has no built-in test for (empty for the others).
+# __rand_int__ is zero-padded to 12 digits, which is no valid bit offset: only keys are random.
+custom_command() {
   case "$1" in
+    setbit) echo "SETBIT bitmap:__rand_int__ 1000 1" ;;
+    bitcount) echo "BITCOUNT bitcount:4k" ;;
     pfadd) echo "pfadd hll:a __rand_int__" ;;
     pfcount) echo "pfcount hll:a hll:b" ;;
   esac
 }
+
 # Requests for test $1 given the default $2 (slow tests run fewer).
 test_requests() {
   case "$1" in
@@ -118,15 +124,30 @@ test_requests() {
   esac
 }
 
-# The name redis-benchmark prints for test $1, and the command it needs.
+# The name redis-benchmark prints for test $1 (a custom test's command line), and the command
+# it needs.
 test_title() {
   case "$1" in
     mset) echo "MSET (10 keys)" ;;
     lrange_100) echo "LRANGE_100 (first 100 elements)" ;;
-    pfadd | pfcount) custom_args "$1" ;;
-    *) echo "$1" | tr '[:lower:]' '[:upper:]' ;;
+    *) if [ -n "$(custom_command "$1")" ]; then custom_command "$1"; else echo "$1" | tr '[:lower:]' '[:upper:]'; fi ;;
   esac
 }
+
+# The row label of test $1 in the table.
+test_label() {
+  case "$1" in
+    setbit) echo "SETBIT (random keys, bit 1000)" ;;
+    bitcount) echo "BITCOUNT (4 KiB value)" ;;
+    *) test_title "$1" ;;
+  esac
+}
+
+# The value BITCOUNT counts: the same random bytes on both servers.
+head -c 4096 /dev/urandom >"$work/bitcount.bin"
+for port in "$ox_port" "$rd_port"; do
+  redis-cli -p "$port" -x SET bitcount:4k <"$work/bitcount.bin" >/dev/null
+done
 test_command() {
   case "$1" in
     lrange_100) echo lrange ;;
@@ -155,9 +176,10 @@ bench() {
   local port=$1 pipeline=$2 n=$3 list=$4
   [ -n "$list" ] || return 0
   local what=(-t "$list") custom
-  custom=$(custom_args "$list")
+  custom=$(custom_command "$list")
+  # shellcheck disable=SC2206 # the command line is split into its words on purpose
   if [ -n "$custom" ]; then
-    read -r -a what <<<"$custom"
+    what=($custom)
     n=$(test_requests "$list" "$n")
   fi
   timeout 600 "${pin_cli[@]}" redis-benchmark -h 127.0.0.1 -p "$port" -q --csv -c "$clients" \
@@ -208,7 +230,7 @@ for pipeline in 1 16; do
     ratio=$(awk -v x="${ratio:-}" 'BEGIN { if (x == "") print "n/a"; else printf "%.2f", x }')
     o_cell=${o:-failed}
     [ "$implemented" = 1 ] || o_cell="not implemented"
-    rows+=("| $t | $pipeline | $o_cell | ${r:-failed} | $ratio |")
+    rows+=("| $(test_label "$id") | $pipeline | $o_cell | ${r:-failed} | $ratio |")
   done
 done
 

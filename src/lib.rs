@@ -14,7 +14,7 @@
 //! table and the sources, and fails naming the file and line of an import that points up.
 //!
 //! ```text
-//! layer 0  leaves:    alloc atomic_file glob ldouble lzf sha1 util
+//! layer 0  leaves:    alloc atomic_file bits glob ldouble lzf sha1 util
 //! layer 1  protocol:  resp config
 //! layer 2  base:      daemon db
 //! layer 3  format:    rdb
@@ -26,8 +26,8 @@
 //! layer 9  drivers:   event_loop cron
 //! layer 10 top:       launch
 //! ```
-//! - leaves: no knowledge of the server (byte helpers, the Redis glob, LZF, SHA-1, long double,
-//!   atomic file replacement).
+//! - leaves: no knowledge of the server (byte helpers, bit operations, the Redis glob, LZF,
+//!   SHA-1, long double, atomic file replacement).
 //! - protocol: RESP frames and replies; the redis.conf lexer, typed values and rewrite.
 //! - base: logging, signals, pidfile, daemonize; the keyspace, its values and expiry.
 //! - format: the RDB serializer over `impl Read`/`impl Write`.
@@ -45,6 +45,7 @@
 //! - top: launching a node or a sentinel from a parsed configuration.
 pub mod alloc;
 pub mod atomic_file;
+pub mod bits;
 pub mod cmd;
 pub mod config;
 pub mod cron;

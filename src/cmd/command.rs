@@ -321,7 +321,8 @@ fn getkeys_common(ctx: &mut Ctx, a: &Args, with_flags: bool) -> Reply {
         &["RO", "access"]
     };
     let fl = lookup(KEY_SPEC_FLAGS, &name).unwrap_or(derived);
-    let specs = crate::cmd::key_specs::lookup(&name);
+    let fl = c.key_flags.map_or(fl, |f| f(&target));
+    let specs = crate::cmd::key_specs::lookup(&name).filter(|_| c.key_flags.is_none());
     Reply::Array(
         keys.into_iter()
             .map(|i| {

@@ -53,6 +53,123 @@ pub static DOCS: &[(&str, Doc)] = &[
         },
     ),
     (
+        "bitcount",
+        Doc {
+            summary: "Count set bits in a string",
+            since: "2.6.0",
+            group: "bitmap",
+            complexity: Some("O(N)"),
+            history: &[("7.0.0", "Added the `BYTE|BIT` option.")],
+            args: &[
+            Arg { name: "key", kind: Key, key_spec_index: 0, ..ARG },
+            Arg { name: "index", kind: Block, flags: OPTIONAL, args: &[
+                Arg { name: "start", kind: Integer, ..ARG },
+                Arg { name: "end", kind: Integer, ..ARG },
+                Arg { name: "index_unit", kind: OneOf, since: Some("7.0.0"), flags: OPTIONAL, args: &[
+                    Arg { name: "byte", kind: PureToken, token: Some("BYTE"), ..ARG },
+                    Arg { name: "bit", kind: PureToken, token: Some("BIT"), ..ARG },
+                ], ..ARG },
+            ], ..ARG },
+        ],
+            ..DOC
+        },
+    ),
+    (
+        "bitfield",
+        Doc {
+            summary: "Perform arbitrary bitfield integer operations on strings",
+            since: "3.2.0",
+            group: "bitmap",
+            complexity: Some("O(1) for each subcommand specified"),
+            args: &[
+            Arg { name: "key", kind: Key, key_spec_index: 0, ..ARG },
+            Arg { name: "operation", kind: OneOf, flags: OPTIONAL | MULTIPLE, args: &[
+                Arg { name: "encoding_offset", kind: Block, token: Some("GET"), args: &[
+                    Arg { name: "encoding", kind: String, ..ARG },
+                    Arg { name: "offset", kind: Integer, ..ARG },
+                ], ..ARG },
+                Arg { name: "write", kind: Block, args: &[
+                    Arg { name: "wrap_sat_fail", kind: OneOf, token: Some("OVERFLOW"), flags: OPTIONAL, args: &[
+                        Arg { name: "wrap", kind: PureToken, token: Some("WRAP"), ..ARG },
+                        Arg { name: "sat", kind: PureToken, token: Some("SAT"), ..ARG },
+                        Arg { name: "fail", kind: PureToken, token: Some("FAIL"), ..ARG },
+                    ], ..ARG },
+                    Arg { name: "write_operation", kind: OneOf, args: &[
+                        Arg { name: "encoding_offset_value", kind: Block, token: Some("SET"), args: &[
+                            Arg { name: "encoding", kind: String, ..ARG },
+                            Arg { name: "offset", kind: Integer, ..ARG },
+                            Arg { name: "value", kind: Integer, ..ARG },
+                        ], ..ARG },
+                        Arg { name: "encoding_offset_increment", kind: Block, token: Some("INCRBY"), args: &[
+                            Arg { name: "encoding", kind: String, ..ARG },
+                            Arg { name: "offset", kind: Integer, ..ARG },
+                            Arg { name: "increment", kind: Integer, ..ARG },
+                        ], ..ARG },
+                    ], ..ARG },
+                ], ..ARG },
+            ], ..ARG },
+        ],
+            ..DOC
+        },
+    ),
+    (
+        "bitfield_ro",
+        Doc {
+            summary: "Perform arbitrary bitfield integer operations on strings. Read-only variant of BITFIELD",
+            since: "6.0.0",
+            group: "bitmap",
+            complexity: Some("O(1) for each subcommand specified"),
+            args: &[
+            Arg { name: "key", kind: Key, key_spec_index: 0, ..ARG },
+            Arg { name: "encoding_offset", kind: Block, token: Some("GET"), flags: OPTIONAL | MULTIPLE | MULTIPLE_TOKEN, args: &[
+                Arg { name: "encoding", kind: String, ..ARG },
+                Arg { name: "offset", kind: Integer, ..ARG },
+            ], ..ARG },
+        ],
+            ..DOC
+        },
+    ),
+    (
+        "bitop",
+        Doc {
+            summary: "Perform bitwise operations between strings",
+            since: "2.6.0",
+            group: "bitmap",
+            complexity: Some("O(N)"),
+            args: &[
+            Arg { name: "operation", kind: String, ..ARG },
+            Arg { name: "destkey", kind: Key, key_spec_index: 0, ..ARG },
+            Arg { name: "key", kind: Key, key_spec_index: 1, flags: MULTIPLE, ..ARG },
+        ],
+            ..DOC
+        },
+    ),
+    (
+        "bitpos",
+        Doc {
+            summary: "Find first bit set or clear in a string",
+            since: "2.8.7",
+            group: "bitmap",
+            complexity: Some("O(N)"),
+            history: &[("7.0.0", "Added the `BYTE|BIT` option.")],
+            args: &[
+            Arg { name: "key", kind: Key, key_spec_index: 0, ..ARG },
+            Arg { name: "bit", kind: Integer, ..ARG },
+            Arg { name: "index", kind: Block, flags: OPTIONAL, args: &[
+                Arg { name: "start", kind: Integer, ..ARG },
+                Arg { name: "end_index", kind: Block, flags: OPTIONAL, args: &[
+                    Arg { name: "end", kind: Integer, ..ARG },
+                    Arg { name: "index_unit", kind: OneOf, since: Some("7.0.0"), flags: OPTIONAL, args: &[
+                        Arg { name: "byte", kind: PureToken, token: Some("BYTE"), ..ARG },
+                        Arg { name: "bit", kind: PureToken, token: Some("BIT"), ..ARG },
+                    ], ..ARG },
+                ], ..ARG },
+            ], ..ARG },
+        ],
+            ..DOC
+        },
+    ),
+    (
         "blmove",
         Doc {
             summary: "Pop an element from a list, push it to another list and return it; or block until one is available",
@@ -813,6 +930,20 @@ pub static DOCS: &[(&str, Doc)] = &[
         },
     ),
     (
+        "getbit",
+        Doc {
+            summary: "Returns the bit value at offset in the string value stored at key",
+            since: "2.2.0",
+            group: "bitmap",
+            complexity: Some("O(1)"),
+            args: &[
+            Arg { name: "key", kind: Key, key_spec_index: 0, ..ARG },
+            Arg { name: "offset", kind: Integer, ..ARG },
+        ],
+            ..DOC
+        },
+    ),
+    (
         "getdel",
         Doc {
             summary: "Get the value of a key and delete the key",
@@ -1212,6 +1343,24 @@ pub static DOCS: &[(&str, Doc)] = &[
             since: "1.0.0",
             group: "server",
             complexity: Some("O(1)"),
+            ..DOC
+        },
+    ),
+    (
+        "lcs",
+        Doc {
+            summary: "Find longest common substring",
+            since: "7.0.0",
+            group: "string",
+            complexity: Some("O(N*M) where N and M are the lengths of s1 and s2, respectively"),
+            args: &[
+            Arg { name: "key1", kind: Key, key_spec_index: 0, ..ARG },
+            Arg { name: "key2", kind: Key, key_spec_index: 0, ..ARG },
+            Arg { name: "len", kind: PureToken, token: Some("LEN"), flags: OPTIONAL, ..ARG },
+            Arg { name: "idx", kind: PureToken, token: Some("IDX"), flags: OPTIONAL, ..ARG },
+            Arg { name: "len", kind: Integer, token: Some("MINMATCHLEN"), flags: OPTIONAL, ..ARG },
+            Arg { name: "withmatchlen", kind: PureToken, token: Some("WITHMATCHLEN"), flags: OPTIONAL, ..ARG },
+        ],
             ..DOC
         },
     ),
@@ -2181,6 +2330,21 @@ pub static DOCS: &[(&str, Doc)] = &[
                 Arg { name: "unix-time-milliseconds", kind: UnixTime, token: Some("PXAT"), since: Some("6.2.0"), ..ARG },
                 Arg { name: "keepttl", kind: PureToken, token: Some("KEEPTTL"), since: Some("6.0.0"), ..ARG },
             ], ..ARG },
+        ],
+            ..DOC
+        },
+    ),
+    (
+        "setbit",
+        Doc {
+            summary: "Sets or clears the bit at offset in the string value stored at key",
+            since: "2.2.0",
+            group: "bitmap",
+            complexity: Some("O(1)"),
+            args: &[
+            Arg { name: "key", kind: Key, key_spec_index: 0, ..ARG },
+            Arg { name: "offset", kind: Integer, ..ARG },
+            Arg { name: "value", kind: Integer, ..ARG },
         ],
             ..DOC
         },

@@ -174,6 +174,14 @@ pub const TABLE: &[(&str, &[KeySpec])] = &[
         ],
     ),
     ("sort_ro", &[range(RO, 1, 0), SORT_BY_GET]),
+    (
+        "bitfield",
+        &[noted(
+            "This command allows both access and modification of the key",
+            &["RW", "access", "update", "variable_flags"],
+        )],
+    ),
+    ("bitop", &[range(OW, 2, 0), range(RO, 3, -1)]),
     ("bzmpop", &[keynum(RW_POP, 2)]),
     (
         "pfcount",

@@ -1,6 +1,8 @@
 //! Command families, one file each. Every family exports a `COMMANDS` table; `all_commands`
 //! gathers them for the dispatcher and for COMMAND.
 pub mod args;
+pub mod bitfield;
+pub mod bitmap;
 pub mod client;
 pub mod coll_scan;
 pub mod command;
@@ -21,6 +23,7 @@ pub mod info_persist;
 pub mod info_replica;
 pub mod key_specs;
 pub mod keys;
+pub mod lcs;
 pub mod list;
 pub mod multi;
 pub mod persist;
@@ -45,6 +48,8 @@ pub fn all_commands() -> Vec<&'static Command> {
         connection::COMMANDS,
         client::COMMANDS,
         string::COMMANDS,
+        bitmap::COMMANDS,
+        lcs::COMMANDS,
         keys::COMMANDS,
         dump::COMMANDS,
         debug::COMMANDS,

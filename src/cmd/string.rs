@@ -552,10 +552,20 @@ fn incrbyfloat_set(args: &[Vec<u8>], reply: &Reply) -> Option<Args> {
     ])
 }
 
+/// SET's key is read too only with GET.
+fn set_key_flags(a: &[Vec<u8>]) -> &'static [&'static str] {
+    if a.iter().skip(3).any(|x| eq_ic(x, "get")) {
+        &["RW", "access", "update"]
+    } else {
+        &["OW", "update"]
+    }
+}
+
 pub static COMMANDS: &[Command] = &[
     single_key("get", 2, READONLY | FAST, R_FAST, get),
     Command {
         propagate: Some(SET_PROPAGATE),
+        key_flags: Some(set_key_flags),
         ..single_key("set", -3, WRITE | DENYOOM, W_SLOW, set)
     },
     single_key("setnx", 3, WRITE | DENYOOM | FAST, W_FAST, setnx),

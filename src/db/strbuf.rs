@@ -46,6 +46,17 @@ impl StrBuf {
         }
     }
 
+    /// The bytes, writable in place at their current length (SETBIT, BITFIELD), whatever the
+    /// shape: no move to the heap.
+    #[inline]
+    pub fn as_mut_bytes(&mut self) -> &mut [u8] {
+        match self {
+            StrBuf::Inline { len, buf } => &mut buf[..*len as usize],
+            StrBuf::Exact(b) => b,
+            StrBuf::Growable(v) => v,
+        }
+    }
+
     /// The bytes as a growable buffer, for in-place modification (moves them to the heap).
     pub fn to_mut(&mut self) -> &mut Vec<u8> {
         if !matches!(self, StrBuf::Growable(_)) {
@@ -130,5 +141,8 @@ mod tests {
         assert!(matches!(s, StrBuf::Inline { .. }));
         assert_eq!(&*s, b"42");
         assert_eq!(s.clone(), StrBuf::copy_from(b"42"));
+        s.as_mut_bytes()[0] = b'7';
+        assert!(matches!(s, StrBuf::Inline { .. }));
+        assert_eq!(&*s, b"72");
     }
 }

@@ -107,7 +107,13 @@ pub struct Command {
     /// For ALL_DBS commands: the watched keys the call touches (given the arguments as they
     /// were before the handler ran). Others touch their key arguments in the client's db.
     pub touch: Option<TouchFn>,
+    /// For commands whose key spec has `variable_flags` (SET, BITFIELD): the flags of their
+    /// key for these arguments (COMMAND GETKEYSANDFLAGS).
+    pub key_flags: Option<KeyFlagsFn>,
 }
+
+/// The key flags of a call with these arguments (name first).
+pub type KeyFlagsFn = fn(&[Vec<u8>]) -> &'static [&'static str];
 
 /// Touch the watched keys a command affected in any database: `(srv, client db, args)`.
 pub type TouchFn = fn(&mut Server, usize, &Args);
@@ -227,6 +233,7 @@ pub const BASE: Command = Command {
     getkeys: None,
     propagate: None,
     touch: None,
+    key_flags: None,
 };
 
 /// A command whose only key is its first argument (the common shape), for table brevity.

@@ -106,6 +106,44 @@ pub(super) fn templates() -> Vec<Template> {
             a.extend(g.keys(2));
             exact(a)
         }),
+        t("bitpos", 1, |g| {
+            let mut a = v!["BITPOS", g.key(), g.one_of(&["0", "1", "2"])];
+            if g.rng.chance(60) {
+                a.extend(v![g.p(INDEXES), g.p(INDEXES)]);
+                if g.rng.chance(50) {
+                    a.push(g.one_of(&["BIT", "BYTE"]));
+                }
+            }
+            exact(a)
+        }),
+        t("bitop", 1, |g| {
+            let op = g.one_of(&["AND", "OR", "XOR", "NOT"]);
+            exact(v!["BITOP", op, g.key(), g.key()])
+        }),
+        t("bitfield", 1, |g| {
+            let ty = g.one_of(&["u8", "i5", "u63", "i64", "u1", "i16"]);
+            let off = g.one_of(&["0", "3", "#1", "17", "100"]);
+            let mut a = v!["BITFIELD", g.key()];
+            if g.rng.chance(30) {
+                a.extend(v!["OVERFLOW", g.one_of(&["WRAP", "SAT", "FAIL"])]);
+            }
+            match g.rng.below(3) {
+                0 => a.extend(v!["GET", ty, off]),
+                1 => a.extend(v!["SET", ty, off, g.p(INTS)]),
+                _ => a.extend(v!["INCRBY", ty, off, g.p(INTS)]),
+            }
+            exact(a)
+        }),
+        t("bitfield_ro", 1, |g| {
+            let ty = g.one_of(&["u8", "i5", "u63", "i64"]);
+            exact(v![
+                "BITFIELD_RO",
+                g.key(),
+                "GET",
+                ty,
+                g.one_of(&["0", "7", "#2"])
+            ])
+        }),
         // ---- keys
         t("del", 4, |g| {
             let mut a = v!["DEL"];
