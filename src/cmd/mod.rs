@@ -12,6 +12,7 @@ pub mod connection;
 pub mod debug;
 pub mod dump;
 pub mod expire;
+pub mod geo;
 pub mod hash;
 pub mod info;
 pub mod info_master;
@@ -52,6 +53,7 @@ pub fn all_commands() -> Vec<&'static Command> {
         hash::COMMANDS,
         set::COMMANDS,
         zset::COMMANDS,
+        geo::COMMANDS,
         pubsub::COMMANDS,
         multi::COMMANDS,
         persist::COMMANDS,
@@ -194,6 +196,7 @@ mod tests {
                 "bzpopmin",
                 "bzpopmax",
                 "bzmpop",
+                "geoadd",
             ])
         );
     }

@@ -170,6 +170,30 @@ impl ZSet {
         }
     }
 
+    /// Call `f` for the members from rank `start` upwards while it returns true (GEO searches
+    /// walk a score interval this way, stopping at its end without copying the members).
+    pub fn walk_from(&self, start: usize, mut f: impl FnMut(&[u8], f64) -> bool) {
+        match &self.repr {
+            Repr::Pack(v) => {
+                for (m, s) in v.iter().skip(start) {
+                    if !f(m, *s) {
+                        break;
+                    }
+                }
+            }
+            Repr::Skip(b) => {
+                let mut p = b.list.at(start);
+                while let Some(x) = p {
+                    let (m, s) = b.list.get(x);
+                    if !f(m, s) {
+                        break;
+                    }
+                    p = b.list.next(x);
+                }
+            }
+        }
+    }
+
     /// Members in rank order (lowest score first) with their scores (SORT, RDB).
     pub fn members(&self) -> Vec<(Vec<u8>, f64)> {
         let mut out = Vec::with_capacity(self.len());
