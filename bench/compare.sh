@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Throughput of oxidis next to a real redis-server, measured in the same run with
-# redis-benchmark: SET, GET, INCR, MSET, LPUSH, LPOP, SADD, HSET, ZADD, LRANGE_100 at pipeline
-# depth 1 and 16, 50 clients. Tests whose command oxidis does not implement (COMMAND INFO) are
-# skipped for oxidis and reported as "not implemented".
+# redis-benchmark: SET, GET, INCR, MSET, LPUSH, LPOP, SADD, HSET, ZADD, LRANGE_100 and GEOSEARCH
+# at pipeline depth 1 and 16, 50 clients. Tests whose command oxidis does not implement (COMMAND
+# INFO) are skipped for oxidis and reported as "not implemented". GEOSEARCH is a custom command
+# (see custom_command) over 100000 points both servers are given first.
 #
 # usage: bench/compare.sh [--record] [-n REQUESTS_AT_P1] [--rounds R] [--quick] [--bin PATH]
 #                         [--tests LIST]
@@ -19,7 +20,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 record=0
-tests="set,get,incr,mset,lpush,lpop,sadd,hset,zadd,lrange_100"
+tests="set,get,incr,mset,lpush,lpop,sadd,hset,zadd,lrange_100,geosearch"
 n1=200000
 rounds=3
 bin=""
@@ -31,7 +32,7 @@ while [ $# -gt 0 ]; do
     -n) shift; n1="$1" ;;
     --bin) shift; bin="$1" ;;
     --tests) shift; tests="$1" ;;
-    -h|--help) sed -n '2,18p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
     *) echo "unknown option: $1" >&2; exit 2 ;;
   esac
   shift
@@ -102,6 +103,10 @@ wait_ready "$rd_port" redis
 
 # The name redis-benchmark prints for test $1, and the command it needs.
 test_title() {
+  if [ -n "$(custom_command "$1")" ]; then
+    custom_command "$1"
+    return
+  fi
   case "$1" in
     mset) echo "MSET (10 keys)" ;;
     lrange_100) echo "LRANGE_100 (first 100 elements)" ;;
@@ -113,6 +118,27 @@ test_command() {
     lrange_100) echo lrange ;;
     *) echo "$1" ;;
   esac
+}
+
+# Tests that are not built into redis-benchmark: the command line they send (their title too).
+# GEOSEARCH: the 10 nearest of the ~50 points within 20 km of a random member, with distances.
+custom_command() {
+  case "$1" in
+    geosearch) echo "GEOSEARCH bench:geo FROMMEMBER m:__rand_int__ BYRADIUS 20 km COUNT 10 ASC WITHDIST" ;;
+  esac
+}
+
+# The data set the custom tests read, as redis-cli commands: $keyspace points m:<12 digits>
+# (the names __rand_int__ gives) spread pseudo-randomly over lon -10..10, lat 40..55.
+geo_points() {
+  awk -v n="$keyspace" 'BEGIN {
+    srand(42)
+    for (i = 0; i < n; i++) {
+      if (i % 100 == 0) printf "%sGEOADD bench:geo", (i ? "\n" : "")
+      printf " %.6f %.6f m:%012d", -10 + 20 * rand(), 40 + 15 * rand(), i
+    }
+    print ""
+  }'
 }
 
 # Does the server on port $1 implement command $2? (redis-benchmark stops at the first error
@@ -131,12 +157,29 @@ for t in "${test_list[@]}"; do
   fi
 done
 
-# Requests per second of each test in list $4, as "TEST RPS" lines.
+case ",$tests," in *,geosearch,*)
+  echo "loading $keyspace geo points into both servers..." >&2
+  geo_points >"$work/geo.txt"
+  for port in "$rd_port" "$ox_port"; do
+    if implements "$port" geoadd; then
+      redis-cli -p "$port" <"$work/geo.txt" >/dev/null
+    fi
+  done
+  ;;
+esac
+
+# Requests per second of each test in list $4 (built-in tests, or one custom test), as
+# "TEST RPS" lines.
 bench() {
   local port=$1 pipeline=$2 n=$3 list=$4
   [ -n "$list" ] || return 0
-  timeout 600 "${pin_cli[@]}" redis-benchmark -h 127.0.0.1 -p "$port" -q --csv -t "$list" -c "$clients" \
-    -n "$n" -r "$keyspace" -P "$pipeline" 2>/dev/null |
+  local what=(-t "$list") custom
+  custom=$(custom_command "$list")
+  if [ -n "$custom" ]; then
+    read -r -a what <<<"$custom"
+  fi
+  timeout 600 "${pin_cli[@]}" redis-benchmark -h 127.0.0.1 -p "$port" -q --csv -c "$clients" \
+    -n "$n" -r "$keyspace" -P "$pipeline" "${what[@]}" 2>/dev/null |
     awk -F'","' 'NR > 1 { gsub(/"/, "", $1); gsub(/"/, "", $2); print $1, $2 }' || true
 }
 
