@@ -37,14 +37,14 @@ fn in_cell(z: &ZSet, c: Bits, s: &Search, found: &mut Vec<Point>, limit: usize) 
     }
     .align52() as f64;
     let start = z.count_while(|score, _| score < min);
-    z.walk_from(start, |m, score| {
+    z.walk_from(start, |score, member| {
         if score >= max {
             return false;
         }
         if let Some(xy) = geohash::decode_score(score) {
             if let Some(dist) = s.contains(xy) {
                 found.push(Point {
-                    member: m.to_vec(),
+                    member: member().to_vec(),
                     score,
                     xy,
                     dist,

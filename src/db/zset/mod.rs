@@ -170,25 +170,26 @@ impl ZSet {
         }
     }
 
-    /// Call `f` for the members from rank `start` upwards while it returns true (GEO searches
-    /// walk a score interval this way, stopping at its end without copying the members).
-    pub fn walk_from(&self, start: usize, mut f: impl FnMut(&[u8], f64) -> bool) {
+    /// Call `f(score, member)` for the members from rank `start` upwards while it returns true;
+    /// `member` reads the member only when called. GEO searches walk a score interval this
+    /// way, looking at the members they keep only (a skiplist walk then reads only links).
+    pub fn walk_from<'a>(
+        &'a self,
+        start: usize,
+        mut f: impl FnMut(f64, &dyn Fn() -> &'a [u8]) -> bool,
+    ) {
         match &self.repr {
             Repr::Pack(v) => {
                 for (m, s) in v.iter().skip(start) {
-                    if !f(m, *s) {
+                    if !f(*s, &|| &**m) {
                         break;
                     }
                 }
             }
             Repr::Skip(b) => {
-                let mut p = b.list.at(start);
-                while let Some(x) = p {
-                    let (m, s) = b.list.get(x);
-                    if !f(m, s) {
-                        break;
-                    }
-                    p = b.list.next(x);
+                if let Some(p) = b.list.before_rank(start) {
+                    let list = &b.list;
+                    list.walk_after(p, |x, s| f(s, &|| list.get(x).0));
                 }
             }
         }
@@ -451,6 +452,18 @@ mod tests {
         assert_eq!(small.members(), big.members());
         let n = small.len();
         assert_eq!(small.range(3, n + 5, true, 7), big.range(3, n + 5, true, 7));
+        let walk = |z: &ZSet, start| {
+            let mut out = Vec::new();
+            z.walk_from(start, |s, m| {
+                out.push((m().to_vec(), s));
+                out.len() < 9
+            });
+            out
+        };
+        for start in [0, 1, n / 2, n - 1, n, n + 3] {
+            assert_eq!(walk(&small, start), walk(&big, start));
+            assert_eq!(walk(&small, start), small.range(start, n, false, 9));
+        }
         assert_eq!(small.pop(true), big.pop(true));
         assert_eq!(small.pop(false), big.pop(false));
         let mut d1 = [0u8; 20];
