@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Throughput of oxidis next to a real redis-server, measured in the same run with
 # redis-benchmark: SET, GET, INCR, MSET, LPUSH, LPOP, SADD, HSET, ZADD, LRANGE_100, SETBIT,
-# BITCOUNT, PFADD and PFCOUNT at pipeline depth 1 and 16, 50 clients. SETBIT sets bit 1000 of
-# random keys (so each key is a 126-byte bitmap); BITCOUNT counts the bits of one 4 KiB random
-# value, stored on both servers before the run. PFADD adds random elements to one HyperLogLog
-# (dense after the first few thousand); PFCOUNT counts the union of that key and a missing one,
-# which merges all 16384 registers on every call (a single-key PFCOUNT would only read the
-# cache), with 1/20 of the requests. Tests whose command oxidis does not implement (COMMAND INFO) are
-# skipped for oxidis and reported as "not implemented".
+# BITCOUNT, PFADD, PFCOUNT and GEOSEARCH at pipeline depth 1 and 16, 50 clients. SETBIT sets bit
+# 1000 of random keys (so each key is a 126-byte bitmap); BITCOUNT counts the bits of one 4 KiB
+# random value, stored on both servers before the run. PFADD adds random elements to one
+# HyperLogLog (dense after the first few thousand); PFCOUNT counts the union of that key and a
+# missing one, which merges all 16384 registers on every call (a single-key PFCOUNT would only
+# read the cache), with 1/20 of the requests. GEOSEARCH is a custom command (see custom_command)
+# over 100000 points both servers are given first. Tests whose command oxidis does not implement
+# (COMMAND INFO) are skipped for oxidis and reported as "not implemented".
 #
 # usage: bench/compare.sh [--record] [-n REQUESTS_AT_P1] [--rounds R] [--quick] [--bin PATH]
 #                         [--tests LIST]
@@ -24,7 +25,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 record=0
-tests="set,get,incr,mset,lpush,lpop,sadd,hset,zadd,lrange_100,setbit,bitcount,pfadd,pfcount"
+tests="set,get,incr,mset,lpush,lpop,sadd,hset,zadd,lrange_100,setbit,bitcount,pfadd,pfcount,geosearch"
 n1=200000
 rounds=3
 bin=""
@@ -36,7 +37,7 @@ while [ $# -gt 0 ]; do
     -n) shift; n1="$1" ;;
     --bin) shift; bin="$1" ;;
     --tests) shift; tests="$1" ;;
-    -h|--help) sed -n '2,18p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
     *) echo "unknown option: $1" >&2; exit 2 ;;
   esac
   shift
@@ -113,6 +114,7 @@ custom_command() {
     bitcount) echo "BITCOUNT bitcount:4k" ;;
     pfadd) echo "pfadd hll:a __rand_int__" ;;
     pfcount) echo "pfcount hll:a hll:b" ;;
+    geosearch) echo "GEOSEARCH bench:geo FROMMEMBER m:__rand_int__ BYRADIUS 20 km COUNT 10 ASC WITHDIST" ;;
   esac
 }
 
@@ -127,6 +129,10 @@ test_requests() {
 # The name redis-benchmark prints for test $1 (a custom test's command line), and the command
 # it needs.
 test_title() {
+  if [ -n "$(custom_command "$1")" ]; then
+    custom_command "$1"
+    return
+  fi
   case "$1" in
     mset) echo "MSET (10 keys)" ;;
     lrange_100) echo "LRANGE_100 (first 100 elements)" ;;
@@ -155,6 +161,21 @@ test_command() {
   esac
 }
 
+# Tests that are not built into redis-benchmark: the command line they send (their title too).
+# GEOSEARCH: the 10 nearest of the ~50 points within 20 km of a random member, with distances.
+# The data set the custom tests read, as redis-cli commands: $keyspace points m:<12 digits>
+# (the names __rand_int__ gives) spread pseudo-randomly over lon -10..10, lat 40..55.
+geo_points() {
+  awk -v n="$keyspace" 'BEGIN {
+    srand(42)
+    for (i = 0; i < n; i++) {
+      if (i % 100 == 0) printf "%sGEOADD bench:geo", (i ? "\n" : "")
+      printf " %.6f %.6f m:%012d", -10 + 20 * rand(), 40 + 15 * rand(), i
+    }
+    print ""
+  }'
+}
+
 # Does the server on port $1 implement command $2? (redis-benchmark stops at the first error
 # reply, so unimplemented tests must not be sent at all.)
 implements() {
@@ -171,15 +192,26 @@ for t in "${test_list[@]}"; do
   fi
 done
 
-# Requests per second of each test in list $4 (or of the one custom test), as "TEST RPS" lines.
+case ",$tests," in *,geosearch,*)
+  echo "loading $keyspace geo points into both servers..." >&2
+  geo_points >"$work/geo.txt"
+  for port in "$rd_port" "$ox_port"; do
+    if implements "$port" geoadd; then
+      redis-cli -p "$port" <"$work/geo.txt" >/dev/null
+    fi
+  done
+  ;;
+esac
+
+# Requests per second of each test in list $4 (built-in tests, or one custom test), as
+# "TEST RPS" lines.
 bench() {
   local port=$1 pipeline=$2 n=$3 list=$4
   [ -n "$list" ] || return 0
   local what=(-t "$list") custom
   custom=$(custom_command "$list")
-  # shellcheck disable=SC2206 # the command line is split into its words on purpose
   if [ -n "$custom" ]; then
-    what=($custom)
+    read -r -a what <<<"$custom"
     n=$(test_requests "$list" "$n")
   fi
   timeout 600 "${pin_cli[@]}" redis-benchmark -h 127.0.0.1 -p "$port" -q --csv -c "$clients" \

@@ -14,7 +14,7 @@
 //! table and the sources, and fails naming the file and line of an import that points up.
 //!
 //! ```text
-//! layer 0  leaves:    alloc atomic_file bits glob ldouble lzf sha1 util
+//! layer 0  leaves:    alloc atomic_file bits geohash glob ldouble lzf pqsort sha1 util
 //! layer 1  protocol:  resp config
 //! layer 2  base:      daemon db
 //! layer 3  format:    rdb
@@ -27,7 +27,8 @@
 //! layer 10 top:       launch
 //! ```
 //! - leaves: no knowledge of the server (byte helpers, bit operations, the Redis glob, LZF,
-//!   SHA-1, long double, atomic file replacement).
+//!   SHA-1, long double, geohash cells and distances, Redis's partial quicksort, atomic file
+//!   replacement).
 //! - protocol: RESP frames and replies; the redis.conf lexer, typed values and rewrite.
 //! - base: logging, signals, pidfile, daemonize; the keyspace, its values and expiry.
 //! - format: the RDB serializer over `impl Read`/`impl Write`.
@@ -53,6 +54,7 @@ pub mod daemon;
 pub mod db;
 pub mod dispatch;
 pub mod event_loop;
+pub mod geohash;
 pub mod glob;
 pub mod launch;
 pub mod ldouble;
@@ -60,6 +62,7 @@ pub mod lua;
 pub mod lzf;
 pub mod node;
 pub mod persist;
+pub mod pqsort;
 pub mod rdb;
 pub mod repl;
 pub mod resp;

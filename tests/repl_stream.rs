@@ -1,64 +1,9 @@
 //! The replication stream as bytes: the test attaches to an oxidis master as a bare replica
 //! (PSYNC ? -1), skips the RDB, and checks what the master sends for transactions.
 mod common;
+mod repl_util;
 use common::*;
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpStream;
-use std::time::{Duration, Instant};
-
-/// A bare replica past its full resync, positioned at the start of the command stream.
-fn attach(port: u16) -> BufReader<TcpStream> {
-    let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();
-    s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
-    s.write_all(&encode_cmd(&[b"REPLCONF", b"capa", b"psync2"]))
-        .unwrap();
-    let mut r = BufReader::new(s);
-    let mut line = String::new();
-    r.read_line(&mut line).unwrap();
-    assert_eq!(line, "+OK\r\n");
-    line.clear();
-    // Redis refuses PSYNC while a reply is still pending: ask once +OK is read.
-    r.get_mut()
-        .write_all(&encode_cmd(&[b"PSYNC", b"?", b"-1"]))
-        .unwrap();
-    r.read_line(&mut line).unwrap();
-    assert!(line.starts_with("+FULLRESYNC "), "{line:?}");
-    // Newlines keep the link alive while the RDB is produced; then `$len` and the payload.
-    loop {
-        line.clear();
-        r.read_line(&mut line).unwrap();
-        if line != "\n" {
-            break;
-        }
-    }
-    let len: usize = line.trim_start_matches('$').trim().parse().unwrap();
-    let mut rdb = vec![0u8; len];
-    r.read_exact(&mut rdb).unwrap();
-    assert!(rdb.starts_with(b"REDIS"));
-    r
-}
-
-/// Read stream bytes until `want` appears (bounded by a deadline); returns everything read.
-fn read_until(r: &mut BufReader<TcpStream>, want: &[u8]) -> Vec<u8> {
-    let deadline = Instant::now() + Duration::from_secs(10);
-    let mut got = Vec::new();
-    let mut buf = [0u8; 4096];
-    while Instant::now() < deadline {
-        if got.windows(want.len()).any(|w| w == want) {
-            return got;
-        }
-        match r.read(&mut buf) {
-            Ok(0) => break,
-            Ok(n) => got.extend_from_slice(&buf[..n]),
-            Err(_) => continue,
-        }
-    }
-    panic!(
-        "{:?} not in the stream: {:?}",
-        String::from_utf8_lossy(want),
-        String::from_utf8_lossy(&got)
-    );
-}
+use repl_util::{attach, read_until};
 
 #[test]
 fn transactions_are_propagated_inside_multi_exec() {

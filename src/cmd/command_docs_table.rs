@@ -917,6 +917,330 @@ pub static DOCS: &[(&str, Doc)] = &[
         },
     ),
     (
+        "geoadd",
+        Doc {
+            summary: "Add one or more geospatial items in the geospatial index represented using a sorted set",
+            since: "3.2.0",
+            group: "geo",
+            complexity: Some("O(log(N)) for each item added, where N is the number of elements in the sorted set."),
+            history: &[("6.2.0", "Added the `CH`, `NX` and `XX` options.")],
+            args: &[
+            Arg { name: "key", kind: Key, key_spec_index: 0, ..ARG },
+            Arg { name: "condition", kind: OneOf, since: Some("6.2.0"), flags: OPTIONAL, args: &[
+                Arg { name: "nx", kind: PureToken, token: Some("NX"), ..ARG },
+                Arg { name: "xx", kind: PureToken, token: Some("XX"), ..ARG },
+            ], ..ARG },
+            Arg { name: "change", kind: PureToken, token: Some("CH"), since: Some("6.2.0"), flags: OPTIONAL, ..ARG },
+            Arg { name: "longitude_latitude_member", kind: Block, flags: MULTIPLE, args: &[
+                Arg { name: "longitude", kind: Double, ..ARG },
+                Arg { name: "latitude", kind: Double, ..ARG },
+                Arg { name: "member", kind: String, ..ARG },
+            ], ..ARG },
+        ],
+            ..DOC
+        },
+    ),
+    (
+        "geodist",
+        Doc {
+            summary: "Returns the distance between two members of a geospatial index",
+            since: "3.2.0",
+            group: "geo",
+            complexity: Some("O(log(N))"),
+            args: &[
+            Arg { name: "key", kind: Key, key_spec_index: 0, ..ARG },
+            Arg { name: "member1", kind: String, ..ARG },
+            Arg { name: "member2", kind: String, ..ARG },
+            Arg { name: "unit", kind: OneOf, flags: OPTIONAL, args: &[
+                Arg { name: "m", kind: PureToken, token: Some("M"), ..ARG },
+                Arg { name: "km", kind: PureToken, token: Some("KM"), ..ARG },
+                Arg { name: "ft", kind: PureToken, token: Some("FT"), ..ARG },
+                Arg { name: "mi", kind: PureToken, token: Some("MI"), ..ARG },
+            ], ..ARG },
+        ],
+            ..DOC
+        },
+    ),
+    (
+        "geohash",
+        Doc {
+            summary: "Returns members of a geospatial index as standard geohash strings",
+            since: "3.2.0",
+            group: "geo",
+            complexity: Some("O(log(N)) for each member requested, where N is the number of elements in the sorted set."),
+            args: &[
+            Arg { name: "key", kind: Key, key_spec_index: 0, ..ARG },
+            Arg { name: "member", kind: String, flags: MULTIPLE, ..ARG },
+        ],
+            ..DOC
+        },
+    ),
+    (
+        "geopos",
+        Doc {
+            summary: "Returns longitude and latitude of members of a geospatial index",
+            since: "3.2.0",
+            group: "geo",
+            complexity: Some("O(N) where N is the number of members requested."),
+            args: &[
+            Arg { name: "key", kind: Key, key_spec_index: 0, ..ARG },
+            Arg { name: "member", kind: String, flags: MULTIPLE, ..ARG },
+        ],
+            ..DOC
+        },
+    ),
+    (
+        "georadius",
+        Doc {
+            summary: "Query a sorted set representing a geospatial index to fetch members matching a given maximum distance from a point",
+            since: "3.2.0",
+            group: "geo",
+            complexity: Some("O(N+log(M)) where N is the number of elements inside the bounding box of the circular area delimited by center and radius and M is the number of items inside the index."),
+            doc_flags: &["deprecated"],
+            deprecated_since: Some("6.2.0"),
+            replaced_by: Some("`GEOSEARCH` and `GEOSEARCHSTORE` with the `BYRADIUS` argument"),
+            history: &[("6.2.0", "Added the `ANY` option for `COUNT`."), ("7.0.0", "Added support for uppercase unit names.")],
+            args: &[
+            Arg { name: "key", kind: Key, key_spec_index: 0, ..ARG },
+            Arg { name: "longitude", kind: Double, ..ARG },
+            Arg { name: "latitude", kind: Double, ..ARG },
+            Arg { name: "radius", kind: Double, ..ARG },
+            Arg { name: "unit", kind: OneOf, args: &[
+                Arg { name: "m", kind: PureToken, token: Some("M"), ..ARG },
+                Arg { name: "km", kind: PureToken, token: Some("KM"), ..ARG },
+                Arg { name: "ft", kind: PureToken, token: Some("FT"), ..ARG },
+                Arg { name: "mi", kind: PureToken, token: Some("MI"), ..ARG },
+            ], ..ARG },
+            Arg { name: "withcoord", kind: PureToken, token: Some("WITHCOORD"), flags: OPTIONAL, ..ARG },
+            Arg { name: "withdist", kind: PureToken, token: Some("WITHDIST"), flags: OPTIONAL, ..ARG },
+            Arg { name: "withhash", kind: PureToken, token: Some("WITHHASH"), flags: OPTIONAL, ..ARG },
+            Arg { name: "count", kind: Block, flags: OPTIONAL, args: &[
+                Arg { name: "count", kind: Integer, token: Some("COUNT"), ..ARG },
+                Arg { name: "any", kind: PureToken, token: Some("ANY"), since: Some("6.2.0"), flags: OPTIONAL, ..ARG },
+            ], ..ARG },
+            Arg { name: "order", kind: OneOf, flags: OPTIONAL, args: &[
+                Arg { name: "asc", kind: PureToken, token: Some("ASC"), ..ARG },
+                Arg { name: "desc", kind: PureToken, token: Some("DESC"), ..ARG },
+            ], ..ARG },
+            Arg { name: "key", kind: Key, key_spec_index: 1, token: Some("STORE"), flags: OPTIONAL, ..ARG },
+            Arg { name: "key", kind: Key, key_spec_index: 2, token: Some("STOREDIST"), flags: OPTIONAL, ..ARG },
+        ]
+        },
+    ),
+    (
+        "georadius_ro",
+        Doc {
+            summary: "A read-only variant for GEORADIUS",
+            since: "3.2.10",
+            group: "geo",
+            complexity: Some("O(N+log(M)) where N is the number of elements inside the bounding box of the circular area delimited by center and radius and M is the number of items inside the index."),
+            doc_flags: &["deprecated"],
+            deprecated_since: Some("6.2.0"),
+            replaced_by: Some("`GEOSEARCH` with the `BYRADIUS` argument"),
+            history: &[("6.2.0", "Added the `ANY` option for `COUNT`.")],
+            args: &[
+            Arg { name: "key", kind: Key, key_spec_index: 0, ..ARG },
+            Arg { name: "longitude", kind: Double, ..ARG },
+            Arg { name: "latitude", kind: Double, ..ARG },
+            Arg { name: "radius", kind: Double, ..ARG },
+            Arg { name: "unit", kind: OneOf, args: &[
+                Arg { name: "m", kind: PureToken, token: Some("M"), ..ARG },
+                Arg { name: "km", kind: PureToken, token: Some("KM"), ..ARG },
+                Arg { name: "ft", kind: PureToken, token: Some("FT"), ..ARG },
+                Arg { name: "mi", kind: PureToken, token: Some("MI"), ..ARG },
+            ], ..ARG },
+            Arg { name: "withcoord", kind: PureToken, token: Some("WITHCOORD"), flags: OPTIONAL, ..ARG },
+            Arg { name: "withdist", kind: PureToken, token: Some("WITHDIST"), flags: OPTIONAL, ..ARG },
+            Arg { name: "withhash", kind: PureToken, token: Some("WITHHASH"), flags: OPTIONAL, ..ARG },
+            Arg { name: "count", kind: Block, flags: OPTIONAL, args: &[
+                Arg { name: "count", kind: Integer, token: Some("COUNT"), ..ARG },
+                Arg { name: "any", kind: PureToken, token: Some("ANY"), since: Some("6.2.0"), flags: OPTIONAL, ..ARG },
+            ], ..ARG },
+            Arg { name: "order", kind: OneOf, flags: OPTIONAL, args: &[
+                Arg { name: "asc", kind: PureToken, token: Some("ASC"), ..ARG },
+                Arg { name: "desc", kind: PureToken, token: Some("DESC"), ..ARG },
+            ], ..ARG },
+        ]
+        },
+    ),
+    (
+        "georadiusbymember",
+        Doc {
+            summary: "Query a sorted set representing a geospatial index to fetch members matching a given maximum distance from a member",
+            since: "3.2.0",
+            group: "geo",
+            complexity: Some("O(N+log(M)) where N is the number of elements inside the bounding box of the circular area delimited by center and radius and M is the number of items inside the index."),
+            doc_flags: &["deprecated"],
+            deprecated_since: Some("6.2.0"),
+            replaced_by: Some("`GEOSEARCH` and `GEOSEARCHSTORE` with the `BYRADIUS` and `FROMMEMBER` arguments"),
+            history: &[("7.0.0", "Added support for uppercase unit names.")],
+            args: &[
+            Arg { name: "key", kind: Key, key_spec_index: 0, ..ARG },
+            Arg { name: "member", kind: String, ..ARG },
+            Arg { name: "radius", kind: Double, ..ARG },
+            Arg { name: "unit", kind: OneOf, args: &[
+                Arg { name: "m", kind: PureToken, token: Some("M"), ..ARG },
+                Arg { name: "km", kind: PureToken, token: Some("KM"), ..ARG },
+                Arg { name: "ft", kind: PureToken, token: Some("FT"), ..ARG },
+                Arg { name: "mi", kind: PureToken, token: Some("MI"), ..ARG },
+            ], ..ARG },
+            Arg { name: "withcoord", kind: PureToken, token: Some("WITHCOORD"), flags: OPTIONAL, ..ARG },
+            Arg { name: "withdist", kind: PureToken, token: Some("WITHDIST"), flags: OPTIONAL, ..ARG },
+            Arg { name: "withhash", kind: PureToken, token: Some("WITHHASH"), flags: OPTIONAL, ..ARG },
+            Arg { name: "count", kind: Block, flags: OPTIONAL, args: &[
+                Arg { name: "count", kind: Integer, token: Some("COUNT"), ..ARG },
+                Arg { name: "any", kind: PureToken, token: Some("ANY"), flags: OPTIONAL, ..ARG },
+            ], ..ARG },
+            Arg { name: "order", kind: OneOf, flags: OPTIONAL, args: &[
+                Arg { name: "asc", kind: PureToken, token: Some("ASC"), ..ARG },
+                Arg { name: "desc", kind: PureToken, token: Some("DESC"), ..ARG },
+            ], ..ARG },
+            Arg { name: "key", kind: Key, key_spec_index: 1, token: Some("STORE"), flags: OPTIONAL, ..ARG },
+            Arg { name: "key", kind: Key, key_spec_index: 2, token: Some("STOREDIST"), flags: OPTIONAL, ..ARG },
+        ]
+        },
+    ),
+    (
+        "georadiusbymember_ro",
+        Doc {
+            summary: "A read-only variant for GEORADIUSBYMEMBER",
+            since: "3.2.10",
+            group: "geo",
+            complexity: Some("O(N+log(M)) where N is the number of elements inside the bounding box of the circular area delimited by center and radius and M is the number of items inside the index."),
+            doc_flags: &["deprecated"],
+            deprecated_since: Some("6.2.0"),
+            replaced_by: Some("`GEOSEARCH` with the `BYRADIUS` and `FROMMEMBER` arguments"),
+            args: &[
+            Arg { name: "key", kind: Key, key_spec_index: 0, ..ARG },
+            Arg { name: "member", kind: String, ..ARG },
+            Arg { name: "radius", kind: Double, ..ARG },
+            Arg { name: "unit", kind: OneOf, args: &[
+                Arg { name: "m", kind: PureToken, token: Some("M"), ..ARG },
+                Arg { name: "km", kind: PureToken, token: Some("KM"), ..ARG },
+                Arg { name: "ft", kind: PureToken, token: Some("FT"), ..ARG },
+                Arg { name: "mi", kind: PureToken, token: Some("MI"), ..ARG },
+            ], ..ARG },
+            Arg { name: "withcoord", kind: PureToken, token: Some("WITHCOORD"), flags: OPTIONAL, ..ARG },
+            Arg { name: "withdist", kind: PureToken, token: Some("WITHDIST"), flags: OPTIONAL, ..ARG },
+            Arg { name: "withhash", kind: PureToken, token: Some("WITHHASH"), flags: OPTIONAL, ..ARG },
+            Arg { name: "count", kind: Block, flags: OPTIONAL, args: &[
+                Arg { name: "count", kind: Integer, token: Some("COUNT"), ..ARG },
+                Arg { name: "any", kind: PureToken, token: Some("ANY"), flags: OPTIONAL, ..ARG },
+            ], ..ARG },
+            Arg { name: "order", kind: OneOf, flags: OPTIONAL, args: &[
+                Arg { name: "asc", kind: PureToken, token: Some("ASC"), ..ARG },
+                Arg { name: "desc", kind: PureToken, token: Some("DESC"), ..ARG },
+            ], ..ARG },
+        ],
+            ..DOC
+        },
+    ),
+    (
+        "geosearch",
+        Doc {
+            summary: "Query a sorted set representing a geospatial index to fetch members inside an area of a box or a circle.",
+            since: "6.2.0",
+            group: "geo",
+            complexity: Some("O(N+log(M)) where N is the number of elements in the grid-aligned bounding box area around the shape provided as the filter and M is the number of items inside the shape"),
+            history: &[("7.0.0", "Added support for uppercase unit names.")],
+            args: &[
+            Arg { name: "key", kind: Key, key_spec_index: 0, ..ARG },
+            Arg { name: "from", kind: OneOf, args: &[
+                Arg { name: "member", kind: String, token: Some("FROMMEMBER"), ..ARG },
+                Arg { name: "longitude_latitude", kind: Block, token: Some("FROMLONLAT"), args: &[
+                    Arg { name: "longitude", kind: Double, ..ARG },
+                    Arg { name: "latitude", kind: Double, ..ARG },
+                ], ..ARG },
+            ], ..ARG },
+            Arg { name: "by", kind: OneOf, args: &[
+                Arg { name: "circle", kind: Block, args: &[
+                    Arg { name: "radius", kind: Double, token: Some("BYRADIUS"), ..ARG },
+                    Arg { name: "unit", kind: OneOf, args: &[
+                        Arg { name: "m", kind: PureToken, token: Some("M"), ..ARG },
+                        Arg { name: "km", kind: PureToken, token: Some("KM"), ..ARG },
+                        Arg { name: "ft", kind: PureToken, token: Some("FT"), ..ARG },
+                        Arg { name: "mi", kind: PureToken, token: Some("MI"), ..ARG },
+                    ], ..ARG },
+                ], ..ARG },
+                Arg { name: "box", kind: Block, args: &[
+                    Arg { name: "width", kind: Double, token: Some("BYBOX"), ..ARG },
+                    Arg { name: "height", kind: Double, ..ARG },
+                    Arg { name: "unit", kind: OneOf, args: &[
+                        Arg { name: "m", kind: PureToken, token: Some("M"), ..ARG },
+                        Arg { name: "km", kind: PureToken, token: Some("KM"), ..ARG },
+                        Arg { name: "ft", kind: PureToken, token: Some("FT"), ..ARG },
+                        Arg { name: "mi", kind: PureToken, token: Some("MI"), ..ARG },
+                    ], ..ARG },
+                ], ..ARG },
+            ], ..ARG },
+            Arg { name: "order", kind: OneOf, flags: OPTIONAL, args: &[
+                Arg { name: "asc", kind: PureToken, token: Some("ASC"), ..ARG },
+                Arg { name: "desc", kind: PureToken, token: Some("DESC"), ..ARG },
+            ], ..ARG },
+            Arg { name: "count", kind: Block, flags: OPTIONAL, args: &[
+                Arg { name: "count", kind: Integer, token: Some("COUNT"), ..ARG },
+                Arg { name: "any", kind: PureToken, token: Some("ANY"), flags: OPTIONAL, ..ARG },
+            ], ..ARG },
+            Arg { name: "withcoord", kind: PureToken, token: Some("WITHCOORD"), flags: OPTIONAL, ..ARG },
+            Arg { name: "withdist", kind: PureToken, token: Some("WITHDIST"), flags: OPTIONAL, ..ARG },
+            Arg { name: "withhash", kind: PureToken, token: Some("WITHHASH"), flags: OPTIONAL, ..ARG },
+        ],
+            ..DOC
+        },
+    ),
+    (
+        "geosearchstore",
+        Doc {
+            summary: "Query a sorted set representing a geospatial index to fetch members inside an area of a box or a circle, and store the result in another key.",
+            since: "6.2.0",
+            group: "geo",
+            complexity: Some("O(N+log(M)) where N is the number of elements in the grid-aligned bounding box area around the shape provided as the filter and M is the number of items inside the shape"),
+            history: &[("7.0.0", "Added support for uppercase unit names.")],
+            args: &[
+            Arg { name: "destination", kind: Key, key_spec_index: 0, ..ARG },
+            Arg { name: "source", kind: Key, key_spec_index: 1, ..ARG },
+            Arg { name: "from", kind: OneOf, args: &[
+                Arg { name: "member", kind: String, token: Some("FROMMEMBER"), ..ARG },
+                Arg { name: "longitude_latitude", kind: Block, token: Some("FROMLONLAT"), args: &[
+                    Arg { name: "longitude", kind: Double, ..ARG },
+                    Arg { name: "latitude", kind: Double, ..ARG },
+                ], ..ARG },
+            ], ..ARG },
+            Arg { name: "by", kind: OneOf, args: &[
+                Arg { name: "circle", kind: Block, args: &[
+                    Arg { name: "radius", kind: Double, token: Some("BYRADIUS"), ..ARG },
+                    Arg { name: "unit", kind: OneOf, args: &[
+                        Arg { name: "m", kind: PureToken, token: Some("M"), ..ARG },
+                        Arg { name: "km", kind: PureToken, token: Some("KM"), ..ARG },
+                        Arg { name: "ft", kind: PureToken, token: Some("FT"), ..ARG },
+                        Arg { name: "mi", kind: PureToken, token: Some("MI"), ..ARG },
+                    ], ..ARG },
+                ], ..ARG },
+                Arg { name: "box", kind: Block, args: &[
+                    Arg { name: "width", kind: Double, token: Some("BYBOX"), ..ARG },
+                    Arg { name: "height", kind: Double, ..ARG },
+                    Arg { name: "unit", kind: OneOf, args: &[
+                        Arg { name: "m", kind: PureToken, token: Some("M"), ..ARG },
+                        Arg { name: "km", kind: PureToken, token: Some("KM"), ..ARG },
+                        Arg { name: "ft", kind: PureToken, token: Some("FT"), ..ARG },
+                        Arg { name: "mi", kind: PureToken, token: Some("MI"), ..ARG },
+                    ], ..ARG },
+                ], ..ARG },
+            ], ..ARG },
+            Arg { name: "order", kind: OneOf, flags: OPTIONAL, args: &[
+                Arg { name: "asc", kind: PureToken, token: Some("ASC"), ..ARG },
+                Arg { name: "desc", kind: PureToken, token: Some("DESC"), ..ARG },
+            ], ..ARG },
+            Arg { name: "count", kind: Block, flags: OPTIONAL, args: &[
+                Arg { name: "count", kind: Integer, token: Some("COUNT"), ..ARG },
+                Arg { name: "any", kind: PureToken, token: Some("ANY"), flags: OPTIONAL, ..ARG },
+            ], ..ARG },
+            Arg { name: "storedist", kind: PureToken, token: Some("STOREDIST"), flags: OPTIONAL, ..ARG },
+        ],
+            ..DOC
+        },
+    ),
+    (
         "get",
         Doc {
             summary: "Get the value of a key",

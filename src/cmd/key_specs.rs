@@ -9,6 +9,12 @@ use crate::util::parse_i64;
 pub enum Begin {
     /// At this argument index (the command name is index 0).
     Index(i64),
+    /// Just after the first `keyword` (any case) at index `startfrom` or later, the last
+    /// argument excepted (GEORADIUS's STORE).
+    Keyword {
+        keyword: &'static str,
+        startfrom: i64,
+    },
     /// Not knowable from the arguments' positions (SORT's BY/GET patterns, its STORE keyword).
     Unknown,
 }
@@ -72,6 +78,28 @@ const fn noted(notes: &'static str, flags: &'static [&'static str]) -> KeySpec {
         notes: Some(notes),
         ..range(flags, 1, 0)
     }
+}
+
+const fn keyword(flags: &'static [&'static str], keyword: &'static str, startfrom: i64) -> KeySpec {
+    KeySpec {
+        notes: None,
+        flags,
+        begin: Begin::Keyword { keyword, startfrom },
+        find: Find::Range {
+            lastkey: 0,
+            keystep: 1,
+            limit: 0,
+        },
+    }
+}
+
+/// Where a keyword search finds its key: the argument after the first `keyword` from index
+/// `startfrom` on; the last argument is never taken for the keyword, as in Redis.
+pub fn keyword_key(args: &[Vec<u8>], keyword: &str, startfrom: usize) -> Option<usize> {
+    let end = args.len().saturating_sub(1);
+    (startfrom.max(1)..end)
+        .find(|&i| crate::util::eq_ic(&args[i], keyword))
+        .map(|i| i + 1)
 }
 
 const fn unknown(notes: &'static str, flags: &'static [&'static str]) -> KeySpec {
@@ -196,7 +224,37 @@ pub const TABLE: &[(&str, &[KeySpec])] = &[
         "pfmerge",
         &[range(&["RW", "access", "insert"], 1, 0), range(RO, 2, -1)],
     ),
+    ("geosearchstore", &[range(OW, 1, 0), range(RO, 2, 0)]),
+    ("georadius", GEORADIUS),
+    ("georadiusbymember", GEORADIUSBYMEMBER),
 ];
+
+const GEORADIUS: &[KeySpec] = &[
+    range(RO, 1, 0),
+    keyword(OW, "STORE", 6),
+    keyword(OW, "STOREDIST", 6),
+];
+const GEORADIUSBYMEMBER: &[KeySpec] = &[
+    range(RO, 1, 0),
+    keyword(OW, "STORE", 5),
+    keyword(OW, "STOREDIST", 5),
+];
+
+/// The keys single-key specs find, in spec order, as Redis's COMMAND GETKEYS lists them (the
+/// key function of GEORADIUS, whose STORE keywords may be anywhere after its fixed arguments).
+pub fn spec_keys(specs: &[KeySpec], args: &[Vec<u8>]) -> Vec<usize> {
+    specs.iter().filter_map(|s| spec_first(s, args)).collect()
+}
+
+/// The first key a single-key spec finds.
+fn spec_first(spec: &KeySpec, args: &[Vec<u8>]) -> Option<usize> {
+    let first = match spec.begin {
+        Begin::Index(i) => i as usize,
+        Begin::Keyword { keyword, startfrom } => keyword_key(args, keyword, startfrom as usize)?,
+        Begin::Unknown => return None,
+    };
+    (first < args.len()).then_some(first)
+}
 
 pub fn lookup(name: &str) -> Option<&'static [KeySpec]> {
     TABLE.iter().find(|(n, _)| *n == name).map(|(_, s)| *s)
@@ -227,6 +285,16 @@ pub fn render(specs: &[KeySpec]) -> Reply {
                     Begin::Index(i) => map(vec![
                         ("type", Reply::bulk("index")),
                         ("spec", map(vec![("index", Reply::Int(i))])),
+                    ]),
+                    Begin::Keyword { keyword, startfrom } => map(vec![
+                        ("type", Reply::bulk("keyword")),
+                        (
+                            "spec",
+                            map(vec![
+                                ("keyword", Reply::bulk(keyword)),
+                                ("startfrom", Reply::Int(startfrom)),
+                            ]),
+                        ),
                     ]),
                     Begin::Unknown => unknown(),
                 };
@@ -281,8 +349,15 @@ pub fn render(specs: &[KeySpec]) -> Reply {
 
 /// Whether argument `pos` of `args` is one of the keys `spec` finds.
 fn covers(spec: &KeySpec, args: &[Vec<u8>], pos: usize) -> bool {
-    let Begin::Index(start) = spec.begin else {
-        return false;
+    let start = match spec.begin {
+        Begin::Index(i) => i,
+        Begin::Keyword { keyword, startfrom } => {
+            match keyword_key(args, keyword, startfrom as usize) {
+                Some(k) => k as i64,
+                None => return false,
+            }
+        }
+        Begin::Unknown => return false,
     };
     let argc = args.len() as i64;
     let pos = pos as i64;

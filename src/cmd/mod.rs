@@ -15,6 +15,7 @@ pub mod debug;
 pub mod dump;
 pub mod expire;
 pub mod function;
+pub mod geo;
 pub mod hash;
 pub mod hll;
 pub mod info;
@@ -61,6 +62,7 @@ pub fn all_commands() -> Vec<&'static Command> {
         set::COMMANDS,
         zset::COMMANDS,
         hll::COMMANDS,
+        geo::COMMANDS,
         pubsub::COMMANDS,
         multi::COMMANDS,
         persist::COMMANDS,
@@ -212,6 +214,7 @@ mod tests {
                 "bzpopmax",
                 "bzmpop",
                 "pfcount",
+                "geoadd",
             ])
         );
     }

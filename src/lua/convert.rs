@@ -120,6 +120,10 @@ pub fn to_lua(lua: &Lua, r: &Reply, resp: u8) -> mlua::Result<Value> {
             Value::String(lua.create_string(crate::util::fmt_double(*d))?)
         }
         Reply::Double(d) => single(lua, "double", Value::Number(*d))?,
+        Reply::DoubleText(t) if !resp3 => Value::String(lua.create_string(t)?),
+        Reply::DoubleText(t) => {
+            single(lua, "double", Value::Number(t.parse().unwrap_or(f64::NAN)))?
+        }
         Reply::Bool(b) if !resp3 => Value::Number(*b as i64 as f64),
         Reply::Bool(b) => Value::Boolean(*b),
         Reply::BigNumber(s) if !resp3 => Value::String(lua.create_string(s)?),

@@ -111,6 +111,15 @@ pub fn encode(out: &mut Vec<u8>, reply: &Reply, proto: u8) {
                 put_bulk(out, s.as_bytes());
             }
         }
+        Reply::DoubleText(t) => {
+            if resp3 {
+                out.push(b',');
+                out.extend_from_slice(t.as_bytes());
+                out.extend_from_slice(b"\r\n");
+            } else {
+                put_bulk(out, t.as_bytes());
+            }
+        }
         Reply::Bool(b) => {
             if resp3 {
                 out.extend_from_slice(if *b { b"#t\r\n" } else { b"#f\r\n" });
@@ -212,6 +221,8 @@ mod tests {
             b"%1\r\n$1\r\nk\r\n:1\r\n"
         );
         assert_eq!(enc(Reply::Double(1.5), 3), b",1.5\r\n");
+        assert_eq!(enc(Reply::DoubleText("1.5".into()), 3), b",1.5\r\n");
+        assert_eq!(enc(Reply::DoubleText("1.5".into()), 2), b"$3\r\n1.5\r\n");
         assert_eq!(enc(Reply::Bool(false), 3), b"#f\r\n");
         assert_eq!(enc(Reply::Verbatim(b"hi".to_vec()), 3), b"=6\r\ntxt:hi\r\n");
     }

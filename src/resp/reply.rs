@@ -24,6 +24,9 @@ pub enum Reply {
     Set(Vec<Reply>),
     /// A double in RESP3; a bulk string in RESP2.
     Double(f64),
+    /// A double written with this text rather than `%.17g` (GEOPOS coordinates, printed
+    /// `%.17Lf` with trailing zeros trimmed): `,text` in RESP3, a bulk string in RESP2.
+    DoubleText(String),
     /// A boolean in RESP3; an integer 1/0 in RESP2.
     Bool(bool),
     /// Verbatim string (`=len\r\ntxt:...`) in RESP3; a bulk string in RESP2.

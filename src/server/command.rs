@@ -197,6 +197,7 @@ pub fn reply_bulk(r: &Reply) -> Option<Vec<u8>> {
         Reply::Status(s) => Some(s.as_bytes().to_vec()),
         Reply::Int(n) => Some(n.to_string().into_bytes()),
         Reply::Double(d) => Some(crate::util::fmt_double(*d).into_bytes()),
+        Reply::DoubleText(t) => Some(t.as_bytes().to_vec()),
         _ => None,
     }
 }

@@ -206,7 +206,8 @@ const STRING_COMMANDS: &[&str] = &[
     "bitcount",
 ];
 
-/// The data type a command works on: 0 strings, 1 lists, 2 hashes, 3 sets, 4 sorted sets;
+/// The data type a command works on: 0 strings, 1 lists, 2 hashes, 3 sets, 4 sorted sets (and
+/// the GEO commands on them);
 /// None for type-agnostic commands (DEL, TYPE, SORT, ...).
 pub fn family(name: &str) -> Option<usize> {
     let not_set = ["strlen", "substr", "sort", "sort_ro", "scan"];
@@ -218,7 +219,7 @@ pub fn family(name: &str) -> Option<usize> {
         Some(2)
     } else if name.starts_with('s') && !not_set.contains(&name) {
         Some(3)
-    } else if name.starts_with('z') {
+    } else if name.starts_with('z') || name.starts_with("geo") {
         Some(4)
     } else {
         None
@@ -428,6 +429,7 @@ fn gen_sort(g: &mut G, cmd: &str) -> Op {
 }
 
 mod gen_collections;
+mod gen_geo;
 mod gen_strings_keys;
 mod gen_zsets;
 
@@ -437,6 +439,7 @@ pub fn templates() -> Vec<Template> {
     let mut ts = gen_strings_keys::templates();
     ts.extend(gen_collections::templates());
     ts.extend(gen_zsets::templates());
+    ts.extend(gen_geo::templates());
     ts.extend(vec![
         // ---- sort
         t("sort", 3, |g| gen_sort(g, "SORT")),

@@ -1,7 +1,10 @@
 //! Helpers shared by the replication tests between oxidis nodes: start a master with
-//! replicas, wait (bounded) for a replica to catch up, compare datasets, fill every type.
+//! replicas, wait (bounded) for a replica to catch up, compare datasets, fill every type; attach
+//! to a master (oxidis or Redis) as a bare replica and read its command stream.
 #![allow(dead_code)]
 use crate::common::*;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
 use std::time::{Duration, Instant};
 
 pub fn info(c: &mut Conn, section: &str) -> String {
@@ -123,4 +126,59 @@ pub fn populate(m: &mut Conn, tag: &str) {
     m.cmd(&["SELECT", "3"]);
     m.cmd(&["SET", &k("db3"), "in three"]);
     m.cmd(&["SELECT", "0"]);
+}
+
+/// A bare replica of the master at `port` (oxidis or Redis without diskless sync) past its
+/// full resync, positioned at the start of the command stream.
+pub fn attach(port: u16) -> BufReader<TcpStream> {
+    let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    s.write_all(&encode_cmd(&[b"REPLCONF", b"capa", b"psync2"]))
+        .unwrap();
+    let mut r = BufReader::new(s);
+    let mut line = String::new();
+    r.read_line(&mut line).unwrap();
+    assert_eq!(line, "+OK\r\n");
+    // Redis refuses PSYNC while a reply is still pending: ask once REPLCONF is answered.
+    r.get_mut()
+        .write_all(&encode_cmd(&[b"PSYNC", b"?", b"-1"]))
+        .unwrap();
+    line.clear();
+    r.read_line(&mut line).unwrap();
+    assert!(line.starts_with("+FULLRESYNC "), "{line:?}");
+    // Newlines keep the link alive while the RDB is produced; then `$len` and the payload.
+    loop {
+        line.clear();
+        r.read_line(&mut line).unwrap();
+        if line != "\n" {
+            break;
+        }
+    }
+    let len: usize = line.trim_start_matches('$').trim().parse().unwrap();
+    let mut rdb = vec![0u8; len];
+    r.read_exact(&mut rdb).unwrap();
+    assert!(rdb.starts_with(b"REDIS"));
+    r
+}
+
+/// Read stream bytes until `want` appears (bounded by a deadline); returns everything read.
+pub fn read_until(r: &mut BufReader<TcpStream>, want: &[u8]) -> Vec<u8> {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let mut got = Vec::new();
+    let mut buf = [0u8; 4096];
+    while Instant::now() < deadline {
+        if got.windows(want.len()).any(|w| w == want) {
+            return got;
+        }
+        match r.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => got.extend_from_slice(&buf[..n]),
+            Err(_) => continue,
+        }
+    }
+    panic!(
+        "{:?} not in the stream: {:?}",
+        String::from_utf8_lossy(want),
+        String::from_utf8_lossy(&got)
+    );
 }

@@ -13,6 +13,10 @@ use crate::resp::Reply;
 use crate::server::command::{flags::*, single_key, Command, Propagate};
 use crate::server::Ctx;
 use crate::util::parse_i64;
+/// What the GEO commands reuse: GEOADD is a ZADD of the cells' scores, and the GEO STORE
+/// forms store their results as the sorted-set STORE commands do.
+pub(crate) use basic::zadd;
+pub(crate) use range::store_result;
 
 /// Members (and scores) as Redis replies them: a flat array in RESP2; with scores in RESP3,
 /// an array of `[member, score]` pairs (when `nested`) with scores as doubles.

@@ -119,7 +119,7 @@ fn generic(
 /// it starts as a skiplist when the length is known and over the listpack limit, else as a
 /// listpack (members added while it is a listpack lose the sign of a -0 score). `None`: encode
 /// the finished set at once.
-pub(super) fn store_result(
+pub(crate) fn store_result(
     ctx: &mut Ctx,
     key: &[u8],
     items: Vec<(Vec<u8>, f64)>,

@@ -170,6 +170,31 @@ impl ZSet {
         }
     }
 
+    /// Call `f(score, member)` for the members from rank `start` upwards while it returns true;
+    /// `member` reads the member only when called. GEO searches walk a score interval this
+    /// way, looking at the members they keep only (a skiplist walk then reads only links).
+    pub fn walk_from<'a>(
+        &'a self,
+        start: usize,
+        mut f: impl FnMut(f64, &dyn Fn() -> &'a [u8]) -> bool,
+    ) {
+        match &self.repr {
+            Repr::Pack(v) => {
+                for (m, s) in v.iter().skip(start) {
+                    if !f(*s, &|| &**m) {
+                        break;
+                    }
+                }
+            }
+            Repr::Skip(b) => {
+                if let Some(p) = b.list.before_rank(start) {
+                    let list = &b.list;
+                    list.walk_after(p, |x, s| f(s, &|| list.get(x).0));
+                }
+            }
+        }
+    }
+
     /// Members in rank order (lowest score first) with their scores (SORT, RDB).
     pub fn members(&self) -> Vec<(Vec<u8>, f64)> {
         let mut out = Vec::with_capacity(self.len());
@@ -427,6 +452,18 @@ mod tests {
         assert_eq!(small.members(), big.members());
         let n = small.len();
         assert_eq!(small.range(3, n + 5, true, 7), big.range(3, n + 5, true, 7));
+        let walk = |z: &ZSet, start| {
+            let mut out = Vec::new();
+            z.walk_from(start, |s, m| {
+                out.push((m().to_vec(), s));
+                out.len() < 9
+            });
+            out
+        };
+        for start in [0, 1, n / 2, n - 1, n, n + 3] {
+            assert_eq!(walk(&small, start), walk(&big, start));
+            assert_eq!(walk(&small, start), small.range(start, n, false, 9));
+        }
         assert_eq!(small.pop(true), big.pop(true));
         assert_eq!(small.pop(false), big.pop(false));
         let mut d1 = [0u8; 20];

@@ -428,6 +428,26 @@ impl SkipList {
         (&n.member, n.score)
     }
 
+    /// The node a walk from `rank` starts after: the header for rank 0.
+    pub fn before_rank(&self, rank: usize) -> Option<Pos> {
+        match rank {
+            0 => Some(HEAD),
+            r => self.at(r - 1),
+        }
+    }
+
+    /// Call `f(node, score)` for the nodes after `p`, in order, while it returns true. Only the
+    /// level-0 links are read (each caches the next node's score), not the nodes' members.
+    pub fn walk_after(&self, p: Pos, mut f: impl FnMut(Pos, f64) -> bool) {
+        let mut l = self.link(p, 0);
+        while l.next != NIL {
+            if !f(l.next, l.score) {
+                break;
+            }
+            l = self.link(l.next, 0);
+        }
+    }
+
     /// The next element in order, if any.
     pub fn next(&self, p: Pos) -> Option<Pos> {
         let n = self.link(p, 0).next;
