@@ -804,6 +804,70 @@ pub static DOCS: &[(&str, Doc)] = &[
         },
     ),
     (
+        "eval",
+        Doc {
+            summary: "Execute a Lua script server side",
+            since: "2.6.0",
+            group: "scripting",
+            complexity: Some("Depends on the script that is executed."),
+            args: &[
+            Arg { name: "script", kind: String, ..ARG },
+            Arg { name: "numkeys", kind: Integer, ..ARG },
+            Arg { name: "key", kind: Key, key_spec_index: 0, flags: OPTIONAL | MULTIPLE, ..ARG },
+            Arg { name: "arg", kind: String, flags: OPTIONAL | MULTIPLE, ..ARG },
+        ],
+            ..DOC
+        },
+    ),
+    (
+        "eval_ro",
+        Doc {
+            summary: "Execute a read-only Lua script server side",
+            since: "7.0.0",
+            group: "scripting",
+            complexity: Some("Depends on the script that is executed."),
+            args: &[
+            Arg { name: "script", kind: String, ..ARG },
+            Arg { name: "numkeys", kind: Integer, ..ARG },
+            Arg { name: "key", kind: Key, key_spec_index: 0, flags: OPTIONAL | MULTIPLE, ..ARG },
+            Arg { name: "arg", kind: String, flags: OPTIONAL | MULTIPLE, ..ARG },
+        ],
+            ..DOC
+        },
+    ),
+    (
+        "evalsha",
+        Doc {
+            summary: "Execute a Lua script server side",
+            since: "2.6.0",
+            group: "scripting",
+            complexity: Some("Depends on the script that is executed."),
+            args: &[
+            Arg { name: "sha1", kind: String, ..ARG },
+            Arg { name: "numkeys", kind: Integer, ..ARG },
+            Arg { name: "key", kind: Key, key_spec_index: 0, flags: OPTIONAL | MULTIPLE, ..ARG },
+            Arg { name: "arg", kind: String, flags: OPTIONAL | MULTIPLE, ..ARG },
+        ],
+            ..DOC
+        },
+    ),
+    (
+        "evalsha_ro",
+        Doc {
+            summary: "Execute a read-only Lua script server side",
+            since: "7.0.0",
+            group: "scripting",
+            complexity: Some("Depends on the script that is executed."),
+            args: &[
+            Arg { name: "sha1", kind: String, ..ARG },
+            Arg { name: "numkeys", kind: Integer, ..ARG },
+            Arg { name: "key", kind: Key, key_spec_index: 0, flags: OPTIONAL | MULTIPLE, ..ARG },
+            Arg { name: "arg", kind: String, flags: OPTIONAL | MULTIPLE, ..ARG },
+        ],
+            ..DOC
+        },
+    ),
+    (
         "exec",
         Doc {
             summary: "Execute all commands issued after MULTI",
@@ -2587,6 +2651,96 @@ pub static DOCS: &[(&str, Doc)] = &[
             complexity: Some("O(1)"),
             args: &[
             Arg { name: "key", kind: Key, key_spec_index: 0, ..ARG },
+        ],
+            ..DOC
+        },
+    ),
+    (
+        "script",
+        Doc {
+            summary: "A container for Lua scripts management commands",
+            since: "2.6.0",
+            group: "scripting",
+            complexity: Some("Depends on subcommand."),
+            ..DOC
+        },
+    ),
+    (
+        "script|debug",
+        Doc {
+            summary: "Set the debug mode for executed scripts.",
+            since: "3.2.0",
+            group: "scripting",
+            complexity: Some("O(1)"),
+            args: &[
+            Arg { name: "mode", kind: OneOf, args: &[
+                Arg { name: "yes", kind: PureToken, token: Some("YES"), ..ARG },
+                Arg { name: "sync", kind: PureToken, token: Some("SYNC"), ..ARG },
+                Arg { name: "no", kind: PureToken, token: Some("NO"), ..ARG },
+            ], ..ARG },
+        ],
+            ..DOC
+        },
+    ),
+    (
+        "script|exists",
+        Doc {
+            summary: "Check existence of scripts in the script cache.",
+            since: "2.6.0",
+            group: "scripting",
+            complexity: Some("O(N) with N being the number of scripts to check (so checking a single script is an O(1) operation)."),
+            args: &[
+            Arg { name: "sha1", kind: String, flags: MULTIPLE, ..ARG },
+        ],
+            ..DOC
+        },
+    ),
+    (
+        "script|flush",
+        Doc {
+            summary: "Remove all the scripts from the script cache.",
+            since: "2.6.0",
+            group: "scripting",
+            complexity: Some("O(N) with N being the number of scripts in cache"),
+            history: &[("6.2.0", "Added the `ASYNC` and `SYNC` flushing mode modifiers.")],
+            args: &[
+            Arg { name: "async", kind: OneOf, since: Some("6.2.0"), flags: OPTIONAL, args: &[
+                Arg { name: "async", kind: PureToken, token: Some("ASYNC"), ..ARG },
+                Arg { name: "sync", kind: PureToken, token: Some("SYNC"), ..ARG },
+            ], ..ARG },
+        ],
+            ..DOC
+        },
+    ),
+    (
+        "script|help",
+        Doc {
+            summary: "Show helpful text about the different subcommands",
+            since: "5.0.0",
+            group: "scripting",
+            complexity: Some("O(1)"),
+            ..DOC
+        },
+    ),
+    (
+        "script|kill",
+        Doc {
+            summary: "Kill the script currently in execution.",
+            since: "2.6.0",
+            group: "scripting",
+            complexity: Some("O(1)"),
+            ..DOC
+        },
+    ),
+    (
+        "script|load",
+        Doc {
+            summary: "Load the specified Lua script into the script cache.",
+            since: "2.6.0",
+            group: "scripting",
+            complexity: Some("O(N) with N being the length in bytes of the script body."),
+            args: &[
+            Arg { name: "script", kind: String, ..ARG },
         ],
             ..DOC
         },

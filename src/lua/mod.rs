@@ -5,11 +5,17 @@
 //!
 //! The interpreter is `mlua` with its vendored PUC Lua 5.1 (the version Redis embeds, so
 //! scripts behave the same: number formatting, string patterns, `unpack`, `getn`...).
+mod args;
 mod bit;
+mod cjson;
+mod cjson_decode;
+mod cmsgpack;
 pub mod convert;
 pub mod functions;
 mod prelude;
 pub mod rand48;
+mod strtod;
+mod struct_lib;
 
 use crate::resp::Reply;
 use mlua::{Function, Lua, MultiValue, Table, Value};

@@ -65,6 +65,9 @@ local function strip(ok, ...)
     if type(e) == 'table' and type(e.err) == 'string' then
       return false, e.err
     end
+    if type(e) == 'string' and type((...)) == 'userdata' then
+      return false, e
+    end
   end
   return ok, ...
 end

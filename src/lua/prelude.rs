@@ -1,7 +1,8 @@
 //! Building a new interpreter: the libraries Redis loads, the hooks the Lua-side environment
 //! (`prelude.lua`) calls into, then the prelude itself, which builds the `redis` table, replaces
 //! `math.random`, installs the error handler and seals the globals.
-use super::{bit, raise, Engine};
+use super::args::lua_error;
+use super::{bit, cjson, cmsgpack, raise, struct_lib, Engine};
 use mlua::{Lua, LuaOptions, MultiValue, StdLib, Table, Value};
 use std::collections::HashMap;
 
@@ -18,6 +19,9 @@ pub(super) fn build() -> mlua::Result<Engine> {
     };
     let globals = lua.globals();
     globals.raw_set("bit", bit::open(&lua)?)?;
+    globals.raw_set("cjson", cjson::open(&lua)?)?;
+    globals.raw_set("cmsgpack", cmsgpack::open(&lua)?)?;
+    globals.raw_set("struct", struct_lib::open(&lua)?)?;
     let hooks = lua.create_table()?;
     let math: Table = globals.raw_get("math")?;
     math.raw_set("random", lua.create_function(random)?)?;
@@ -95,19 +99,6 @@ fn random(lua: &Lua, args: MultiValue) -> mlua::Result<f64> {
 /// `luaL_argerror`'s text for `math.random`, placed at the calling line.
 fn arg_error(lua: &Lua, n: usize, what: &str) -> mlua::Error {
     lua_error(lua, &format!("bad argument #{n} to 'random' ({what})"))
-}
-
-/// A Lua error message with the caller's position, as `luaL_error` writes it; the prelude's
-/// handler reads the text after `\u{2}`.
-fn lua_error(lua: &Lua, msg: &str) -> mlua::Error {
-    let place = lua
-        .inspect_stack(1, |d| {
-            let src = d.source().short_src.map(|s| s.into_owned());
-            src.map(|s| format!("{s}:{}: ", d.current_line().unwrap_or(0)))
-        })
-        .flatten()
-        .unwrap_or_default();
-    mlua::Error::RuntimeError(format!("\u{2}{place}{msg}"))
 }
 
 fn sha1hex(lua: &Lua, args: MultiValue) -> mlua::Result<mlua::String> {
