@@ -947,6 +947,38 @@ pub static DOCS: &[(&str, Doc)] = &[
         },
     ),
     (
+        "fcall",
+        Doc {
+            summary: "Invoke a function",
+            since: "7.0.0",
+            group: "scripting",
+            complexity: Some("Depends on the function that is executed."),
+            args: &[
+            Arg { name: "function", kind: String, ..ARG },
+            Arg { name: "numkeys", kind: Integer, ..ARG },
+            Arg { name: "key", kind: Key, key_spec_index: 0, flags: OPTIONAL | MULTIPLE, ..ARG },
+            Arg { name: "arg", kind: String, flags: OPTIONAL | MULTIPLE, ..ARG },
+        ],
+            ..DOC
+        },
+    ),
+    (
+        "fcall_ro",
+        Doc {
+            summary: "Invoke a read-only function",
+            since: "7.0.0",
+            group: "scripting",
+            complexity: Some("Depends on the function that is executed."),
+            args: &[
+            Arg { name: "function", kind: String, ..ARG },
+            Arg { name: "numkeys", kind: Integer, ..ARG },
+            Arg { name: "key", kind: Key, key_spec_index: 0, flags: OPTIONAL | MULTIPLE, ..ARG },
+            Arg { name: "arg", kind: String, flags: OPTIONAL | MULTIPLE, ..ARG },
+        ],
+            ..DOC
+        },
+    ),
+    (
         "flushall",
         Doc {
             summary: "Remove all keys from all databases",
@@ -977,6 +1009,131 @@ pub static DOCS: &[(&str, Doc)] = &[
                 Arg { name: "sync", kind: PureToken, token: Some("SYNC"), since: Some("6.2.0"), ..ARG },
             ], ..ARG },
         ],
+            ..DOC
+        },
+    ),
+    (
+        "function",
+        Doc {
+            summary: "A container for function commands",
+            since: "7.0.0",
+            group: "scripting",
+            complexity: Some("Depends on subcommand."),
+            ..DOC
+        },
+    ),
+    (
+        "function|delete",
+        Doc {
+            summary: "Delete a function by name",
+            since: "7.0.0",
+            group: "scripting",
+            complexity: Some("O(1)"),
+            args: &[
+            Arg { name: "library-name", kind: String, ..ARG },
+        ],
+            ..DOC
+        },
+    ),
+    (
+        "function|dump",
+        Doc {
+            summary: "Dump all functions into a serialized binary payload",
+            since: "7.0.0",
+            group: "scripting",
+            complexity: Some("O(N) where N is the number of functions"),
+            ..DOC
+        },
+    ),
+    (
+        "function|flush",
+        Doc {
+            summary: "Deleting all functions",
+            since: "7.0.0",
+            group: "scripting",
+            complexity: Some("O(N) where N is the number of functions deleted"),
+            args: &[
+            Arg { name: "async", kind: OneOf, flags: OPTIONAL, args: &[
+                Arg { name: "async", kind: PureToken, token: Some("ASYNC"), ..ARG },
+                Arg { name: "sync", kind: PureToken, token: Some("SYNC"), ..ARG },
+            ], ..ARG },
+        ],
+            ..DOC
+        },
+    ),
+    (
+        "function|help",
+        Doc {
+            summary: "Show helpful text about the different subcommands",
+            since: "7.0.0",
+            group: "scripting",
+            complexity: Some("O(1)"),
+            ..DOC
+        },
+    ),
+    (
+        "function|kill",
+        Doc {
+            summary: "Kill the function currently in execution.",
+            since: "7.0.0",
+            group: "scripting",
+            complexity: Some("O(1)"),
+            ..DOC
+        },
+    ),
+    (
+        "function|list",
+        Doc {
+            summary: "List information about all the functions",
+            since: "7.0.0",
+            group: "scripting",
+            complexity: Some("O(N) where N is the number of functions"),
+            args: &[
+            Arg { name: "library-name-pattern", kind: String, token: Some("LIBRARYNAME"), flags: OPTIONAL, ..ARG },
+            Arg { name: "withcode", kind: PureToken, token: Some("WITHCODE"), flags: OPTIONAL, ..ARG },
+        ],
+            ..DOC
+        },
+    ),
+    (
+        "function|load",
+        Doc {
+            summary: "Create a function with the given arguments (name, code, description)",
+            since: "7.0.0",
+            group: "scripting",
+            complexity: Some("O(1) (considering compilation time is redundant)"),
+            args: &[
+            Arg { name: "replace", kind: PureToken, token: Some("REPLACE"), flags: OPTIONAL, ..ARG },
+            Arg { name: "function-code", kind: String, ..ARG },
+        ],
+            ..DOC
+        },
+    ),
+    (
+        "function|restore",
+        Doc {
+            summary: "Restore all the functions on the given payload",
+            since: "7.0.0",
+            group: "scripting",
+            complexity: Some("O(N) where N is the number of functions on the payload"),
+            args: &[
+            Arg { name: "serialized-value", kind: String, ..ARG },
+            Arg { name: "policy", kind: OneOf, flags: OPTIONAL, args: &[
+                Arg { name: "flush", kind: PureToken, token: Some("FLUSH"), ..ARG },
+                Arg { name: "append", kind: PureToken, token: Some("APPEND"), ..ARG },
+                Arg { name: "replace", kind: PureToken, token: Some("REPLACE"), ..ARG },
+            ], ..ARG },
+        ],
+            ..DOC
+        },
+    ),
+    (
+        "function|stats",
+        Doc {
+            summary: "Return information about the function currently running (name, description, duration)",
+            since: "7.0.0",
+            group: "scripting",
+            complexity: Some("O(1)"),
             ..DOC
         },
     ),
