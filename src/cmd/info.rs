@@ -353,6 +353,18 @@ fn memory(srv: &Server, o: &mut String) {
     let dataset = used - overhead;
     let net = used.saturating_sub(startup).max(1);
     let total_sys = total_system_memory();
+    let sc = &srv.scripts;
+    let vm_eval = sc.engine.as_ref().map_or(0, |e| e.vm_memory()) as u64;
+    let cached = sc.engine.as_ref().map_or(0, |e| e.len()) as u64;
+    // The bodies and, as Redis counts them, a dict entry and a script object per script.
+    let scripts_eval = sc.engine.as_ref().map_or(0, |e| e.bodies + e.len() * 96) as u64;
+    let f = sc.functions.as_deref();
+    let vm_funcs = f.map_or(0, |f| f.vm_memory()) as u64;
+    let nfuncs = f.map_or(0, |f| f.function_count()) as u64;
+    let nlibs = f.map_or(0, |f| f.libs.len()) as u64;
+    let funcs_mem = f.map_or(0, |f| {
+        f.libs.values().map(|l| l.code.len() + 64 * (1 + l.functions.len())).sum::<usize>()
+    }) as u64;
     let frag = if used > 0 {
         rss as f64 / used as f64
     } else {
@@ -381,19 +393,19 @@ fn memory(srv: &Server, o: &mut String) {
         ("allocator_resident", rss.to_string()),
         ("total_system_memory", total_sys.to_string()),
         ("total_system_memory_human", human(total_sys)),
-        ("used_memory_lua", "0".into()),
-        ("used_memory_vm_eval", "0".into()),
-        ("used_memory_lua_human", "0B".into()),
-        ("used_memory_scripts_eval", "0".into()),
-        ("number_of_cached_scripts", "0".into()),
-        ("number_of_functions", "0".into()),
-        ("number_of_libraries", "0".into()),
-        ("used_memory_vm_functions", "0".into()),
-        ("used_memory_vm_total", "0".into()),
-        ("used_memory_vm_total_human", "0B".into()),
-        ("used_memory_functions", "0".into()),
-        ("used_memory_scripts", "0".into()),
-        ("used_memory_scripts_human", "0B".into()),
+        ("used_memory_lua", vm_eval.to_string()),
+        ("used_memory_vm_eval", vm_eval.to_string()),
+        ("used_memory_lua_human", human(vm_eval)),
+        ("used_memory_scripts_eval", scripts_eval.to_string()),
+        ("number_of_cached_scripts", cached.to_string()),
+        ("number_of_functions", nfuncs.to_string()),
+        ("number_of_libraries", nlibs.to_string()),
+        ("used_memory_vm_functions", vm_funcs.to_string()),
+        ("used_memory_vm_total", (vm_eval + vm_funcs).to_string()),
+        ("used_memory_vm_total_human", human(vm_eval + vm_funcs)),
+        ("used_memory_functions", funcs_mem.to_string()),
+        ("used_memory_scripts", (scripts_eval + funcs_mem).to_string()),
+        ("used_memory_scripts_human", human(scripts_eval + funcs_mem)),
         ("maxmemory", "0".into()),
         ("maxmemory_human", "0B".into()),
         ("maxmemory_policy", "noeviction".into()),

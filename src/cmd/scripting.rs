@@ -89,10 +89,7 @@ pub fn numkeys(a: &Args) -> Result<usize, Reply> {
 }
 
 fn compile_error(e: CompileError) -> Reply {
-    Reply::Error(format!(
-        "ERR Error compiling script (new function): {}",
-        e.0
-    ))
+    Reply::Error(e.0)
 }
 
 const NOSCRIPT_ERR: &str = "NOSCRIPT No matching script. Please use EVAL.";
@@ -124,7 +121,7 @@ fn run_script(ctx: &mut Ctx, a: &mut Args, mode: Mode) -> Reply {
         return Reply::err(NOSCRIPT_ERR);
     };
     let how = Running {
-        read_only: mode.read_only,
+        read_only: mode.read_only || eng.flags(&sha).contains(&"no-writes"),
         function: false,
         name: &sha,
         command: &a[..],

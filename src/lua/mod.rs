@@ -93,6 +93,8 @@ pub const REPL_ALL: u8 = 3;
 /// A compiled script kept by its SHA-1.
 struct Script {
     func: Function,
+    /// The flags of its `#!lua flags=...` line (none without one).
+    flags: Vec<&'static str>,
 }
 
 /// One interpreter and the scripts compiled in it (`SCRIPT FLUSH` replaces the whole engine).
@@ -114,7 +116,7 @@ pub struct Engine {
     pub bodies: usize,
 }
 
-/// Why a script could not be compiled: the text after `Error compiling script (new function): `.
+/// Why a script could not be loaded: the whole error reply text.
 pub struct CompileError(pub String);
 
 /// What one run needs while the script calls back: the host and the protocol it asked for.
@@ -134,16 +136,30 @@ impl Engine {
         if self.scripts.contains_key(&sha) {
             return Ok(sha);
         }
+        let (flags, code) = match body.strip_prefix(b"#!") {
+            Some(_) => eval_shebang(body).map_err(CompileError)?,
+            None => (Vec::new(), std::borrow::Cow::Borrowed(body)),
+        };
         let func = self
             .lua
-            .load(body)
+            .load(&*code)
             .set_name("@user_script")
             .set_environment(self.view.clone())
             .into_function()
-            .map_err(|e| CompileError(compile_message(&e)))?;
+            .map_err(|e| {
+                CompileError(format!(
+                    "ERR Error compiling script (new function): {}",
+                    compile_message(&e)
+                ))
+            })?;
         self.bodies += body.len();
-        self.scripts.insert(sha.clone(), Script { func });
+        self.scripts.insert(sha.clone(), Script { func, flags });
         Ok(sha)
+    }
+
+    /// The shebang flags of cached script `sha`.
+    pub fn flags(&self, sha: &str) -> &[&'static str] {
+        self.scripts.get(sha).map_or(&[], |s| &s.flags)
     }
 
     pub fn exists(&self, sha: &str) -> bool {
@@ -308,6 +324,31 @@ fn string_array(lua: &Lua, items: &[Vec<u8>]) -> mlua::Result<Table> {
         t.raw_set(i + 1, lua.create_string(a)?)?;
     }
     Ok(t)
+}
+
+/// An EVAL script's `#!lua [flags=a,b]` line: its flags, and the code with the line blanked
+/// (line numbers in errors count it, as Redis's do).
+fn eval_shebang(body: &[u8]) -> Result<(Vec<&'static str>, std::borrow::Cow<'_, [u8]>), String> {
+    let end = body.iter().position(|&b| b == b'\n').unwrap_or(body.len());
+    let line = String::from_utf8_lossy(&body[..end]).into_owned();
+    let mut parts = line.split(' ').filter(|p| !p.is_empty());
+    if parts.next() != Some("#!lua") {
+        let engine = line.split(' ').next().unwrap_or("");
+        return Err(format!("ERR Unexpected engine in script shebang: {engine}"));
+    }
+    let mut flags = Vec::new();
+    for p in parts {
+        let Some(list) = p.strip_prefix("flags=") else {
+            return Err(format!("ERR Unknown lua shebang option: {p}"));
+        };
+        for f in list.split(',').filter(|f| !f.is_empty()) {
+            match functions::FLAG_NAMES.iter().find(|n| **n == f) {
+                Some(n) => flags.push(*n),
+                None => return Err(format!("ERR Unexpected flag in script shebang: {f}")),
+            }
+        }
+    }
+    Ok((flags, std::borrow::Cow::Owned(body[end..].to_vec())))
 }
 
 /// The compiler's message as Lua prints it (`user_script:1: unexpected symbol near ...`).
