@@ -2,7 +2,9 @@
 """redis-py's Sentinel client writing across a failover (run by tests/sentinel_failover.rs).
 
 Usage: redis_py_sentinel.py MASTER_NAME SENTINEL_PORT... Resolves the master through the
-sentinels, writes `SET py:<i> <i>` in a loop, prints "ready <host> <port>" once a write
+sentinels, writes `py:<i> = <i>` in a loop through a Lua script (redis-py's `register_script`:
+EVALSHA, and EVAL when the server answers NOSCRIPT, as a new master does, since script
+caches are not replicated), prints "ready <host> <port>" once a write
 succeeded (the test then kills the master), and exits 0 only when, after errors caused by the
 kill, writes succeed again on a master at a different address (the new master) and read back.
 Exits 1 after 90 s, 2 when redis-py is missing.
@@ -24,6 +26,8 @@ def main():
     sentinel = Sentinel([("127.0.0.1", p) for p in ports], socket_timeout=0.5)
     master = sentinel.master_for(name, socket_timeout=0.5, socket_connect_timeout=0.5)
     first = sentinel.discover_master(name)
+    write = master.register_script(
+        "redis.call('set', KEYS[1], ARGV[1]) return redis.call('incr', KEYS[2])")
     deadline = time.monotonic() + 90
     i = 0
     errors = 0
@@ -32,7 +36,7 @@ def main():
     while time.monotonic() < deadline:
         i += 1
         try:
-            master.set(f"py:{i}", i)
+            write(keys=[f"py:{i}", "py:count"], args=[i])
         except RedisError as e:
             errors += 1
             if errors == 1:
