@@ -25,7 +25,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 record=0
-tests="set,get,incr,mset,lpush,lpop,sadd,hset,zadd,lrange_100,setbit,bitcount,pfadd,pfcount,geosearch"
+tests="set,get,incr,mset,lpush,lpop,sadd,hset,zadd,lrange_100,setbit,bitcount,pfadd,pfcount,geosearch,evalsha"
 n1=200000
 rounds=3
 bin=""
@@ -108,8 +108,13 @@ wait_ready "$rd_port" redis
 
 # The command line of the tests redis-benchmark has no built-in test for (empty for the others).
 # __rand_int__ is zero-padded to 12 digits, which is no valid bit offset: only keys are random.
+# The script EVALSHA runs (an INCR and an EXPIRE, as a rate limiter does); loaded on both
+# servers before the run.
+EVAL_SCRIPT="redis.call('incr', KEYS[1]) return redis.call('expire', KEYS[1], 100)"
+EVAL_SHA=$(printf '%s' "$EVAL_SCRIPT" | sha1sum | cut -d' ' -f1)
 custom_command() {
   case "$1" in
+    evalsha) echo "EVALSHA $EVAL_SHA 1 counter:__rand_int__" ;;
     setbit) echo "SETBIT bitmap:__rand_int__ 1000 1" ;;
     bitcount) echo "BITCOUNT bitcount:4k" ;;
     pfadd) echo "pfadd hll:a __rand_int__" ;;
@@ -145,6 +150,7 @@ test_label() {
   case "$1" in
     setbit) echo "SETBIT (random keys, bit 1000)" ;;
     bitcount) echo "BITCOUNT (4 KiB value)" ;;
+    evalsha) echo "EVALSHA (INCR + EXPIRE script)" ;;
     *) test_title "$1" ;;
   esac
 }
@@ -189,6 +195,12 @@ for t in "${test_list[@]}"; do
     ox_tests+="${ox_tests:+,}$t"
   else
     echo "oxidis does not implement $(test_command "$t"): skipping test $t for oxidis" >&2
+  fi
+done
+
+for port in "$rd_port" "$ox_port"; do
+  if implements "$port" evalsha; then
+    redis-cli -p "$port" SCRIPT LOAD "$EVAL_SCRIPT" >/dev/null
   fi
 done
 
