@@ -24,7 +24,10 @@ fn have_redis_py() -> bool {
 }
 
 fn transcript(port: u16) -> String {
-    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/clients/redis_py_lock.py");
+    let script = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/clients/redis_py_lock.py"
+    );
     let out = Command::new("python3")
         .args([script, &port.to_string()])
         .output()

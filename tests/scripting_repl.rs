@@ -93,6 +93,16 @@ fn oxidis_master_scripts_reach_redis_and_oxidis_replicas() {
     assert_eq!(rc.s(&["GET", "partial"]), "$1\r\n1\r\n");
     assert_eq!(rc.s(&["GET", "inside"]), "$2\r\ntx\r\n");
     assert_eq!(rc.s(&["GET", "counter"]), "$2\r\n35\r\n");
+    // redis.set_repl(REPL_NONE) keeps the writes that follow on the master only.
+    m.cmd(&[
+        "EVAL",
+        "redis.set_repl(redis.REPL_NONE) redis.call('set', 'local-only', 1) \
+         redis.set_repl(redis.REPL_ALL) redis.call('set', 'everywhere', 1)",
+        "0",
+    ]);
+    assert!(wait_until(10, || rc.s(&["EXISTS", "everywhere"]) == ":1\r\n"));
+    assert_eq!(rc.s(&["EXISTS", "local-only"]), ":0\r\n");
+    assert_eq!(m.s(&["EXISTS", "local-only"]), ":1\r\n");
 }
 
 #[test]

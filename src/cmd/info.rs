@@ -363,7 +363,10 @@ fn memory(srv: &Server, o: &mut String) {
     let nfuncs = f.map_or(0, |f| f.function_count()) as u64;
     let nlibs = f.map_or(0, |f| f.libs.len()) as u64;
     let funcs_mem = f.map_or(0, |f| {
-        f.libs.values().map(|l| l.code.len() + 64 * (1 + l.functions.len())).sum::<usize>()
+        f.libs
+            .values()
+            .map(|l| l.code.len() + 64 * (1 + l.functions.len()))
+            .sum::<usize>()
     }) as u64;
     let frag = if used > 0 {
         rss as f64 / used as f64
@@ -404,7 +407,10 @@ fn memory(srv: &Server, o: &mut String) {
         ("used_memory_vm_total", (vm_eval + vm_funcs).to_string()),
         ("used_memory_vm_total_human", human(vm_eval + vm_funcs)),
         ("used_memory_functions", funcs_mem.to_string()),
-        ("used_memory_scripts", (scripts_eval + funcs_mem).to_string()),
+        (
+            "used_memory_scripts",
+            (scripts_eval + funcs_mem).to_string(),
+        ),
         ("used_memory_scripts_human", human(scripts_eval + funcs_mem)),
         ("maxmemory", "0".into()),
         ("maxmemory_human", "0B".into()),

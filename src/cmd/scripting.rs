@@ -156,6 +156,7 @@ pub fn run_with_host<R>(ctx: &mut Ctx, how: Running, f: impl FnOnce(&mut dyn Hos
         crate::node::propagate::exec_begin(ctx.srv);
     }
     ctx.srv.scripts.running_client = client.id;
+    ctx.srv.scripts.repl = crate::lua::REPL_ALL;
     ctx.srv.scripts.caller_token = Some(ctx.client.token);
     let reply = {
         let mut host = ScriptHost {
@@ -238,7 +239,9 @@ impl Host for ScriptHost<'_> {
         execute(self.srv, self.client, &mut args)
     }
 
-    fn set_repl(&mut self, _flags: u8) {}
+    fn set_repl(&mut self, flags: u8) {
+        self.srv.scripts.repl = flags;
+    }
 
     fn busy(&mut self) -> Option<String> {
         let elapsed = self.start.elapsed().as_millis() as i64;

@@ -48,10 +48,13 @@ pub fn always(srv: &Server, client: &crate::server::client::Client, cmd: &Comman
 }
 
 /// Whether this node propagates its own writes (a master with a backlog, which exists once a
-/// replica attached). A replica passes on its master's stream instead.
+/// replica attached), unless a running script turned it off (`redis.set_repl`). A replica
+/// passes on its master's stream instead.
 #[inline]
 pub fn active(srv: &Server) -> bool {
-    srv.master.backlog.is_some() && srv.replica.is_none()
+    srv.master.backlog.is_some()
+        && srv.replica.is_none()
+        && (srv.scripts.running_client == 0 || srv.scripts.repl & crate::lua::REPL_REPLICA != 0)
 }
 
 /// Feed raw stream bytes to the backlog and the replicas. A replica feeds nothing of its

@@ -147,6 +147,8 @@ pub struct Scripts {
     pub caller_token: Option<usize>,
     /// Set once the running script is past `busy-reply-threshold`.
     pub busy: Option<busy::BusyScript>,
+    /// Where the running script's writes go (`redis.set_repl`: `lua::REPL_*` bits).
+    pub repl: u8,
 }
 
 /// Rolling samples of a counter, as Redis's `trackInstantaneousMetric`.
