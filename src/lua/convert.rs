@@ -80,14 +80,9 @@ pub fn to_lua(lua: &Lua, r: &Reply, resp: u8) -> mlua::Result<Value> {
         Reply::Bulk(b) | Reply::Verbatim(b) if !resp3 => Value::String(lua.create_string(b)?),
         Reply::Bulk(b) => Value::String(lua.create_string(b)?),
         Reply::Verbatim(b) => {
-            let (fmt, text) = if b.len() >= 4 && b[3] == b':' {
-                (&b[..3], &b[4..])
-            } else {
-                (&b"txt"[..], &b[..])
-            };
             let inner = lua.create_table()?;
-            inner.raw_set("format", lua.create_string(fmt)?)?;
-            inner.raw_set("string", lua.create_string(text)?)?;
+            inner.raw_set("format", "txt")?;
+            inner.raw_set("string", lua.create_string(b)?)?;
             single(lua, "verbatim_string", Value::Table(inner))?
         }
         Reply::Nil | Reply::NilArray if resp3 => Value::Nil,
@@ -206,11 +201,9 @@ fn table_reply(t: &Table, resp: u8, depth: usize) -> Reply {
         return Reply::Set(items);
     }
     if let Value::Table(vs) = field(t, "verbatim_string") {
-        if let (Value::String(f), Value::String(s)) = (field(&vs, "format"), field(&vs, "string")) {
-            let mut b = f.as_bytes().to_vec();
-            b.push(b':');
-            b.extend_from_slice(&s.as_bytes());
-            return Reply::Verbatim(b);
+        // The reply's format is always `txt`, as for Redis's own commands.
+        if let (Value::String(_), Value::String(s)) = (field(&vs, "format"), field(&vs, "string")) {
+            return Reply::Verbatim(s.as_bytes().to_vec());
         }
     }
     let mut items = Vec::new();
