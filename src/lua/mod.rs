@@ -218,56 +218,7 @@ impl Engine {
         let run = RefCell::new(Run { host, resp: 2 });
         CURRENT.with(|c| c.set(&run as *const RefCell<Run> as *const ()));
         let _guard = RunGuard;
-        let out = lua.scope(|scope| {
-            let call = scope.create_function(|lua, args: MultiValue| {
-                redis_call(lua, &run, args, true)
-            })?;
-            let pcall = scope.create_function(|lua, args: MultiValue| {
-                redis_call(lua, &run, args, false)
-            })?;
-            let setresp = scope.create_function(|_, args: MultiValue| {
-                if args.len() != 1 {
-                    return Err(raise("redis.setresp() requires one argument."));
-                }
-                match args.front().and_then(convert::to_int) {
-                    Some(n @ (2 | 3)) => run.borrow_mut().resp = n as u8,
-                    _ => return Err(raise("RESP version must be 2 or 3.")),
-                }
-                Ok(())
-            })?;
-            let set_repl = scope.create_function(|_, args: MultiValue| {
-                if args.len() != 1 {
-                    return Err(raise("redis.set_repl() requires two arguments."));
-                }
-                match args.front().and_then(convert::to_int) {
-                    Some(n @ 0..=3) => run.borrow_mut().host.set_repl(n as u8),
-                    _ => {
-                        return Err(raise(
-                            "Invalid replication flags. Use REPL_AOF, REPL_REPLICA, REPL_ALL or REPL_NONE.",
-                        ))
-                    }
-                }
-                Ok(())
-            })?;
-            let acl_check = scope.create_function(|_, args: MultiValue| {
-                let Some(name) = args.front() else {
-                    return Err(raise("Please specify at least one argument for this redis lib call"));
-                };
-                let name = convert::arg_bytes(name).unwrap_or_default();
-                if !run.borrow().host.command_exists(&name) {
-                    return Err(raise("Invalid command passed to redis.acl_check_cmd()"));
-                }
-                Ok(true)
-            })?;
-            for (k, f) in [
-                ("call", call),
-                ("pcall", pcall),
-                ("setresp", setresp),
-                ("set_repl", set_repl),
-                ("acl_check_cmd", acl_check),
-            ] {
-                self.redis.raw_set(k, f)?;
-            }
+        let out = (|| {
             let r: MultiValue = match params {
                 None => self.xpcall.call((func, self.handler.clone()))?,
                 Some((k, a)) => self.invoke_with.call((func, self.handler.clone(), k, a))?,
@@ -281,16 +232,85 @@ impl Engine {
             } else {
                 Reply::Error(convert::error_text(&v, name))
             })
-        });
-        for k in RUN_FUNCTIONS {
-            self.redis.raw_set(k, Value::Nil)?;
-        }
+        })();
         out
     }
 }
 
-/// The `redis` functions that need the running script's host: set for each run, removed after.
-const RUN_FUNCTIONS: [&str; 5] = ["call", "pcall", "setresp", "set_repl", "acl_check_cmd"];
+/// Run `f` on the run in progress (`None` outside a run, or if it is already borrowed).
+fn with_run<R>(f: impl FnOnce(&mut Run<'static>) -> R) -> Option<R> {
+    let ptr = CURRENT.with(|c| c.get()) as *const RefCell<Run<'static>>;
+    if ptr.is_null() {
+        return None;
+    }
+    // SAFETY: `CURRENT` points at the `RefCell<Run>` on `invoke`'s stack while that function
+    // runs the script and is cleared (RunGuard) before it returns, so the pointer is live
+    // whenever the script calls back into Rust. The `'static` only names that lifetime: the
+    // reference does not escape this function. The RefCell refuses an aliasing borrow.
+    let run = unsafe { &*ptr };
+    let mut run = run.try_borrow_mut().ok()?;
+    Some(f(&mut run))
+}
+
+/// The `redis` functions bound to the running script's host (Rust functions, made once: they
+/// find the run through `CURRENT`).
+pub(crate) fn run_functions(lua: &Lua, redis: &Table) -> mlua::Result<()> {
+    redis.raw_set(
+        "call",
+        lua.create_function(|lua, args: MultiValue| redis_call(lua, args, true))?,
+    )?;
+    redis.raw_set(
+        "pcall",
+        lua.create_function(|lua, args: MultiValue| redis_call(lua, args, false))?,
+    )?;
+    redis.raw_set(
+        "setresp",
+        lua.create_function(|_, args: MultiValue| {
+            if args.len() != 1 {
+                return Err(raise("redis.setresp() requires one argument."));
+            }
+            match args.front().and_then(convert::to_int) {
+                Some(n @ (2 | 3)) => {
+                    with_run(|r| r.resp = n as u8);
+                    Ok(())
+                }
+                _ => Err(raise("RESP version must be 2 or 3.")),
+            }
+        })?,
+    )?;
+    redis.raw_set(
+        "set_repl",
+        lua.create_function(|_, args: MultiValue| {
+            if args.len() != 1 {
+                return Err(raise("redis.set_repl() requires two arguments."));
+            }
+            match args.front().and_then(convert::to_int) {
+                Some(n @ 0..=3) => {
+                    with_run(|r| r.host.set_repl(n as u8));
+                    Ok(())
+                }
+                _ => Err(raise(
+                    "Invalid replication flags. Use REPL_AOF, REPL_REPLICA, REPL_ALL or REPL_NONE.",
+                )),
+            }
+        })?,
+    )?;
+    redis.raw_set(
+        "acl_check_cmd",
+        lua.create_function(|_, args: MultiValue| {
+            let Some(name) = args.front() else {
+                return Err(raise(
+                    "Please specify at least one argument for this redis lib call",
+                ));
+            };
+            let name = convert::arg_bytes(name).unwrap_or_default();
+            if with_run(|r| r.host.command_exists(&name)) != Some(true) {
+                return Err(raise("Invalid command passed to redis.acl_check_cmd()"));
+            }
+            Ok(true)
+        })?,
+    )
+}
 
 /// An error raised to the script as Redis raises its error tables (`{err = "ERR <msg>"}`): the
 /// prelude's handler and `pcall` recognise the leading `\u{1}`.
@@ -301,16 +321,20 @@ pub(crate) fn raise(msg: &str) -> mlua::Error {
 /// `redis.call` (`raise`) and `redis.pcall`: the converted reply. An error `redis.call` raises
 /// goes out as a Rust error whose text starts with `\u{1}`; the prelude's error handler and
 /// `pcall` turn it back into Redis's error table.
-fn redis_call(lua: &Lua, run: &RefCell<Run>, args: MultiValue, raise: bool) -> mlua::Result<Value> {
+fn redis_call(lua: &Lua, args: MultiValue, raise: bool) -> mlua::Result<Value> {
     let argv = match convert::call_args(args) {
         Ok(a) => a,
         Err(msg) if raise => return Err(self::raise(msg)),
         Err(msg) => return convert::error_table(lua, msg),
     };
-    let mut run = run.borrow_mut();
-    let resp = run.resp;
-    let reply = run.host.call(argv, resp);
-    drop(run);
+    let Some((reply, resp)) = with_run(|run| {
+        let resp = run.resp;
+        (run.host.call(argv, resp), resp)
+    }) else {
+        return Err(self::raise(
+            "redis.call is only available while a script runs",
+        ));
+    };
     match reply {
         Reply::Error(e) if raise => Err(mlua::Error::RuntimeError(format!("\u{1}{e}"))),
         reply => convert::to_lua(lua, &reply, resp),

@@ -38,6 +38,7 @@ pub(super) fn build() -> mlua::Result<Engine> {
     let (handler, view, redis, seal, invoke_with): Made =
         lua.load(PRELUDE).set_name("=oxidis").call(hooks.clone())?;
     redis.raw_set("sha1hex", lua.create_function(sha1hex)?)?;
+    super::run_functions(&lua, &redis)?;
     redis.raw_set("log", lua.create_function(log)?)?;
     lua.set_hook(
         mlua::HookTriggers::new().every_nth_instruction(super::HOOK_INSTRUCTIONS),
