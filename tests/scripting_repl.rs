@@ -221,3 +221,47 @@ fn functions_in_rdb_both_ways() {
         assert_eq!(r.s(&["FCALL", "bump", "1", "c", "1"]), ":8\r\n");
     }
 }
+
+/// On a read-only replica, scripts and functions that declare they may write are refused up
+/// front, those without a declaration fail at their first write, read-only ones run: the same
+/// replies from an oxidis replica and a Redis replica of one master.
+#[test]
+fn scripts_on_read_only_replicas_as_redis() {
+    if !have_redis() {
+        return;
+    }
+    let master = node(None, &[]);
+    let mut m = master.conn();
+    m.cmd(&["FUNCTION", "LOAD", LIB]);
+    m.cmd(&["SET", "c", "4"]);
+    let port = master.port.to_string();
+    let redis_replica = start_redis(&["--replicaof", "127.0.0.1", &port]);
+    let oxidis_replica = node(Some(&master), &[]);
+    let calls: &[&[&str]] = &[
+        &["EVAL", "return redis.call('set', 'a', 'b')", "0"],
+        &["EVAL", "return redis.call('get', 'c')", "0"],
+        &["EVAL", "#!lua\nreturn redis.call('set', 'a', 'b')", "0"],
+        &[
+            "EVAL",
+            "#!lua flags=no-writes\nreturn redis.call('get', 'c')",
+            "0",
+        ],
+        &["EVAL_RO", "#!lua\nreturn 1", "0"],
+        &["EVAL_RO", "return redis.call('get', 'c')", "0"],
+        &["FCALL", "bump", "1", "c", "1"],
+        &["FCALL", "peek", "1", "c"],
+        &["FCALL_RO", "bump", "1", "c", "1"],
+        &["FCALL_RO", "peek", "1", "c"],
+    ];
+    let mut replies = Vec::new();
+    for r in [&oxidis_replica, &redis_replica] {
+        let mut rc = r.conn();
+        assert!(wait_until(20, || rc.s(&["GET", "c"]) == "$1\r\n4\r\n"));
+        replies.push(calls.iter().map(|c| rc.s(c)).collect::<Vec<_>>());
+    }
+    assert_eq!(
+        replies[0], replies[1],
+        "oxidis replica (left), redis replica (right)"
+    );
+    assert!(replies[0][2].starts_with("-READONLY"), "{:?}", replies[0]);
+}

@@ -45,8 +45,13 @@ fn fcall_generic(ctx: &mut Ctx, a: &mut Args, ro: bool) -> Reply {
         None => return Reply::err("ERR Function not found"),
         Some(f) => f.has_flag("no-writes"),
     };
-    if ro && !no_writes {
-        return Reply::err("ERR Can not execute a script with write flag using *_ro command.");
+    if !no_writes {
+        if let Err(e) = super::scripting::may_write(ctx) {
+            return e;
+        }
+        if ro {
+            return Reply::err(super::scripting::RO_WRITE_ERR);
+        }
     }
     let Some(mut funcs) = ctx.srv.scripts.functions.take() else {
         return Reply::err("ERR Function not found");

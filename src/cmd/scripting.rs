@@ -115,6 +115,15 @@ fn run_script(ctx: &mut Ctx, a: &mut Args, mode: Mode) -> Reply {
             Err(e) => return compile_error(e),
         }
     };
+    let declared_writes = eng.has_shebang(&sha) && !eng.flags(&sha).contains(&"no-writes");
+    if declared_writes {
+        if let Err(e) = may_write(ctx) {
+            return e;
+        }
+        if mode.read_only {
+            return Reply::err(RO_WRITE_ERR);
+        }
+    }
     let keys = &a[3..3 + nkeys];
     let argv = &a[3 + nkeys..];
     let Some(mut eng) = ctx.srv.scripts.engine.take() else {
@@ -129,6 +138,23 @@ fn run_script(ctx: &mut Ctx, a: &mut Args, mode: Mode) -> Reply {
     let reply = run_with_host(ctx, how, |host| eng.run(&sha, keys, argv, host));
     ctx.srv.scripts.engine = Some(eng);
     reply.unwrap_or_else(|| Reply::err(NOSCRIPT_ERR))
+}
+
+/// A script or function that may write, called with EVAL_RO/EVALSHA_RO/FCALL_RO.
+pub const RO_WRITE_ERR: &str = "ERR Can not execute a script with write flag using *_ro command.";
+
+/// A script or function that declares it may write is refused up front where writes are
+/// (a read-only replica), as Redis 7.0 refuses it, instead of failing at its first write.
+pub fn may_write(ctx: &Ctx) -> Result<(), Reply> {
+    if ctx.srv.replica.is_some()
+        && ctx.srv.config.replica_read_only
+        && ctx.client.kind != crate::server::client::ClientKind::Master
+    {
+        return Err(Reply::err(
+            "READONLY You can't write against a read only replica.",
+        ));
+    }
+    Ok(())
 }
 
 /// What is about to run: for the host's refusals, the busy state and the logs.

@@ -95,6 +95,8 @@ struct Script {
     func: Function,
     /// The flags of its `#!lua flags=...` line (none without one).
     flags: Vec<&'static str>,
+    /// Whether it has a `#!lua` line (its flags are then checked before it runs).
+    shebang: bool,
 }
 
 /// One interpreter and the scripts compiled in it (`SCRIPT FLUSH` replaces the whole engine).
@@ -153,13 +155,26 @@ impl Engine {
                 ))
             })?;
         self.bodies += body.len();
-        self.scripts.insert(sha.clone(), Script { func, flags });
+        let shebang = body.starts_with(b"#!");
+        self.scripts.insert(
+            sha.clone(),
+            Script {
+                func,
+                flags,
+                shebang,
+            },
+        );
         Ok(sha)
     }
 
     /// The shebang flags of cached script `sha`.
     pub fn flags(&self, sha: &str) -> &[&'static str] {
         self.scripts.get(sha).map_or(&[], |s| &s.flags)
+    }
+
+    /// Whether cached script `sha` declares its flags (`#!lua`).
+    pub fn has_shebang(&self, sha: &str) -> bool {
+        self.scripts.get(sha).is_some_and(|s| s.shebang)
     }
 
     pub fn exists(&self, sha: &str) -> bool {
