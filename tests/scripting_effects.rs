@@ -6,6 +6,7 @@ mod common;
 use common::*;
 use std::time::Duration;
 
+#[allow(clippy::vec_init_then_push)] // one push per step reads as the exchange it records
 fn transcript(p: &Proc) -> Vec<String> {
     let mut a = p.conn();
     let mut b = p.conn();
