@@ -4,7 +4,7 @@ use crate::server::command::{flags::*, Args, Command, BASE};
 use crate::server::{Ctx, Shutdown};
 use crate::util::eq_ic;
 
-fn shutdown(ctx: &mut Ctx, a: &mut Args) -> Reply {
+fn shutdown<R>(ctx: &mut Ctx<R>, a: &mut Args) -> Reply {
     let (mut save, mut nosave, mut abort, mut other) = (false, false, false, false);
     for arg in &a[1..] {
         if eq_ic(arg, "nosave") {
@@ -45,7 +45,7 @@ fn time(_ctx: &mut Ctx, _a: &mut Args) -> Reply {
     ])
 }
 
-fn info(ctx: &mut Ctx, a: &mut Args) -> Reply {
+fn info<R: super::role::Role>(ctx: &mut Ctx<R>, a: &mut Args) -> Reply {
     Reply::Verbatim(crate::cmd::info::report(ctx, &a[1..]).into_bytes())
 }
 
@@ -56,6 +56,7 @@ pub static COMMANDS: &[Command] = &[
         flags: ADMIN | NOSCRIPT | LOADING | STALE | NO_MULTI | SENTINEL | ALLOW_BUSY,
         acl: &["admin", "slow", "dangerous"],
         handler: shutdown,
+        sentinel: Some(shutdown),
         ..BASE
     },
     Command {
@@ -64,6 +65,7 @@ pub static COMMANDS: &[Command] = &[
         flags: LOADING | STALE | SENTINEL,
         acl: &["slow", "dangerous"],
         handler: info,
+        sentinel: Some(info),
         ..BASE
     },
     Command {

@@ -30,8 +30,8 @@ pub fn install(srv: &mut Server, li: LoadInfo, secs: f64) {
         "Done loading RDB, keys loaded: {}, keys expired: {}.",
         li.keys_loaded, li.expired_skipped
     );
-    srv.persist.last_load_keys_loaded = li.keys_loaded;
-    srv.persist.last_load_keys_expired = li.expired_skipped;
-    srv.keyspace = li.keyspace;
+    srv.role.persist.last_load_keys_loaded = li.keys_loaded;
+    srv.role.persist.last_load_keys_expired = li.expired_skipped;
+    srv.role.keyspace = li.keyspace;
     info!("DB loaded from disk: {secs:.3} seconds");
 }
