@@ -22,6 +22,7 @@ pub struct NodeLinks {
 impl Serve for DataNode {
     type Links = NodeLinks;
 
+    #[inline]
     fn execute(srv: &mut Server, client: &mut Client, args: &mut Args) -> Reply {
         let reply = crate::dispatch::execute(srv, client, args);
         if srv.role.blocking.has_ready() {
@@ -82,6 +83,8 @@ impl Serve for DataNode {
         srv.role.blocking.take_unblocked()
     }
 
+    // Inlined: called after every write, it is almost always the `replicas` check alone.
+    #[inline]
     fn write_more(el: &mut EventLoop, token: usize) -> Option<PayloadIo> {
         if el.srv.role.master.replicas.is_empty() {
             return None;

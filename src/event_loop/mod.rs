@@ -619,6 +619,7 @@ impl<R: Serve> EventLoop<R> {
 }
 
 /// Write the client's output buffer until the socket would block. Returns (bytes, failed).
+#[inline]
 fn write_out(c: &mut Client) -> (u64, bool) {
     let mut written = 0u64;
     let Some(conn) = c.conn.as_mut() else {
