@@ -1,4 +1,4 @@
-//! oxidis: a Redis-compatible data server.
+//! oxidis: a Redis-compatible data server, and a Redis-compatible sentinel.
 //!
 //! ```text
 //! socket bytes ─► resp::decode ─► dispatch::execute (arity, auth, flags) ─► cmd handler ─► Reply
@@ -7,6 +7,11 @@
 //!                                                          resp::encode ◄──────────────────┘ ─► socket
 //! ```
 //! `event_loop` is the only module that touches sockets; everything else works on values.
+//!
+//! `launch` chooses the role once: a data node (`Server`, i.e. `Server<DataNode>`: keyspaces,
+//! persistence, replication) or a sentinel (`Server<Sentinel>`: clients, pub/sub and the
+//! sentinel core, nothing else). The client side (the loop's accept/read/reply/flush, pub/sub,
+//! the commands both roles serve) is written once, generic over the role.
 //!
 //! # Layers
 //! Each top-level module sits in one layer; a module imports (`crate::…`) only from its own
@@ -35,15 +40,21 @@
 //! - cores: state machines and plain state, fed with arguments and `now`, returning values or
 //!   actions: the replication backlog and links, the sentinel, the persistence bookkeeping,
 //!   the Lua interpreter scripts run in.
-//! - state: `Server`, the state every command sees (keyspaces, clients, registries, and the
-//!   cores' state), and the command table's types.
+//! - state: `Server<R>`, the state every command sees: what every role has (clients, pub/sub,
+//!   the command table, config, stats) and what its role `R` adds (`DataNode`: keyspaces,
+//!   persistence, replication, blocked and watched keys, scripts; or the sentinel core); and
+//!   the command table's types.
 //! - node: what a data node does with its whole state: replication master and replica
 //!   operations, background saves and loading, active expiry.
 //! - dispatch: the one entry point that runs a command, for clients, the master's stream and
-//!   EXEC alike: checks, call, effects (propagation, wake-ups, stats).
-//! - handlers: one file per command family; each command's flags live in its table entry.
-//! - drivers: the mio loop, the outbound connections, the periodic tick.
-//! - top: launching a node or a sentinel from a parsed configuration.
+//!   EXEC alike: checks, call, effects (propagation, wake-ups, stats); a sentinel's clients
+//!   have theirs (`execute_sentinel`), made of the checks and stats both roles share.
+//! - handlers: one file per command family; each command's flags live in its table entry, with
+//!   a data node's handler and, for the commands a sentinel serves, the sentinel's (the same
+//!   function, generic over `cmd::role::Role`, where both roles behave alike).
+//! - drivers: the mio loop (generic over the role it serves: `event_loop::Serve`), the
+//!   outbound connections, the periodic tick.
+//! - top: launching a node or a sentinel from a parsed configuration (the role chosen once).
 pub mod alloc;
 pub mod atomic_file;
 pub mod bits;

@@ -245,7 +245,7 @@ type KeyChecks = (usize, Vec<u8>, i64, Vec<Vec<Vec<u8>>>);
 
 fn all_checks(srv: &Server) -> Vec<KeyChecks> {
     let mut out = Vec::new();
-    for (db, d) in srv.keyspace.dbs.iter().enumerate() {
+    for (db, d) in srv.role.keyspace.dbs.iter().enumerate() {
         for (k, e) in d.dict.iter() {
             out.push((db, k.to_vec(), e.expire_at, checks(k, &e.value)));
         }
@@ -374,7 +374,7 @@ fn library_save_loads_in_redis() {
             functions: Vec::new(),
         };
         let f = std::fs::File::create(&path).expect("create dump");
-        oxidis::rdb::save(&srv.keyspace, f, &info).expect("save");
+        oxidis::rdb::save(&srv.role.keyspace, f, &info).expect("save");
         check_rdb(&path);
         let redis = redis_on(dir, "oxidis.rdb");
         let mut conn = redis.conn();

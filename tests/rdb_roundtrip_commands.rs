@@ -194,7 +194,7 @@ fn round_trip(seed: u64, compress: bool) {
         key_save_delay_us: 0,
         functions: Vec::new(),
     };
-    let bytes = oxidis::rdb::save(&srv.keyspace, Vec::new(), &info).expect("save");
+    let bytes = oxidis::rdb::save(&srv.role.keyspace, Vec::new(), &info).expect("save");
     let opts = LoadOpts {
         databases: 16,
         lim,
@@ -210,7 +210,7 @@ fn round_trip(seed: u64, compress: bool) {
     let mut bad = Vec::new();
     let mut seen = std::collections::BTreeSet::new();
     let mut shrunk = 0;
-    for (id, (want, got)) in srv.keyspace.dbs.iter().zip(&loaded.dbs).enumerate() {
+    for (id, (want, got)) in srv.role.keyspace.dbs.iter().zip(&loaded.dbs).enumerate() {
         if want.len() != got.len() {
             bad.push(format!(
                 "db {id}: {} keys, loaded {}",

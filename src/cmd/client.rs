@@ -1,5 +1,6 @@
 //! CLIENT subcommands (identity, listing, killing, pausing, reply mode) and the CLIENT PAUSE
 //! checks the event loop consults before running a client's next command.
+use super::role::Role;
 use crate::cmd::connection::set_client_name;
 use crate::resp::Reply;
 use crate::server::client::client_line;
@@ -9,7 +10,7 @@ use crate::server::{Ctx, Pause, Server};
 use crate::tri;
 use crate::util::eq_ic;
 
-fn pause_active(srv: &Server, c: &Client) -> Option<Pause> {
+fn pause_active<R>(srv: &Server<R>, c: &Client) -> Option<Pause> {
     if matches!(c.kind, ClientKind::Replica | ClientKind::Master) {
         return None;
     }
@@ -20,13 +21,13 @@ fn pause_active(srv: &Server, c: &Client) -> Option<Pause> {
 }
 
 /// True while `c` must not run any command because of `CLIENT PAUSE ... ALL`.
-pub fn is_paused_for(srv: &Server, c: &Client) -> bool {
+pub fn is_paused_for<R>(srv: &Server<R>, c: &Client) -> bool {
     matches!(pause_active(srv, c), Some(Pause::All(_)))
 }
 
 /// True while `c` must wait before running `cmd`: every command in ALL mode; in WRITE mode
 /// the commands that may change data or be propagated (write and may-replicate commands).
-pub fn blocks_command(srv: &Server, c: &Client, cmd: Option<&Command>) -> bool {
+pub fn blocks_command<R>(srv: &Server<R>, c: &Client, cmd: Option<&Command>) -> bool {
     match pause_active(srv, c) {
         Some(Pause::All(_)) => true,
         Some(Pause::Write(_)) => cmd.is_some_and(|k| {
@@ -42,7 +43,7 @@ pub fn blocks_command(srv: &Server, c: &Client, cmd: Option<&Command>) -> bool {
 }
 
 /// Clear an expired pause; true when a pause just ended (paused clients need waking).
-pub fn pause_just_ended(srv: &mut Server) -> bool {
+pub fn pause_just_ended<R>(srv: &mut Server<R>) -> bool {
     match srv.pause {
         Pause::All(until) | Pause::Write(until) if srv.now_ms >= until => {
             srv.pause = Pause::None;
@@ -84,25 +85,25 @@ fn sub_syntax_error(a: &Args) -> Reply {
     ))
 }
 
-fn id(ctx: &mut Ctx, _a: &mut Args) -> Reply {
+fn id<R>(ctx: &mut Ctx<R>, _a: &mut Args) -> Reply {
     Reply::Int(ctx.client.id as i64)
 }
 
-fn setname(ctx: &mut Ctx, a: &mut Args) -> Reply {
+fn setname<R>(ctx: &mut Ctx<R>, a: &mut Args) -> Reply {
     match set_client_name(ctx.client, &a[2]) {
         Ok(()) => Reply::Ok,
         Err(e) => e,
     }
 }
 
-fn getname(ctx: &mut Ctx, _a: &mut Args) -> Reply {
+fn getname<R>(ctx: &mut Ctx<R>, _a: &mut Args) -> Reply {
     match &ctx.client.name {
         Some(n) => Reply::Bulk(n.clone()),
         None => Reply::Nil,
     }
 }
 
-fn list(ctx: &mut Ctx, a: &mut Args) -> Reply {
+fn list<R: Role>(ctx: &mut Ctx<R>, a: &mut Args) -> Reply {
     let mut kind = None;
     let mut ids: Option<Vec<u64>> = None;
     if a.len() == 4 && eq_ic(&a[2], "type") {
@@ -136,15 +137,15 @@ fn list(ctx: &mut Ctx, a: &mut Args) -> Reply {
         if ids.as_ref().is_some_and(|v| !v.contains(&c.id)) {
             continue;
         }
-        let dirty = ctx.srv.watched.is_dirty(c.token);
+        let dirty = ctx.srv.role.watch_dirty(c.token);
         out.push_str(&client_line(c, now, mem, dirty));
         out.push('\n');
     }
     Reply::Verbatim(out.into_bytes())
 }
 
-fn info(ctx: &mut Ctx, a: &mut Args) -> Reply {
-    let dirty = ctx.srv.watched.is_dirty(ctx.client.token);
+fn info<R: Role>(ctx: &mut Ctx<R>, a: &mut Args) -> Reply {
+    let dirty = ctx.srv.role.watch_dirty(ctx.client.token);
     let mut line = client_line(ctx.client, ctx.srv.now_ms, argv_mem(a), dirty);
     line.push('\n');
     Reply::Verbatim(line.into_bytes())
@@ -216,7 +217,7 @@ fn parse_kill_filter(a: &Args) -> Result<KillFilter, Reply> {
 }
 
 /// Mark another client for closing; the event loop frees it when it flushes pending writes.
-fn kill_other(srv: &mut Server, token: usize) {
+fn kill_other<R>(srv: &mut Server<R>, token: usize) {
     if let Some(c) = srv.clients.get_mut(token) {
         c.close_asap = true;
         if !c.pending_write {
@@ -226,7 +227,7 @@ fn kill_other(srv: &mut Server, token: usize) {
     }
 }
 
-fn kill(ctx: &mut Ctx, a: &mut Args) -> Reply {
+fn kill<R>(ctx: &mut Ctx<R>, a: &mut Args) -> Reply {
     if a.len() == 3 {
         // Old form: CLIENT KILL addr:port.
         let target = String::from_utf8_lossy(&a[2]).to_string();
@@ -267,7 +268,7 @@ fn kill(ctx: &mut Ctx, a: &mut Args) -> Reply {
     Reply::Int(killed)
 }
 
-fn pause(ctx: &mut Ctx, a: &mut Args) -> Reply {
+fn pause<R>(ctx: &mut Ctx<R>, a: &mut Args) -> Reply {
     if a.len() > 4 {
         return sub_syntax_error(a);
     }
@@ -305,7 +306,7 @@ fn pause(ctx: &mut Ctx, a: &mut Args) -> Reply {
     Reply::Ok
 }
 
-fn unpause(ctx: &mut Ctx, _a: &mut Args) -> Reply {
+fn unpause<R>(ctx: &mut Ctx<R>, _a: &mut Args) -> Reply {
     // An already-expired deadline: the event loop clears it and wakes the paused clients.
     if !matches!(ctx.srv.pause, Pause::None) {
         ctx.srv.pause = Pause::All(0);
@@ -313,7 +314,7 @@ fn unpause(ctx: &mut Ctx, _a: &mut Args) -> Reply {
     Reply::Ok
 }
 
-fn reply(ctx: &mut Ctx, a: &mut Args) -> Reply {
+fn reply<R>(ctx: &mut Ctx<R>, a: &mut Args) -> Reply {
     if eq_ic(&a[2], "on") {
         ctx.client.reply_mode = ReplyMode::On;
         Reply::Ok
@@ -330,7 +331,7 @@ fn reply(ctx: &mut Ctx, a: &mut Args) -> Reply {
     }
 }
 
-fn no_evict(ctx: &mut Ctx, a: &mut Args) -> Reply {
+fn no_evict<R>(ctx: &mut Ctx<R>, a: &mut Args) -> Reply {
     if eq_ic(&a[2], "on") {
         ctx.client.no_evict = true;
     } else if eq_ic(&a[2], "off") {
@@ -341,7 +342,7 @@ fn no_evict(ctx: &mut Ctx, a: &mut Args) -> Reply {
     Reply::Ok
 }
 
-fn unblock(ctx: &mut Ctx, a: &mut Args) -> Reply {
+fn unblock<R: Role>(ctx: &mut Ctx<R>, a: &mut Args) -> Reply {
     let Some(id) = crate::util::parse_i64(&a[2]) else {
         return Reply::not_integer();
     };
@@ -359,16 +360,16 @@ fn unblock(ctx: &mut Ctx, a: &mut Args) -> Reply {
         .find(|(_, c)| c.id as i64 == id)
         .map(|(t, _)| t);
     match target {
-        Some(t) => Reply::Int(crate::server::blocking::unblock(ctx.srv, t, with_error) as i64),
+        Some(t) => Reply::Int(R::unblock(ctx.srv, t, with_error) as i64),
         None => Reply::Int(0),
     }
 }
 
-fn getredir(_ctx: &mut Ctx, _a: &mut Args) -> Reply {
+fn getredir<R>(_ctx: &mut Ctx<R>, _a: &mut Args) -> Reply {
     Reply::Int(-1)
 }
 
-fn trackinginfo(_ctx: &mut Ctx, _a: &mut Args) -> Reply {
+fn trackinginfo<R>(_ctx: &mut Ctx<R>, _a: &mut Args) -> Reply {
     Reply::Map(vec![
         (Reply::bulk("flags"), Reply::Set(vec![Reply::bulk("off")])),
         (Reply::bulk("redirect"), Reply::Int(-1)),
@@ -416,7 +417,7 @@ pub fn help_reply(lines: &[&str]) -> Reply {
     Reply::Array(lines.iter().map(|l| Reply::status(*l)).collect())
 }
 
-fn help(_ctx: &mut Ctx, _a: &mut Args) -> Reply {
+fn help<R>(_ctx: &mut Ctx<R>, _a: &mut Args) -> Reply {
     help_reply(HELP)
 }
 
@@ -436,18 +437,21 @@ pub static SUBCOMMANDS: &[Command] = &[
         name: "id",
         arity: 2,
         handler: id,
+        sentinel: Some(id),
         ..SUB
     },
     Command {
         name: "setname",
         arity: 3,
         handler: setname,
+        sentinel: Some(setname),
         ..SUB
     },
     Command {
         name: "getname",
         arity: 2,
         handler: getname,
+        sentinel: Some(getname),
         ..SUB
     },
     Command {
@@ -456,12 +460,14 @@ pub static SUBCOMMANDS: &[Command] = &[
         flags: SUB_ADMIN,
         acl: ACL_ADMIN,
         handler: list,
+        sentinel: Some(list),
         ..SUB
     },
     Command {
         name: "info",
         arity: 2,
         handler: info,
+        sentinel: Some(info),
         ..SUB
     },
     Command {
@@ -470,6 +476,7 @@ pub static SUBCOMMANDS: &[Command] = &[
         flags: SUB_ADMIN,
         acl: ACL_ADMIN,
         handler: kill,
+        sentinel: Some(kill),
         ..SUB
     },
     Command {
@@ -478,6 +485,7 @@ pub static SUBCOMMANDS: &[Command] = &[
         flags: SUB_ADMIN,
         acl: ACL_ADMIN,
         handler: pause,
+        sentinel: Some(pause),
         ..SUB
     },
     Command {
@@ -486,12 +494,14 @@ pub static SUBCOMMANDS: &[Command] = &[
         flags: SUB_ADMIN,
         acl: ACL_ADMIN,
         handler: unpause,
+        sentinel: Some(unpause),
         ..SUB
     },
     Command {
         name: "reply",
         arity: 3,
         handler: reply,
+        sentinel: Some(reply),
         ..SUB
     },
     Command {
@@ -500,6 +510,7 @@ pub static SUBCOMMANDS: &[Command] = &[
         flags: SUB_ADMIN,
         acl: ACL_ADMIN,
         handler: no_evict,
+        sentinel: Some(no_evict),
         ..SUB
     },
     Command {
@@ -508,18 +519,21 @@ pub static SUBCOMMANDS: &[Command] = &[
         flags: SUB_ADMIN,
         acl: ACL_ADMIN,
         handler: unblock,
+        sentinel: Some(unblock),
         ..SUB
     },
     Command {
         name: "getredir",
         arity: 2,
         handler: getredir,
+        sentinel: Some(getredir),
         ..SUB
     },
     Command {
         name: "trackinginfo",
         arity: 2,
         handler: trackinginfo,
+        sentinel: Some(trackinginfo),
         ..SUB
     },
     Command {
@@ -527,6 +541,7 @@ pub static SUBCOMMANDS: &[Command] = &[
         arity: 2,
         flags: LOADING | STALE,
         handler: help,
+        sentinel: Some(help),
         ..SUB
     },
 ];

@@ -141,14 +141,17 @@ fn command_docs(parent: Option<&Command>, c: &Command) -> Reply {
 }
 
 /// Every top-level command, sorted by name.
-fn sorted_commands(ctx: &Ctx) -> Vec<&'static Command> {
+fn sorted_commands<R>(ctx: &Ctx<R>) -> Vec<&'static Command> {
     let mut v: Vec<&'static Command> = ctx.srv.commands.values().copied().collect();
     v.sort_by_key(|c| c.name);
     v
 }
 
 /// Find a command or subcommand by `name` or `container|sub`.
-fn find_command(ctx: &Ctx, name: &[u8]) -> Option<(Option<&'static Command>, &'static Command)> {
+fn find_command<R>(
+    ctx: &Ctx<R>,
+    name: &[u8],
+) -> Option<(Option<&'static Command>, &'static Command)> {
     let lname = crate::util::lower(name);
     match lname.iter().position(|&b| b == b'|') {
         None => ctx.srv.lookup_command(&lname).map(|c| (None, c)),
@@ -163,7 +166,7 @@ fn find_command(ctx: &Ctx, name: &[u8]) -> Option<(Option<&'static Command>, &'s
     }
 }
 
-fn command(ctx: &mut Ctx, _a: &mut Args) -> Reply {
+fn command<R>(ctx: &mut Ctx<R>, _a: &mut Args) -> Reply {
     Reply::Array(
         sorted_commands(ctx)
             .into_iter()
@@ -172,11 +175,11 @@ fn command(ctx: &mut Ctx, _a: &mut Args) -> Reply {
     )
 }
 
-fn command_count(ctx: &mut Ctx, _a: &mut Args) -> Reply {
+fn command_count<R>(ctx: &mut Ctx<R>, _a: &mut Args) -> Reply {
     Reply::Int(ctx.srv.commands.len() as i64)
 }
 
-fn command_info_cmd(ctx: &mut Ctx, a: &mut Args) -> Reply {
+fn command_info_cmd<R>(ctx: &mut Ctx<R>, a: &mut Args) -> Reply {
     if a.len() == 2 {
         return command(ctx, a);
     }
@@ -191,7 +194,7 @@ fn command_info_cmd(ctx: &mut Ctx, a: &mut Args) -> Reply {
     )
 }
 
-fn command_docs_cmd(ctx: &mut Ctx, a: &mut Args) -> Reply {
+fn command_docs_cmd<R>(ctx: &mut Ctx<R>, a: &mut Args) -> Reply {
     let mut out = Vec::new();
     if a.len() == 2 {
         for c in sorted_commands(ctx) {
@@ -210,7 +213,7 @@ fn command_docs_cmd(ctx: &mut Ctx, a: &mut Args) -> Reply {
     Reply::Map(out)
 }
 
-fn command_list(ctx: &mut Ctx, a: &mut Args) -> Reply {
+fn command_list<R>(ctx: &mut Ctx<R>, a: &mut Args) -> Reply {
     enum Filter {
         All,
         Module,
@@ -291,7 +294,7 @@ fn glob_match(p: &[u8], s: &[u8]) -> bool {
     }
 }
 
-fn getkeys_common(ctx: &mut Ctx, a: &Args, with_flags: bool) -> Reply {
+fn getkeys_common<R>(ctx: &mut Ctx<R>, a: &Args, with_flags: bool) -> Reply {
     let target: Args = a[2..].to_vec();
     let Ok(c) = crate::server::resolve(ctx.srv, &target) else {
         return match ctx.srv.lookup_command(&target[0]) {
@@ -340,11 +343,11 @@ fn getkeys_common(ctx: &mut Ctx, a: &Args, with_flags: bool) -> Reply {
     )
 }
 
-fn command_getkeys(ctx: &mut Ctx, a: &mut Args) -> Reply {
+fn command_getkeys<R>(ctx: &mut Ctx<R>, a: &mut Args) -> Reply {
     getkeys_common(ctx, a, false)
 }
 
-fn command_getkeysandflags(ctx: &mut Ctx, a: &mut Args) -> Reply {
+fn command_getkeysandflags<R>(ctx: &mut Ctx<R>, a: &mut Args) -> Reply {
     getkeys_common(ctx, a, true)
 }
 
@@ -368,7 +371,7 @@ const COMMAND_HELP: &[&str] = &[
     "    Print this help.",
 ];
 
-fn command_help(_ctx: &mut Ctx, _a: &mut Args) -> Reply {
+fn command_help<R>(_ctx: &mut Ctx<R>, _a: &mut Args) -> Reply {
     help_reply(COMMAND_HELP)
 }
 
@@ -383,42 +386,49 @@ static COMMAND_SUBCOMMANDS: &[Command] = &[
         name: "count",
         arity: 2,
         handler: command_count,
+        sentinel: Some(command_count),
         ..CMD_SUB
     },
     Command {
         name: "info",
         arity: -2,
         handler: command_info_cmd,
+        sentinel: Some(command_info_cmd),
         ..CMD_SUB
     },
     Command {
         name: "docs",
         arity: -2,
         handler: command_docs_cmd,
+        sentinel: Some(command_docs_cmd),
         ..CMD_SUB
     },
     Command {
         name: "list",
         arity: -2,
         handler: command_list,
+        sentinel: Some(command_list),
         ..CMD_SUB
     },
     Command {
         name: "getkeys",
         arity: -4,
         handler: command_getkeys,
+        sentinel: Some(command_getkeys),
         ..CMD_SUB
     },
     Command {
         name: "getkeysandflags",
         arity: -4,
         handler: command_getkeysandflags,
+        sentinel: Some(command_getkeysandflags),
         ..CMD_SUB
     },
     Command {
         name: "help",
         arity: 2,
         handler: command_help,
+        sentinel: Some(command_help),
         ..CMD_SUB
     },
 ];
@@ -429,6 +439,7 @@ pub static COMMANDS: &[Command] = &[Command {
     flags: LOADING | STALE | SENTINEL,
     acl: &["slow", "connection"],
     handler: command,
+    sentinel: Some(command),
     subcommands: COMMAND_SUBCOMMANDS,
     ..BASE
 }];

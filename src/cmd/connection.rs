@@ -1,5 +1,6 @@
 //! Connection commands: PING, ECHO, QUIT, SELECT, AUTH, HELLO, RESET — the per-connection
 //! state a client negotiates (database, protocol version, identity).
+use super::role::Role;
 use crate::resp::Reply;
 use crate::server::client::{Client, ReplyMode};
 use crate::server::command::{flags::*, Args, Command, BASE};
@@ -8,7 +9,7 @@ use crate::util::eq_ic;
 
 const WRONGPASS: &str = "WRONGPASS invalid username-password pair or user is disabled.";
 
-fn ping(ctx: &mut Ctx, a: &mut Args) -> Reply {
+fn ping<R>(ctx: &mut Ctx<R>, a: &mut Args) -> Reply {
     if ctx.client.resp == 2 && ctx.client.kind == crate::server::client::ClientKind::PubSub {
         // A subscribed RESP2 client gets PING answered in the shape of a message.
         let payload = match a.len() {
@@ -38,7 +39,7 @@ fn select(ctx: &mut Ctx, a: &mut Args) -> Reply {
     let Some(n) = crate::util::parse_i64(&a[1]) else {
         return Reply::err("ERR value is not an integer or out of range");
     };
-    if n < 0 || n as usize >= ctx.srv.keyspace.dbs.len() {
+    if n < 0 || n as usize >= ctx.srv.role.keyspace.dbs.len() {
         return Reply::err("ERR DB index is out of range");
     }
     ctx.client.db = n as usize;
@@ -47,7 +48,7 @@ fn select(ctx: &mut Ctx, a: &mut Args) -> Reply {
 
 /// Whether `user`/`pass` authenticate against the only user there is, `default`. Without
 /// `requirepass` the default user has no password, so any password is accepted.
-fn credentials_ok(srv: &Server, user: &[u8], pass: &[u8]) -> bool {
+fn credentials_ok<R>(srv: &Server<R>, user: &[u8], pass: &[u8]) -> bool {
     if user != b"default" {
         return false;
     }
@@ -57,7 +58,7 @@ fn credentials_ok(srv: &Server, user: &[u8], pass: &[u8]) -> bool {
     }
 }
 
-fn auth(ctx: &mut Ctx, a: &mut Args) -> Reply {
+fn auth<R>(ctx: &mut Ctx<R>, a: &mut Args) -> Reply {
     let (user, pass): (&[u8], &[u8]) = match a.len() {
         2 => (b"default", &a[1]),
         3 => (&a[1], &a[2]),
@@ -97,7 +98,7 @@ pub fn set_client_name(c: &mut Client, name: &[u8]) -> Result<(), Reply> {
     Ok(())
 }
 
-fn hello(ctx: &mut Ctx, a: &mut Args) -> Reply {
+fn hello<R: Role>(ctx: &mut Ctx<R>, a: &mut Args) -> Reply {
     let mut proto = None;
     if a.len() >= 2 {
         match crate::util::parse_i64(&a[1]) {
@@ -142,7 +143,7 @@ fn hello(ctx: &mut Ctx, a: &mut Args) -> Reply {
         (b("id"), Reply::Int(ctx.client.id as i64)),
     ];
     // A sentinel says so and has no role field.
-    if ctx.srv.sentinel.is_some() {
+    if R::SENTINEL {
         fields.push((b("mode"), b("sentinel")));
     } else {
         fields.push((b("mode"), b("standalone")));
@@ -179,6 +180,7 @@ pub static COMMANDS: &[Command] = &[
         flags: FAST | SENTINEL | PUBSUB_CONTEXT | DENY_ON_DISK_ERROR,
         acl: &["fast", "connection"],
         handler: ping,
+        sentinel: Some(ping),
         ..BASE
     },
     Command {
@@ -211,6 +213,7 @@ pub static COMMANDS: &[Command] = &[
         flags: CONN_FLAGS | SENTINEL,
         acl: &["fast", "connection"],
         handler: auth,
+        sentinel: Some(auth),
         ..BASE
     },
     Command {
@@ -219,6 +222,7 @@ pub static COMMANDS: &[Command] = &[
         flags: CONN_FLAGS | SENTINEL,
         acl: &["fast", "connection"],
         handler: hello,
+        sentinel: Some(hello),
         ..BASE
     },
     Command {

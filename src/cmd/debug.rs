@@ -180,18 +180,18 @@ fn debug(ctx: &mut Ctx, a: &mut Args) -> Reply {
     } else if eq_ic(sub, "reload") {
         super::persist::debug_reload(ctx, a)
     } else if eq_ic(sub, "set-active-expire") && n == 3 {
-        ctx.srv.active_expire_enabled = crate::util::atoi(&a[2]) != 0;
+        ctx.srv.role.active_expire_enabled = crate::util::atoi(&a[2]) != 0;
         Reply::Ok
     } else if eq_ic(sub, "populate") && (3..=5).contains(&n) {
         populate(ctx, a)
     } else if eq_ic(sub, "object") && n == 3 {
         let db = ctx.client.db;
-        match ctx.srv.keyspace.dbs[db].dict.get(&a[2]) {
+        match ctx.srv.role.keyspace.dbs[db].dict.get(&a[2]) {
             Some(e) => Reply::Status(object_info(ctx, e, now)),
             None => Reply::no_such_key(),
         }
     } else if eq_ic(sub, "digest") && n == 2 {
-        Reply::Status(hex(&dataset_digest(&ctx.srv.keyspace)))
+        Reply::Status(hex(&dataset_digest(&ctx.srv.role.keyspace)))
     } else if eq_ic(sub, "digest-value") && n >= 2 {
         let mut out = Vec::with_capacity(n - 2);
         for k in &a[2..] {

@@ -12,10 +12,11 @@ use crate::util::eq_ic;
 
 /// The libraries, made on first use.
 fn functions(srv: &mut Server) -> Result<&mut Functions, Reply> {
-    if srv.scripts.functions.is_none() {
-        srv.scripts.functions = Some(Box::new(Functions::new().map_err(Reply::Error)?));
+    if srv.role.scripts.functions.is_none() {
+        srv.role.scripts.functions = Some(Box::new(Functions::new().map_err(Reply::Error)?));
     }
-    srv.scripts
+    srv.role
+        .scripts
         .functions
         .as_deref_mut()
         .ok_or_else(|| Reply::err("ERR functions are not available"))
@@ -37,6 +38,7 @@ fn fcall_generic(ctx: &mut Ctx, a: &mut Args, ro: bool) -> Reply {
     let name = String::from_utf8_lossy(&a[1]).into_owned();
     let no_writes = match ctx
         .srv
+        .role
         .scripts
         .functions
         .as_deref()
@@ -53,7 +55,7 @@ fn fcall_generic(ctx: &mut Ctx, a: &mut Args, ro: bool) -> Reply {
             return Reply::err(super::scripting::RO_WRITE_ERR);
         }
     }
-    let Some(mut funcs) = ctx.srv.scripts.functions.take() else {
+    let Some(mut funcs) = ctx.srv.role.scripts.functions.take() else {
         return Reply::err("ERR Function not found");
     };
     let a = &a[..];
@@ -65,7 +67,7 @@ fn fcall_generic(ctx: &mut Ctx, a: &mut Args, ro: bool) -> Reply {
         command: a,
     };
     let reply = run_with_host(ctx, how, |host| funcs.call(&name, keys, args, host));
-    ctx.srv.scripts.functions = Some(funcs);
+    ctx.srv.role.scripts.functions = Some(funcs);
     reply
 }
 
@@ -98,6 +100,7 @@ fn function_delete(ctx: &mut Ctx, a: &mut Args) -> Reply {
     let name = String::from_utf8_lossy(&a[2]).into_owned();
     let deleted = ctx
         .srv
+        .role
         .scripts
         .functions
         .as_deref_mut()
@@ -113,7 +116,7 @@ fn function_flush(ctx: &mut Ctx, a: &mut Args) -> Reply {
     if a.len() > 3 || (a.len() == 3 && !eq_ic(&a[2], "sync") && !eq_ic(&a[2], "async")) {
         return Reply::err("ERR FUNCTION FLUSH only supports SYNC|ASYNC option");
     }
-    ctx.srv.scripts.functions = None;
+    ctx.srv.role.scripts.functions = None;
     ctx.dirty(1);
     Reply::Ok
 }
@@ -138,7 +141,7 @@ fn function_list(ctx: &mut Ctx, a: &mut Args) -> Reply {
         }
         i += 1;
     }
-    let Some(f) = ctx.srv.scripts.functions.as_deref() else {
+    let Some(f) = ctx.srv.role.scripts.functions.as_deref() else {
         return Reply::Array(vec![]);
     };
     let libs = f
@@ -181,7 +184,7 @@ fn function_list(ctx: &mut Ctx, a: &mut Args) -> Reply {
 }
 
 fn function_dump(ctx: &mut Ctx, _a: &mut Args) -> Reply {
-    let codes = crate::lua::functions::codes(ctx.srv.scripts.functions.as_deref());
+    let codes = crate::lua::functions::codes(ctx.srv.role.scripts.functions.as_deref());
     Reply::Bulk(crate::rdb::dump::functions_payload(
         &codes,
         ctx.srv.config.rdbcompression,
@@ -226,7 +229,7 @@ fn function_restore(ctx: &mut Ctx, a: &mut Args) -> Reply {
         }
     }
     if policy == Policy::Flush {
-        ctx.srv.scripts.functions = None;
+        ctx.srv.role.scripts.functions = None;
     }
     let f = match functions(ctx.srv) {
         Ok(f) => f,
@@ -249,11 +252,12 @@ fn function_restore(ctx: &mut Ctx, a: &mut Args) -> Reply {
 fn function_stats(ctx: &mut Ctx, _a: &mut Args) -> Reply {
     let (libs, funcs) = ctx
         .srv
+        .role
         .scripts
         .functions
         .as_deref()
         .map_or((0, 0), |f| (f.libs.len(), f.function_count()));
-    let running = match ctx.srv.scripts.busy.as_ref() {
+    let running = match ctx.srv.role.scripts.busy.as_ref() {
         Some(b) if b.function => Reply::Map(vec![
             (Reply::bulk("name"), Reply::bulk(b.name.as_bytes())),
             (
@@ -283,7 +287,7 @@ fn function_stats(ctx: &mut Ctx, _a: &mut Args) -> Reply {
 }
 
 fn function_kill(ctx: &mut Ctx, _a: &mut Args) -> Reply {
-    match ctx.srv.scripts.busy.as_mut() {
+    match ctx.srv.role.scripts.busy.as_mut() {
         Some(b) if b.function && b.wrote => Reply::err(super::scripting::UNKILLABLE_ERR),
         Some(b) if b.function => {
             b.kill = true;

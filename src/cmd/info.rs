@@ -1,34 +1,9 @@
 //! The INFO report: Redis 7.0's sections and field names, filled from server state, the
 //! counting allocator, /proc and getrusage. Tools parse these lines, so names must match.
+use super::role::Role;
 use crate::server::{Ctx, Server};
 use std::fmt::Write as _;
 use std::sync::OnceLock;
-
-/// Sections in output order, and whether each is part of the default report.
-const SECTIONS: &[(&str, bool)] = &[
-    ("server", true),
-    ("clients", true),
-    ("memory", true),
-    ("persistence", true),
-    ("stats", true),
-    ("replication", true),
-    ("cpu", true),
-    ("modules", true),
-    ("commandstats", false),
-    ("errorstats", true),
-    ("latencystats", false),
-    ("cluster", true),
-    ("keyspace", true),
-];
-
-/// The sections a sentinel reports (all in the default report).
-const SENTINEL_SECTIONS: &[(&str, bool)] = &[
-    ("server", true),
-    ("clients", true),
-    ("stats", true),
-    ("cpu", true),
-    ("sentinel", true),
-];
 
 /// Which sections `args` ask for (empty = default).
 fn wanted(args: &[Vec<u8>], sections: &'static [(&'static str, bool)]) -> Vec<&'static str> {
@@ -47,14 +22,9 @@ fn wanted(args: &[Vec<u8>], sections: &'static [(&'static str, bool)]) -> Vec<&'
 }
 
 /// The INFO text for `args` (section names, `all`, `everything`, `default`).
-pub fn report(ctx: &mut Ctx, args: &[Vec<u8>]) -> String {
+pub fn report<R: Role>(ctx: &mut Ctx<R>, args: &[Vec<u8>]) -> String {
     let mut out = String::new();
-    let sections = if ctx.srv.sentinel.is_some() {
-        SENTINEL_SECTIONS
-    } else {
-        SECTIONS
-    };
-    for (i, sec) in wanted(args, sections).into_iter().enumerate() {
+    for (i, sec) in wanted(args, R::INFO_SECTIONS).into_iter().enumerate() {
         if i > 0 {
             out.push_str("\r\n");
         }
@@ -112,7 +82,7 @@ fn total_system_memory() -> u64 {
 }
 
 /// Build id: a stable hash of the version and executable path, like Redis's build digest.
-fn build_id(srv: &Server) -> String {
+fn build_id<R>(srv: &Server<R>) -> String {
     use std::hash::{Hash, Hasher};
     let mut h = std::collections::hash_map::DefaultHasher::new();
     env!("CARGO_PKG_VERSION").hash(&mut h);
@@ -130,9 +100,11 @@ fn rusage(who: nix::sys::resource::UsageWho) -> (String, String) {
     }
 }
 
-fn section(ctx: &mut Ctx, name: &str, o: &mut String) {
+/// The sections every role has; the role writes its own (`Role::info_section`).
+fn section<R: Role>(ctx: &mut Ctx<R>, name: &str, o: &mut String) {
     let srv = &*ctx.srv;
     let now = srv.now_ms;
+    let node = srv.role.info_counters();
     macro_rules! f {
         ($($arg:tt)*) => {{ let _ = write!(o, $($arg)*); o.push_str("\r\n"); }};
     }
@@ -151,7 +123,7 @@ fn section(ctx: &mut Ctx, name: &str, o: &mut String) {
             f!("redis_git_sha1:00000000");
             f!("redis_git_dirty:0");
             f!("redis_build_id:{}", build_id(srv));
-            let mode = if srv.sentinel.is_some() {
+            let mode = if R::SENTINEL {
                 "sentinel"
             } else {
                 "standalone"
@@ -197,13 +169,11 @@ fn section(ctx: &mut Ctx, name: &str, o: &mut String) {
             f!("maxclients:{}", srv.config.maxclients);
             f!("client_recent_max_input_buffer:{max_in}");
             f!("client_recent_max_output_buffer:{max_out}");
-            f!("blocked_clients:{}", srv.blocking.count);
+            f!("blocked_clients:{}", node.blocked_clients);
             f!("tracking_clients:0");
-            f!("clients_in_timeout_table:{}", srv.blocking.with_timeout());
+            f!("clients_in_timeout_table:{}", node.clients_in_timeout_table);
         }
-        "memory" => memory(srv, o),
-        "sentinel" => crate::cmd::sentinel::info_section(srv, o),
-        "persistence" => crate::cmd::info_persist::persistence(srv, o),
+        "memory" => memory(srv, &node, o),
         "stats" => {
             let s = &srv.stats;
             f!("# Stats");
@@ -222,9 +192,9 @@ fn section(ctx: &mut Ctx, name: &str, o: &mut String) {
             f!("instantaneous_input_repl_kbps:0.00");
             f!("instantaneous_output_repl_kbps:0.00");
             f!("rejected_connections:{}", s.rejected_connections);
-            f!("sync_full:{}", srv.master.sync_full);
-            f!("sync_partial_ok:{}", srv.master.sync_partial_ok);
-            f!("sync_partial_err:{}", srv.master.sync_partial_err);
+            f!("sync_full:{}", node.sync_full);
+            f!("sync_partial_ok:{}", node.sync_partial_ok);
+            f!("sync_partial_err:{}", node.sync_partial_err);
             f!("expired_keys:{}", s.expired_keys);
             f!("expired_stale_perc:{:.2}", s.expired_stale_perc);
             f!(
@@ -242,8 +212,8 @@ fn section(ctx: &mut Ctx, name: &str, o: &mut String) {
             f!("pubsub_channels:{channels}");
             f!("pubsub_patterns:{patterns}");
             f!("pubsubshard_channels:{shard}");
-            f!("latest_fork_usec:{}", srv.persist.latest_fork_usec);
-            f!("total_forks:{}", srv.persist.total_forks);
+            f!("latest_fork_usec:{}", node.latest_fork_usec);
+            f!("total_forks:{}", node.total_forks);
             f!("migrate_cached_sockets:0");
             f!("slave_expires_tracked_keys:0");
             f!("active_defrag_hits:0");
@@ -264,13 +234,6 @@ fn section(ctx: &mut Ctx, name: &str, o: &mut String) {
             f!("io_threaded_writes_processed:0");
             f!("reply_buffer_shrinks:0");
             f!("reply_buffer_expands:0");
-        }
-        "replication" => {
-            f!("# Replication");
-            if srv.replica.is_some() {
-                crate::cmd::info_replica::replica_fields(srv, now, o);
-            }
-            crate::cmd::info_master::info_lines(srv, now, o);
         }
         "cpu" => {
             use nix::sys::resource::UsageWho;
@@ -322,9 +285,28 @@ fn section(ctx: &mut Ctx, name: &str, o: &mut String) {
             f!("# Cluster");
             f!("cluster_enabled:0");
         }
+        _ => R::info_section(srv, name, o),
+    }
+}
+
+/// A data node's own sections: persistence, replication, keyspace.
+pub fn node_section(srv: &Server, name: &str, o: &mut String) {
+    let now = srv.now_ms;
+    macro_rules! f {
+        ($($arg:tt)*) => {{ let _ = write!(o, $($arg)*); o.push_str("\r\n"); }};
+    }
+    match name {
+        "persistence" => crate::cmd::info_persist::persistence(srv, o),
+        "replication" => {
+            f!("# Replication");
+            if srv.role.replica.is_some() {
+                crate::cmd::info_replica::replica_fields(srv, now, o);
+            }
+            crate::cmd::info_master::info_lines(srv, now, o);
+        }
         "keyspace" => {
             f!("# Keyspace");
-            for (i, db) in srv.keyspace.dbs.iter().enumerate() {
+            for (i, db) in srv.role.keyspace.dbs.iter().enumerate() {
                 if !db.is_empty() {
                     f!(
                         "db{i}:keys={},expires={},avg_ttl={}",
@@ -339,7 +321,7 @@ fn section(ctx: &mut Ctx, name: &str, o: &mut String) {
     }
 }
 
-fn memory(srv: &Server, o: &mut String) {
+fn memory<R>(srv: &Server<R>, node: &super::role::InfoCounters, o: &mut String) {
     let used = crate::alloc::used_memory() as u64;
     let peak = crate::alloc::update_peak() as u64;
     let startup = crate::alloc::startup_memory() as u64;
@@ -353,21 +335,9 @@ fn memory(srv: &Server, o: &mut String) {
     let dataset = used - overhead;
     let net = used.saturating_sub(startup).max(1);
     let total_sys = total_system_memory();
-    let sc = &srv.scripts;
-    let vm_eval = sc.engine.as_ref().map_or(0, |e| e.vm_memory()) as u64;
-    let cached = sc.engine.as_ref().map_or(0, |e| e.len()) as u64;
-    // The bodies and, as Redis counts them, a dict entry and a script object per script.
-    let scripts_eval = sc.engine.as_ref().map_or(0, |e| e.bodies + e.len() * 96) as u64;
-    let f = sc.functions.as_deref();
-    let vm_funcs = f.map_or(0, |f| f.vm_memory()) as u64;
-    let nfuncs = f.map_or(0, |f| f.function_count()) as u64;
-    let nlibs = f.map_or(0, |f| f.libs.len()) as u64;
-    let funcs_mem = f.map_or(0, |f| {
-        f.libs
-            .values()
-            .map(|l| l.code.len() + 64 * (1 + l.functions.len()))
-            .sum::<usize>()
-    }) as u64;
+    let (vm_eval, scripts_eval, cached) = (node.vm_eval, node.scripts_eval, node.cached_scripts);
+    let (vm_funcs, funcs_mem) = (node.vm_functions, node.functions_mem);
+    let (nfuncs, nlibs) = (node.functions, node.libraries);
     let frag = if used > 0 {
         rss as f64 / used as f64
     } else {
@@ -450,6 +420,7 @@ mod tests {
 
     #[test]
     fn section_selection() {
+        const SECTIONS: &[(&str, bool)] = <crate::server::DataNode as Role>::INFO_SECTIONS;
         let d = wanted(&[], SECTIONS);
         assert!(d.contains(&"server") && d.contains(&"keyspace"));
         assert!(!d.contains(&"commandstats"));

@@ -11,6 +11,7 @@ pub const COMMANDS: &[Command] = &[Command {
     flags: NOSCRIPT | LOADING | STALE | FAST | SENTINEL,
     acl: &["admin", "fast", "dangerous"],
     handler: role,
+    sentinel: Some(super::sentinel::role),
     ..BASE
 }];
 
@@ -26,12 +27,12 @@ fn state_name(s: ReplState) -> &'static str {
 /// The INFO replication lines of a master (each ends with CRLF), after the `# Replication`
 /// header.
 pub fn info_lines(srv: &Server, now: i64, o: &mut String) {
-    let m = &srv.master;
+    let m = &srv.role.master;
     let mut line = |s: String| {
         o.push_str(&s);
         o.push_str("\r\n");
     };
-    if srv.replica.is_none() {
+    if srv.role.replica.is_none() {
         line("role:master".into());
     }
     line(format!("connected_slaves:{}", m.replicas.len()));
@@ -51,14 +52,17 @@ pub fn info_lines(srv: &Server, now: i64, o: &mut String) {
         ));
     }
     line("master_failover_state:no-failover".into());
-    line(format!("master_replid:{}", srv.replid));
+    line(format!("master_replid:{}", srv.role.replid));
     line(format!(
         "master_replid2:{}",
         m.replid2
             .as_deref()
             .unwrap_or("0000000000000000000000000000000000000000")
     ));
-    line(format!("master_repl_offset:{}", srv.master_repl_offset));
+    line(format!(
+        "master_repl_offset:{}",
+        srv.role.master_repl_offset
+    ));
     line(format!("second_repl_offset:{}", m.second_repl_offset));
     match &m.backlog {
         Some(b) => {
@@ -88,6 +92,7 @@ fn role(ctx: &mut Ctx, _args: &mut Args) -> Reply {
         return r;
     }
     let replicas = srv
+        .role
         .master
         .replicas
         .iter()
@@ -101,7 +106,7 @@ fn role(ctx: &mut Ctx, _args: &mut Args) -> Reply {
         .collect();
     Reply::Array(vec![
         Reply::bulk(b"master"),
-        Reply::Int(srv.master_repl_offset),
+        Reply::Int(srv.role.master_repl_offset),
         Reply::Array(replicas),
     ])
 }

@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 
 /// Append `# Persistence` and its fields to `o`.
 pub fn persistence(srv: &Server, o: &mut String) {
-    let p = &srv.persist;
+    let p = &srv.role.persist;
     let now_secs = crate::util::now_ms() / 1000;
     let (in_progress, current_secs, keys_total) = match &p.child {
         Some(c) => (1, now_secs - c.start_ms / 1000, c.keys_total),
@@ -20,7 +20,7 @@ pub fn persistence(srv: &Server, o: &mut String) {
         ("current_fork_perc", "0.00".into()),
         ("current_save_keys_processed", "0".into()),
         ("current_save_keys_total", keys_total.to_string()),
-        ("rdb_changes_since_last_save", srv.dirty.to_string()),
+        ("rdb_changes_since_last_save", srv.role.dirty.to_string()),
         ("rdb_bgsave_in_progress", in_progress.to_string()),
         ("rdb_last_save_time", p.lastsave.to_string()),
         (

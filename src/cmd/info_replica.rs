@@ -5,7 +5,7 @@ use std::fmt::Write;
 
 /// Append the replica-only fields (each ending in CRLF). Does nothing on a master.
 pub fn replica_fields(srv: &Server, now: i64, o: &mut String) {
-    let Some(r) = srv.replica.as_ref() else {
+    let Some(r) = srv.role.replica.as_ref() else {
         return;
     };
     let l = &r.link;

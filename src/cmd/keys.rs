@@ -20,7 +20,7 @@ pub fn lookup_read<'a>(
     key: &[u8],
     now: i64,
 ) -> Option<&'a mut Entry> {
-    let e = srv.keyspace.dbs[db].get(key, now);
+    let e = srv.role.keyspace.dbs[db].get(key, now);
     if e.is_some() {
         srv.stats.keyspace_hits += 1;
     } else {
@@ -36,7 +36,7 @@ pub fn lookup_read_notouch<'a>(
     key: &[u8],
     now: i64,
 ) -> Option<&'a mut Entry> {
-    let e = srv.keyspace.dbs[db].get_notouch(key, now);
+    let e = srv.role.keyspace.dbs[db].get_notouch(key, now);
     if e.is_some() {
         srv.stats.keyspace_hits += 1;
     } else {
@@ -173,7 +173,7 @@ fn scan(ctx: &mut Ctx, a: &mut Args) -> Reply {
     let ScanOpts { count, pat, typ } = tri!(scan_opts(a, 2, true));
     let now = ctx.now;
     let dbi = ctx.client.db;
-    let db = &mut ctx.srv.keyspace.dbs[dbi];
+    let db = &mut ctx.srv.role.keyspace.dbs[dbi];
     let mut found: Vec<Vec<u8>> = Vec::new();
     let mut maxit = count.saturating_mul(10);
     loop {
@@ -199,7 +199,7 @@ fn scan(ctx: &mut Ctx, a: &mut Args) -> Reply {
                 continue;
             }
         }
-        if ctx.srv.keyspace.dbs[dbi].expire_if_needed(&k, now) {
+        if ctx.srv.role.keyspace.dbs[dbi].expire_if_needed(&k, now) {
             continue;
         }
         out.push(Reply::Bulk(k));
@@ -271,7 +271,7 @@ fn db_index(ctx: &Ctx, arg: &[u8]) -> Result<usize, Reply> {
     let id = parse_i64(arg)
         .filter(|v| i32::try_from(*v).is_ok())
         .ok_or_else(Reply::not_integer)?;
-    if id < 0 || id as usize >= ctx.srv.keyspace.dbs.len() {
+    if id < 0 || id as usize >= ctx.srv.role.keyspace.dbs.len() {
         return Err(Reply::err("ERR DB index is out of range"));
     }
     Ok(id as usize)
@@ -284,7 +284,7 @@ fn move_(ctx: &mut Ctx, a: &mut Args) -> Reply {
         return Reply::err("ERR source and destination objects are the same");
     }
     let now = ctx.now;
-    let dbs = &mut ctx.srv.keyspace.dbs;
+    let dbs = &mut ctx.srv.role.keyspace.dbs;
     if dbs[src].get(&a[1], now).is_none() {
         return Reply::Int(0);
     }
@@ -323,7 +323,7 @@ fn copy(ctx: &mut Ctx, a: &mut Args) -> Reply {
         None => return Reply::Int(0),
         Some(e) => (e.value.clone(), e.expire_at),
     };
-    let dbs = &mut ctx.srv.keyspace.dbs;
+    let dbs = &mut ctx.srv.role.keyspace.dbs;
     if dbs[dst].get(&a[2], now).is_some() {
         if !replace {
             return Reply::Int(0);
@@ -345,12 +345,12 @@ fn swapdb(ctx: &mut Ctx, a: &mut Args) -> Reply {
     };
     let id1 = tri!(int(&a[1], "ERR invalid first DB index"));
     let id2 = tri!(int(&a[2], "ERR invalid second DB index"));
-    let n = ctx.srv.keyspace.dbs.len() as i64;
+    let n = ctx.srv.role.keyspace.dbs.len() as i64;
     if id1 < 0 || id1 >= n || id2 < 0 || id2 >= n {
         return Reply::err("ERR DB index is out of range");
     }
     if id1 != id2 {
-        ctx.srv.keyspace.dbs.swap(id1 as usize, id2 as usize);
+        ctx.srv.role.keyspace.dbs.swap(id1 as usize, id2 as usize);
     }
     ctx.dirty(1);
     Reply::Ok
@@ -447,8 +447,8 @@ fn flushall(ctx: &mut Ctx, a: &mut Args) -> Reply {
     if !flush_flags_ok(a) {
         return Reply::syntax_error();
     }
-    let n: usize = ctx.srv.keyspace.total_keys();
-    for db in ctx.srv.keyspace.dbs.iter_mut() {
+    let n: usize = ctx.srv.role.keyspace.total_keys();
+    for db in ctx.srv.role.keyspace.dbs.iter_mut() {
         db.clear();
     }
     ctx.dirty(n as u64);
@@ -559,7 +559,7 @@ fn flushdb_touch(srv: &mut Server, db: usize, _: &Args) {
 
 /// FLUSHALL: every watched key.
 fn flushall_touch(srv: &mut Server, _: usize, _: &Args) {
-    for d in 0..srv.keyspace.dbs.len() {
+    for d in 0..srv.role.keyspace.dbs.len() {
         multi::touch_flushed(srv, d);
     }
 }
@@ -736,7 +736,7 @@ mod stats_tests {
         let mut srv = Server::new(Config::default(), crate::cmd::all_commands());
         let mut c = Client::new(1, 0, None, srv.now_ms);
         run(&mut srv, &mut c, &["MSET", "a", "1", "b", "2"]);
-        assert_eq!(srv.dirty, 2);
+        assert_eq!(srv.role.dirty, 2);
         run(&mut srv, &mut c, &["GET", "a"]);
         run(&mut srv, &mut c, &["GET", "zz"]);
         run(&mut srv, &mut c, &["MGET", "a", "b", "zz"]);
@@ -744,9 +744,9 @@ mod stats_tests {
         run(&mut srv, &mut c, &["INCR", "a"]); // write lookup: no stats
         assert_eq!(srv.stats.keyspace_hits, 1 + 2 + 1);
         assert_eq!(srv.stats.keyspace_misses, 1 + 1 + 1);
-        assert_eq!(srv.dirty, 3);
+        assert_eq!(srv.role.dirty, 3);
         run(&mut srv, &mut c, &["DEL", "a", "b", "zz"]);
-        assert_eq!(srv.dirty, 5);
+        assert_eq!(srv.role.dirty, 5);
         run(&mut srv, &mut c, &["SET", "v", "x", "PX", "10"]);
         srv.now_ms += 20;
         assert_eq!(run(&mut srv, &mut c, &["GET", "v"]), Reply::Nil);
@@ -756,6 +756,6 @@ mod stats_tests {
         let now = srv.now_ms;
         crate::node::expire::active_expire_cycle(&mut srv, now);
         assert_eq!(srv.stats.expired_keys, 2);
-        assert_eq!(srv.keyspace.dbs[0].len(), 0);
+        assert_eq!(srv.role.keyspace.dbs[0].len(), 0);
     }
 }

@@ -1,5 +1,6 @@
 //! Command families, one file each. Every family exports a `COMMANDS` table; `all_commands`
-//! gathers them for the dispatcher and for COMMAND.
+//! gathers a data node's for the dispatcher and for COMMAND, `sentinel::table` a sentinel's.
+//! The commands both roles serve have one handler, generic over `role::Role`.
 pub mod args;
 pub mod bitfield;
 pub mod bitmap;
@@ -31,6 +32,7 @@ pub mod persist;
 pub mod pubsub;
 pub mod repl_sync;
 pub mod replicaof;
+pub mod role;
 pub mod sample;
 pub mod scripting;
 pub mod sentinel;
@@ -244,6 +246,29 @@ mod tests {
         assert!(with(ONLY_SENTINEL).is_empty());
         for c in super::sentinel::COMMANDS {
             assert!(c.has(SENTINEL), "{}", c.name);
+        }
+    }
+
+    #[test]
+    fn sentinel_handlers_exactly_where_a_sentinel_serves() {
+        // What a sentinel runs: the SENTINEL-flagged entries' sentinel handlers (a container's
+        // on its subcommands); a data node's other commands have none.
+        for c in super::sentinel::table() {
+            assert!(c.has(SENTINEL), "{}", c.name);
+            if c.subcommands.is_empty() {
+                assert!(c.sentinel.is_some(), "{}", c.name);
+            }
+            for s in c.subcommands {
+                assert!(s.sentinel.is_some(), "{}|{}", c.name, s.name);
+            }
+        }
+        for c in all_commands().into_iter().filter(|c| !c.has(SENTINEL)) {
+            assert!(c.sentinel.is_none(), "{}", c.name);
+            assert!(
+                c.subcommands.iter().all(|s| s.sentinel.is_none()),
+                "{}",
+                c.name
+            );
         }
     }
 

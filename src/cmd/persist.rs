@@ -10,10 +10,10 @@ use crate::util::eq_ic;
 const IN_PROGRESS: &str = "ERR Background save already in progress";
 
 fn save(ctx: &mut Ctx, _a: &mut Args) -> Reply {
-    if ctx.srv.persist.child.is_some() {
+    if ctx.srv.role.persist.child.is_some() {
         return Reply::err(IN_PROGRESS);
     }
-    ctx.srv.persist.rdb_saves += 1;
+    ctx.srv.role.persist.rdb_saves += 1;
     match persist::save_sync(ctx.srv) {
         Ok(()) => Reply::Ok,
         Err(Failed) => Reply::err("ERR"),
@@ -25,12 +25,12 @@ fn bgsave(ctx: &mut Ctx, a: &mut Args) -> Reply {
     if a.len() > 2 || (a.len() == 2 && !eq_ic(&a[1], "schedule")) {
         return Reply::syntax_error();
     }
-    if ctx.srv.persist.child.is_some() {
+    if ctx.srv.role.persist.child.is_some() {
         return Reply::err(IN_PROGRESS);
     }
     if ctx.client.no_block {
         // Inside EXEC: fork after the transaction, from the cron.
-        ctx.srv.persist.bgsave_scheduled = true;
+        ctx.srv.role.persist.bgsave_scheduled = true;
         return Reply::status("Background saving scheduled");
     }
     match fork::start(ctx.srv) {
@@ -40,7 +40,7 @@ fn bgsave(ctx: &mut Ctx, a: &mut Args) -> Reply {
 }
 
 fn lastsave(ctx: &mut Ctx, _a: &mut Args) -> Reply {
-    Reply::Int(ctx.srv.persist.lastsave)
+    Reply::Int(ctx.srv.role.persist.lastsave)
 }
 
 /// DEBUG RELOAD [MERGE] [NOFLUSH] [NOSAVE]: save (unless NOSAVE), then replace the dataset
@@ -90,7 +90,7 @@ pub fn debug_reload(ctx: &mut Ctx, a: &Args) -> Reply {
 /// Add every key of `loaded` to the dataset; false (nothing changed) when a key exists in
 /// both and `replace` is not set.
 fn merge_into(ctx: &mut Ctx, loaded: crate::db::Keyspace, replace: bool) -> bool {
-    let dbs = &mut ctx.srv.keyspace.dbs;
+    let dbs = &mut ctx.srv.role.keyspace.dbs;
     if !replace {
         for (i, new) in loaded.dbs.iter().enumerate() {
             if let Some(cur) = dbs.get(i) {

@@ -6,14 +6,14 @@ use crate::server::command::{flags::*, Args, Command, BASE};
 use crate::server::pubsub::{self, Kind};
 use crate::server::Ctx;
 
-fn subscribe_kind(ctx: &mut Ctx, a: &mut Args, kind: Kind) -> Reply {
+fn subscribe_kind<R>(ctx: &mut Ctx<R>, a: &mut Args, kind: Kind) -> Reply {
     for name in &a[1..] {
         pubsub::subscribe(ctx.srv, ctx.client, kind, name);
     }
     Reply::None
 }
 
-fn unsubscribe_kind(ctx: &mut Ctx, a: &mut Args, kind: Kind) -> Reply {
+fn unsubscribe_kind<R>(ctx: &mut Ctx<R>, a: &mut Args, kind: Kind) -> Reply {
     if a.len() == 1 {
         pubsub::unsubscribe_all(ctx.srv, ctx.client, kind, true);
     }
@@ -23,11 +23,11 @@ fn unsubscribe_kind(ctx: &mut Ctx, a: &mut Args, kind: Kind) -> Reply {
     Reply::None
 }
 
-fn subscribe(ctx: &mut Ctx, a: &mut Args) -> Reply {
+fn subscribe<R>(ctx: &mut Ctx<R>, a: &mut Args) -> Reply {
     subscribe_kind(ctx, a, Kind::Channel)
 }
 
-fn psubscribe(ctx: &mut Ctx, a: &mut Args) -> Reply {
+fn psubscribe<R>(ctx: &mut Ctx<R>, a: &mut Args) -> Reply {
     subscribe_kind(ctx, a, Kind::Pattern)
 }
 
@@ -35,11 +35,11 @@ fn ssubscribe(ctx: &mut Ctx, a: &mut Args) -> Reply {
     subscribe_kind(ctx, a, Kind::Shard)
 }
 
-fn unsubscribe(ctx: &mut Ctx, a: &mut Args) -> Reply {
+fn unsubscribe<R>(ctx: &mut Ctx<R>, a: &mut Args) -> Reply {
     unsubscribe_kind(ctx, a, Kind::Channel)
 }
 
-fn punsubscribe(ctx: &mut Ctx, a: &mut Args) -> Reply {
+fn punsubscribe<R>(ctx: &mut Ctx<R>, a: &mut Args) -> Reply {
     unsubscribe_kind(ctx, a, Kind::Pattern)
 }
 
@@ -184,6 +184,7 @@ pub static COMMANDS: &[Command] = &[
         flags: SUB_FLAGS | PUBSUB_CONTEXT | SENTINEL,
         acl: ACL_SLOW,
         handler: subscribe,
+        sentinel: Some(subscribe),
         ..BASE
     },
     Command {
@@ -192,6 +193,7 @@ pub static COMMANDS: &[Command] = &[
         flags: SUB_FLAGS | PUBSUB_CONTEXT | SENTINEL,
         acl: ACL_SLOW,
         handler: unsubscribe,
+        sentinel: Some(unsubscribe),
         ..BASE
     },
     Command {
@@ -200,6 +202,7 @@ pub static COMMANDS: &[Command] = &[
         flags: SUB_FLAGS | PUBSUB_CONTEXT | SENTINEL,
         acl: ACL_SLOW,
         handler: psubscribe,
+        sentinel: Some(psubscribe),
         ..BASE
     },
     Command {
@@ -208,6 +211,7 @@ pub static COMMANDS: &[Command] = &[
         flags: SUB_FLAGS | PUBSUB_CONTEXT | SENTINEL,
         acl: ACL_SLOW,
         handler: punsubscribe,
+        sentinel: Some(punsubscribe),
         ..BASE
     },
     Command {
@@ -238,6 +242,8 @@ pub static COMMANDS: &[Command] = &[
         flags: PUBSUB | LOADING | STALE | FAST | SENTINEL | FORCE_REPL,
         acl: ACL_FAST,
         handler: publish,
+        // A sentinel takes only hellos, for its core.
+        sentinel: Some(super::sentinel::publish),
         ..BASE
     },
     Command {

@@ -55,7 +55,13 @@ fn attach(ctx: &mut Ctx, psync: Option<(String, i64)>) -> Reply {
     if ctx.client.multi.is_some() {
         return Reply::err("ERR Replica can't be in the middle of a transaction");
     }
-    if ctx.srv.replica.as_ref().is_some_and(|r| !r.link.is_up()) {
+    if ctx
+        .srv
+        .role
+        .replica
+        .as_ref()
+        .is_some_and(|r| !r.link.is_up())
+    {
         return Reply::err("NOMASTERLINK Can't SYNC while not connected with my master");
     }
     let srv = &mut *ctx.srv;
@@ -68,38 +74,41 @@ fn attach(ctx: &mut Ctx, psync: Option<(String, i64)>) -> Reply {
         peer_ip: addr.rsplit_once(':').map(|(ip, _)| ip),
         psync: psync.as_ref().map(|(id, off)| (id.as_str(), *off)),
     };
-    let replid = srv.replid.clone();
+    let replid = srv.role.replid.clone();
     let stream = Stream {
         replid: &replid,
-        offset: srv.master_repl_offset,
+        offset: srv.role.master_repl_offset,
     };
-    if srv.master.psync(&req, stream, ctx.now) == PsyncOutcome::Continue {
+    if srv.role.master.psync(&req, stream, ctx.now) == PsyncOutcome::Continue {
         ctx.client.kind = ClientKind::Replica;
         run_actions(srv, Some(ctx.client));
         return Reply::None;
     }
-    if srv.replica.is_some() {
+    if srv.role.replica.is_some() {
         // A replica serves its master's history: same id, its backlog (already there once
         // its link came up).
         crate::node::ids::ensure_backlog(srv);
     }
-    if srv.master.backlog.is_none() {
-        srv.replid = crate::util::random_hex40();
+    if srv.role.master.backlog.is_none() {
+        srv.role.replid = crate::util::random_hex40();
         let size = srv.config.repl_backlog_size as usize;
-        srv.master
-            .create_backlog(size, srv.master_repl_offset, &srv.replid);
-        for db in srv.keyspace.dbs.iter_mut() {
+        srv.role
+            .master
+            .create_backlog(size, srv.role.master_repl_offset, &srv.role.replid);
+        for db in srv.role.keyspace.dbs.iter_mut() {
             db.expired_log = Some(Vec::new());
         }
     }
     ctx.client.kind = ClientKind::Replica;
     let stream = Stream {
-        replid: &srv.replid,
-        offset: srv.master_repl_offset,
+        replid: &srv.role.replid,
+        offset: srv.role.master_repl_offset,
     };
     let knobs = Knobs::from_config(&srv.config);
-    let child = srv.persist.child.is_some();
-    srv.master.attach_full(&req, stream, &knobs, child, ctx.now);
+    let child = srv.role.persist.child.is_some();
+    srv.role
+        .master
+        .attach_full(&req, stream, &knobs, child, ctx.now);
     run_actions(srv, Some(ctx.client));
     Reply::None
 }
@@ -118,15 +127,27 @@ fn replconf(ctx: &mut Ctx, args: &mut Args) -> Reply {
             else {
                 return Reply::err("ERR value is out of range");
             };
-            let e = ctx.srv.master.announced.entry(ctx.client.id).or_default();
+            let e = ctx
+                .srv
+                .role
+                .master
+                .announced
+                .entry(ctx.client.id)
+                .or_default();
             e.0 = port;
         } else if eq_ic(opt, "ip-address") {
             let ip = String::from_utf8_lossy(val).into_owned();
-            let e = ctx.srv.master.announced.entry(ctx.client.id).or_default();
+            let e = ctx
+                .srv
+                .role
+                .master
+                .announced
+                .entry(ctx.client.id)
+                .or_default();
             e.1 = Some(ip);
         } else if eq_ic(opt, "capa") {
             if eq_ic(val, "eof") {
-                ctx.srv.master.capa_eof.insert(ctx.client.id);
+                ctx.srv.role.master.capa_eof.insert(ctx.client.id);
             }
         } else if eq_ic(opt, "rdb-only") {
             // Only used by redis-cli --rdb; the payload is the same.
@@ -139,7 +160,7 @@ fn replconf(ctx: &mut Ctx, args: &mut Args) -> Reply {
                     token: ctx.client.token,
                     client_id: ctx.client.id,
                 };
-                ctx.srv.master.ack(replica, off, ctx.now);
+                ctx.srv.role.master.ack(replica, off, ctx.now);
                 run_actions(ctx.srv, Some(ctx.client));
             }
             return Reply::None;

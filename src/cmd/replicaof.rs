@@ -1,5 +1,5 @@
 //! REPLICAOF / SLAVEOF (follow a master, or `NO ONE` to become a master again) and ROLE, with
-//! Redis 7.0's replies. The handlers only change `srv.replica` (through `node::follow`); the
+//! Redis 7.0's replies. The handlers only change `srv.role.replica` (through `node::follow`); the
 //! event loop notices and opens or drops the socket.
 use crate::node::follow::{set_master, unset_master};
 use crate::resp::Reply;
@@ -15,7 +15,7 @@ fn replicaof(ctx: &mut Ctx, a: &mut Args) -> Reply {
     }
     let who = format!("id={} addr={}", ctx.client.id, ctx.client.addr);
     if eq_ic(&a[1], "no") && eq_ic(&a[2], "one") {
-        if ctx.srv.replica.is_some() {
+        if ctx.srv.role.replica.is_some() {
             unset_master(ctx.srv);
             info!("MASTER MODE enabled (user request from '{who}')");
         }
@@ -29,7 +29,7 @@ fn replicaof(ctx: &mut Ctx, a: &mut Args) -> Reply {
         return Reply::err("ERR Invalid master port");
     };
     let host = String::from_utf8_lossy(&a[1]).into_owned();
-    if let Some(r) = &ctx.srv.replica {
+    if let Some(r) = &ctx.srv.role.replica {
         if r.link.host.eq_ignore_ascii_case(&host) && r.link.port as i64 == port {
             info!("REPLICAOF would result into synchronization with the master we are already connected with. No operation performed.");
             return Reply::status("OK Already connected to specified master");
@@ -42,7 +42,7 @@ fn replicaof(ctx: &mut Ctx, a: &mut Args) -> Reply {
 
 /// ROLE of a replica (`slave`, master host and port, link state, offset); None on a master.
 pub fn replica_role(srv: &Server) -> Option<Reply> {
-    srv.replica.as_ref().map(|r| {
+    srv.role.replica.as_ref().map(|r| {
         Reply::Array(vec![
             Reply::bulk("slave"),
             Reply::bulk(r.link.host.as_bytes()),

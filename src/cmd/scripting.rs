@@ -64,10 +64,11 @@ fn evalsha_ro(ctx: &mut Ctx, a: &mut Args) -> Reply {
 
 /// The interpreter, made on first use (a node that runs no script pays nothing).
 fn engine(srv: &mut Server) -> Result<&mut Engine, Reply> {
-    if srv.scripts.engine.is_none() {
-        srv.scripts.engine = Some(Box::new(Engine::new().map_err(Reply::Error)?));
+    if srv.role.scripts.engine.is_none() {
+        srv.role.scripts.engine = Some(Box::new(Engine::new().map_err(Reply::Error)?));
     }
-    srv.scripts
+    srv.role
+        .scripts
         .engine
         .as_deref_mut()
         .ok_or_else(|| Reply::err("ERR scripting is not available"))
@@ -126,7 +127,7 @@ fn run_script(ctx: &mut Ctx, a: &mut Args, mode: Mode) -> Reply {
     }
     let keys = &a[3..3 + nkeys];
     let argv = &a[3 + nkeys..];
-    let Some(mut eng) = ctx.srv.scripts.engine.take() else {
+    let Some(mut eng) = ctx.srv.role.scripts.engine.take() else {
         return Reply::err(NOSCRIPT_ERR);
     };
     let how = Running {
@@ -136,7 +137,7 @@ fn run_script(ctx: &mut Ctx, a: &mut Args, mode: Mode) -> Reply {
         command: &a[..],
     };
     let reply = run_with_host(ctx, how, |host| eng.run(&sha, keys, argv, host));
-    ctx.srv.scripts.engine = Some(eng);
+    ctx.srv.role.scripts.engine = Some(eng);
     reply.unwrap_or_else(|| Reply::err(NOSCRIPT_ERR))
 }
 
@@ -146,7 +147,7 @@ pub const RO_WRITE_ERR: &str = "ERR Can not execute a script with write flag usi
 /// A script or function that declares it may write is refused up front where writes are
 /// (a read-only replica), as Redis 7.0 refuses it, instead of failing at its first write.
 pub fn may_write(ctx: &Ctx) -> Result<(), Reply> {
-    if ctx.srv.replica.is_some()
+    if ctx.srv.role.replica.is_some()
         && ctx.srv.config.replica_read_only
         && ctx.client.kind != crate::server::client::ClientKind::Master
     {
@@ -171,19 +172,20 @@ pub struct Running<'n> {
 pub fn run_with_host<R>(ctx: &mut Ctx, how: Running, f: impl FnOnce(&mut dyn Host) -> R) -> R {
     let mut client = ctx
         .srv
+        .role
         .scripts
         .client
         .take()
         .unwrap_or_else(|| Box::new(script_client(ctx.srv)));
     client.db = ctx.client.db;
     // A transaction around the script's writes, unless one is open already (EVAL in EXEC).
-    let wrap = ctx.srv.master.exec_wrap.is_none();
+    let wrap = ctx.srv.role.master.exec_wrap.is_none();
     if wrap {
         crate::node::propagate::exec_begin(ctx.srv);
     }
-    ctx.srv.scripts.running_client = client.id;
-    ctx.srv.scripts.repl = crate::lua::REPL_ALL;
-    ctx.srv.scripts.caller_token = Some(ctx.client.token);
+    ctx.srv.role.scripts.running_client = client.id;
+    ctx.srv.role.scripts.repl = crate::lua::REPL_ALL;
+    ctx.srv.role.scripts.caller_token = Some(ctx.client.token);
     let reply = {
         let mut host = ScriptHost {
             srv: ctx.srv,
@@ -197,9 +199,9 @@ pub fn run_with_host<R>(ctx: &mut Ctx, how: Running, f: impl FnOnce(&mut dyn Hos
         };
         f(&mut host)
     };
-    ctx.srv.scripts.running_client = 0;
-    ctx.srv.scripts.caller_token = None;
-    if ctx.srv.scripts.busy.take().is_some() {
+    ctx.srv.role.scripts.running_client = 0;
+    ctx.srv.role.scripts.caller_token = None;
+    if ctx.srv.role.scripts.busy.take().is_some() {
         log::warn!(
             "Slow script finished after being reported busy: {}",
             how.name
@@ -208,7 +210,7 @@ pub fn run_with_host<R>(ctx: &mut Ctx, how: Running, f: impl FnOnce(&mut dyn Hos
     if wrap {
         crate::node::propagate::exec_end(ctx.srv);
     }
-    ctx.srv.scripts.client = Some(client);
+    ctx.srv.role.scripts.client = Some(client);
     reply
 }
 
@@ -257,7 +259,7 @@ impl Host for ScriptHost<'_> {
         }
         if cmd.is_write() {
             self.wrote = true;
-            if let Some(b) = self.srv.scripts.busy.as_mut() {
+            if let Some(b) = self.srv.role.scripts.busy.as_mut() {
                 b.wrote = true;
             }
         }
@@ -266,7 +268,7 @@ impl Host for ScriptHost<'_> {
     }
 
     fn set_repl(&mut self, flags: u8) {
-        self.srv.scripts.repl = flags;
+        self.srv.role.scripts.repl = flags;
     }
 
     fn busy(&mut self) -> Option<String> {
@@ -275,13 +277,13 @@ impl Host for ScriptHost<'_> {
         if threshold <= 0 || elapsed < threshold {
             return None;
         }
-        if self.srv.scripts.busy.is_none() {
+        if self.srv.role.scripts.busy.is_none() {
             log::warn!(
                 "Slow script detected: still in execution after {elapsed} milliseconds. You can try killing the script using the {} command. Script name is: {}.",
                 if self.function { "FUNCTION KILL" } else { "SCRIPT KILL" },
                 self.name
             );
-            self.srv.scripts.busy = Some(BusyScript {
+            self.srv.role.scripts.busy = Some(BusyScript {
                 wrote: self.wrote,
                 function: self.function,
                 kill: false,
@@ -291,7 +293,7 @@ impl Host for ScriptHost<'_> {
             });
         }
         crate::server::busy::serve_others(self.srv);
-        let killed = self.srv.scripts.busy.as_ref().is_some_and(|b| b.kill);
+        let killed = self.srv.role.scripts.busy.as_ref().is_some_and(|b| b.kill);
         let shutting_down = self.srv.shutdown == Some(crate::server::Shutdown::NoSave);
         let err = if self.function {
             "ERR Script killed by user with FUNCTION KILL..."
@@ -318,7 +320,7 @@ fn script_load(ctx: &mut Ctx, a: &mut Args) -> Reply {
 }
 
 fn script_exists(ctx: &mut Ctx, a: &mut Args) -> Reply {
-    let eng = ctx.srv.scripts.engine.as_deref();
+    let eng = ctx.srv.role.scripts.engine.as_deref();
     Reply::Array(
         a[2..]
             .iter()
@@ -334,12 +336,12 @@ fn script_flush(ctx: &mut Ctx, a: &mut Args) -> Reply {
     if a.len() > 3 || (a.len() == 3 && !eq_ic(&a[2], "sync") && !eq_ic(&a[2], "async")) {
         return Reply::err("ERR SCRIPT FLUSH only support SYNC|ASYNC option");
     }
-    ctx.srv.scripts.engine = None;
+    ctx.srv.role.scripts.engine = None;
     Reply::Ok
 }
 
 fn script_kill(ctx: &mut Ctx, _a: &mut Args) -> Reply {
-    match ctx.srv.scripts.busy.as_mut() {
+    match ctx.srv.role.scripts.busy.as_mut() {
         Some(b) if !b.function && b.wrote => Reply::err(UNKILLABLE_ERR),
         Some(b) if !b.function => {
             b.kill = true;

@@ -4,7 +4,7 @@ use crate::server::command::{flags::*, Args, Command, BASE};
 use crate::server::{Ctx, Shutdown};
 use crate::util::eq_ic;
 
-fn shutdown(ctx: &mut Ctx, a: &mut Args) -> Reply {
+fn shutdown<R: super::role::Role>(ctx: &mut Ctx<R>, a: &mut Args) -> Reply {
     let (mut save, mut nosave, mut abort, mut other) = (false, false, false, false);
     for arg in &a[1..] {
         if eq_ic(arg, "nosave") {
@@ -26,10 +26,10 @@ fn shutdown(ctx: &mut Ctx, a: &mut Args) -> Reply {
         // Shutdown here is immediate, so there is never one in progress to abort.
         return Reply::err("ERR No shutdown in progress.");
     }
-    if let Some(b) = &ctx.srv.scripts.busy {
+    if let Some(e) = ctx.srv.role.busy_script_error() {
         // Only SHUTDOWN NOSAVE may stop a server whose script is running past the threshold.
         if !nosave {
-            return Reply::err(crate::server::busy::busy_error(b));
+            return Reply::err(e);
         }
     }
     ctx.srv.shutdown_client = Some(ctx.client.token);
@@ -51,7 +51,7 @@ fn time(_ctx: &mut Ctx, _a: &mut Args) -> Reply {
     ])
 }
 
-fn info(ctx: &mut Ctx, a: &mut Args) -> Reply {
+fn info<R: super::role::Role>(ctx: &mut Ctx<R>, a: &mut Args) -> Reply {
     Reply::Verbatim(crate::cmd::info::report(ctx, &a[1..]).into_bytes())
 }
 
@@ -62,6 +62,7 @@ pub static COMMANDS: &[Command] = &[
         flags: ADMIN | NOSCRIPT | LOADING | STALE | NO_MULTI | SENTINEL | ALLOW_BUSY,
         acl: &["admin", "slow", "dangerous"],
         handler: shutdown,
+        sentinel: Some(shutdown),
         ..BASE
     },
     Command {
@@ -70,6 +71,7 @@ pub static COMMANDS: &[Command] = &[
         flags: LOADING | STALE | SENTINEL,
         acl: &["slow", "dangerous"],
         handler: info,
+        sentinel: Some(info),
         ..BASE
     },
     Command {

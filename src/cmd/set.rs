@@ -209,7 +209,7 @@ fn sources<'a>(ctx: &'a mut Ctx, keys: &[Vec<u8>]) -> Result<Vec<Option<&'a Set>
     for k in keys {
         typed::read::<Set>(ctx, k)?;
     }
-    let (now, db) = (ctx.now, &ctx.srv.keyspace.dbs[ctx.client.db]);
+    let (now, db) = (ctx.now, &ctx.srv.role.keyspace.dbs[ctx.client.db]);
     Ok(keys
         .iter()
         .map(|k| db.peek(k, now).and_then(|e| e.value.as_set()))

@@ -24,7 +24,7 @@ fn int_arg(a: &[u8]) -> Option<i64> {
 }
 
 fn wait(ctx: &mut Ctx, args: &mut Args) -> Reply {
-    if ctx.srv.replica.is_some() {
+    if ctx.srv.role.replica.is_some() {
         return Reply::err(ON_REPLICA);
     }
     let Some(numreplicas) = int_arg(&args[1]) else {
@@ -44,7 +44,7 @@ fn wait(ctx: &mut Ctx, args: &mut Args) -> Reply {
         },
     };
     let offset = ctx.client.woff;
-    let acked = ctx.srv.master.count_acks(offset) as i64;
+    let acked = ctx.srv.role.master.count_acks(offset) as i64;
     if acked >= numreplicas || ctx.client.no_block {
         return Reply::Int(acked);
     }
@@ -53,6 +53,6 @@ fn wait(ctx: &mut Ctx, args: &mut Args) -> Reply {
         numreplicas,
     };
     let r = blocking::block(ctx, Vec::new(), awaits, deadline, Reply::Int(0));
-    ctx.srv.blocking.get_ack = true;
+    ctx.srv.role.blocking.get_ack = true;
     r
 }

@@ -11,7 +11,7 @@ use log::warn;
 /// sub-replicas: a chain passes the stream on unchanged. Returns bytes to send back (ACKs).
 pub fn apply_stream(srv: &mut Server, bytes: &[u8]) -> Vec<u8> {
     let mut out = Vec::new();
-    let Some(r) = srv.replica.as_mut() else {
+    let Some(r) = srv.role.replica.as_mut() else {
         return out;
     };
     r.read_offset += bytes.len() as i64;
@@ -26,7 +26,7 @@ pub fn apply_stream(srv: &mut Server, bytes: &[u8]) -> Vec<u8> {
         let mut pos = m.qpos;
         let res = m.decoder.next(&m.query, &mut pos, max_bulk, false);
         m.qpos = pos;
-        let Some(r) = srv.replica.as_mut() else {
+        let Some(r) = srv.role.replica.as_mut() else {
             break;
         };
         r.partial += pos - start;
@@ -47,7 +47,7 @@ pub fn apply_stream(srv: &mut Server, bytes: &[u8]) -> Vec<u8> {
         if m.multi.is_none() {
             applied(srv);
         }
-        if let (Some(LinkMessage::GetAck), Some(r)) = (link, srv.replica.as_ref()) {
+        if let (Some(LinkMessage::GetAck), Some(r)) = (link, srv.role.replica.as_ref()) {
             out.extend(ack_bytes(r.link.offset));
         }
     }
@@ -55,7 +55,7 @@ pub fn apply_stream(srv: &mut Server, bytes: &[u8]) -> Vec<u8> {
         m.query.clear();
         m.qpos = 0;
     }
-    if let Some(r) = srv.replica.as_mut() {
+    if let Some(r) = srv.role.replica.as_mut() {
         r.master = Some(m);
     }
     out
@@ -63,7 +63,7 @@ pub fn apply_stream(srv: &mut Server, bytes: &[u8]) -> Vec<u8> {
 
 /// The consumed bytes are applied: count them and pass them on.
 fn applied(srv: &mut Server) {
-    let Some(r) = srv.replica.as_mut() else {
+    let Some(r) = srv.role.replica.as_mut() else {
         return;
     };
     let n = std::mem::take(&mut r.partial).min(r.unapplied.len());
@@ -71,5 +71,5 @@ fn applied(srv: &mut Server) {
     r.link.applied(n);
     let offset = r.link.offset;
     crate::node::propagate::feed_stream(srv, &done);
-    srv.master_repl_offset = offset;
+    srv.role.master_repl_offset = offset;
 }

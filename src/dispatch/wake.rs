@@ -9,7 +9,7 @@ use crate::server::Server;
 
 /// Whether `key` of `db` holds data of the awaited type.
 fn servable(srv: &mut Server, db: usize, key: &[u8], awaits: Awaits, now: i64) -> bool {
-    match srv.keyspace.dbs[db].peek(key, now).map(|e| &e.value) {
+    match srv.role.keyspace.dbs[db].peek(key, now).map(|e| &e.value) {
         Some(Value::List(l)) => awaits == Awaits::List && !l.is_empty(),
         Some(Value::ZSet(z)) => awaits == Awaits::ZSet && !z.is_empty(),
         _ => false,
@@ -20,15 +20,15 @@ fn servable(srv: &mut Server, db: usize, key: &[u8], awaits: Awaits, now: i64) -
 /// command. Serving may write other keys (BLMOVE's destination), which are served in turn.
 pub fn serve_ready(srv: &mut Server) {
     // Bounded by the writes the served commands make; each round consumes data.
-    while srv.blocking.has_ready() {
-        for (db, key) in srv.blocking.take_ready() {
+    while srv.role.blocking.has_ready() {
+        for (db, key) in srv.role.blocking.take_ready() {
             serve_key(srv, db, &key);
         }
     }
 }
 
 fn serve_key(srv: &mut Server, db: usize, key: &[u8]) {
-    for token in srv.blocking.waiting_on(db, key) {
+    for token in srv.role.blocking.waiting_on(db, key) {
         let now = srv.now_ms;
         let Some(c) = srv.clients.get(token) else {
             continue;

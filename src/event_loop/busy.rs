@@ -40,6 +40,7 @@ impl BusyServe for BusyIo {
         // Hold the caller's slot (its client is out of the slab while its script runs) so that
         // no accepted connection takes it.
         let held = srv
+            .role
             .scripts
             .caller_token
             .filter(|t| !srv.clients.contains(*t))

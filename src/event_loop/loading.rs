@@ -19,7 +19,7 @@ pub fn load_at_start(el: &mut EventLoop, pidfile: Option<&Path>) -> Result<(), S
         Err(e) => return Err(crate::config::strerror(&e)),
     };
     let t0 = std::time::Instant::now();
-    el.srv.persist.loading = Some(Progress {
+    el.srv.role.persist.loading = Some(Progress {
         start_secs: crate::util::now_ms() / 1000,
         total_bytes: total,
         ..Progress::default()
@@ -28,7 +28,7 @@ pub fn load_at_start(el: &mut EventLoop, pidfile: Option<&Path>) -> Result<(), S
     let cfg = el.srv.config.clone();
     let mut events = mio::Events::with_capacity(256);
     let mut serve = |bytes: u64| {
-        if let Some(l) = el.srv.persist.loading.as_mut() {
+        if let Some(l) = el.srv.role.persist.loading.as_mut() {
             l.loaded_bytes = bytes;
         }
         el.serve_while_blocked(&mut events);
@@ -37,7 +37,7 @@ pub fn load_at_start(el: &mut EventLoop, pidfile: Option<&Path>) -> Result<(), S
         }
     };
     let res = load_file(&cfg, &path, Some(&mut serve));
-    el.srv.persist.loading = None;
+    el.srv.role.persist.loading = None;
     match res {
         Ok(Some(mut li)) => {
             let (id, off, db) = (li.repl_id.take(), li.repl_offset, li.repl_stream_db);

@@ -1,17 +1,23 @@
 //! The single-threaded mio loop: accepts connections, reads and parses requests, runs commands,
 //! flushes replies (registering WRITABLE only while bytes remain), runs the cron at `hz`, and
 //! handles signals. It is the only code that touches sockets.
+//!
+//! The loop is generic over the role it serves (`Serve`): the client side above is the same for
+//! a data node (`EventLoop<DataNode>`, `data_node`: the link to its master, RDB payloads, the
+//! diskless pipe, blocked clients) and a sentinel (`EventLoop<Sentinel>`, `sentinel_links`: its
+//! links to the instances it watches); what differs is the role's `Serve` methods.
 mod busy;
+mod data_node;
 pub mod loading;
 pub mod outbound;
 mod repl_bulk;
 mod replica_conn;
 pub mod sentinel_links;
 mod sync_status;
-use crate::dispatch::execute;
 use crate::resp::Reply;
-use crate::server::client::{Client, ClientKind, ReplyMode};
-use crate::server::{Server, Shutdown};
+use crate::server::client::{Client, ReplyMode};
+use crate::server::command::Args;
+use crate::server::{DataNode, Server, Shutdown};
 use log::{info, warn};
 use mio::net::{TcpListener, TcpStream};
 use mio::{Events, Interest, Poll, Token};
@@ -23,29 +29,66 @@ use std::time::Duration;
 
 const SIGNAL_TOKEN: Token = Token(usize::MAX - 1);
 const LISTENER_BASE: usize = usize::MAX - 64;
+/// Client tokens (slab keys) are below; the role's own tokens (links, the master, the waker,
+/// the pipe) above, the listeners and signals aside.
+const CLIENT_END: usize = usize::MAX / 2;
 /// Read chunk size, as Redis's PROTO_IOBUF_LEN.
 const IOBUF_LEN: usize = 16 * 1024;
 /// Reply sent before closing a client whose unparsed input exceeds client-query-buffer-limit.
 pub const QBUF_LIMIT_ERR: &str =
     "ERR Protocol error: client query buffer limit reached (client-query-buffer-limit), closing connection";
 
-pub struct EventLoop {
+/// What the loop does differently for each role: a data node (`DataNode`, in `data_node`) or a
+/// sentinel (`Sentinel`, in `sentinel_links`). Accepting, reading, decoding, replying, pub/sub
+/// delivery and flushing are the loop's own, the same for both.
+pub trait Serve: Sized {
+    /// The role's own connections and their bookkeeping.
+    type Links: Default;
+    /// Run one command a client sent, and serve the clients it unblocked.
+    fn execute(srv: &mut Server<Self>, client: &mut Client, args: &mut Args) -> Reply;
+    /// Once, before the first poll.
+    fn start(el: &mut EventLoop<Self>);
+    /// When the role needs the loop awake next (the cron aside).
+    fn wake_at(el: &EventLoop<Self>) -> Option<i64>;
+    /// Readiness on one of the role's own tokens (the waker's included).
+    fn on_event(el: &mut EventLoop<Self>, ev: &mio::event::Event);
+    /// Every iteration, after the poll's events.
+    fn step(el: &mut EventLoop<Self>, now: i64);
+    /// `hz` times a second.
+    fn cron(srv: &mut Server<Self>, now: i64);
+    /// Last thing before the replies are flushed.
+    fn before_flush(srv: &mut Server<Self>);
+    /// An empty line from a client (a replica's keep-alive).
+    fn empty_line(srv: &mut Server<Self>, client: &Client);
+    /// Clients unblocked since the loop last looked: their buffered input can run now.
+    fn take_unblocked(srv: &mut Server<Self>) -> Vec<usize>;
+    /// Once a client's output buffer went out: write what follows it (a replica's RDB
+    /// payload), if anything does.
+    fn write_more(el: &mut EventLoop<Self>, token: usize) -> Option<PayloadIo>;
+    /// Client `token` is going away: drop what the server keeps about it.
+    fn forget(srv: &mut Server<Self>, token: usize, client: &mut Client);
+}
+
+/// What writing the bytes after a client's output buffer did.
+pub struct PayloadIo {
+    pub written: u64,
+    /// The socket failed, or the file could not be read: close the client.
+    pub error: bool,
+    /// Bytes are waiting for the socket to become writable.
+    pub want_write: bool,
+}
+
+pub struct EventLoop<R: Serve = DataNode> {
     pub poll: Poll,
     pub listeners: Vec<TcpListener>,
-    pub srv: Server,
+    pub srv: Server<R>,
     signals: Signals,
     /// Scratch buffer every socket read lands in; only the bytes read are copied to the client.
     read_buf: Box<[u8]>,
-    /// The replica's connection to its master (see `replica_conn`).
-    master_conn: Option<replica_conn::MasterConn>,
     /// systemd's notify socket when supervised (see `sync_status`).
     pub status_notifier: Option<crate::daemon::notify::Notifier>,
-    /// Whether the replica link was up at the last status report.
-    link_was_up: bool,
-    /// The diskless transfer (by its mark) whose pipe is registered with the poll.
-    pipe_registered: Option<String>,
-    /// A sentinel's links to the instances it monitors (see `sentinel_links`).
-    links: sentinel_links::Links,
+    /// The role's own connections (see `Serve::Links`).
+    links: R::Links,
     /// Wakes the poll when an outgoing connection's name resolution ends (see `outbound`).
     waker: std::sync::Arc<mio::Waker>,
 }
@@ -90,12 +133,8 @@ fn bind_one(addr: &str, port: u16, backlog: i32) -> io::Result<TcpListener> {
 
 const DENIED_MSG: &str = "-DENIED Redis is running in protected mode because protected mode is enabled and no password is set for the default user. In this mode connections are only accepted from the loopback interface. If you want to connect from external computers to Redis you may adopt one of the following solutions: 1) Just disable protected mode sending the command 'CONFIG SET protected-mode no' from the loopback interface by connecting to Redis from the same host the server is running, however MAKE SURE Redis is not publicly accessible from internet if you do so. Use CONFIG REWRITE to make this change permanent. 2) Alternatively you can just disable the protected mode by editing the Redis configuration file, and setting the protected mode option to 'no', and then restarting the server. 3) If you started the server manually just for testing, restart it with the '--protected-mode no' option. 4) Set up an authentication password for the default user. NOTE: You only need to do one of the above things in order for the server to start accepting connections from the outside.\r\n";
 
-impl EventLoop {
-    pub fn new(mut srv: Server) -> io::Result<Self> {
-        crate::node::follow::start_from_config(&mut srv);
-        if srv.replica.is_some() && !srv.config.sentinel_mode {
-            crate::daemon::log::set_role('S');
-        }
+impl<R: Serve> EventLoop<R> {
+    pub fn new(srv: Server<R>) -> io::Result<Self> {
         let poll = Poll::new()?;
         let mut listeners = Vec::new();
         let port = srv.config.port;
@@ -137,20 +176,14 @@ impl EventLoop {
         poll.registry()
             .register(&mut signals, SIGNAL_TOKEN, Interest::READABLE)?;
         let waker = std::sync::Arc::new(mio::Waker::new(poll.registry(), outbound::WAKE_TOKEN)?);
-        if !srv.config.sentinel_mode {
-            srv.busy_serve = Some(Box::new(busy::BusyIo::new(poll.registry(), &listeners)?));
-        }
         Ok(EventLoop {
             poll,
             listeners,
             srv,
             signals,
             read_buf: vec![0u8; IOBUF_LEN].into_boxed_slice(),
-            master_conn: None,
             status_notifier: None,
-            link_was_up: false,
-            pipe_registered: None,
-            links: sentinel_links::Links::default(),
+            links: R::Links::default(),
             waker,
         })
     }
@@ -159,16 +192,10 @@ impl EventLoop {
     pub fn run(&mut self) -> io::Result<Shutdown> {
         let mut events = Events::with_capacity(1024);
         let mut next_cron = crate::util::now_ms();
-        self.sentinel_init();
+        R::start(self);
         loop {
             let now = crate::util::now_ms();
-            let mut wake = match self.srv.blocking.next_deadline() {
-                Some(d) => d.min(next_cron),
-                None => next_cron,
-            };
-            if let Some(t) = self.sentinel_wake() {
-                wake = wake.min(t);
-            }
+            let wake = R::wake_at(self).map_or(next_cron, |t| t.min(next_cron));
             let wait = (wake - now).clamp(0, 1000) as u64;
             if let Err(e) = self
                 .poll
@@ -182,18 +209,14 @@ impl EventLoop {
             self.dispatch(&events);
             let now = crate::util::now_ms();
             self.srv.now_ms = now;
-            crate::server::blocking::expire_due(&mut self.srv, now);
-            self.replica_cron(now);
-            self.report_sync_status();
-            self.pump_diskless();
-            self.sentinel_step(now);
+            R::step(self, now);
             if now >= next_cron {
-                crate::cron::tick(&mut self.srv, now);
+                R::cron(&mut self.srv, now);
                 let hz = self.srv.config.hz.clamp(1, 500) as i64;
                 next_cron = now + 1000 / hz;
                 self.close_marked_clients();
             }
-            crate::node::wait::before_sleep(&mut self.srv);
+            R::before_flush(&mut self.srv);
             self.flush_pending();
             if let Some(mode) = self.srv.shutdown {
                 self.flush_all_best_effort();
@@ -202,35 +225,16 @@ impl EventLoop {
         }
     }
 
-    /// Handle one poll's worth of events: signals, new connections, client I/O.
+    /// Handle one poll's worth of events: signals, new connections, client I/O, and the role's
+    /// own sockets.
     fn dispatch(&mut self, events: &Events) {
         for ev in events.iter() {
             match ev.token() {
                 SIGNAL_TOKEN => self.handle_signals(),
-                repl_bulk::PIPE_TOKEN => {}
-                outbound::WAKE_TOKEN => {
-                    self.master_resolved();
-                    self.links_resolved();
-                }
-                // Not read while the replica loads what the master sent (see replica_conn).
-                replica_conn::MASTER_TOKEN if self.srv.persist.loading.is_some() => {}
-                replica_conn::MASTER_TOKEN => self.replica_io(
-                    ev.is_readable(),
-                    ev.is_writable(),
-                    ev.is_read_closed() || ev.is_error(),
-                ),
-                Token(t) if (LISTENER_BASE..SIGNAL_TOKEN.0).contains(&t) => {
+                Token(t) if (LISTENER_BASE..LISTENER_BASE + self.listeners.len()).contains(&t) => {
                     self.accept(t - LISTENER_BASE)
                 }
-                Token(t) if (sentinel_links::LINK_BASE..sentinel_links::LINK_END).contains(&t) => {
-                    self.link_io(
-                        t,
-                        ev.is_readable(),
-                        ev.is_writable(),
-                        ev.is_read_closed() || ev.is_error(),
-                    )
-                }
-                Token(t) => {
+                Token(t) if t < CLIENT_END => {
                     if ev.is_readable() || ev.is_read_closed() || ev.is_error() {
                         // After a FIN or error, read to the end so the close is seen now.
                         self.read_client(t, ev.is_read_closed() || ev.is_error());
@@ -239,6 +243,7 @@ impl EventLoop {
                         self.write_client(t);
                     }
                 }
+                _ => R::on_event(self, ev),
             }
         }
     }
@@ -345,15 +350,7 @@ impl EventLoop {
                 }
             };
             if args.is_empty() {
-                // A newline from a replica refreshes its last ACK time: a replica loading a
-                // big payload sends one every second (as Redis's processInlineBuffer).
-                if client.kind == ClientKind::Replica {
-                    let replica = crate::repl::master::core::ReplicaId {
-                        token,
-                        client_id: client.id,
-                    };
-                    self.srv.master.newline(replica, self.srv.now_ms);
-                }
+                R::empty_line(&mut self.srv, &client);
                 continue;
             }
             if self.srv.pause != crate::server::Pause::None {
@@ -366,15 +363,12 @@ impl EventLoop {
             if client.reply_mode == ReplyMode::SkipNext {
                 client.reply_mode = ReplyMode::Skip;
             }
-            let reply = execute(&mut self.srv, &mut client, &mut args);
+            let reply = R::execute(&mut self.srv, &mut client, &mut args);
             client.reply(&reply);
             let srv = &mut self.srv;
             crate::server::obuf::enforce(&srv.config, &mut srv.stats, &mut client, srv.now_ms);
             if client.reply_mode == ReplyMode::Skip {
                 client.reply_mode = ReplyMode::On;
-            }
-            if self.srv.blocking.has_ready() {
-                crate::dispatch::wake::serve_ready(&mut self.srv);
             }
         }
         if client.pending_query() > limit {
@@ -413,9 +407,9 @@ impl EventLoop {
         assert_eq!(t, token, "client slot moved while its commands ran");
     }
 
-    /// Write as much of the client's output as the socket takes: its output buffer, then (a
-    /// replica receiving its RDB) the payload, then the stream that follows it. Returns false
-    /// if closed.
+    /// Write as much of the client's output as the socket takes: its output buffer, then what
+    /// the role writes after it (a replica receiving its RDB: the payload, then the stream that
+    /// follows it). Returns false if closed.
     fn write_client(&mut self, token: usize) -> bool {
         let mut written = 0u64;
         let mut err = false;
@@ -427,10 +421,12 @@ impl EventLoop {
             let (n, e) = write_out(c);
             written += n;
             err |= e;
-            if err || c.opos < c.out.len() || self.srv.master.replicas.is_empty() {
+            if err || c.opos < c.out.len() {
                 break;
             }
-            let p = self.write_payload(token);
+            let Some(p) = R::write_more(self, token) else {
+                break;
+            };
             written += p.written;
             err |= p.error;
             payload_waits = p.want_write;
@@ -485,7 +481,7 @@ impl EventLoop {
         // Clients just unblocked run the input they buffered meanwhile; that may unblock
         // others in turn. Bounded: each round needs a client that was blocked until now.
         for _ in 0..self.srv.clients.len() + 1 {
-            let woken = self.srv.blocking.take_unblocked();
+            let woken = R::take_unblocked(&mut self.srv);
             if woken.is_empty() {
                 break;
             }
@@ -537,9 +533,7 @@ impl EventLoop {
             return;
         }
         let mut c = self.srv.clients.remove(token);
-        self.srv.master.remove(token, c.id);
-        crate::server::blocking::forget(&mut self.srv, &mut c);
-        crate::server::multi::forget(&mut self.srv, &mut c);
+        R::forget(&mut self.srv, token, &mut c);
         if let Some(conn) = c.conn.as_mut() {
             let _ = self.poll.registry().deregister(conn);
         }
@@ -559,7 +553,12 @@ impl EventLoop {
 
 /// Write the client's output buffer until the socket would block. Returns (bytes, failed).
 /// Take a new connection as a client (or refuse it as Redis does: maxclients, protected mode).
-fn admit(srv: &mut Server, registry: &mio::Registry, mut stream: TcpStream, peer: SocketAddr) {
+fn admit<R>(
+    srv: &mut Server<R>,
+    registry: &mio::Registry,
+    mut stream: TcpStream,
+    peer: SocketAddr,
+) {
     let _ = stream.set_nodelay(true);
     if srv.config.tcp_keepalive > 0 {
         let _ = nix::sys::socket::setsockopt(&stream, nix::sys::socket::sockopt::KeepAlive, &true);
@@ -630,6 +629,7 @@ fn read_socket(c: &mut Client, buf: &mut [u8], drain: bool, limit: usize) -> (u6
     (nread_total, closed)
 }
 
+#[inline]
 fn write_out(c: &mut Client) -> (u64, bool) {
     let mut written = 0u64;
     let Some(conn) = c.conn.as_mut() else {

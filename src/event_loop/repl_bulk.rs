@@ -1,7 +1,7 @@
 //! Writing a replica's RDB payload (`repl::master::transfer::Bulk`) to its socket ahead of its
 //! output buffer, and forwarding the diskless child's pipe (registered with the poll so its
 //! data wakes the loop). Only bytes move here; `transfer` decides what they are.
-use super::EventLoop;
+use super::{EventLoop, PayloadIo};
 use crate::node::transfer;
 use log::warn;
 use mio::unix::SourceFd;
@@ -9,15 +9,6 @@ use mio::{Interest, Token};
 use std::io::{self, Write};
 
 pub const PIPE_TOKEN: Token = Token(usize::MAX - 3);
-
-/// What writing a payload did.
-pub(super) struct PayloadIo {
-    pub written: u64,
-    /// The socket failed, or the file could not be read: close the client.
-    pub error: bool,
-    /// Bytes are waiting for the socket to become writable.
-    pub want_write: bool,
-}
 
 impl EventLoop {
     /// Write as much of replica `token`'s payload as its socket takes; when all of it went
@@ -29,7 +20,13 @@ impl EventLoop {
             want_write: false,
         };
         let srv = &mut self.srv;
-        let Some(r) = srv.master.replicas.iter_mut().find(|r| r.token == token) else {
+        let Some(r) = srv
+            .role
+            .master
+            .replicas
+            .iter_mut()
+            .find(|r| r.token == token)
+        else {
             return io;
         };
         let Some(b) = r.bulk.as_mut() else {
@@ -77,9 +74,9 @@ impl EventLoop {
 
     /// Once per loop iteration: keep the diskless pipe registered and forward what it holds.
     pub(super) fn pump_diskless(&mut self) {
-        let d = self.srv.master.diskless.as_ref();
+        let d = self.srv.role.master.diskless.as_ref();
         let id = d.map(|d| d.mark.clone());
-        if id != self.pipe_registered {
+        if id != self.links.pipe_registered {
             if let Some(fd) = d.map(|d| d.fd()) {
                 let _ = self.poll.registry().register(
                     &mut SourceFd(&fd),
@@ -88,9 +85,9 @@ impl EventLoop {
                 );
             }
             // A closed pipe left the poll set by itself.
-            self.pipe_registered = id;
+            self.links.pipe_registered = id;
         }
-        if self.pipe_registered.is_some() {
+        if self.links.pipe_registered.is_some() {
             transfer::pump(&mut self.srv);
         }
     }

@@ -22,15 +22,16 @@ pub struct MasterConn {
 impl EventLoop {
     /// Once per loop iteration: drop a socket whose link is gone, tick the link, send ACKs.
     pub(super) fn replica_cron(&mut self, now: i64) {
-        let epoch = self.srv.replica.as_ref().map(|r| r.epoch);
+        let epoch = self.srv.role.replica.as_ref().map(|r| r.epoch);
         if self
+            .links
             .master_conn
             .as_ref()
             .is_some_and(|c| Some(c.epoch) != epoch)
         {
             self.close_master_conn();
         }
-        let Some(r) = self.srv.replica.as_mut() else {
+        let Some(r) = self.srv.role.replica.as_mut() else {
             return;
         };
         r.link.handle(Event::Tick, now);
@@ -45,7 +46,7 @@ impl EventLoop {
     /// Readiness on the master socket.
     pub(super) fn replica_io(&mut self, readable: bool, writable: bool, closed: bool) {
         let now = self.srv.now_ms;
-        let Some(c) = self.master_conn.as_mut() else {
+        let Some(c) = self.links.master_conn.as_mut() else {
             return;
         };
         let was_up = c.conn.is_connected();
@@ -70,13 +71,13 @@ impl EventLoop {
     /// A name resolution finished (the waker fired): start the connect, or fail the link.
     pub(super) fn master_resolved(&mut self) {
         let now = self.srv.now_ms;
-        let Some(c) = self.master_conn.as_mut() else {
+        let Some(c) = self.links.master_conn.as_mut() else {
             return;
         };
         if let Err(e) = c.conn.poll_resolution(self.poll.registry()) {
             warn!("Unable to connect to MASTER: {e}");
             self.close_master_conn();
-            if let Some(r) = self.srv.replica.as_mut() {
+            if let Some(r) = self.srv.role.replica.as_mut() {
                 r.link.fail(now);
             }
             self.run_replica_actions(now);
@@ -84,7 +85,7 @@ impl EventLoop {
     }
 
     fn link_event(&mut self, ev: Event, now: i64) {
-        if let Some(r) = self.srv.replica.as_mut() {
+        if let Some(r) = self.srv.role.replica.as_mut() {
             r.link.handle(ev, now);
         }
         self.run_replica_actions(now);
@@ -92,7 +93,7 @@ impl EventLoop {
 
     fn read_master(&mut self, now: i64) {
         loop {
-            let Some(c) = self.master_conn.as_mut() else {
+            let Some(c) = self.links.master_conn.as_mut() else {
                 return;
             };
             let n = match c.conn.read(&mut self.read_buf) {
@@ -104,7 +105,7 @@ impl EventLoop {
                 }
             };
             self.srv.stats.net_input_bytes += n as u64;
-            if let Some(r) = self.srv.replica.as_mut() {
+            if let Some(r) = self.srv.role.replica.as_mut() {
                 r.link.handle(Event::Data(&self.read_buf[..n]), now);
             }
             self.run_replica_actions(now);
@@ -113,7 +114,13 @@ impl EventLoop {
 
     fn run_replica_actions(&mut self, now: i64) {
         loop {
-            let Some(a) = self.srv.replica.as_mut().and_then(|r| r.link.poll_action()) else {
+            let Some(a) = self
+                .srv
+                .role
+                .replica
+                .as_mut()
+                .and_then(|r| r.link.poll_action())
+            else {
                 return;
             };
             match a {
@@ -131,7 +138,7 @@ impl EventLoop {
                 }
                 Action::Close => {
                     self.close_master_conn();
-                    if let Some(r) = self.srv.replica.as_mut() {
+                    if let Some(r) = self.srv.role.replica.as_mut() {
                         sync::link_closed(r);
                     }
                 }
@@ -147,7 +154,7 @@ impl EventLoop {
             return;
         };
         let total = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
-        self.srv.persist.loading = Some(crate::persist::loading::Progress {
+        self.srv.role.persist.loading = Some(crate::persist::loading::Progress {
             start_secs: now / 1000,
             total_bytes: total,
             ..Default::default()
@@ -156,7 +163,7 @@ impl EventLoop {
         let mut events = mio::Events::with_capacity(256);
         let mut last_newline = now;
         let mut serve = |bytes: u64| {
-            if let Some(l) = self.srv.persist.loading.as_mut() {
+            if let Some(l) = self.srv.role.persist.loading.as_mut() {
                 l.loaded_bytes = bytes;
             }
             self.serve_while_blocked(&mut events);
@@ -169,7 +176,7 @@ impl EventLoop {
             }
         };
         let res = sync::load_payload(&cfg, &path, now, Some(&mut serve));
-        self.srv.persist.loading = None;
+        self.srv.role.persist.loading = None;
         let now = crate::util::now_ms();
         self.srv.now_ms = now;
         sync::install_payload(&mut self.srv, res, &path, now);
@@ -178,7 +185,7 @@ impl EventLoop {
 
     fn connect_master(&mut self, host: &str, port: u16, now: i64) {
         self.close_master_conn();
-        let Some(epoch) = self.srv.replica.as_ref().map(|r| r.epoch) else {
+        let Some(epoch) = self.srv.role.replica.as_ref().map(|r| r.epoch) else {
             return;
         };
         let res = Outbound::connect(
@@ -190,10 +197,10 @@ impl EventLoop {
             &self.waker,
         );
         match res {
-            Ok(conn) => self.master_conn = Some(MasterConn { conn, epoch }),
+            Ok(conn) => self.links.master_conn = Some(MasterConn { conn, epoch }),
             Err(e) => {
                 warn!("Unable to connect to MASTER: {e}");
-                if let Some(r) = self.srv.replica.as_mut() {
+                if let Some(r) = self.srv.role.replica.as_mut() {
                     r.link.fail(now);
                     // fail() queued a Close for a socket that does not exist: harmless.
                 }
@@ -202,14 +209,14 @@ impl EventLoop {
     }
 
     fn send_master(&mut self, bytes: &[u8]) {
-        if let Some(c) = self.master_conn.as_mut() {
+        if let Some(c) = self.links.master_conn.as_mut() {
             c.conn.queue(bytes);
         }
         self.flush_master();
     }
 
     fn flush_master(&mut self) {
-        let Some(c) = self.master_conn.as_mut() else {
+        let Some(c) = self.links.master_conn.as_mut() else {
             return;
         };
         // A write error is noticed by the read side, which closes the link.
@@ -218,7 +225,7 @@ impl EventLoop {
     }
 
     fn close_master_conn(&mut self) {
-        if let Some(mut c) = self.master_conn.take() {
+        if let Some(mut c) = self.links.master_conn.take() {
             c.conn.close(self.poll.registry());
         }
     }

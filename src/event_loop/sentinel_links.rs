@@ -9,11 +9,15 @@
 //! Tokens: each socket gets a fresh token from `LINK_BASE` upward, never reused, so a readiness
 //! event for a closed socket can never reach a newer one. The range sits far above client slab
 //! keys and below the listener and signal tokens.
-use super::outbound::{Outbound, Ready};
-use super::EventLoop;
+use super::outbound::{self, Outbound, Ready};
+use super::{EventLoop, PayloadIo, Serve};
 use crate::resp::encode::command;
 use crate::resp::frame::{self, Frame};
-use crate::sentinel::{Action, Event, LinkKind, ReqTag, XorShift};
+use crate::resp::Reply;
+use crate::sentinel::{Action, Event, LinkKind, ReqTag, Sentinel, XorShift};
+use crate::server::client::Client;
+use crate::server::command::Args;
+use crate::server::Server;
 use log::{debug, info, warn};
 use mio::Token;
 use std::collections::{HashMap, VecDeque};
@@ -99,7 +103,7 @@ impl InstLink {
     }
 }
 
-/// The driver's state (inert outside sentinel mode).
+/// The driver's state.
 pub struct Links {
     by_key: HashMap<(u64, LinkKind), usize>,
     links: HashMap<usize, InstLink>,
@@ -160,18 +164,66 @@ fn as_message(f: &Frame) -> Option<(Vec<u8>, Vec<u8>)> {
     None
 }
 
-impl EventLoop {
-    /// When the sentinel wants the loop to wake up next.
-    pub(super) fn sentinel_wake(&self) -> Option<i64> {
-        self.srv.sentinel.as_ref().map(|_| self.links.next_tick)
+/// What the loop does for a sentinel: its links to the instances it monitors, the core's
+/// ticks and actions. It has no dataset, no replicas and nothing that blocks.
+impl Serve for Sentinel {
+    type Links = Links;
+
+    fn execute(srv: &mut Server<Sentinel>, client: &mut Client, args: &mut Args) -> Reply {
+        crate::dispatch::execute_sentinel(srv, client, args)
     }
 
-    /// Once per loop iteration in sentinel mode: tick when due, feed pending events, execute
-    /// every action, reap scripts, and flush the config once if any action asked for it.
-    pub(super) fn sentinel_step(&mut self, now: i64) {
-        if self.srv.sentinel.is_none() {
-            return;
+    /// Seed the RNG from entropy.
+    fn start(el: &mut EventLoop<Sentinel>) {
+        el.links.rng = XorShift::from_entropy();
+    }
+
+    fn wake_at(el: &EventLoop<Sentinel>) -> Option<i64> {
+        Some(el.links.next_tick)
+    }
+
+    fn on_event(el: &mut EventLoop<Sentinel>, ev: &mio::event::Event) {
+        match ev.token() {
+            outbound::WAKE_TOKEN => el.links_resolved(),
+            Token(t) if (LINK_BASE..LINK_END).contains(&t) => el.link_io(
+                t,
+                ev.is_readable(),
+                ev.is_writable(),
+                ev.is_read_closed() || ev.is_error(),
+            ),
+            _ => {}
         }
+    }
+
+    fn step(el: &mut EventLoop<Sentinel>, now: i64) {
+        el.sentinel_step(now);
+    }
+
+    fn cron(srv: &mut Server<Sentinel>, now: i64) {
+        crate::cron::clients_tick(srv, now);
+    }
+
+    fn before_flush(_srv: &mut Server<Sentinel>) {}
+
+    fn empty_line(_srv: &mut Server<Sentinel>, _client: &Client) {}
+
+    fn take_unblocked(_srv: &mut Server<Sentinel>) -> Vec<usize> {
+        Vec::new()
+    }
+
+    fn write_more(_el: &mut EventLoop<Sentinel>, _token: usize) -> Option<PayloadIo> {
+        None
+    }
+
+    fn forget(srv: &mut Server<Sentinel>, _token: usize, client: &mut Client) {
+        crate::server::pubsub::forget(srv, client);
+    }
+}
+
+impl EventLoop<Sentinel> {
+    /// Once per loop iteration: tick when due, feed pending events, execute every action, reap
+    /// scripts, and flush the config once if any action asked for it.
+    fn sentinel_step(&mut self, now: i64) {
         if now >= self.links.next_tick {
             self.links.next_tick = now + TICK_MS;
             self.expire_connects(now);
@@ -183,24 +235,17 @@ impl EventLoop {
             let Some(ev) = self.links.events.pop_front() else {
                 break;
             };
-            if let Some(s) = self.srv.sentinel.as_deref_mut() {
-                s.handle(ev, now, &mut self.links.rng);
-            }
+            self.srv.role.handle(ev, now, &mut self.links.rng);
         }
         self.run_sentinel_actions(now);
         if std::mem::take(&mut self.links.save_pending) {
-            crate::cmd::sentinel::save_config(&mut self.srv);
+            crate::cmd::sentinel::save_config(&self.srv);
         }
     }
 
     fn run_sentinel_actions(&mut self, now: i64) {
         loop {
-            let Some(a) = self
-                .srv
-                .sentinel
-                .as_deref_mut()
-                .and_then(|s| s.poll_action())
-            else {
+            let Some(a) = self.srv.role.poll_action() else {
                 return;
             };
             match a {
@@ -324,7 +369,7 @@ impl EventLoop {
     }
 
     /// Readiness on a link socket.
-    pub(super) fn link_io(&mut self, token: usize, readable: bool, writable: bool, closed: bool) {
+    fn link_io(&mut self, token: usize, readable: bool, writable: bool, closed: bool) {
         let Some(l) = self.links.links.get_mut(&token) else {
             return;
         };
@@ -363,7 +408,7 @@ impl EventLoop {
     }
 
     /// A name resolution finished (the waker fired): start the connects whose answer is in.
-    pub(super) fn links_resolved(&mut self) {
+    fn links_resolved(&mut self) {
         let resolving: Vec<usize> = self
             .links
             .links
@@ -445,13 +490,6 @@ impl EventLoop {
                 status,
                 signal,
             });
-        }
-    }
-
-    /// Seed the RNG from entropy when the loop starts in sentinel mode.
-    pub(super) fn sentinel_init(&mut self) {
-        if self.srv.sentinel.is_some() {
-            self.links.rng = XorShift::from_entropy();
         }
     }
 }

@@ -7,23 +7,30 @@ use crate::daemon::supervise::{REPLICA_SYNCED_STATUS, REPLICA_WAITING_STATUS};
 
 impl EventLoop {
     pub(super) fn report_sync_status(&mut self) {
-        if !self.srv.config.sentinel_mode {
-            let role = if self.srv.replica.is_some() { 'S' } else { 'M' };
-            if crate::daemon::log::role() != role {
-                crate::daemon::log::set_role(role);
-            }
+        let role = if self.srv.role.replica.is_some() {
+            'S'
+        } else {
+            'M'
+        };
+        if crate::daemon::log::role() != role {
+            crate::daemon::log::set_role(role);
         }
         let Some(n) = &self.status_notifier else {
             return;
         };
-        let up = self.srv.replica.as_ref().is_some_and(|r| r.link.is_up());
-        if up == self.link_was_up {
+        let up = self
+            .srv
+            .role
+            .replica
+            .as_ref()
+            .is_some_and(|r| r.link.is_up());
+        if up == self.links.link_was_up {
             return;
         }
-        self.link_was_up = up;
+        self.links.link_was_up = up;
         let status = if up {
             REPLICA_SYNCED_STATUS
-        } else if self.srv.replica.is_some() {
+        } else if self.srv.role.replica.is_some() {
             REPLICA_WAITING_STATUS
         } else {
             "STATUS=Ready to accept connections"

@@ -10,7 +10,8 @@ use crate::daemon::daemonize::{self, Forked, StartupPipe};
 use crate::daemon::pidfile::{self, PidFile};
 use crate::daemon::supervise::Supervisor;
 use crate::daemon::{log as dlog, signals};
-use crate::event_loop::EventLoop;
+use crate::event_loop::{EventLoop, Serve};
+use crate::sentinel::Sentinel;
 use crate::server::{Server, Shutdown};
 use crate::util::{OXIDIS_VERSION, REDIS_VERSION};
 use log::{error, info, warn};
@@ -41,6 +42,7 @@ pub fn run(cfg: Config) -> i32 {
 
     log_starting(&cfg);
     let mut cfg = cfg;
+    // The role is chosen here, once: a sentinel is its own small server.
     let sentinel = match crate::cmd::sentinel::prepare(&mut cfg) {
         Ok(s) => s,
         Err(msg) => {
@@ -51,43 +53,34 @@ pub fn run(cfg: Config) -> i32 {
             return 1;
         }
     };
-    let port = cfg.port;
-    let backlog = cfg.tcp_backlog;
     let pid_path = pidfile::path_for(&cfg.pidfile, background);
-    let mut srv = Server::new(cfg, crate::cmd::all_commands());
-    let sentinel_mode = sentinel.is_some();
-    if let Some(s) = sentinel {
-        crate::cmd::sentinel::install(&mut srv, s);
-    } else {
-        dlog::set_role('M');
+    match sentinel {
+        Some(s) => run_sentinel(crate::cmd::sentinel::server(cfg, s), sup, startup, pid_path),
+        None => run_node(cfg, sup, startup, pid_path),
     }
-    let mut el = match EventLoop::new(srv) {
-        Ok(el) => el,
-        Err(e) => {
-            let msg = e.to_string();
-            error!("{msg}");
-            if let Some(p) = startup {
-                p.failed(&msg);
-            }
-            return 1;
-        }
+}
+
+/// A data node: listen, load the dataset, serve.
+fn run_node(
+    cfg: Config,
+    sup: Supervisor,
+    mut startup: Option<StartupPipe>,
+    pid_path: Option<std::path::PathBuf>,
+) -> i32 {
+    let mut srv = Server::new(cfg, crate::cmd::all_commands());
+    dlog::set_role('M');
+    crate::node::follow::start_from_config(&mut srv);
+    if srv.role.replica.is_some() {
+        dlog::set_role('S');
+    }
+    let Some(mut el) = listen(srv, &mut startup) else {
+        return 1;
     };
     let pid_file = pid_path.map(|p| PidFile::create(&p));
-    let mode = if sentinel_mode {
-        "sentinel"
-    } else {
-        "standalone"
-    };
-    info!("Running mode={mode}, port={port}.");
-    check_tcp_backlog(backlog);
-    if sentinel_mode {
-        crate::cmd::sentinel::is_running(&mut el.srv);
-    } else {
-        warn!("Server initialized");
-    }
-    if sentinel_mode {
-        // No dataset: a sentinel only keeps its config file.
-    } else if let Err(e) = load_data_from_disk(&mut el, pid_file.as_ref()) {
+    info!("Running mode=standalone, port={}.", el.srv.config.port);
+    check_tcp_backlog(el.srv.config.tcp_backlog);
+    warn!("Server initialized");
+    if let Err(e) = load_data_from_disk(&mut el, pid_file.as_ref()) {
         let msg = format!("Fatal error loading the DB: {e}. Exiting.");
         warn!("{msg}");
         if let Some(p) = pid_file {
@@ -98,15 +91,60 @@ pub fn run(cfg: Config) -> i32 {
         }
         return 1;
     }
-    if !sentinel_mode {
-        info!("Ready to accept connections");
+    info!("Ready to accept connections");
+    let replica = el.srv.role.replica.is_some();
+    started(&mut el, &sup, startup, replica);
+    serve(el, &sup, pid_file, "Redis", final_save)
+}
+
+/// A sentinel: listen, announce its id and masters, serve. It has no dataset.
+fn run_sentinel(
+    srv: Server<Sentinel>,
+    sup: Supervisor,
+    mut startup: Option<StartupPipe>,
+    pid_path: Option<std::path::PathBuf>,
+) -> i32 {
+    let Some(mut el) = listen(srv, &mut startup) else {
+        return 1;
+    };
+    let pid_file = pid_path.map(|p| PidFile::create(&p));
+    info!("Running mode=sentinel, port={}.", el.srv.config.port);
+    check_tcp_backlog(el.srv.config.tcp_backlog);
+    crate::cmd::sentinel::is_running(&mut el.srv);
+    started(&mut el, &sup, startup, false);
+    // Nothing to save at shutdown: its config was saved at every change.
+    serve(el, &sup, pid_file, "Sentinel", |_, _| Ok(()))
+}
+
+/// The event loop for `srv`, listening; `None` when it cannot listen (logged, and told to a
+/// daemonizing launcher).
+fn listen<R: Serve>(srv: Server<R>, startup: &mut Option<StartupPipe>) -> Option<EventLoop<R>> {
+    match EventLoop::new(srv) {
+        Ok(el) => Some(el),
+        Err(e) => {
+            let msg = e.to_string();
+            error!("{msg}");
+            if let Some(p) = startup.take() {
+                p.failed(&msg);
+            }
+            None
+        }
     }
-    sup.ready(el.srv.replica.is_some());
+}
+
+/// Tell the supervisor and a daemonizing launcher that the server is up (`replica`: still to
+/// sync with its master).
+fn started<R: Serve>(
+    el: &mut EventLoop<R>,
+    sup: &Supervisor,
+    startup: Option<StartupPipe>,
+    replica: bool,
+) {
+    sup.ready(replica);
     el.status_notifier = sup.notifier();
     if let Some(p) = startup {
         p.succeeded();
     }
-    serve(el, &sup, pid_file)
 }
 
 /// The lines logged right after loading the configuration (where Redis logs its banner):
@@ -149,26 +187,11 @@ fn load_data_from_disk(el: &mut EventLoop, pid_file: Option<&PidFile>) -> Result
 /// points are configured). Returning `Err(status)` cancels the shutdown: the server keeps
 /// running and the supervisor is told so.
 fn final_save(el: &mut EventLoop, mode: Shutdown) -> Result<(), String> {
-    if el.srv.sentinel.is_some() {
-        // A sentinel has no dataset; its config was saved at every change.
-        return Ok(());
-    }
     crate::node::persist::final_save(&mut el.srv, mode)
 }
 
-/// Redis's prepareForShutdown: everything that must happen before the process may exit.
-fn prepare_for_shutdown(
-    el: &mut EventLoop,
-    mode: Shutdown,
-    sup: &Supervisor,
-) -> Result<(), String> {
-    warn!("User requested shutdown...");
-    sup.stopping();
-    final_save(el, mode)
-}
-
 /// A SHUTDOWN that failed replies an error to its caller, as Redis does.
-fn tell_shutdown_failed(srv: &mut crate::server::Server) {
+fn tell_shutdown_failed<R>(srv: &mut Server<R>) {
     let Some(t) = srv.shutdown_client.take() else {
         return;
     };
@@ -183,8 +206,16 @@ fn tell_shutdown_failed(srv: &mut crate::server::Server) {
     }
 }
 
-/// Run the event loop until a shutdown succeeds; returns the exit code.
-fn serve(mut el: EventLoop, sup: &Supervisor, pid_file: Option<PidFile>) -> i32 {
+/// Run the event loop until a shutdown succeeds; returns the exit code. Before exiting,
+/// `final_save` runs (Redis's prepareForShutdown); its error cancels the shutdown. `who` names
+/// the server in the last log line.
+fn serve<R: Serve>(
+    mut el: EventLoop<R>,
+    sup: &Supervisor,
+    pid_file: Option<PidFile>,
+    who: &str,
+    mut final_save: impl FnMut(&mut EventLoop<R>, Shutdown) -> Result<(), String>,
+) -> i32 {
     loop {
         let mode = match el.run() {
             Ok(mode) => mode,
@@ -193,7 +224,9 @@ fn serve(mut el: EventLoop, sup: &Supervisor, pid_file: Option<PidFile>) -> i32 
                 return 1;
             }
         };
-        match prepare_for_shutdown(&mut el, mode, sup) {
+        warn!("User requested shutdown...");
+        sup.stopping();
+        match final_save(&mut el, mode) {
             Ok(()) => break,
             Err(status) => {
                 warn!(
@@ -208,11 +241,6 @@ fn serve(mut el: EventLoop, sup: &Supervisor, pid_file: Option<PidFile>) -> i32 
     if let Some(p) = pid_file {
         p.remove();
     }
-    let who = if el.srv.sentinel.is_some() {
-        "Sentinel"
-    } else {
-        "Redis"
-    };
     warn!("{who} is now ready to exit, bye bye...");
     0
 }

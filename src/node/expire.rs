@@ -5,12 +5,12 @@ use crate::db::expire;
 use crate::server::Server;
 
 pub fn active_expire_cycle(srv: &mut Server, now: i64) {
-    if !srv.active_expire_enabled || srv.replica.is_some() {
+    if !srv.role.active_expire_enabled || srv.role.replica.is_some() {
         return;
     }
     let budget = expire::cycle_budget(srv.config.hz);
-    let track = !srv.watched.is_empty();
-    let out = expire::active_expire_cycle(&mut srv.keyspace, now, budget, track);
+    let track = !srv.role.watched.is_empty();
+    let out = expire::active_expire_cycle(&mut srv.role.keyspace, now, budget, track);
     if out.timed_out {
         srv.stats.expired_time_cap_reached_count += 1;
     }
@@ -23,5 +23,5 @@ pub fn active_expire_cycle(srv: &mut Server, now: i64) {
         0.0
     };
     srv.stats.expired_stale_perc = perc * 0.05 + srv.stats.expired_stale_perc * 0.95;
-    srv.stats.expired_keys += srv.keyspace.take_expired();
+    srv.stats.expired_keys += srv.role.keyspace.take_expired();
 }

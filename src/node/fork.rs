@@ -27,10 +27,10 @@ pub fn start_to(srv: &mut Server, dest: Dest) -> Result<(), Failed> {
     let info = super::persist::save_info(srv);
     let to_pipe = matches!(dest, Dest::Pipe(_));
     if !to_pipe {
-        srv.persist.dirty_before_bgsave = srv.dirty;
-        srv.persist.lastbgsave_try = crate::util::now_ms() / 1000;
+        srv.role.persist.dirty_before_bgsave = srv.role.dirty;
+        srv.role.persist.lastbgsave_try = crate::util::now_ms() / 1000;
     }
-    srv.persist.rdb_saves += 1;
+    srv.role.persist.rdb_saves += 1;
     let pipe = nix::unistd::pipe().ok();
     let t0 = std::time::Instant::now();
     // SAFETY: the process is single-threaded, and the child only writes a file and `_exit`s.
@@ -41,8 +41,8 @@ pub fn start_to(srv: &mut Server, dest: Dest) -> Result<(), Failed> {
         }
         Ok(ForkResult::Parent { child }) => {
             drop(dest);
-            srv.persist.latest_fork_usec = t0.elapsed().as_micros() as u64;
-            srv.persist.total_forks += 1;
+            srv.role.persist.latest_fork_usec = t0.elapsed().as_micros() as u64;
+            srv.role.persist.total_forks += 1;
             if to_pipe {
                 info!("Background RDB transfer started by pid {child}");
             } else {
@@ -55,17 +55,17 @@ pub fn start_to(srv: &mut Server, dest: Dest) -> Result<(), Failed> {
                     nix::fcntl::FcntlArg::F_SETFL(nix::fcntl::OFlag::O_NONBLOCK),
                 );
             }
-            srv.persist.child = Some(Child {
+            srv.role.persist.child = Some(Child {
                 pid: child,
                 start_ms: crate::util::now_ms(),
-                keys_total: srv.keyspace.dbs.iter().map(|d| d.len() as u64).sum(),
+                keys_total: srv.role.keyspace.dbs.iter().map(|d| d.len() as u64).sum(),
                 cow,
                 to_pipe,
             });
             Ok(())
         }
         Err(e) => {
-            srv.persist.lastbgsave_ok = false;
+            srv.role.persist.lastbgsave_ok = false;
             warn!("Can't save in background: fork: {}", e.desc());
             Err(Failed)
         }
@@ -94,10 +94,11 @@ fn child_main(srv: &Server, info: &crate::rdb::SaveInfo, cow_w: Option<OwnedFd>,
     let to_pipe = matches!(dest, Dest::Pipe(_));
     let ok = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| match dest {
         Dest::File => {
-            file::save_to_file(&srv.keyspace, &cfg.dir, &cfg.dbfilename, info, fill).is_ok()
+            file::save_to_file(&srv.role.keyspace, &cfg.dir, &cfg.dbfilename, info, fill).is_ok()
         }
         Dest::Pipe(p) => {
-            crate::rdb::save::save_with(&srv.keyspace, std::fs::File::from(p), info, fill).is_ok()
+            crate::rdb::save::save_with(&srv.role.keyspace, std::fs::File::from(p), info, fill)
+                .is_ok()
         }
     }))
     .unwrap_or(false);
@@ -148,7 +149,7 @@ fn private_dirty_bytes() -> u64 {
 /// From the cron: collect a finished child without blocking and record the outcome, then
 /// start a scheduled BGSAVE if one waits.
 pub fn reap(srv: &mut Server) {
-    let Some(child) = &srv.persist.child else {
+    let Some(child) = &srv.role.persist.child else {
         return;
     };
     let status = match waitpid(child.pid, Some(WaitPidFlag::WNOHANG)) {
@@ -164,11 +165,11 @@ pub fn reap(srv: &mut Server) {
 
 /// Record how the child ended: `Ok(exit code)` or `Err(signal)`.
 fn done(srv: &mut Server, status: Result<i32, Signal>) {
-    let Some(mut child) = srv.persist.child.take() else {
+    let Some(mut child) = srv.role.persist.child.take() else {
         return;
     };
     if child.to_pipe {
-        srv.persist.last_child_ok = match status {
+        srv.role.persist.last_child_ok = match status {
             Ok(0) => {
                 info!("Background RDB transfer terminated with success");
                 true
@@ -184,26 +185,29 @@ fn done(srv: &mut Server, status: Result<i32, Signal>) {
         };
         return;
     }
-    srv.persist.last_child_ok = status == Ok(0);
+    srv.role.persist.last_child_ok = status == Ok(0);
     let now = crate::util::now_ms();
-    srv.persist.last_bgsave_time_sec = (now / 1000 - child.start_ms / 1000).max(0);
+    srv.role.persist.last_bgsave_time_sec = (now / 1000 - child.start_ms / 1000).max(0);
     match status {
         Ok(0) => {
             info!("Background saving terminated with success");
-            srv.dirty = srv.dirty.saturating_sub(srv.persist.dirty_before_bgsave);
-            srv.persist.lastsave = now / 1000;
-            srv.persist.lastbgsave_ok = true;
+            srv.role.dirty = srv
+                .role
+                .dirty
+                .saturating_sub(srv.role.persist.dirty_before_bgsave);
+            srv.role.persist.lastsave = now / 1000;
+            srv.role.persist.lastbgsave_ok = true;
             if let Some(r) = child.cow.take() {
                 let mut f = std::fs::File::from(r);
                 let mut b = [0u8; 8];
                 if f.read_exact(&mut b).is_ok() {
-                    srv.persist.last_cow_size = u64::from_le_bytes(b);
+                    srv.role.persist.last_cow_size = u64::from_le_bytes(b);
                 }
             }
         }
         Ok(_) => {
             warn!("Background saving error");
-            srv.persist.lastbgsave_ok = false;
+            srv.role.persist.lastbgsave_ok = false;
             file::remove_temp(&srv.config.dir, child.pid.as_raw() as u32);
         }
         Err(sig) => {
@@ -211,7 +215,7 @@ fn done(srv: &mut Server, status: Result<i32, Signal>) {
             file::remove_temp(&srv.config.dir, child.pid.as_raw() as u32);
             // SIGUSR1 is how the server itself stops a child: not an error.
             if sig != Signal::SIGUSR1 {
-                srv.persist.lastbgsave_ok = false;
+                srv.role.persist.lastbgsave_ok = false;
             }
         }
     }
@@ -219,10 +223,10 @@ fn done(srv: &mut Server, status: Result<i32, Signal>) {
 
 /// Stop the running child (shutdown, FLUSHALL) with SIGUSR1, wait for it, remove its file.
 pub fn kill_child(srv: &mut Server) {
-    let Some(child) = srv.persist.child.take() else {
+    let Some(child) = srv.role.persist.child.take() else {
         return;
     };
-    srv.persist.last_child_ok = false;
+    srv.role.persist.last_child_ok = false;
     let _ = signal::kill(child.pid, Signal::SIGUSR1);
     let _ = waitpid(child.pid, None);
     file::remove_temp(&srv.config.dir, child.pid.as_raw() as u32);

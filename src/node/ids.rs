@@ -17,52 +17,52 @@ pub use crate::repl::master::core::ZERO_ID;
 
 /// The node becomes a master: the current id stays valid as `replid2` up to offset + 1.
 pub fn shift(srv: &mut Server) {
-    srv.master.replid2 = Some(std::mem::replace(
-        &mut srv.replid,
+    srv.role.master.replid2 = Some(std::mem::replace(
+        &mut srv.role.replid,
         crate::util::random_hex40(),
     ));
-    srv.master.second_repl_offset = srv.master_repl_offset + 1;
+    srv.role.master.second_repl_offset = srv.role.master_repl_offset + 1;
     info!(
         "Setting secondary replication ID to {}, valid up to offset: {}. New replication ID is {}",
-        srv.master.replid2.as_deref().unwrap_or(ZERO_ID),
-        srv.master.second_repl_offset,
-        srv.replid
+        srv.role.master.replid2.as_deref().unwrap_or(ZERO_ID),
+        srv.role.master.second_repl_offset,
+        srv.role.replid
     );
 }
 
 /// `+CONTINUE` from a master whose id differs from the one we had (`old`).
 pub fn continued_with(srv: &mut Server, old: &str, new: &str) {
-    srv.master.replid2 = Some(old.to_string());
-    srv.master.second_repl_offset = srv.master_repl_offset + 1;
-    srv.replid = new.to_string();
+    srv.role.master.replid2 = Some(old.to_string());
+    srv.role.master.second_repl_offset = srv.role.master_repl_offset + 1;
+    srv.role.replid = new.to_string();
     disconnect_replicas(srv);
 }
 
 /// A full sync was loaded: the master's history replaces ours.
 pub fn full_synced(srv: &mut Server, id: &str, offset: i64) {
     disconnect_replicas(srv);
-    srv.replid = id.to_string();
-    srv.master_repl_offset = offset;
-    srv.master.replid2 = None;
-    srv.master.second_repl_offset = -1;
-    srv.master.backlog = Some(Backlog::new(srv.config.repl_backlog_size as usize, offset));
-    srv.master.last_db = None;
+    srv.role.replid = id.to_string();
+    srv.role.master_repl_offset = offset;
+    srv.role.master.replid2 = None;
+    srv.role.master.second_repl_offset = -1;
+    srv.role.master.backlog = Some(Backlog::new(srv.config.repl_backlog_size as usize, offset));
+    srv.role.master.last_db = None;
 }
 
 /// A replica whose link came up keeps a backlog of the stream it applies (for its own
 /// sub-replicas, and for the replicas that follow it once promoted).
 pub fn ensure_backlog(srv: &mut Server) {
-    if srv.master.backlog.is_none() {
-        srv.master.backlog = Some(Backlog::new(
+    if srv.role.master.backlog.is_none() {
+        srv.role.master.backlog = Some(Backlog::new(
             srv.config.repl_backlog_size as usize,
-            srv.master_repl_offset,
+            srv.role.master_repl_offset,
         ));
     }
 }
 
 /// Close every attached replica (they reconnect and PSYNC).
 pub fn disconnect_replicas(srv: &mut Server) {
-    for r in std::mem::take(&mut srv.master.replicas) {
+    for r in std::mem::take(&mut srv.role.master.replicas) {
         if let Some(c) = srv.clients.get_mut(r.token) {
             if c.id == r.client_id {
                 c.close_asap = true;
@@ -79,8 +79,8 @@ pub fn disconnect_replicas(srv: &mut Server) {
 /// Redis 7.0: a master with a backlog its last propagated db (0 if none yet), a replica the
 /// db its master's stream has selected.
 pub fn stream_db(srv: &Server) -> i32 {
-    match srv.replica.as_ref() {
-        None if srv.master.backlog.is_some() => srv.master.last_db.unwrap_or(0) as i32,
+    match srv.role.replica.as_ref() {
+        None if srv.role.master.backlog.is_some() => srv.role.master.last_db.unwrap_or(0) as i32,
         None => -1,
         Some(r) => match &r.master {
             Some(m) => m.db as i32,
@@ -104,21 +104,21 @@ pub fn restore_from_rdb(
     let Some(db) = db.filter(|d| *d >= 0) else {
         return;
     };
-    if let Some(r) = srv.replica.as_mut() {
+    if let Some(r) = srv.role.replica.as_mut() {
         // A replica offers the stored history to its master (PSYNC id offset+1).
         r.link.cached = Some((id.clone(), offset));
         r.cached_db = (db as usize).min(srv.config.databases.saturating_sub(1));
-        srv.replid = id;
-        srv.master_repl_offset = offset;
+        srv.role.replid = id;
+        srv.role.master_repl_offset = offset;
         return;
     }
     // A master keeps it as its secondary id: its replicas can continue from it.
-    srv.master.replid2 = Some(id);
-    srv.master.second_repl_offset = offset + 1;
-    srv.master_repl_offset = offset;
-    srv.master.backlog = Some(Backlog::new(srv.config.repl_backlog_size as usize, offset));
-    srv.master.last_db = None;
-    for d in srv.keyspace.dbs.iter_mut() {
+    srv.role.master.replid2 = Some(id);
+    srv.role.master.second_repl_offset = offset + 1;
+    srv.role.master_repl_offset = offset;
+    srv.role.master.backlog = Some(Backlog::new(srv.config.repl_backlog_size as usize, offset));
+    srv.role.master.last_db = None;
+    for d in srv.role.keyspace.dbs.iter_mut() {
         d.expired_log = Some(Vec::new());
     }
 }

@@ -30,9 +30,9 @@ pub fn install(srv: &mut Server, li: LoadInfo, secs: f64) {
         "Done loading RDB, keys loaded: {}, keys expired: {}.",
         li.keys_loaded, li.expired_skipped
     );
-    srv.persist.last_load_keys_loaded = li.keys_loaded;
-    srv.persist.last_load_keys_expired = li.expired_skipped;
-    srv.keyspace = li.keyspace;
+    srv.role.persist.last_load_keys_loaded = li.keys_loaded;
+    srv.role.persist.last_load_keys_expired = li.expired_skipped;
+    srv.role.keyspace = li.keyspace;
     install_functions(srv, &li.functions);
     info!("DB loaded from disk: {secs:.3} seconds");
 }
@@ -40,7 +40,7 @@ pub fn install(srv: &mut Server, li: LoadInfo, secs: f64) {
 /// The dump's function libraries replace the node's (a library that does not load is logged
 /// and left out, as the rest of the dataset still serves).
 pub fn install_functions(srv: &mut Server, codes: &[Vec<u8>]) {
-    srv.scripts.functions = None;
+    srv.role.scripts.functions = None;
     if codes.is_empty() {
         return;
     }
@@ -56,5 +56,5 @@ pub fn install_functions(srv: &mut Server, codes: &[Vec<u8>]) {
             log::warn!("Function library from the RDB file not loaded: {e}");
         }
     }
-    srv.scripts.functions = Some(Box::new(f));
+    srv.role.scripts.functions = Some(Box::new(f));
 }

@@ -13,10 +13,11 @@ use log::warn;
 /// Whether min-replicas-to-write lets writes through (always on a replica or when unset).
 pub fn enough_good_replicas(srv: &Server) -> bool {
     let cfg = &srv.config;
-    srv.replica.is_some()
+    srv.role.replica.is_some()
         || cfg.min_replicas_to_write == 0
         || cfg.min_replicas_max_lag == 0
         || srv
+            .role
             .master
             .good_replicas(srv.now_ms, cfg.min_replicas_max_lag)
             >= cfg.min_replicas_to_write as usize
@@ -25,7 +26,7 @@ pub fn enough_good_replicas(srv: &Server) -> bool {
 /// Execute what the master core queued. `me`: the client running the command, if any (not
 /// in the slab while it runs).
 pub fn run_actions(srv: &mut Server, mut me: Option<&mut Client>) {
-    while let Some(action) = srv.master.poll_action() {
+    while let Some(action) = srv.role.master.poll_action() {
         match action {
             MasterAction::Send { replica, bytes } => {
                 let c = match me.as_deref_mut() {
@@ -73,7 +74,9 @@ pub fn run_actions(srv: &mut Server, mut me: Option<&mut Client>) {
                 snapshot_ok,
             } => {
                 let payload = transfer::open_payload(srv);
-                srv.master.payload_opened(replica, snapshot_ok, payload);
+                srv.role
+                    .master
+                    .payload_opened(replica, snapshot_ok, payload);
             }
             MasterAction::KillPipeChild => transfer::kill_pipe_child(srv),
             MasterAction::Ping => {
@@ -82,8 +85,8 @@ pub fn run_actions(srv: &mut Server, mut me: Option<&mut Client>) {
                 propagate::feed(srv, &ping);
             }
             MasterAction::BacklogFreed => {
-                srv.replid = crate::util::random_hex40();
-                for db in srv.keyspace.dbs.iter_mut() {
+                srv.role.replid = crate::util::random_hex40();
+                for db in srv.role.keyspace.dbs.iter_mut() {
                     db.expired_log = None;
                 }
             }
@@ -107,16 +110,18 @@ fn fork_snapshot(srv: &mut Server, target: Target) {
     let forked = match target {
         Target::Socket => fork_diskless(srv).map(|d| {
             mark = d.mark.clone();
-            srv.master.diskless = Some(d);
+            srv.role.master.diskless = Some(d);
         }),
         Target::Disk => crate::node::fork::start(srv).ok(),
     };
     if forked.is_none() {
-        srv.master.snapshot_failed();
+        srv.role.master.snapshot_failed();
         return;
     }
-    let (replid, off) = (srv.replid.clone(), srv.master_repl_offset);
-    srv.master.snapshot_started(target, &replid, off, &mark);
+    let (replid, off) = (srv.role.replid.clone(), srv.role.master_repl_offset);
+    srv.role
+        .master
+        .snapshot_started(target, &replid, off, &mark);
 }
 
 /// Fork the diskless child writing into a pipe whose read end (non-blocking) the returned
@@ -135,23 +140,23 @@ fn fork_diskless(srv: &mut Server) -> Option<Diskless> {
 /// The periodic step: propagate expiry DELs, finish or start replication BGSAVEs, send
 /// keep-alives and pings, free an unused backlog.
 pub fn cron(srv: &mut Server, now: i64) {
-    if srv.master.backlog.is_none() {
+    if srv.role.master.backlog.is_none() {
         return;
     }
     if propagate::active(srv) {
         propagate::expired(srv);
     }
-    match srv.master.repl_bgsave {
-        Some(Target::Disk) if srv.persist.child.is_none() => transfer::disk_done(srv),
+    match srv.role.master.repl_bgsave {
+        Some(Target::Disk) if srv.role.persist.child.is_none() => transfer::disk_done(srv),
         Some(Target::Socket) if transfer::diskless_finished(srv) => transfer::diskless_done(srv),
         _ => {}
     }
     let knobs = Knobs::from_config(&srv.config);
-    if srv.persist.child.is_none() && srv.master.repl_bgsave.is_none() {
-        srv.master.start_snapshot_if_due(now, &knobs);
+    if srv.role.persist.child.is_none() && srv.role.master.repl_bgsave.is_none() {
+        srv.role.master.start_snapshot_if_due(now, &knobs);
         run_actions(srv, None);
     }
-    let is_replica = srv.replica.is_some();
-    srv.master.tick(now, &knobs, is_replica);
+    let is_replica = srv.role.replica.is_some();
+    srv.role.master.tick(now, &knobs, is_replica);
     run_actions(srv, None);
 }

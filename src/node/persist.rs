@@ -12,13 +12,13 @@ pub fn save_info(srv: &Server) -> SaveInfo {
     SaveInfo {
         ctime: crate::util::now_ms() / 1000,
         used_mem: crate::alloc::used_memory() as u64,
-        repl_id: srv.replid.clone(),
-        repl_offset: srv.master_repl_offset,
+        repl_id: srv.role.replid.clone(),
+        repl_offset: srv.role.master_repl_offset,
         repl_stream_db: crate::node::ids::stream_db(srv),
         compress: srv.config.rdbcompression,
         checksum: srv.config.rdbchecksum,
         key_save_delay_us: srv.config.rdb_key_save_delay,
-        functions: crate::lua::functions::codes(srv.scripts.functions.as_deref()),
+        functions: crate::lua::functions::codes(srv.role.scripts.functions.as_deref()),
     }
 }
 
@@ -28,7 +28,7 @@ pub fn save_sync(srv: &mut Server) -> Result<(), Failed> {
     let info = save_info(srv);
     let cfg = &srv.config;
     match file::save_to_file(
-        &srv.keyspace,
+        &srv.role.keyspace,
         &cfg.dir,
         &cfg.dbfilename,
         &info,
@@ -36,9 +36,9 @@ pub fn save_sync(srv: &mut Server) -> Result<(), Failed> {
     ) {
         Ok(()) => {
             info!("DB saved on disk");
-            srv.dirty = 0;
-            srv.persist.lastsave = crate::util::now_ms() / 1000;
-            srv.persist.lastbgsave_ok = true;
+            srv.role.dirty = 0;
+            srv.role.persist.lastsave = crate::util::now_ms() / 1000;
+            srv.role.persist.lastbgsave_ok = true;
             Ok(())
         }
         Err(e) => Err(e),
@@ -50,20 +50,20 @@ pub fn save_sync(srv: &mut Server) -> Result<(), Failed> {
 pub fn writes_denied(srv: &Server) -> bool {
     srv.config.stop_writes_on_bgsave_error
         && !srv.config.save.is_empty()
-        && !srv.persist.lastbgsave_ok
+        && !srv.role.persist.lastbgsave_ok
         && srv.config.replicaof.is_none()
 }
 
 /// Whether the dataset is being loaded (commands without the `loading` flag are refused).
 pub fn is_loading(srv: &Server) -> bool {
-    srv.persist.loading.is_some()
+    srv.role.persist.loading.is_some()
 }
 
 /// The save before exiting: kill a running child first (its file would race ours), then save
 /// when save points exist or SHUTDOWN SAVE asked, unless SHUTDOWN NOSAVE. `Err` carries the
 /// status that cancels the shutdown.
 pub fn final_save(srv: &mut Server, mode: Shutdown) -> Result<(), String> {
-    if srv.persist.child.is_some() {
+    if srv.role.persist.child.is_some() {
         warn!("There is a child saving an .rdb. Killing it!");
         fork::kill_child(srv);
     }
@@ -87,12 +87,12 @@ pub fn final_save(srv: &mut Server, mode: Shutdown) -> Result<(), String> {
 /// After FLUSHALL, as Redis does: stop a running child (its snapshot is obsolete) and, when
 /// save points exist, save the now empty dataset at once, keeping the dirty count.
 pub fn after_flushall(srv: &mut Server) {
-    if srv.persist.child.is_some() {
+    if srv.role.persist.child.is_some() {
         fork::kill_child(srv);
     }
     if !srv.config.save.is_empty() {
-        let dirty = srv.dirty;
+        let dirty = srv.role.dirty;
         let _ = save_sync(srv);
-        srv.dirty = dirty;
+        srv.role.dirty = dirty;
     }
 }

@@ -25,7 +25,7 @@ pub fn keep(srv: &mut Server, cmd: &Command, args: &[Vec<u8>]) -> Kept {
     if cmd.propagate.is_some_and(|p| (p.when)(args)) {
         return Kept::Args(args.to_vec());
     }
-    let mut b = std::mem::take(&mut srv.master.scratch);
+    let mut b = std::mem::take(&mut srv.role.master.scratch);
     b.clear();
     command_into(&mut b, args);
     Kept::Encoded(b)
@@ -35,7 +35,7 @@ pub fn keep(srv: &mut Server, cmd: &Command, args: &[Vec<u8>]) -> Kept {
 pub fn discard(srv: &mut Server, kept: Kept) {
     expired(srv);
     if let Kept::Encoded(b) = kept {
-        srv.master.scratch = b;
+        srv.role.master.scratch = b;
     }
 }
 
@@ -44,7 +44,7 @@ pub fn discard(srv: &mut Server, kept: Kept) {
 /// a replica). A replica forwards only what its master sent, never its own clients' messages.
 pub fn always(srv: &Server, client: &crate::server::client::Client, cmd: &Command) -> bool {
     cmd.has(FORCE_REPL)
-        && (srv.replica.is_none() || client.kind == crate::server::client::ClientKind::Master)
+        && (srv.role.replica.is_none() || client.kind == crate::server::client::ClientKind::Master)
 }
 
 /// Whether this node propagates its own writes (a master with a backlog, which exists once a
@@ -52,15 +52,16 @@ pub fn always(srv: &Server, client: &crate::server::client::Client, cmd: &Comman
 /// passes on its master's stream instead.
 #[inline]
 pub fn active(srv: &Server) -> bool {
-    srv.master.backlog.is_some()
-        && srv.replica.is_none()
-        && (srv.scripts.running_client == 0 || srv.scripts.repl & crate::lua::REPL_REPLICA != 0)
+    srv.role.master.backlog.is_some()
+        && srv.role.replica.is_none()
+        && (srv.role.scripts.running_client == 0
+            || srv.role.scripts.repl & crate::lua::REPL_REPLICA != 0)
 }
 
 /// Feed raw stream bytes to the backlog and the replicas. A replica feeds nothing of its
 /// own: it passes on its master's stream (`feed_stream`), as Redis does.
 pub fn feed(srv: &mut Server, bytes: &[u8]) {
-    if srv.replica.is_none() {
+    if srv.role.replica.is_none() {
         feed_stream(srv, bytes);
     }
 }
@@ -69,10 +70,10 @@ pub fn feed(srv: &mut Server, bytes: &[u8]) {
 /// core (`Master::feed`) records them and buffers them for syncing replicas; here they go
 /// into the online replicas' output buffers, and the per-client output-buffer limits apply.
 pub fn feed_stream(srv: &mut Server, bytes: &[u8]) {
-    let Some(fed) = srv.master.feed(bytes) else {
+    let Some(fed) = srv.role.master.feed(bytes) else {
         return;
     };
-    srv.master_repl_offset = fed.offset;
+    srv.role.master_repl_offset = fed.offset;
     for target in fed {
         match target {
             FeedTarget::Held { replica, held } => {
@@ -117,7 +118,7 @@ pub fn propagate_args(srv: &mut Server, db: usize, args: &[Vec<u8>]) {
 /// What must precede a command for database `db`: SELECT when the database changes, MULTI
 /// before the first write of a transaction.
 fn preamble(srv: &mut Server, db: usize, out: &mut Vec<u8>) {
-    if srv.master.last_db != Some(db) {
+    if srv.role.master.last_db != Some(db) {
         command_into(
             out,
             &[
@@ -125,22 +126,22 @@ fn preamble(srv: &mut Server, db: usize, out: &mut Vec<u8>) {
                 itoa::Buffer::new().format(db).as_bytes(),
             ],
         );
-        srv.master.last_db = Some(db);
+        srv.role.master.last_db = Some(db);
     }
-    if srv.master.exec_wrap == Some(false) {
+    if srv.role.master.exec_wrap == Some(false) {
         command_into(out, &[b"MULTI"]);
-        srv.master.exec_wrap = Some(true);
+        srv.role.master.exec_wrap = Some(true);
     }
 }
 
 /// EXEC starts running a transaction's commands.
 pub fn exec_begin(srv: &mut Server) {
-    srv.master.exec_wrap = Some(false);
+    srv.role.master.exec_wrap = Some(false);
 }
 
 /// EXEC has run them: close the MULTI if any write was propagated.
 pub fn exec_end(srv: &mut Server) {
-    if srv.master.exec_wrap.take() == Some(true) {
+    if srv.role.master.exec_wrap.take() == Some(true) {
         let mut out = Vec::with_capacity(16);
         command_into(&mut out, &[b"EXEC"]);
         feed(srv, &out);
@@ -149,13 +150,13 @@ pub fn exec_end(srv: &mut Server) {
 
 /// Keys deleted by lazy or active expiry since the last call, propagated as DEL.
 pub fn expired(srv: &mut Server) {
-    for i in 0..srv.keyspace.dbs.len() {
-        let keys = match srv.keyspace.dbs[i].expired_log.as_mut() {
+    for i in 0..srv.role.keyspace.dbs.len() {
+        let keys = match srv.role.keyspace.dbs[i].expired_log.as_mut() {
             Some(log) if log.is_empty() => continue,
             Some(log) => std::mem::take(log),
             // A database replaced (FLUSHALL, SWAPDB, reload) starts recording again.
             None => {
-                srv.keyspace.dbs[i].expired_log = Some(Vec::new());
+                srv.role.keyspace.dbs[i].expired_log = Some(Vec::new());
                 continue;
             }
         };
@@ -172,13 +173,13 @@ pub fn command(srv: &mut Server, db: usize, cmd: &Command, kept: Kept, reply: &R
     let args = match kept {
         Kept::Args(a) => a,
         Kept::Encoded(b) => {
-            if srv.master.last_db != Some(db) || srv.master.exec_wrap == Some(false) {
+            if srv.role.master.last_db != Some(db) || srv.role.master.exec_wrap == Some(false) {
                 let mut pre = Vec::with_capacity(32);
                 preamble(srv, db, &mut pre);
                 feed(srv, &pre);
             }
             feed(srv, &b);
-            srv.master.scratch = b;
+            srv.role.master.scratch = b;
             return;
         }
     };

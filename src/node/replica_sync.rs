@@ -23,7 +23,7 @@ pub fn new_master_client(id: u64, now: i64) -> Box<Client> {
 pub fn start_transfer(srv: &mut Server, now: i64) {
     let name = format!("temp-{}.{}.rdb", now / 1000, std::process::id());
     let path = srv.config.dir.join(name);
-    let Some(r) = srv.replica.as_mut() else {
+    let Some(r) = srv.role.replica.as_mut() else {
         return;
     };
     drop_temp(r);
@@ -44,7 +44,7 @@ pub fn drop_temp(r: &mut Follower<Client>) {
 }
 
 pub fn write_temp(srv: &mut Server, bytes: &[u8], now: i64) {
-    let Some(r) = srv.replica.as_mut() else {
+    let Some(r) = srv.role.replica.as_mut() else {
         return;
     };
     let ok = match r.temp.as_mut() {
@@ -61,7 +61,7 @@ pub fn write_temp(srv: &mut Server, bytes: &[u8], now: i64) {
 /// The payload is complete: close the temp file and return its path (None, with the link
 /// failed, when there is none).
 pub fn take_payload(srv: &mut Server, now: i64) -> Option<PathBuf> {
-    let r = srv.replica.as_mut()?;
+    let r = srv.role.replica.as_mut()?;
     let Some((f, path)) = r.temp.take() else {
         r.link.loaded(false, now);
         return None;
@@ -102,9 +102,9 @@ pub fn install_payload(
 ) {
     let r = match res {
         Ok(li) => {
-            srv.keyspace = li.keyspace;
+            srv.role.keyspace = li.keyspace;
             crate::node::loading::install_functions(srv, &li.functions);
-            srv.dirty = 0;
+            srv.role.dirty = 0;
             let dump = srv.config.dir.join(&srv.config.dbfilename);
             if let Err(e) = std::fs::rename(path, &dump) {
                 warn!(
@@ -117,7 +117,7 @@ pub fn install_payload(
                 "Done loading RDB, keys loaded: {}, keys expired: 0.",
                 li.keys_loaded
             );
-            let Some(r) = srv.replica.as_mut() else {
+            let Some(r) = srv.role.replica.as_mut() else {
                 return;
             };
             r.link.loaded(true, now);
@@ -126,7 +126,7 @@ pub fn install_payload(
         Err(e) => {
             warn!("Error loading the RDB received from the master: {e}");
             let _ = std::fs::remove_file(path);
-            let Some(r) = srv.replica.as_mut() else {
+            let Some(r) = srv.role.replica.as_mut() else {
                 return;
             };
             r.link.loaded(false, now);
@@ -157,7 +157,7 @@ pub fn link_closed(r: &mut Follower<Client>) {
 
 /// After `+CONTINUE`: keep (or create) the master client and follow the new id.
 pub fn continued(srv: &mut Server, now: i64) {
-    let Some(r) = srv.replica.as_mut() else {
+    let Some(r) = srv.role.replica.as_mut() else {
         return;
     };
     if r.master.is_none() {
@@ -169,9 +169,9 @@ pub fn continued(srv: &mut Server, now: i64) {
     r.unapplied.clear();
     r.read_offset = r.link.offset;
     let new = r.link.master_replid.clone();
-    srv.master_repl_offset = r.link.offset;
-    if new != srv.replid {
-        let old = srv.replid.clone();
+    srv.role.master_repl_offset = r.link.offset;
+    if new != srv.role.replid {
+        let old = srv.role.replid.clone();
         crate::node::ids::continued_with(srv, &old, &new);
     }
     crate::node::ids::ensure_backlog(srv);

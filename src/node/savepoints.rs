@@ -8,7 +8,7 @@ use log::info;
 
 /// The first save point `(seconds, changes)` that is due, if any.
 pub fn due(srv: &Server, now_secs: i64) -> Option<(u64, u64)> {
-    let p = &srv.persist;
+    let p = &srv.role.persist;
     let retry_ok = p.lastbgsave_ok || now_secs - p.lastbgsave_try > BGSAVE_RETRY_DELAY;
     if !retry_ok {
         return None;
@@ -17,14 +17,14 @@ pub fn due(srv: &Server, now_secs: i64) -> Option<(u64, u64)> {
         .save
         .iter()
         .copied()
-        .find(|&(secs, changes)| srv.dirty >= changes && now_secs - p.lastsave > secs as i64)
+        .find(|&(secs, changes)| srv.role.dirty >= changes && now_secs - p.lastsave > secs as i64)
 }
 
 /// One cron step: reap a finished child, then maybe start a new one.
 pub fn cron(srv: &mut Server, now_ms: i64) {
-    if srv.persist.child.is_some() {
+    if srv.role.persist.child.is_some() {
         fork::reap(srv);
-        if srv.persist.child.is_some() {
+        if srv.role.persist.child.is_some() {
             return;
         }
     }
@@ -32,10 +32,11 @@ pub fn cron(srv: &mut Server, now_ms: i64) {
         return;
     }
     let now = now_ms / 1000;
-    if srv.persist.bgsave_scheduled
-        && (srv.persist.lastbgsave_ok || now - srv.persist.lastbgsave_try > BGSAVE_RETRY_DELAY)
+    if srv.role.persist.bgsave_scheduled
+        && (srv.role.persist.lastbgsave_ok
+            || now - srv.role.persist.lastbgsave_try > BGSAVE_RETRY_DELAY)
     {
-        srv.persist.bgsave_scheduled = false;
+        srv.role.persist.bgsave_scheduled = false;
         let _ = fork::start(srv);
         return;
     }

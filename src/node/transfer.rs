@@ -13,8 +13,8 @@ use std::io::{self, Read};
 /// The disk BGSAVE for replication ended: each replica waiting for it starts receiving the
 /// file (or is dropped when the save failed).
 pub fn disk_done(srv: &mut Server) {
-    let ok = srv.persist.last_child_ok;
-    srv.master.disk_snapshot_done(ok);
+    let ok = srv.role.persist.last_child_ok;
+    srv.role.master.disk_snapshot_done(ok);
     run_actions(srv, None);
 }
 
@@ -31,7 +31,7 @@ pub fn open_payload(srv: &Server) -> Result<Bulk, String> {
 
 /// `KillPipeChild`: no replica is left to receive the diskless payload.
 pub fn kill_pipe_child(srv: &mut Server) {
-    if srv.persist.child.as_ref().is_some_and(|c| c.to_pipe) {
+    if srv.role.persist.child.as_ref().is_some_and(|c| c.to_pipe) {
         warn!("Diskless rdb transfer, last replica dropped, killing fork child.");
         crate::node::fork::kill_child(srv);
     }
@@ -40,31 +40,31 @@ pub fn kill_pipe_child(srv: &mut Server) {
 /// Forward what the diskless child wrote to every replica of the transfer, as long as none
 /// of them lags behind (the core decides). Kills the child when no replica is left.
 pub fn pump(srv: &mut Server) {
-    if srv.master.diskless.is_none() {
+    if srv.role.master.diskless.is_none() {
         return;
     }
-    if srv.master.pipe_abandoned() {
+    if srv.role.master.pipe_abandoned() {
         run_actions(srv, None);
         return;
     }
     let mut chunk = [0u8; CHUNK];
     let mut fed = false;
-    while !srv.master.pipe_paused() {
-        let Some(d) = srv.master.diskless.as_mut().filter(|d| !d.eof) else {
+    while !srv.role.master.pipe_paused() {
+        let Some(d) = srv.role.master.diskless.as_mut().filter(|d| !d.eof) else {
             break;
         };
         match d.pipe.read(&mut chunk) {
             Ok(0) => d.eof = true,
             Ok(n) => {
                 fed = true;
-                srv.master.pipe_chunk(&chunk[..n]);
+                srv.role.master.pipe_chunk(&chunk[..n]);
             }
             Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
             Err(_) => break,
         }
     }
     if fed {
-        srv.master.pipe_fed();
+        srv.role.master.pipe_fed();
     }
     run_actions(srv, None);
 }
@@ -72,30 +72,32 @@ pub fn pump(srv: &mut Server) {
 /// Whether the diskless child is gone and its outcome can be acted on: it failed, or it
 /// succeeded and the pipe was read to its end.
 pub fn diskless_finished(srv: &Server) -> bool {
-    srv.persist.child.is_none()
-        && (!srv.persist.last_child_ok || srv.master.diskless.as_ref().map_or(true, |d| d.eof))
+    srv.role.persist.child.is_none()
+        && (!srv.role.persist.last_child_ok
+            || srv.role.master.diskless.as_ref().map_or(true, |d| d.eof))
 }
 
 /// The diskless child ended: on success each replica gets the end mark and is then sent the
 /// buffered stream; on failure they are dropped (and retry).
 pub fn diskless_done(srv: &mut Server) {
-    let ok = srv.persist.last_child_ok && srv.master.diskless.as_ref().is_some_and(|d| d.eof);
-    let Some(d) = srv.master.diskless.take() else {
+    let ok =
+        srv.role.persist.last_child_ok && srv.role.master.diskless.as_ref().is_some_and(|d| d.eof);
+    let Some(d) = srv.role.master.diskless.take() else {
         // Nothing to finish (as before: the replicas stay as they are).
-        srv.master.repl_bgsave = None;
+        srv.role.master.repl_bgsave = None;
         return;
     };
-    srv.master.diskless_snapshot_done(ok, &d.mark);
+    srv.role.master.diskless_snapshot_done(ok, &d.mark);
     run_actions(srv, None);
 }
 
 /// The whole payload was written to replica `token`: the buffered stream follows it and the
 /// replica is online.
 pub fn payload_sent(srv: &mut Server, token: usize) {
-    let Some(id) = srv.master.replica_mut(token).map(|r| r.id()) else {
+    let Some(id) = srv.role.master.replica_mut(token).map(|r| r.id()) else {
         return;
     };
-    srv.master.payload_sent(id, srv.now_ms);
+    srv.role.master.payload_sent(id, srv.now_ms);
     run_actions(srv, None);
 }
 

@@ -7,9 +7,9 @@ use crate::server::{blocking, Server};
 /// the waits enough replicas acknowledged.
 pub fn before_sleep(srv: &mut Server) {
     blocking::serve_acks(srv);
-    if srv.blocking.get_ack {
-        srv.blocking.get_ack = false;
-        if propagate::active(srv) && !srv.master.replicas.is_empty() {
+    if srv.role.blocking.get_ack {
+        srv.role.blocking.get_ack = false;
+        if propagate::active(srv) && !srv.role.master.replicas.is_empty() {
             let mut getack = Vec::new();
             crate::resp::encode::command_into(&mut getack, &["REPLCONF", "GETACK", "*"]);
             propagate::feed(srv, &getack);

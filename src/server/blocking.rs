@@ -190,7 +190,7 @@ pub fn block(
         timeout_reply,
         since: ctx.now,
     };
-    ctx.srv.blocking.register(ctx.client.token, &b);
+    ctx.srv.role.blocking.register(ctx.client.token, &b);
     ctx.client.blocked = Some(Box::new(b));
     Reply::None
 }
@@ -206,7 +206,7 @@ pub fn note_args(client: &mut Client, args: &[Vec<u8>]) {
 
 /// A write touched `key` of `db`: if clients wait on it, queue it for `serve_ready`.
 pub fn signal_key(srv: &mut Server, db: usize, key: &[u8]) {
-    let reg = &mut srv.blocking;
+    let reg = &mut srv.role.blocking;
     if !reg.is_watched(db, key) {
         return;
     }
@@ -218,7 +218,7 @@ pub fn signal_key(srv: &mut Server, db: usize, key: &[u8]) {
 
 /// Mark every key some client waits on as ready (after FLUSHALL, SWAPDB, MOVE, ...).
 pub fn signal_all(srv: &mut Server) {
-    let ids: Vec<(usize, Vec<u8>)> = srv.blocking.by_key.keys().cloned().collect();
+    let ids: Vec<(usize, Vec<u8>)> = srv.role.blocking.by_key.keys().cloned().collect();
     for (db, k) in ids {
         signal_key(srv, db, &k);
     }
@@ -240,10 +240,10 @@ fn charge(srv: &mut Server, client: &Client, failed: bool) {
 /// Unblock a client: drop its registration, send `reply`, and let its buffered input run.
 pub fn finish(srv: &mut Server, client: &mut Client, reply: &Reply) {
     if let Some(b) = client.blocked.take() {
-        srv.blocking.unregister(client.token, &b);
+        srv.role.blocking.unregister(client.token, &b);
     }
     client.reply(reply);
-    srv.blocking.unblocked.push(client.token);
+    srv.role.blocking.unblocked.push(client.token);
     if !client.pending_write {
         client.pending_write = true;
         srv.pending_writes.push(client.token);
@@ -254,7 +254,7 @@ pub fn finish(srv: &mut Server, client: &mut Client, reply: &Reply) {
 /// acknowledged by now; the others their fixed timeout reply.
 fn timeout_reply(srv: &Server, b: &Blocked) -> Reply {
     match b.awaits {
-        Awaits::Acks { offset, .. } => Reply::Int(srv.master.count_acks(offset) as i64),
+        Awaits::Acks { offset, .. } => Reply::Int(srv.role.master.count_acks(offset) as i64),
         _ => b.timeout_reply.clone(),
     }
 }
@@ -262,10 +262,10 @@ fn timeout_reply(srv: &Server, b: &Blocked) -> Reply {
 /// Answer the WAIT clients whose offset enough replicas have acknowledged (called before
 /// the event loop sleeps, after the ACKs read in this iteration).
 pub fn serve_acks(srv: &mut Server) {
-    if srv.blocking.acks.is_empty() {
+    if srv.role.blocking.acks.is_empty() {
         return;
     }
-    for token in srv.blocking.acks.clone() {
+    for token in srv.role.blocking.acks.clone() {
         let Some(Awaits::Acks {
             offset,
             numreplicas,
@@ -277,7 +277,7 @@ pub fn serve_acks(srv: &mut Server) {
         else {
             continue;
         };
-        let n = srv.master.count_acks(offset) as i64;
+        let n = srv.role.master.count_acks(offset) as i64;
         if n < numreplicas {
             continue;
         }
@@ -294,11 +294,11 @@ pub fn serve_acks(srv: &mut Server) {
 
 /// Unblock every client whose deadline is at or before `now` with its timeout reply.
 pub fn expire_due(srv: &mut Server, now: i64) {
-    while let Some(&(d, token)) = srv.blocking.timeouts.iter().next() {
+    while let Some(&(d, token)) = srv.role.blocking.timeouts.iter().next() {
         if d > now {
             break;
         }
-        srv.blocking.timeouts.remove(&(d, token));
+        srv.role.blocking.timeouts.remove(&(d, token));
         let Some(mut client) = srv.clients.try_remove(token) else {
             continue;
         };
@@ -361,6 +361,6 @@ pub fn disconnect_all(srv: &mut Server) {
 /// A client is going away: forget its wait.
 pub fn forget(srv: &mut Server, client: &mut Client) {
     if let Some(b) = client.blocked.take() {
-        srv.blocking.unregister(client.token, &b);
+        srv.role.blocking.unregister(client.token, &b);
     }
 }

@@ -40,8 +40,8 @@ pub fn busy_error(b: &BusyScript) -> &'static str {
 
 /// Serve the other clients once through the event loop's hook, if it installed one.
 pub fn serve_others(srv: &mut Server) {
-    if let Some(mut hook) = srv.busy_serve.take() {
+    if let Some(mut hook) = srv.role.busy_serve.take() {
         hook.serve(srv);
-        srv.busy_serve = Some(hook);
+        srv.role.busy_serve = Some(hook);
     }
 }

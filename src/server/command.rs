@@ -3,11 +3,15 @@
 //! auth and flags in one place, and asks the table (never the name) what a command is.
 use super::{Ctx, Server};
 use crate::resp::Reply;
+use crate::sentinel::Sentinel;
 
 /// Command arguments, including the command name at index 0. Handlers may take ownership of
 /// individual arguments with `std::mem::take` to avoid copying values.
 pub type Args = Vec<Vec<u8>>;
+/// How a data node runs a command.
 pub type Handler = fn(&mut Ctx, &mut Args) -> Reply;
+/// How a sentinel runs a command.
+pub type SentinelHandler = fn(&mut Ctx<Sentinel>, &mut Args) -> Reply;
 /// Key positions of a command whose keys move with its arguments (ZUNIONSTORE, LMPOP, SORT
 /// STORE, ...): indexes into the full argument vector, name at 0. Must not panic on any input
 /// that passed the arity check.
@@ -96,6 +100,9 @@ pub struct Command {
     /// ACL categories without the `@`, e.g. `&["string", "fast"]`.
     pub acl: &'static [&'static str],
     pub handler: Handler,
+    /// How a sentinel runs it, for the commands a sentinel serves (flagged `SENTINEL`): the
+    /// same generic function as `handler` where both roles behave alike, else its own.
+    pub sentinel: Option<SentinelHandler>,
     /// Subcommands of a container command (CLIENT, CONFIG, ...); `handler` of the container
     /// is then only used for `HELP`-less dispatch errors.
     pub subcommands: &'static [Command],
@@ -169,13 +176,13 @@ pub struct PropagateCtx<'a> {
 impl PropagateCtx<'_> {
     /// The absolute expire time (ms) of `key` after the command, if it has one.
     pub fn expire_of(&self, key: &[u8]) -> Option<i64> {
-        self.srv.keyspace.dbs[self.db].get_expire(key)
+        self.srv.role.keyspace.dbs[self.db].get_expire(key)
     }
 
     /// The absolute expire of `key` after the command: `PEXPIREAT key at`, `PERSIST key`, or
     /// `DEL key` when the command removed it.
     pub fn ttl_form(&self, key: &[u8]) -> Args {
-        let d = &self.srv.keyspace.dbs[self.db];
+        let d = &self.srv.role.keyspace.dbs[self.db];
         if d.dict.get(key).is_none() {
             return vec![b"DEL".to_vec(), key.to_vec()];
         }
@@ -220,6 +227,9 @@ impl Command {
     }
 }
 
+/// The reply of a table entry that has no handler (a container reached without a subcommand).
+pub const NOT_IMPLEMENTED: &str = "ERR not implemented";
+
 /// A `Command` with neutral defaults, for use with struct update syntax in tables.
 pub const BASE: Command = Command {
     name: "",
@@ -229,7 +239,8 @@ pub const BASE: Command = Command {
     last_key: 0,
     step: 0,
     acl: &[],
-    handler: |_, _| Reply::err("ERR not implemented"),
+    handler: |_, _| Reply::err(NOT_IMPLEMENTED),
+    sentinel: None,
     subcommands: &[],
     getkeys: None,
     propagate: None,

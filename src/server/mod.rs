@@ -1,6 +1,7 @@
-//! Server state shared by every command handler, the execution context handed to handlers, the
-//! command lookup (name, subcommand, arity) and the per-command stats. `dispatch::execute`
-//! runs commands against it.
+//! Server state shared by every command handler: what every role has (`Server<R>`) and what a
+//! data node adds (`DataNode`); the execution context handed to handlers, the command lookup
+//! (name, subcommand, arity) and the per-command stats. `dispatch::execute` runs commands
+//! against it.
 pub mod blocking;
 pub mod busy;
 pub mod client;
@@ -79,28 +80,30 @@ pub enum Pause {
     All(i64),
 }
 
-pub struct Server {
+/// The command table a server answers, by lowercase name (after `rename-command`).
+pub type CommandMap = HashMap<Vec<u8>, &'static Command, crate::util::FastBuild>;
+
+/// The state of a server: what every role has (clients, the command table, pub/sub, config,
+/// stats, ids, shutdown) and `role`, what its role adds: a data node's keyspaces, persistence and
+/// replication (`DataNode`, the default), or the sentinel core (`Server<Sentinel>`), which has
+/// none of them. Code that serves clients is generic over the role; the rest names one.
+pub struct Server<R = DataNode> {
     pub config: Config,
-    pub keyspace: Keyspace,
     pub clients: Slab<Box<Client>>,
     pub next_client_id: u64,
     pub stats: Stats,
     /// Server start, unix ms.
     pub start_ms: i64,
     pub run_id: String,
-    /// Changes since the last save.
-    pub dirty: u64,
     pub shutdown: Option<Shutdown>,
     /// The client whose SHUTDOWN is in progress (told why when the shutdown fails).
     pub shutdown_client: Option<usize>,
     /// Tokens of clients with output to flush before the next poll.
     pub pending_writes: Vec<usize>,
-    pub commands: HashMap<Vec<u8>, &'static Command, crate::util::FastBuild>,
+    pub commands: CommandMap,
     pub pause: Pause,
     /// Cached time for this event-loop iteration (ms).
     pub now_ms: i64,
-    /// Whether the active expire cycle runs (DEBUG SET-ACTIVE-EXPIRE).
-    pub active_expire_enabled: bool,
     /// Ops/sec samples for INFO instantaneous_ops_per_sec.
     pub ops_samples: crate::server::OpsSampler,
     pub executable: String,
@@ -108,12 +111,24 @@ pub struct Server {
     /// When the command now running started: set at the start of each input batch and
     /// advanced by `execute` after each command.
     pub cmd_clock: std::time::Instant,
+    /// Pub/Sub subscriptions.
+    pub pubsub: pubsub::PubSub,
+    /// What the role adds.
+    pub role: R,
+}
+
+/// What a data node adds to the state every role has: the keyspaces, persistence and
+/// replication, and the clients' key-related registries (blocked on keys, WATCHed keys).
+pub struct DataNode {
+    pub keyspace: Keyspace,
+    /// Changes since the last save.
+    pub dirty: u64,
+    /// Whether the active expire cycle runs (DEBUG SET-ACTIVE-EXPIRE).
+    pub active_expire_enabled: bool,
     /// Clients blocked on keys (BLPOP and friends).
     pub blocking: blocking::Registry,
     /// WATCHed keys (MULTI/EXEC optimistic locking).
     pub watched: multi::Watched,
-    /// Pub/Sub subscriptions.
-    pub pubsub: pubsub::PubSub,
     /// Saving and loading state (BGSAVE child, LASTSAVE, loading progress).
     pub persist: crate::persist::Persist,
     /// Replication id and offset (INFO replication, RDB AUX fields).
@@ -123,9 +138,7 @@ pub struct Server {
     pub master: crate::repl::master::Master,
     /// Set while this server follows a master (REPLICAOF / `replicaof`).
     pub replica: Option<Box<crate::repl::replica::Follower<Client>>>,
-    /// Set in sentinel mode: the sentinel state machine (`sentinel::core`).
-    pub sentinel: Option<Box<crate::sentinel::Sentinel>>,
-    /// The Lua interpreter (made on first use) and the client scripts' commands run as.
+    /// The Lua interpreters (made on first use) and the client scripts' commands run as.
     pub scripts: Scripts,
     /// How a script past `busy-reply-threshold` serves the other clients (installed by the
     /// event loop).
@@ -149,6 +162,26 @@ pub struct Scripts {
     pub busy: Option<busy::BusyScript>,
     /// Where the running script's writes go (`redis.set_repl`: `lua::REPL_*` bits).
     pub repl: u8,
+}
+
+impl DataNode {
+    /// An empty data node with `databases` databases, started at `now` (ms).
+    pub fn new(databases: usize, now: i64) -> Self {
+        DataNode {
+            keyspace: Keyspace::new(databases),
+            dirty: 0,
+            active_expire_enabled: true,
+            blocking: blocking::Registry::default(),
+            watched: multi::Watched::default(),
+            persist: crate::persist::Persist::new(now),
+            replid: crate::util::random_hex40(),
+            master_repl_offset: 0,
+            master: crate::repl::master::Master::new(),
+            replica: None,
+            scripts: Scripts::default(),
+            busy_serve: None,
+        }
+    }
 }
 
 /// Rolling samples of a counter, as Redis's `trackInstantaneousMetric`.
@@ -177,41 +210,55 @@ impl OpsSampler {
 }
 
 /// What a handler sees: the server, the calling client, and the time the command started.
-pub struct Ctx<'a> {
-    pub srv: &'a mut Server,
+/// A data node's handlers take `Ctx` (`Ctx<DataNode>`), a sentinel's own `Ctx<Sentinel>`, and
+/// the handlers both roles share are generic over the role.
+pub struct Ctx<'a, R = DataNode> {
+    pub srv: &'a mut Server<R>,
     pub client: &'a mut Client,
     pub now: i64,
 }
 
-impl<'a> Ctx<'a> {
+impl Ctx<'_> {
     /// The client's selected database.
     pub fn db(&mut self) -> &mut Db {
-        &mut self.srv.keyspace.dbs[self.client.db]
+        &mut self.srv.role.keyspace.dbs[self.client.db]
     }
 
     /// Record a write for save points and (later) propagation.
     pub fn dirty(&mut self, n: u64) {
-        self.srv.dirty += n;
+        self.srv.role.dirty += n;
     }
 }
 
+/// The table `table` by name, as a server answers it.
+pub fn command_map(table: Vec<&'static Command>) -> CommandMap {
+    table
+        .into_iter()
+        .map(|c| (c.name.as_bytes().to_vec(), c))
+        .collect()
+}
+
 impl Server {
-    /// A server with `config` and the command `table` (`cmd::all_commands()`), renamed as
+    /// A data node with `config` and the command `table` (`cmd::all_commands()`), renamed as
     /// the config's `rename-command` lines say.
     pub fn new(config: Config, table: Vec<&'static Command>) -> Self {
-        let now = crate::util::now_ms();
-        let mut commands = HashMap::default();
-        for c in table {
-            commands.insert(c.name.as_bytes().to_vec(), c);
-        }
+        let mut commands = command_map(table);
         // Validated when the config was loaded; a failure here cannot happen.
         if let Err(e) = rename::apply(&mut commands, &config.rename_commands) {
             log::warn!("rename-command: {e}");
         }
+        let node = DataNode::new(config.databases, crate::util::now_ms());
+        Server::with_role(config, commands, node)
+    }
+}
+
+impl<R> Server<R> {
+    /// A server of role `role` with `config`, answering `commands`.
+    pub fn with_role(config: Config, commands: CommandMap, role: R) -> Self {
+        let now = crate::util::now_ms();
         // One startup warning naming the directives that are set but not acted on yet.
         config.log_unimplemented();
         let srv = Server {
-            keyspace: Keyspace::new(config.databases),
             tcp_port: config.port,
             config,
             clients: Slab::new(),
@@ -219,30 +266,19 @@ impl Server {
             stats: Stats::default(),
             start_ms: now,
             run_id: crate::util::random_hex40(),
-            dirty: 0,
             shutdown: None,
             shutdown_client: None,
             pending_writes: Vec::new(),
             commands,
             cmd_clock: std::time::Instant::now(),
-            blocking: blocking::Registry::default(),
-            watched: multi::Watched::default(),
             pubsub: pubsub::PubSub::default(),
-            persist: crate::persist::Persist::new(now),
-            replid: crate::util::random_hex40(),
-            master_repl_offset: 0,
-            master: crate::repl::master::Master::new(),
-            replica: None,
-            sentinel: None,
-            scripts: Scripts::default(),
-            busy_serve: None,
             pause: Pause::None,
             now_ms: now,
-            active_expire_enabled: true,
             ops_samples: OpsSampler::default(),
             executable: std::env::current_exe()
                 .map(|p| p.display().to_string())
                 .unwrap_or_default(),
+            role,
         };
         crate::alloc::mark_startup();
         srv
@@ -280,7 +316,7 @@ fn arity_ok(arity: i32, argc: usize) -> bool {
 pub type Resolved = (&'static Command, Option<&'static Command>);
 
 /// Resolve the command (and subcommand) named by `args`, or the error Redis replies.
-pub fn resolve(srv: &Server, args: &Args) -> Result<&'static Command, Reply> {
+pub fn resolve<R>(srv: &Server<R>, args: &Args) -> Result<&'static Command, Reply> {
     match resolve_full(srv, args) {
         Ok((top, sub)) => Ok(sub.unwrap_or(top)),
         Err((e, _)) => Err(e),
@@ -289,7 +325,10 @@ pub fn resolve(srv: &Server, args: &Args) -> Result<&'static Command, Reply> {
 
 /// Like `resolve`, keeping the container; on error also returns the command the error is
 /// charged to (arity errors count as `rejected_calls` of the command).
-pub fn resolve_full(srv: &Server, args: &Args) -> Result<Resolved, (Reply, Option<Resolved>)> {
+pub fn resolve_full<R>(
+    srv: &Server<R>,
+    args: &Args,
+) -> Result<Resolved, (Reply, Option<Resolved>)> {
     let Some(cmd) = srv.lookup_command(&args[0]) else {
         let mut rest = String::new();
         for a in args.iter().skip(1) {
@@ -369,7 +408,7 @@ fn stat_key(r: Resolved) -> StatKey {
 }
 
 /// The stats entry of a resolved command, created (and named) on first use.
-pub fn cmd_stats(srv: &mut Server, r: Resolved) -> &mut CommandStats {
+pub fn cmd_stats<R>(srv: &mut Server<R>, r: Resolved) -> &mut CommandStats {
     srv.stats
         .commands
         .entry(stat_key(r))
@@ -380,7 +419,7 @@ pub fn cmd_stats(srv: &mut Server, r: Resolved) -> &mut CommandStats {
 }
 
 /// Count an error reply for INFO stats/errorstats: the code is the first word of the message.
-pub fn count_error(srv: &mut Server, msg: &str) {
+pub fn count_error<R>(srv: &mut Server<R>, msg: &str) {
     srv.stats.total_error_replies += 1;
     let head = &msg.as_bytes()[..msg.len().min(32)];
     let code = match head.iter().position(|&b| b == b' ') {

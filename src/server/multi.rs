@@ -90,13 +90,13 @@ impl Watched {
 
 /// WATCH one key for the client `token`.
 pub fn watch(srv: &mut Server, token: usize, db: usize, key: &[u8]) {
-    let w = srv.watched.by_client.entry(token).or_default();
+    let w = srv.role.watched.by_client.entry(token).or_default();
     if w.dirty || w.keys.iter().any(|k| k.db == db && k.key == key) {
         // Once dirty the EXEC fails whatever happens: no need to track more keys.
         return;
     }
     let now = srv.now_ms;
-    let state = match srv.keyspace.dbs[db].dict.get(key) {
+    let state = match srv.role.keyspace.dbs[db].dict.get(key) {
         None => AtWatch::Absent,
         Some(e) if e.is_expired(now) => AtWatch::Expired,
         Some(_) => AtWatch::Alive,
@@ -106,7 +106,8 @@ pub fn watch(srv: &mut Server, token: usize, db: usize, key: &[u8]) {
         key: key.to_vec(),
         state,
     });
-    srv.watched
+    srv.role
+        .watched
         .by_key
         .entry((db, key.to_vec()))
         .or_default()
@@ -115,39 +116,39 @@ pub fn watch(srv: &mut Server, token: usize, db: usize, key: &[u8]) {
 
 /// UNWATCH (and the end of a transaction): forget every watch and the dirty mark.
 pub fn unwatch_all(srv: &mut Server, token: usize) {
-    srv.watched.drop_keys(token);
-    srv.watched.by_client.remove(&token);
+    srv.role.watched.drop_keys(token);
+    srv.role.watched.by_client.remove(&token);
 }
 
 /// Whether EXEC must fail because of WATCH: a watched key was touched, or a key alive at WATCH
 /// time is now gone or logically expired.
 pub fn cas_failed(srv: &Server, token: usize) -> bool {
-    let Some(w) = srv.watched.by_client.get(&token) else {
+    let Some(w) = srv.role.watched.by_client.get(&token) else {
         return false;
     };
     if w.dirty {
         return true;
     }
     let now = srv.now_ms;
-    w.keys
-        .iter()
-        .any(|k| k.state == AtWatch::Alive && srv.keyspace.dbs[k.db].peek(&k.key, now).is_none())
+    w.keys.iter().any(|k| {
+        k.state == AtWatch::Alive && srv.role.keyspace.dbs[k.db].peek(&k.key, now).is_none()
+    })
 }
 
 /// Apply a touch of (db, key) to each watcher: `effect` decides from the key's state at WATCH.
 fn touch_with(srv: &mut Server, db: usize, key: &[u8], effect: impl Fn(AtWatch) -> Touch) {
-    let Some(tokens) = srv.watched.by_key.get(&(db, key.to_vec())).cloned() else {
+    let Some(tokens) = srv.role.watched.by_key.get(&(db, key.to_vec())).cloned() else {
         return;
     };
     for t in tokens {
-        let Some(w) = srv.watched.by_client.get_mut(&t) else {
+        let Some(w) = srv.role.watched.by_client.get_mut(&t) else {
             continue;
         };
         let Some(wk) = w.keys.iter_mut().find(|k| k.db == db && k.key == key) else {
             continue;
         };
         match effect(wk.state) {
-            Touch::Dirty => srv.watched.mark_dirty(t),
+            Touch::Dirty => srv.role.watched.mark_dirty(t),
             Touch::Becomes(s) => wk.state = s,
             Touch::Nothing => {}
         }
@@ -164,10 +165,11 @@ enum Touch {
 /// `key` of `db` was written: every client watching it will see its EXEC fail (unless the key
 /// was already expired when watched and is simply gone now).
 pub fn touch_key(srv: &mut Server, db: usize, key: &[u8]) {
-    if srv.watched.by_key.is_empty() {
+    if srv.role.watched.by_key.is_empty() {
         return;
     }
     let stored = srv
+        .role
         .keyspace
         .dbs
         .get(db)
@@ -181,7 +183,7 @@ pub fn touch_key(srv: &mut Server, db: usize, key: &[u8]) {
 /// `key` of `db` may just have been deleted because its TTL passed (lazy expiry): if it is gone,
 /// watchers that saw it alive are dirty, and a key already expired when watched is now absent.
 pub fn note_expired(srv: &mut Server, db: usize, key: &[u8]) {
-    if srv.watched.by_key.is_empty() || srv.keyspace.dbs[db].dict.contains_key(key) {
+    if srv.role.watched.by_key.is_empty() || srv.role.keyspace.dbs[db].dict.contains_key(key) {
         return;
     }
     touch_with(srv, db, key, |s| match s {
@@ -193,7 +195,8 @@ pub fn note_expired(srv: &mut Server, db: usize, key: &[u8]) {
 
 /// Watched keys of database `db`.
 fn watched_in(srv: &Server, db: usize) -> Vec<Vec<u8>> {
-    srv.watched
+    srv.role
+        .watched
         .by_key
         .keys()
         .filter(|(d, _)| *d == db)
@@ -219,11 +222,14 @@ pub fn touch_swapped(srv: &mut Server, a: usize, b: usize) {
     let now = srv.now_ms;
     for (d, other) in [(a, b), (b, a)] {
         for k in watched_in(srv, d) {
-            let before = srv.keyspace.dbs[other]
+            let before = srv.role.keyspace.dbs[other]
                 .dict
                 .get(&k)
                 .map(|e| e.is_expired(now));
-            let after = srv.keyspace.dbs[d].dict.get(&k).map(|e| e.is_expired(now));
+            let after = srv.role.keyspace.dbs[d]
+                .dict
+                .get(&k)
+                .map(|e| e.is_expired(now));
             if before.is_none() && after.is_none() {
                 continue;
             }
@@ -240,14 +246,14 @@ pub fn touch_swapped(srv: &mut Server, a: usize, b: usize) {
 /// A database index argument naming an existing database.
 pub fn db_arg(srv: &Server, arg: &[u8]) -> Option<usize> {
     let n = crate::util::parse_i64(arg)?;
-    (n >= 0 && (n as usize) < srv.keyspace.dbs.len()).then_some(n as usize)
+    (n >= 0 && (n as usize) < srv.role.keyspace.dbs.len()).then_some(n as usize)
 }
 
 /// A command wrote: touch the watched keys it affects. Commands that write outside the
 /// caller's database, or whole databases (MOVE, COPY ... DB, SWAPDB, FLUSHALL, FLUSHDB), say
 /// which through their `touch` hook; the others touch their key arguments.
 pub fn touch_command(srv: &mut Server, db: usize, cmd: &Command, args: &Args) {
-    if srv.watched.by_key.is_empty() {
+    if srv.role.watched.by_key.is_empty() {
         return;
     }
     match cmd.touch {

@@ -139,7 +139,7 @@ fn confirm(c: &mut Client, kind: Kind, subscribe: bool, name: Option<&[u8]>) {
 }
 
 /// Subscribe `c` to `name`, pushing the confirmation.
-pub fn subscribe(srv: &mut Server, c: &mut Client, kind: Kind, name: &[u8]) {
+pub fn subscribe<R>(srv: &mut Server<R>, c: &mut Client, kind: Kind, name: &[u8]) {
     let subs = c.subs.get_or_insert_with(Default::default);
     if !subs.has(kind, name) {
         match kind {
@@ -177,7 +177,7 @@ fn drop_token(v: &mut Vec<usize>, token: usize) {
 }
 
 /// Remove one subscription from both sides; true if the client had it.
-fn remove(srv: &mut Server, c: &mut Client, kind: Kind, name: &[u8]) -> bool {
+fn remove<R>(srv: &mut Server<R>, c: &mut Client, kind: Kind, name: &[u8]) -> bool {
     let Some(subs) = c.subs.as_mut() else {
         return false;
     };
@@ -220,7 +220,7 @@ fn remove(srv: &mut Server, c: &mut Client, kind: Kind, name: &[u8]) -> bool {
 }
 
 /// Unsubscribe `c` from `name`, pushing the confirmation (sent even if it was not subscribed).
-pub fn unsubscribe(srv: &mut Server, c: &mut Client, kind: Kind, name: &[u8]) {
+pub fn unsubscribe<R>(srv: &mut Server<R>, c: &mut Client, kind: Kind, name: &[u8]) {
     remove(srv, c, kind, name);
     confirm(c, kind, false, Some(name));
 }
@@ -236,7 +236,7 @@ fn names_of(c: &Client, kind: Kind) -> Vec<Vec<u8>> {
 
 /// Drop every subscription of one kind; with `notify`, push one confirmation per name (or a
 /// single one with a null name when there was none).
-pub fn unsubscribe_all(srv: &mut Server, c: &mut Client, kind: Kind, notify: bool) {
+pub fn unsubscribe_all<R>(srv: &mut Server<R>, c: &mut Client, kind: Kind, notify: bool) {
     let names = names_of(c, kind);
     if names.is_empty() && notify {
         confirm(c, kind, false, None);
@@ -250,7 +250,7 @@ pub fn unsubscribe_all(srv: &mut Server, c: &mut Client, kind: Kind, notify: boo
 }
 
 /// A client is going away or resetting: drop all its subscriptions silently.
-pub fn forget(srv: &mut Server, c: &mut Client) {
+pub fn forget<R>(srv: &mut Server<R>, c: &mut Client) {
     if c.subs.is_none() {
         return;
     }
@@ -286,7 +286,7 @@ impl Message {
 
 /// Append a message to client `token` (the caller itself if it is `me`), queue the write and
 /// enforce the output-buffer limit.
-fn deliver(srv: &mut Server, me: &mut Option<&mut Client>, token: usize, msg: &mut Message) {
+fn deliver<R>(srv: &mut Server<R>, me: &mut Option<&mut Client>, token: usize, msg: &mut Message) {
     let is_me = me.as_ref().is_some_and(|m| m.token == token);
     let c: &mut Client = match me {
         Some(m) if is_me => m,
@@ -311,7 +311,12 @@ fn deliver(srv: &mut Server, me: &mut Option<&mut Client>, token: usize, msg: &m
 /// `me` is the publishing client when a client publishes (it is out of the slab while its
 /// command runs), None when the server itself does (sentinel events). Returns the number of
 /// receivers.
-pub fn publish(srv: &mut Server, mut me: Option<&mut Client>, ch: &[u8], payload: &[u8]) -> usize {
+pub fn publish<R>(
+    srv: &mut Server<R>,
+    mut me: Option<&mut Client>,
+    ch: &[u8],
+    payload: &[u8],
+) -> usize {
     let mut n = 0;
     if let Some(tokens) = srv.pubsub.channels.get(ch).cloned() {
         let mut msg = Message::new(Reply::Push(vec![
@@ -350,7 +355,7 @@ pub fn publish(srv: &mut Server, mut me: Option<&mut Client>, ch: &[u8], payload
 }
 
 /// SPUBLISH: deliver to the shard channel's subscribers.
-pub fn spublish(srv: &mut Server, me: &mut Client, ch: &[u8], payload: &[u8]) -> usize {
+pub fn spublish<R>(srv: &mut Server<R>, me: &mut Client, ch: &[u8], payload: &[u8]) -> usize {
     let mut me = Some(me);
     let Some(tokens) = srv.pubsub.shard.get(ch).cloned() else {
         return 0;

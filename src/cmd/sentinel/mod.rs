@@ -1,10 +1,13 @@
-//! The client API of a sentinel: the SENTINEL command and its subcommands, and the command set a
-//! sentinel answers (PING, INFO, ROLE, SUBSCRIBE, PUBLISH, AUTH, HELLO, CLIENT, COMMAND,
-//! SHUTDOWN); every other command is unknown, as in redis-sentinel. Also the sentinel-mode
-//! startup steps (`prepare`, `install`, `is_running`) and config flushing. Replies and error
-//! texts are redis-sentinel 7.0's; field maps come from `report`.
+//! The client API of a sentinel: the SENTINEL command and its subcommands, its own ROLE and
+//! PUBLISH, and the command set a sentinel answers (`table`: the entries flagged `SENTINEL`,
+//! PING, INFO, ROLE, SUBSCRIBE, PUBLISH, AUTH, HELLO, CLIENT, COMMAND, SHUTDOWN, whose shared
+//! handlers are generic over `cmd::role::Role`, implemented here for `Sentinel`); every other
+//! command is unknown, as in redis-sentinel. Also the sentinel's server (`server`: no keyspace,
+//! persistence or replication), its startup steps (`prepare`, `is_running`) and config
+//! flushing. Replies and error texts are redis-sentinel 7.0's; field maps come from `report`.
 mod settings;
 
+use super::role::{InfoCounters, Role};
 use crate::config::Config;
 use crate::resp::Reply;
 use crate::sentinel::core::{Action, Sentinel, XorShift};
@@ -13,7 +16,7 @@ use crate::sentinel::state::{self, FailoverState, Flags};
 use crate::sentinel::{config, config_rewrite};
 use crate::server::command::flags::*;
 use crate::server::command::{Args, Command, BASE};
-use crate::server::{Ctx, Server};
+use crate::server::{command_map, Ctx, Server};
 use log::{info, warn};
 use settings::*;
 
@@ -36,35 +39,30 @@ pub fn prepare(cfg: &mut Config) -> Result<Option<Sentinel>, String> {
         .map_err(|e| e.to_string())
 }
 
-/// Make `srv` a sentinel: its state and its command table.
-pub fn install(srv: &mut Server, s: Sentinel) {
-    srv.sentinel = Some(Box::new(s));
-    srv.commands.clear();
-    // The normal commands a sentinel also serves carry the SENTINEL flag; ROLE and PUBLISH are
-    // then replaced by the sentinel's own.
-    for c in super::all_commands() {
-        if c.has(SENTINEL) {
-            srv.commands.insert(c.name.as_bytes().to_vec(), c);
-        }
-    }
-    for c in COMMANDS {
-        srv.commands.insert(c.name.as_bytes().to_vec(), c);
-    }
+/// The commands a sentinel answers: the normal ones it also serves (flagged `SENTINEL`, each
+/// with its sentinel handler) and SENTINEL. `rename-command` does not apply to them.
+pub fn table() -> Vec<&'static Command> {
+    let mut v: Vec<&'static Command> = super::all_commands()
+        .into_iter()
+        .filter(|c| c.has(SENTINEL))
+        .collect();
+    v.extend(COMMANDS.iter());
+    v
+}
+
+/// A sentinel's server: clients, pub/sub and the sentinel core `s`, answering `table()`.
+pub fn server(cfg: Config, s: Sentinel) -> Server<Sentinel> {
+    Server::with_role(cfg, command_map(table()), s)
 }
 
 /// Redis's sentinelIsRunning: pick and persist an id on first start, log it, announce the
 /// monitored masters.
-pub fn is_running(srv: &mut Server) {
-    let Some(s) = srv.sentinel.as_deref_mut() else {
-        return;
-    };
-    if s.myid.len() != 40 {
-        s.myid = crate::util::random_hex40();
+pub fn is_running(srv: &mut Server<Sentinel>) {
+    if srv.role.myid.len() != 40 {
+        srv.role.myid = crate::util::random_hex40();
         save_config(srv);
     }
-    let Some(s) = srv.sentinel.as_deref_mut() else {
-        return;
-    };
+    let s = &mut srv.role;
     warn!("Sentinel ID is {}", s.myid);
     let monitors: Vec<(String, u32)> = s
         .masters
@@ -77,8 +75,8 @@ pub fn is_running(srv: &mut Server) {
 }
 
 /// Rewrite the config file with the current state now, logging as Redis does.
-pub fn save_config(srv: &mut Server) {
-    let (Some(s), Some(path)) = (srv.sentinel.as_deref(), srv.config.file.as_ref()) else {
+pub fn save_config(srv: &Server<Sentinel>) {
+    let (s, Some(path)) = (&srv.role, srv.config.file.as_ref()) else {
         return;
     };
     match config_rewrite::flush(path, s) {
@@ -90,18 +88,41 @@ pub fn save_config(srv: &mut Server) {
     }
 }
 
-/// The `# Sentinel` INFO section (called by `cmd::info`).
-pub fn info_section(srv: &Server, o: &mut String) {
-    if let Some(s) = srv.sentinel.as_deref() {
-        report::info_section(s, srv.now_ms, o);
+impl Role for Sentinel {
+    const SENTINEL: bool = true;
+    const INFO_SECTIONS: &'static [(&'static str, bool)] = &[
+        ("server", true),
+        ("clients", true),
+        ("stats", true),
+        ("cpu", true),
+        ("sentinel", true),
+    ];
+
+    /// The `# Sentinel` section.
+    fn info_section(srv: &Server<Sentinel>, name: &str, o: &mut String) {
+        if name == "sentinel" {
+            report::info_section(&srv.role, srv.now_ms, o);
+        }
+    }
+
+    fn info_counters(&self) -> InfoCounters {
+        InfoCounters::default()
+    }
+
+    /// A sentinel has no MULTI/WATCH.
+    fn watch_dirty(&self, _token: usize) -> bool {
+        false
+    }
+
+    /// Nothing blocks on a sentinel.
+    fn unblock(_srv: &mut Server<Sentinel>, _token: usize, _with_error: bool) -> bool {
+        false
     }
 }
 
-pub(super) fn sen<'a>(ctx: &'a mut Ctx) -> &'a mut Sentinel {
-    // Only installed in sentinel mode, where the state always exists.
-    ctx.srv
-        .sentinel
-        .get_or_insert_with(|| Box::new(Sentinel::new(String::new(), 0)))
+/// The sentinel core of the server running the command.
+pub(super) fn sen<'a>(ctx: &'a mut Ctx<Sentinel>) -> &'a mut Sentinel {
+    &mut ctx.srv.role
 }
 
 pub(super) fn text(a: &[u8]) -> String {
@@ -110,7 +131,7 @@ pub(super) fn text(a: &[u8]) -> String {
 
 pub(super) const NO_MASTER: &str = "ERR No such master with that name";
 
-fn role(ctx: &mut Ctx, _a: &mut Args) -> Reply {
+pub(super) fn role(ctx: &mut Ctx<Sentinel>, _a: &mut Args) -> Reply {
     let names = sen(ctx)
         .masters
         .keys()
@@ -119,7 +140,7 @@ fn role(ctx: &mut Ctx, _a: &mut Args) -> Reply {
     Reply::Array(vec![Reply::bulk("sentinel"), Reply::Array(names)])
 }
 
-fn publish(ctx: &mut Ctx, a: &mut Args) -> Reply {
+pub(super) fn publish(ctx: &mut Ctx<Sentinel>, a: &mut Args) -> Reply {
     if a[1] != b"__sentinel__:hello" {
         return Reply::err("ERR Only HELLO messages are accepted by Sentinel instances.");
     }
@@ -135,7 +156,7 @@ fn publish(ctx: &mut Ctx, a: &mut Args) -> Reply {
 }
 
 pub(super) fn with_master(
-    ctx: &mut Ctx,
+    ctx: &mut Ctx<Sentinel>,
     name: &[u8],
     f: impl FnOnce(&state::MasterRecord, i64, bool) -> Reply,
 ) -> Reply {
@@ -147,7 +168,7 @@ pub(super) fn with_master(
     }
 }
 
-fn s_masters(ctx: &mut Ctx, _a: &mut Args) -> Reply {
+fn s_masters(ctx: &mut Ctx<Sentinel>, _a: &mut Args) -> Reply {
     let now = ctx.now;
     let s = sen(ctx);
     let hn = s.settings.announce_hostnames;
@@ -159,11 +180,11 @@ fn s_masters(ctx: &mut Ctx, _a: &mut Args) -> Reply {
     Reply::Array(v)
 }
 
-fn s_master(ctx: &mut Ctx, a: &mut Args) -> Reply {
+fn s_master(ctx: &mut Ctx<Sentinel>, a: &mut Args) -> Reply {
     with_master(ctx, &a[2], report::master)
 }
 
-fn s_replicas(ctx: &mut Ctx, a: &mut Args) -> Reply {
+fn s_replicas(ctx: &mut Ctx<Sentinel>, a: &mut Args) -> Reply {
     with_master(ctx, &a[2], |m, now, hn| {
         Reply::Array(
             m.replicas
@@ -174,7 +195,7 @@ fn s_replicas(ctx: &mut Ctx, a: &mut Args) -> Reply {
     })
 }
 
-fn s_sentinels(ctx: &mut Ctx, a: &mut Args) -> Reply {
+fn s_sentinels(ctx: &mut Ctx<Sentinel>, a: &mut Args) -> Reply {
     with_master(ctx, &a[2], |m, now, hn| {
         Reply::Array(
             m.sentinels
@@ -185,7 +206,7 @@ fn s_sentinels(ctx: &mut Ctx, a: &mut Args) -> Reply {
     })
 }
 
-fn s_addr(ctx: &mut Ctx, a: &mut Args) -> Reply {
+fn s_addr(ctx: &mut Ctx<Sentinel>, a: &mut Args) -> Reply {
     let s = sen(ctx);
     match s.masters.get(&*text(&a[2])) {
         Some(m) => {
@@ -199,7 +220,7 @@ fn s_addr(ctx: &mut Ctx, a: &mut Args) -> Reply {
     }
 }
 
-fn s_ckquorum(ctx: &mut Ctx, a: &mut Args) -> Reply {
+fn s_ckquorum(ctx: &mut Ctx<Sentinel>, a: &mut Args) -> Reply {
     with_master(ctx, &a[2], |m, _, _| match report::ckquorum(m) {
         Ok(n) => Reply::status(format!(
             "OK {n} usable Sentinels. Quorum and failover authorization can be reached"
@@ -208,7 +229,7 @@ fn s_ckquorum(ctx: &mut Ctx, a: &mut Args) -> Reply {
     })
 }
 
-fn s_myid(ctx: &mut Ctx, _a: &mut Args) -> Reply {
+fn s_myid(ctx: &mut Ctx<Sentinel>, _a: &mut Args) -> Reply {
     Reply::bulk(sen(ctx).myid.as_bytes())
 }
 
@@ -216,7 +237,7 @@ pub(super) fn int_arg(a: &[u8]) -> Option<i64> {
     crate::util::parse_i64(a)
 }
 
-fn s_is_down(ctx: &mut Ctx, a: &mut Args) -> Reply {
+fn s_is_down(ctx: &mut Ctx<Sentinel>, a: &mut Args) -> Reply {
     let (Some(port), Some(epoch)) = (int_arg(&a[3]), int_arg(&a[4])) else {
         return Reply::err("ERR value is not an integer or out of range");
     };
@@ -237,7 +258,7 @@ fn s_is_down(ctx: &mut Ctx, a: &mut Args) -> Reply {
     ])
 }
 
-fn s_failover(ctx: &mut Ctx, a: &mut Args) -> Reply {
+fn s_failover(ctx: &mut Ctx<Sentinel>, a: &mut Args) -> Reply {
     let now = ctx.now;
     let name = text(&a[2]);
     match sen(ctx).manual_failover(&name, now) {
@@ -246,12 +267,12 @@ fn s_failover(ctx: &mut Ctx, a: &mut Args) -> Reply {
     }
 }
 
-fn s_flushconfig(ctx: &mut Ctx, _a: &mut Args) -> Reply {
+fn s_flushconfig(ctx: &mut Ctx<Sentinel>, _a: &mut Args) -> Reply {
     save_config(ctx.srv);
     Reply::Ok
 }
 
-fn s_monitor(ctx: &mut Ctx, a: &mut Args) -> Reply {
+fn s_monitor(ctx: &mut Ctx<Sentinel>, a: &mut Args) -> Reply {
     let Some(port) = int_arg(&a[4]) else {
         return Reply::err("ERR Invalid port");
     };
@@ -314,7 +335,7 @@ pub(super) fn disconnect_all(s: &mut Sentinel, m: &state::MasterRecord) {
     }
 }
 
-fn s_remove(ctx: &mut Ctx, a: &mut Args) -> Reply {
+fn s_remove(ctx: &mut Ctx<Sentinel>, a: &mut Args) -> Reply {
     let name = text(&a[2]);
     let s = sen(ctx);
     if !s.masters.contains_key(&name) {
@@ -360,7 +381,7 @@ pub(super) fn reset_master(s: &mut Sentinel, name: &str, now: i64) {
     master_event(s, name, "+reset-master", "");
 }
 
-fn s_reset(ctx: &mut Ctx, a: &mut Args) -> Reply {
+fn s_reset(ctx: &mut Ctx<Sentinel>, a: &mut Args) -> Reply {
     let now = ctx.now;
     let s = sen(ctx);
     let names: Vec<String> = s
@@ -430,12 +451,12 @@ const HELP: &[&str] = &[
     "    Prints this help.",
 ];
 
-fn s_help(_ctx: &mut Ctx, _a: &mut Args) -> Reply {
+fn s_help(_ctx: &mut Ctx<Sentinel>, _a: &mut Args) -> Reply {
     Reply::Array(HELP.iter().map(|l| Reply::status(*l)).collect())
 }
 
 /// Container handler: only reached when resolution did not pick a subcommand.
-pub(super) fn sentinel_container(_ctx: &mut Ctx, a: &mut Args) -> Reply {
+pub(super) fn sentinel_container(_ctx: &mut Ctx<Sentinel>, a: &mut Args) -> Reply {
     Reply::Error(format!(
         "ERR unknown subcommand '{}'. Try SENTINEL HELP.",
         a.get(1).map(|s| text(s)).unwrap_or_default()
@@ -451,7 +472,7 @@ macro_rules! sub {
             arity: $arity,
             flags: ADMIN | SENTINEL | ONLY_SENTINEL,
             acl: ADMIN_ACL,
-            handler: $h,
+            sentinel: Some($h),
             ..BASE
         }
     };
@@ -477,7 +498,7 @@ static SUBCOMMANDS: &[Command] = &[
         arity: 2,
         flags: LOADING | STALE | SENTINEL | ONLY_SENTINEL,
         acl: &["slow"],
-        handler: s_help,
+        sentinel: Some(s_help),
         ..BASE
     },
     sub!("get-master-addr-by-name", 3, s_addr),
@@ -488,31 +509,13 @@ static SUBCOMMANDS: &[Command] = &[
     sub!("failover", 3, s_failover),
 ];
 
-/// The commands only a sentinel has, or answers its own way.
-pub static COMMANDS: &[Command] = &[
-    Command {
-        name: "sentinel",
-        arity: -2,
-        flags: ADMIN | SENTINEL | ONLY_SENTINEL,
-        acl: ADMIN_ACL,
-        handler: sentinel_container,
-        subcommands: SUBCOMMANDS,
-        ..BASE
-    },
-    Command {
-        name: "role",
-        arity: 1,
-        flags: NOSCRIPT | LOADING | STALE | FAST | SENTINEL,
-        acl: &["admin", "fast", "dangerous"],
-        handler: role,
-        ..BASE
-    },
-    Command {
-        name: "publish",
-        arity: 3,
-        flags: PUBSUB | LOADING | STALE | FAST | SENTINEL | FORCE_REPL,
-        acl: &["pubsub", "fast"],
-        handler: publish,
-        ..BASE
-    },
-];
+/// The command only a sentinel has.
+pub static COMMANDS: &[Command] = &[Command {
+    name: "sentinel",
+    arity: -2,
+    flags: ADMIN | SENTINEL | ONLY_SENTINEL,
+    acl: ADMIN_ACL,
+    sentinel: Some(sentinel_container),
+    subcommands: SUBCOMMANDS,
+    ..BASE
+}];

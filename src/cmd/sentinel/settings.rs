@@ -4,7 +4,7 @@ use super::*;
 use crate::sentinel::core::Sentinel;
 use crate::sentinel::state;
 
-pub(super) fn s_set(ctx: &mut Ctx, a: &mut Args) -> Reply {
+pub(super) fn s_set(ctx: &mut Ctx<Sentinel>, a: &mut Args) -> Reply {
     let name = text(&a[2]);
     let deny = sen(ctx).settings.deny_scripts_reconfig;
     let Some(m) = sen(ctx).masters.get_mut(&name) else {
@@ -124,7 +124,7 @@ pub(super) fn yes_no(b: bool) -> &'static str {
     }
 }
 
-pub(super) fn s_config(ctx: &mut Ctx, a: &mut Args) -> Reply {
+pub(super) fn s_config(ctx: &mut Ctx<Sentinel>, a: &mut Args) -> Reply {
     let sub = text(&a[2]).to_ascii_lowercase();
     if sub == "get" && a.len() == 4 {
         let st = &sen(ctx).settings;
@@ -247,7 +247,7 @@ fn timer<'a>(t: &'a mut state::Timers, name: &str) -> Option<&'a mut i64> {
     })
 }
 
-pub(super) fn s_debug(ctx: &mut Ctx, a: &mut Args) -> Reply {
+pub(super) fn s_debug(ctx: &mut Ctx<Sentinel>, a: &mut Args) -> Reply {
     let timers = &mut sen(ctx).timers;
     if a.len() == 2 {
         let v = DEBUG_PARAMS
@@ -291,7 +291,7 @@ pub(super) fn s_debug(ctx: &mut Ctx, a: &mut Args) -> Reply {
     Reply::Ok
 }
 
-pub(super) fn s_info_cache(ctx: &mut Ctx, a: &mut Args) -> Reply {
+pub(super) fn s_info_cache(ctx: &mut Ctx<Sentinel>, a: &mut Args) -> Reply {
     let now = ctx.now;
     let s = sen(ctx);
     let wanted: Vec<String> = a[2..].iter().map(|n| text(n)).collect();
@@ -323,7 +323,7 @@ pub(super) fn s_info_cache(ctx: &mut Ctx, a: &mut Args) -> Reply {
 
 /// Every queued script job, oldest first, as redis-sentinel: a map of bulk strings per job,
 /// `run-time` (ms) for a running job, `run-delay` (ms before it may start) for a scheduled one.
-pub(super) fn s_pending_scripts(ctx: &mut Ctx, _a: &mut Args) -> Reply {
+pub(super) fn s_pending_scripts(ctx: &mut Ctx<Sentinel>, _a: &mut Args) -> Reply {
     let now = ctx.now;
     let bulk = |s: &str| Reply::Bulk(s.as_bytes().to_vec());
     let jobs = sen(ctx)
@@ -350,7 +350,7 @@ pub(super) fn s_pending_scripts(ctx: &mut Ctx, _a: &mut Args) -> Reply {
     Reply::Array(jobs)
 }
 
-pub(super) fn s_simulate_failure(ctx: &mut Ctx, a: &mut Args) -> Reply {
+pub(super) fn s_simulate_failure(ctx: &mut Ctx<Sentinel>, a: &mut Args) -> Reply {
     for arg in a[2..].iter() {
         let s = sen(ctx);
         match text(arg).to_ascii_lowercase().as_str() {
