@@ -4,24 +4,7 @@
 mod common;
 
 use common::*;
-use std::process::{Command, Stdio};
-
-fn have_redis_py() -> bool {
-    let ok = Command::new("python3")
-        .args(["-c", "import redis"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success());
-    if !ok {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "redis-py is required in CI (apt-get install python3-redis)"
-        );
-        eprintln!("skipped: python3 without redis-py");
-    }
-    ok
-}
+use std::process::Command;
 
 fn transcript(port: u16) -> String {
     let script = concat!(

@@ -66,21 +66,26 @@ fn run_scripts(m: &mut Conn) {
     }
 }
 
-#[test]
-fn oxidis_master_scripts_reach_redis_and_oxidis_replicas() {
-    if !have_redis() {
-        return;
-    }
-    let master = node(None, &[]);
+/// A real Redis replica and an oxidis replica of `master`, both with DEBUG enabled.
+fn replicas_of(master: &Proc) -> (Proc, Proc) {
     let port = master.port.to_string();
-    let redis_replica = start_redis(&[
+    let redis = start_redis(&[
         "--enable-debug-command",
         "yes",
         "--replicaof",
         "127.0.0.1",
         &port,
     ]);
-    let oxidis_replica = node(Some(&master), &[]);
+    (redis, node(Some(master), &[]))
+}
+
+#[test]
+fn oxidis_master_scripts_reach_redis_and_oxidis_replicas() {
+    if !have_redis() {
+        return;
+    }
+    let master = node(None, &[]);
+    let (redis_replica, oxidis_replica) = replicas_of(&master);
     let mut m = master.conn();
     run_scripts(&mut m);
     for r in [&redis_replica, &oxidis_replica] {
@@ -150,15 +155,7 @@ fn functions_replicate_both_ways() {
         };
         let mut m = master.conn();
         assert_eq!(m.s(&["FUNCTION", "LOAD", LIB]), "$8\r\ncounters\r\n");
-        let port = master.port.to_string();
-        let redis_replica = start_redis(&[
-            "--enable-debug-command",
-            "yes",
-            "--replicaof",
-            "127.0.0.1",
-            &port,
-        ]);
-        let oxidis_replica = node(Some(&master), &[]);
+        let (redis_replica, oxidis_replica) = replicas_of(&master);
         for _ in 0..3 {
             assert!(m.s(&["FCALL", "bump", "1", "c", "5"]).starts_with(':'));
         }

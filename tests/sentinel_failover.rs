@@ -167,18 +167,7 @@ fn redis_py_follows_failover(kinds: [SentinelKind; 3]) {
     if !have_tools(&kinds, NodeKind::Oxidis) {
         return;
     }
-    let have_py = Command::new("python3")
-        .args(["-c", "import redis.sentinel"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success());
-    if !have_py {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "redis-py is required in CI (apt-get install python3-redis)"
-        );
-        eprintln!("skipped: python3 without redis-py");
+    if !common::have_redis_py() {
         return;
     }
     let mut d = Deployment::start(NodeKind::Oxidis, 3, &kinds, Settings::default());

@@ -336,3 +336,22 @@ impl Rng {
         (self.next() % n as u64) as usize
     }
 }
+
+/// Whether python3 has redis-py (CI must: `.ci/run` installs python3-redis).
+#[allow(dead_code)]
+pub fn have_redis_py() -> bool {
+    let ok = Command::new("python3")
+        .args(["-c", "import redis.sentinel"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    if !ok {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "redis-py is required in CI (apt-get install python3-redis)"
+        );
+        eprintln!("skipped: python3 without redis-py");
+    }
+    ok
+}
