@@ -212,6 +212,7 @@ fn checks(key: &[u8], v: &Value) -> Vec<Vec<Vec<u8>>> {
     ];
     match v {
         Value::Str(..) => out.push(vec![s("GET"), k]),
+        Value::Stream(_) => out.push(vec![s("DUMP"), k]),
         Value::List(_) => {
             out.push(vec![s("LLEN"), k.clone()]);
             out.push(vec![s("LRANGE"), k, s(0), s(-1)]);
