@@ -3529,6 +3529,228 @@ pub static DOCS: &[(&str, Doc)] = &[
         },
     ),
     (
+        "xadd",
+        Doc {
+            summary: "Appends a new entry to a stream",
+            since: "5.0.0",
+            group: "stream",
+            complexity: Some("O(1) when adding a new entry, O(N) when trimming where N being the number of entries evicted."),
+            history: &[("6.2.0", "Added the `NOMKSTREAM` option, `MINID` trimming strategy and the `LIMIT` option."), ("7.0.0", "Added support for the `<ms>-*` explicit ID form.")],
+            args: &[
+            Arg { name: "key", kind: Key, key_spec_index: 0, ..ARG },
+            Arg { name: "nomkstream", kind: PureToken, token: Some("NOMKSTREAM"), since: Some("6.2.0"), flags: OPTIONAL, ..ARG },
+            Arg { name: "trim", kind: Block, flags: OPTIONAL, args: &[
+                Arg { name: "strategy", kind: OneOf, args: &[
+                    Arg { name: "maxlen", kind: PureToken, token: Some("MAXLEN"), ..ARG },
+                    Arg { name: "minid", kind: PureToken, token: Some("MINID"), since: Some("6.2.0"), ..ARG },
+                ], ..ARG },
+                Arg { name: "operator", kind: OneOf, flags: OPTIONAL, args: &[
+                    Arg { name: "equal", kind: PureToken, token: Some("="), ..ARG },
+                    Arg { name: "approximately", kind: PureToken, token: Some("~"), ..ARG },
+                ], ..ARG },
+                Arg { name: "threshold", kind: String, ..ARG },
+                Arg { name: "count", kind: Integer, token: Some("LIMIT"), since: Some("6.2.0"), flags: OPTIONAL, ..ARG },
+            ], ..ARG },
+            Arg { name: "id_or_auto", kind: OneOf, args: &[
+                Arg { name: "auto_id", kind: PureToken, token: Some("*"), ..ARG },
+                Arg { name: "id", kind: String, ..ARG },
+            ], ..ARG },
+            Arg { name: "field_value", kind: Block, flags: MULTIPLE, args: &[
+                Arg { name: "field", kind: String, ..ARG },
+                Arg { name: "value", kind: String, ..ARG },
+            ], ..ARG },
+        ],
+            ..DOC
+        },
+    ),
+    (
+        "xdel",
+        Doc {
+            summary: "Removes the specified entries from the stream. Returns the number of items actually deleted, that may be different from the number of IDs passed in case certain IDs do not exist.",
+            since: "5.0.0",
+            group: "stream",
+            complexity: Some("O(1) for each single item to delete in the stream, regardless of the stream size."),
+            args: &[
+            Arg { name: "key", kind: Key, key_spec_index: 0, ..ARG },
+            Arg { name: "id", kind: String, flags: MULTIPLE, ..ARG },
+        ],
+            ..DOC
+        },
+    ),
+    (
+        "xinfo",
+        Doc {
+            summary: "A container for stream introspection commands",
+            since: "5.0.0",
+            group: "stream",
+            complexity: Some("Depends on subcommand."),
+            ..DOC
+        },
+    ),
+    (
+        "xinfo|consumers",
+        Doc {
+            summary: "List the consumers in a consumer group",
+            since: "5.0.0",
+            group: "stream",
+            complexity: Some("O(1)"),
+            args: &[
+            Arg { name: "key", kind: Key, key_spec_index: 0, ..ARG },
+            Arg { name: "groupname", kind: String, ..ARG },
+        ],
+            ..DOC
+        },
+    ),
+    (
+        "xinfo|groups",
+        Doc {
+            summary: "List the consumer groups of a stream",
+            since: "5.0.0",
+            group: "stream",
+            complexity: Some("O(1)"),
+            history: &[("7.0.0", "Added the `entries-read` and `lag` fields")],
+            args: &[
+            Arg { name: "key", kind: Key, key_spec_index: 0, ..ARG },
+        ],
+            ..DOC
+        },
+    ),
+    (
+        "xinfo|help",
+        Doc {
+            summary: "Show helpful text about the different subcommands",
+            since: "5.0.0",
+            group: "stream",
+            complexity: Some("O(1)"),
+            ..DOC
+        },
+    ),
+    (
+        "xinfo|stream",
+        Doc {
+            summary: "Get information about a stream",
+            since: "5.0.0",
+            group: "stream",
+            complexity: Some("O(1)"),
+            history: &[("6.0.0", "Added the `FULL` modifier."), ("7.0.0", "Added the `max-deleted-entry-id`, `entries-added`, `recorded-first-entry-id`, `entries-read` and `lag` fields")],
+            args: &[
+            Arg { name: "key", kind: Key, key_spec_index: 0, ..ARG },
+            Arg { name: "full", kind: Block, token: Some("FULL"), flags: OPTIONAL, args: &[
+                Arg { name: "count", kind: Integer, token: Some("COUNT"), flags: OPTIONAL, ..ARG },
+            ], ..ARG },
+        ],
+            ..DOC
+        },
+    ),
+    (
+        "xlen",
+        Doc {
+            summary: "Return the number of entries in a stream",
+            since: "5.0.0",
+            group: "stream",
+            complexity: Some("O(1)"),
+            args: &[
+            Arg { name: "key", kind: Key, key_spec_index: 0, ..ARG },
+        ],
+            ..DOC
+        },
+    ),
+    (
+        "xrange",
+        Doc {
+            summary: "Return a range of elements in a stream, with IDs matching the specified IDs interval",
+            since: "5.0.0",
+            group: "stream",
+            complexity: Some("O(N) with N being the number of elements being returned. If N is constant (e.g. always asking for the first 10 elements with COUNT), you can consider it O(1)."),
+            history: &[("6.2.0", "Added exclusive ranges.")],
+            args: &[
+            Arg { name: "key", kind: Key, key_spec_index: 0, ..ARG },
+            Arg { name: "start", kind: String, ..ARG },
+            Arg { name: "end", kind: String, ..ARG },
+            Arg { name: "count", kind: Integer, token: Some("COUNT"), flags: OPTIONAL, ..ARG },
+        ],
+            ..DOC
+        },
+    ),
+    (
+        "xread",
+        Doc {
+            summary: "Return never seen elements in multiple streams, with IDs greater than the ones reported by the caller for each stream. Can block.",
+            since: "5.0.0",
+            group: "stream",
+            complexity: Some("For each stream mentioned: O(N) with N being the number of elements being returned, it means that XREAD-ing with a fixed COUNT is O(1). Note that when the BLOCK option is used, XADD will pay O(M) time in order to serve the M clients blocked on the stream getting new data."),
+            args: &[
+            Arg { name: "count", kind: Integer, token: Some("COUNT"), flags: OPTIONAL, ..ARG },
+            Arg { name: "milliseconds", kind: Integer, token: Some("BLOCK"), flags: OPTIONAL, ..ARG },
+            Arg { name: "streams", kind: Block, token: Some("STREAMS"), args: &[
+                Arg { name: "key", kind: Key, key_spec_index: 0, flags: MULTIPLE, ..ARG },
+                Arg { name: "id", kind: String, flags: MULTIPLE, ..ARG },
+            ], ..ARG },
+        ],
+            ..DOC
+        },
+    ),
+    (
+        "xrevrange",
+        Doc {
+            summary: "Return a range of elements in a stream, with IDs matching the specified IDs interval, in reverse order (from greater to smaller IDs) compared to XRANGE",
+            since: "5.0.0",
+            group: "stream",
+            complexity: Some("O(N) with N being the number of elements returned. If N is constant (e.g. always asking for the first 10 elements with COUNT), you can consider it O(1)."),
+            history: &[("6.2.0", "Added exclusive ranges.")],
+            args: &[
+            Arg { name: "key", kind: Key, key_spec_index: 0, ..ARG },
+            Arg { name: "end", kind: String, ..ARG },
+            Arg { name: "start", kind: String, ..ARG },
+            Arg { name: "count", kind: Integer, token: Some("COUNT"), flags: OPTIONAL, ..ARG },
+        ],
+            ..DOC
+        },
+    ),
+    (
+        "xsetid",
+        Doc {
+            summary: "An internal command for replicating stream values",
+            since: "5.0.0",
+            group: "stream",
+            complexity: Some("O(1)"),
+            history: &[("7.0.0", "Added the `entries_added` and `max_deleted_entry_id` arguments.")],
+            args: &[
+            Arg { name: "key", kind: Key, key_spec_index: 0, ..ARG },
+            Arg { name: "last-id", kind: String, ..ARG },
+            Arg { name: "entries_added", kind: Integer, token: Some("ENTRIESADDED"), since: Some("7.0.0"), flags: OPTIONAL, ..ARG },
+            Arg { name: "max_deleted_entry_id", kind: String, token: Some("MAXDELETEDID"), since: Some("7.0.0"), flags: OPTIONAL, ..ARG },
+        ],
+            ..DOC
+        },
+    ),
+    (
+        "xtrim",
+        Doc {
+            summary: "Trims the stream to (approximately if '~' is passed) a certain size",
+            since: "5.0.0",
+            group: "stream",
+            complexity: Some("O(N), with N being the number of evicted entries. Constant times are very small however, since entries are organized in macro nodes containing multiple entries that can be released with a single deallocation."),
+            history: &[("6.2.0", "Added the `MINID` trimming strategy and the `LIMIT` option.")],
+            args: &[
+            Arg { name: "key", kind: Key, key_spec_index: 0, ..ARG },
+            Arg { name: "trim", kind: Block, args: &[
+                Arg { name: "strategy", kind: OneOf, args: &[
+                    Arg { name: "maxlen", kind: PureToken, token: Some("MAXLEN"), ..ARG },
+                    Arg { name: "minid", kind: PureToken, token: Some("MINID"), since: Some("6.2.0"), ..ARG },
+                ], ..ARG },
+                Arg { name: "operator", kind: OneOf, flags: OPTIONAL, args: &[
+                    Arg { name: "equal", kind: PureToken, token: Some("="), ..ARG },
+                    Arg { name: "approximately", kind: PureToken, token: Some("~"), ..ARG },
+                ], ..ARG },
+                Arg { name: "threshold", kind: String, ..ARG },
+                Arg { name: "count", kind: Integer, token: Some("LIMIT"), since: Some("6.2.0"), flags: OPTIONAL, ..ARG },
+            ], ..ARG },
+        ],
+            ..DOC
+        },
+    ),
+    (
         "zadd",
         Doc {
             summary: "Add one or more members to a sorted set, or update its score if it already exists",

@@ -37,6 +37,7 @@ pub mod sentinel;
 pub mod server;
 pub mod set;
 pub mod sort;
+pub mod stream;
 pub mod string;
 pub mod typed;
 pub mod wait;
@@ -62,6 +63,7 @@ pub fn all_commands() -> Vec<&'static Command> {
         set::COMMANDS,
         zset::COMMANDS,
         hll::COMMANDS,
+        stream::COMMANDS,
         geo::COMMANDS,
         pubsub::COMMANDS,
         multi::COMMANDS,
