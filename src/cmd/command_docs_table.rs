@@ -3529,6 +3529,21 @@ pub static DOCS: &[(&str, Doc)] = &[
         },
     ),
     (
+        "xack",
+        Doc {
+            summary: "Marks a pending message as correctly processed, effectively removing it from the pending entries list of the consumer group. Return value of the command is the number of messages successfully acknowledged, that is, the IDs we were actually able to resolve in the PEL.",
+            since: "5.0.0",
+            group: "stream",
+            complexity: Some("O(1) for each message ID processed."),
+            args: &[
+            Arg { name: "key", kind: Key, key_spec_index: 0, ..ARG },
+            Arg { name: "group", kind: String, ..ARG },
+            Arg { name: "id", kind: String, flags: MULTIPLE, ..ARG },
+        ],
+            ..DOC
+        },
+    ),
+    (
         "xadd",
         Doc {
             summary: "Appends a new entry to a stream",
@@ -3564,6 +3579,49 @@ pub static DOCS: &[(&str, Doc)] = &[
         },
     ),
     (
+        "xautoclaim",
+        Doc {
+            summary: "Changes (or acquires) ownership of messages in a consumer group, as if the messages were delivered to the specified consumer.",
+            since: "6.2.0",
+            group: "stream",
+            complexity: Some("O(1) if COUNT is small."),
+            history: &[("7.0.0", "Added an element to the reply array, containing deleted entries the command cleared from the PEL")],
+            args: &[
+            Arg { name: "key", kind: Key, key_spec_index: 0, ..ARG },
+            Arg { name: "group", kind: String, ..ARG },
+            Arg { name: "consumer", kind: String, ..ARG },
+            Arg { name: "min-idle-time", kind: String, ..ARG },
+            Arg { name: "start", kind: String, ..ARG },
+            Arg { name: "count", kind: Integer, token: Some("COUNT"), flags: OPTIONAL, ..ARG },
+            Arg { name: "justid", kind: PureToken, token: Some("JUSTID"), flags: OPTIONAL, ..ARG },
+        ],
+            ..DOC
+        },
+    ),
+    (
+        "xclaim",
+        Doc {
+            summary: "Changes (or acquires) ownership of a message in a consumer group, as if the message was delivered to the specified consumer.",
+            since: "5.0.0",
+            group: "stream",
+            complexity: Some("O(log N) with N being the number of messages in the PEL of the consumer group."),
+            args: &[
+            Arg { name: "key", kind: Key, key_spec_index: 0, ..ARG },
+            Arg { name: "group", kind: String, ..ARG },
+            Arg { name: "consumer", kind: String, ..ARG },
+            Arg { name: "min-idle-time", kind: String, ..ARG },
+            Arg { name: "id", kind: String, flags: MULTIPLE, ..ARG },
+            Arg { name: "ms", kind: Integer, token: Some("IDLE"), flags: OPTIONAL, ..ARG },
+            Arg { name: "unix-time-milliseconds", kind: UnixTime, token: Some("TIME"), flags: OPTIONAL, ..ARG },
+            Arg { name: "count", kind: Integer, token: Some("RETRYCOUNT"), flags: OPTIONAL, ..ARG },
+            Arg { name: "force", kind: PureToken, token: Some("FORCE"), flags: OPTIONAL, ..ARG },
+            Arg { name: "justid", kind: PureToken, token: Some("JUSTID"), flags: OPTIONAL, ..ARG },
+            Arg { name: "id", kind: String, token: Some("LASTID"), flags: OPTIONAL, ..ARG },
+        ],
+            ..DOC
+        },
+    ),
+    (
         "xdel",
         Doc {
             summary: "Removes the specified entries from the stream. Returns the number of items actually deleted, that may be different from the number of IDs passed in case certain IDs do not exist.",
@@ -3573,6 +3631,111 @@ pub static DOCS: &[(&str, Doc)] = &[
             args: &[
             Arg { name: "key", kind: Key, key_spec_index: 0, ..ARG },
             Arg { name: "id", kind: String, flags: MULTIPLE, ..ARG },
+        ],
+            ..DOC
+        },
+    ),
+    (
+        "xgroup",
+        Doc {
+            summary: "A container for consumer groups commands",
+            since: "5.0.0",
+            group: "stream",
+            complexity: Some("Depends on subcommand."),
+            ..DOC
+        },
+    ),
+    (
+        "xgroup|create",
+        Doc {
+            summary: "Create a consumer group.",
+            since: "5.0.0",
+            group: "stream",
+            complexity: Some("O(1)"),
+            history: &[("7.0.0", "Added the `entries_read` named argument.")],
+            args: &[
+            Arg { name: "key", kind: Key, key_spec_index: 0, ..ARG },
+            Arg { name: "groupname", kind: String, ..ARG },
+            Arg { name: "id", kind: OneOf, args: &[
+                Arg { name: "id", kind: String, ..ARG },
+                Arg { name: "new_id", kind: PureToken, token: Some("$"), ..ARG },
+            ], ..ARG },
+            Arg { name: "mkstream", kind: PureToken, token: Some("MKSTREAM"), flags: OPTIONAL, ..ARG },
+            Arg { name: "entries_read", kind: Integer, token: Some("ENTRIESREAD"), flags: OPTIONAL, ..ARG },
+        ],
+            ..DOC
+        },
+    ),
+    (
+        "xgroup|createconsumer",
+        Doc {
+            summary: "Create a consumer in a consumer group.",
+            since: "6.2.0",
+            group: "stream",
+            complexity: Some("O(1)"),
+            args: &[
+            Arg { name: "key", kind: Key, key_spec_index: 0, ..ARG },
+            Arg { name: "groupname", kind: String, ..ARG },
+            Arg { name: "consumername", kind: String, ..ARG },
+        ],
+            ..DOC
+        },
+    ),
+    (
+        "xgroup|delconsumer",
+        Doc {
+            summary: "Delete a consumer from a consumer group.",
+            since: "5.0.0",
+            group: "stream",
+            complexity: Some("O(1)"),
+            args: &[
+            Arg { name: "key", kind: Key, key_spec_index: 0, ..ARG },
+            Arg { name: "groupname", kind: String, ..ARG },
+            Arg { name: "consumername", kind: String, ..ARG },
+        ],
+            ..DOC
+        },
+    ),
+    (
+        "xgroup|destroy",
+        Doc {
+            summary: "Destroy a consumer group.",
+            since: "5.0.0",
+            group: "stream",
+            complexity: Some("O(N) where N is the number of entries in the group's pending entries list (PEL)."),
+            args: &[
+            Arg { name: "key", kind: Key, key_spec_index: 0, ..ARG },
+            Arg { name: "groupname", kind: String, ..ARG },
+        ],
+            ..DOC
+        },
+    ),
+    (
+        "xgroup|help",
+        Doc {
+            summary: "Show helpful text about the different subcommands",
+            since: "5.0.0",
+            group: "stream",
+            complexity: Some("O(1)"),
+            ..DOC
+        },
+    ),
+    (
+        "xgroup|setid",
+        Doc {
+            summary: "Set a consumer group to an arbitrary last delivered ID value.",
+            since: "5.0.0",
+            group: "stream",
+            complexity: Some("O(1)"),
+            history: &[("7.0.0", "Added the optional `entries_read` argument.")],
+            args: &[
+            Arg { name: "key", kind: Key, key_spec_index: 0, ..ARG },
+            Arg { name: "groupname", kind: String, ..ARG },
+            Arg { name: "id", kind: OneOf, args: &[
+                Arg { name: "id", kind: String, ..ARG },
+                Arg { name: "new_id", kind: PureToken, token: Some("$"), ..ARG },
+            ], ..ARG },
+            Arg { name: "entries_read", kind: Integer, token: Some("ENTRIESREAD"), flags: OPTIONAL, ..ARG },
         ],
             ..DOC
         },
@@ -3656,6 +3819,28 @@ pub static DOCS: &[(&str, Doc)] = &[
         },
     ),
     (
+        "xpending",
+        Doc {
+            summary: "Return information and entries from a stream consumer group pending entries list, that are messages fetched but never acknowledged.",
+            since: "5.0.0",
+            group: "stream",
+            complexity: Some("O(N) with N being the number of elements returned, so asking for a small fixed number of entries per call is O(1). O(M), where M is the total number of entries scanned when used with the IDLE filter. When the command returns just the summary and the list of consumers is small, it runs in O(1) time; otherwise, an additional O(N) time for iterating every consumer."),
+            history: &[("6.2.0", "Added the `IDLE` option and exclusive range intervals.")],
+            args: &[
+            Arg { name: "key", kind: Key, key_spec_index: 0, ..ARG },
+            Arg { name: "group", kind: String, ..ARG },
+            Arg { name: "filters", kind: Block, flags: OPTIONAL, args: &[
+                Arg { name: "min-idle-time", kind: Integer, token: Some("IDLE"), since: Some("6.2.0"), flags: OPTIONAL, ..ARG },
+                Arg { name: "start", kind: String, ..ARG },
+                Arg { name: "end", kind: String, ..ARG },
+                Arg { name: "count", kind: Integer, ..ARG },
+                Arg { name: "consumer", kind: String, flags: OPTIONAL, ..ARG },
+            ], ..ARG },
+        ],
+            ..DOC
+        },
+    ),
+    (
         "xrange",
         Doc {
             summary: "Return a range of elements in a stream, with IDs matching the specified IDs interval",
@@ -3682,6 +3867,29 @@ pub static DOCS: &[(&str, Doc)] = &[
             args: &[
             Arg { name: "count", kind: Integer, token: Some("COUNT"), flags: OPTIONAL, ..ARG },
             Arg { name: "milliseconds", kind: Integer, token: Some("BLOCK"), flags: OPTIONAL, ..ARG },
+            Arg { name: "streams", kind: Block, token: Some("STREAMS"), args: &[
+                Arg { name: "key", kind: Key, key_spec_index: 0, flags: MULTIPLE, ..ARG },
+                Arg { name: "id", kind: String, flags: MULTIPLE, ..ARG },
+            ], ..ARG },
+        ],
+            ..DOC
+        },
+    ),
+    (
+        "xreadgroup",
+        Doc {
+            summary: "Return new entries from a stream using a consumer group, or access the history of the pending entries for a given consumer. Can block.",
+            since: "5.0.0",
+            group: "stream",
+            complexity: Some("For each stream mentioned: O(M) with M being the number of elements returned. If M is constant (e.g. always asking for the first 10 elements with COUNT), you can consider it O(1). On the other side when XREADGROUP blocks, XADD will pay the O(N) time in order to serve the N clients blocked on the stream getting new data."),
+            args: &[
+            Arg { name: "group_consumer", kind: Block, token: Some("GROUP"), args: &[
+                Arg { name: "group", kind: String, ..ARG },
+                Arg { name: "consumer", kind: String, ..ARG },
+            ], ..ARG },
+            Arg { name: "count", kind: Integer, token: Some("COUNT"), flags: OPTIONAL, ..ARG },
+            Arg { name: "milliseconds", kind: Integer, token: Some("BLOCK"), flags: OPTIONAL, ..ARG },
+            Arg { name: "noack", kind: PureToken, token: Some("NOACK"), flags: OPTIONAL, ..ARG },
             Arg { name: "streams", kind: Block, token: Some("STREAMS"), args: &[
                 Arg { name: "key", kind: Key, key_spec_index: 0, flags: MULTIPLE, ..ARG },
                 Arg { name: "id", kind: String, flags: MULTIPLE, ..ARG },

@@ -168,6 +168,22 @@ pub const TABLE: &[(&str, &[KeySpec])] = &[
         )],
     ),
     (
+        "xreadgroup",
+        &[KeySpec {
+            notes: None,
+            flags: RO,
+            begin: Begin::Keyword {
+                keyword: "STREAMS",
+                startfrom: 4,
+            },
+            find: Find::Range {
+                lastkey: -1,
+                keystep: 1,
+                limit: 2,
+            },
+        }],
+    ),
+    (
         "xread",
         &[KeySpec {
             notes: None,

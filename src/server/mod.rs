@@ -127,6 +127,9 @@ pub struct Server {
     pub sentinel: Option<Box<crate::sentinel::Sentinel>>,
     /// The Lua interpreter (made on first use) and the client scripts' commands run as.
     pub scripts: Scripts,
+    /// Commands a handler wants replicas to get instead of its call (see
+    /// `Propagation::Also`); emptied after every command.
+    pub also_propagate: Vec<Vec<Vec<u8>>>,
     /// How a script past `busy-reply-threshold` serves the other clients (installed by the
     /// event loop).
     pub busy_serve: Option<Box<dyn busy::BusyServe>>,
@@ -235,6 +238,7 @@ impl Server {
             replica: None,
             sentinel: None,
             scripts: Scripts::default(),
+            also_propagate: Vec::new(),
             busy_serve: None,
             pause: Pause::None,
             now_ms: now,

@@ -24,20 +24,12 @@ fn subcommand_error(a: &Args) -> Reply {
     ))
 }
 
-/// Whether a tombstone may lie at or after `start` (Redis's `streamRangeHasTombstones`).
-fn tombstones_from(s: &Stream, start: StreamId) -> bool {
-    if s.length == 0 || s.max_deleted == StreamId::MIN || s.first_id > s.max_deleted {
-        return false;
-    }
-    start <= s.max_deleted
-}
-
 /// A group's lag, when it can be known.
 pub(crate) fn lag(s: &Stream, g: &Group) -> Reply {
     if s.entries_added == 0 {
         return Reply::Int(0);
     }
-    if g.entries_read != ENTRIES_READ_UNKNOWN && !tombstones_from(s, g.last_id) {
+    if g.entries_read != ENTRIES_READ_UNKNOWN && !s.tombstones_from(g.last_id) {
         return Reply::Int(s.entries_added as i64 - g.entries_read);
     }
     match s.estimate_entries_read(g.last_id) {

@@ -2,7 +2,10 @@
 //! and the order of argument checks follow Redis 7.0's `t_stream.c`; the stream itself lives in
 //! `db::stream`.
 mod add;
+mod claim;
+mod deliver;
 mod edit;
+mod group;
 mod info;
 mod read;
 
@@ -10,7 +13,7 @@ use super::typed;
 use crate::db::stream::{EntryRef, StreamId};
 use crate::db::Stream;
 use crate::resp::Reply;
-use crate::server::command::{flags::*, single_key, Command, Propagate, BASE};
+use crate::server::command::{flags::*, single_key, Command, Propagate, Propagation, BASE};
 
 pub(crate) const INVALID_ID: &str = "ERR Invalid stream ID specified as stream command argument";
 
@@ -103,6 +106,37 @@ const W_SLOW: &[&str] = &["write", "stream", "slow"];
 const R_FAST: &[&str] = &["read", "stream", "fast"];
 const R_SLOW: &[&str] = &["read", "stream", "slow"];
 
+/// An XGROUP subcommand: the key is the second argument.
+const fn xgroup_sub(
+    name: &'static str,
+    arity: i32,
+    flags: u32,
+    handler: crate::server::command::Handler,
+) -> Command {
+    Command {
+        first_key: 2,
+        last_key: 2,
+        ..single_key(name, arity, flags, W_SLOW, handler)
+    }
+}
+
+static XGROUP_SUBCOMMANDS: &[Command] = &[
+    xgroup_sub("create", -5, WRITE | DENYOOM, group::create),
+    xgroup_sub("setid", -5, WRITE, group::setid),
+    xgroup_sub("destroy", 4, WRITE, group::destroy),
+    xgroup_sub("createconsumer", 5, WRITE | DENYOOM, group::createconsumer),
+    xgroup_sub("delconsumer", 5, WRITE, group::delconsumer),
+    Command {
+        first_key: 0,
+        last_key: 0,
+        step: 0,
+        ..single_key("help", 2, LOADING | STALE, &["stream", "slow"], group::help)
+    },
+];
+
+/// Commands whose replicas get what the handler queued instead of the call.
+const ALSO: Propagate = Propagate::always(|_, _, _| Propagation::Also);
+
 static XINFO_SUBCOMMANDS: &[Command] = &[
     Command {
         first_key: 2,
@@ -155,6 +189,33 @@ pub static COMMANDS: &[Command] = &[
         handler: read::xread,
         getkeys: Some(read::xread_keys),
         ..BASE
+    },
+    Command {
+        name: "xreadgroup",
+        arity: -7,
+        flags: WRITE | BLOCKING | MOVABLE_KEYS,
+        acl: &["write", "stream", "slow", "blocking"],
+        handler: read::xreadgroup,
+        getkeys: Some(read::xread_keys),
+        propagate: Some(ALSO),
+        ..BASE
+    },
+    single_key("xack", -4, WRITE | FAST, W_FAST, group::xack),
+    single_key("xpending", -3, READONLY, R_SLOW, group::xpending),
+    Command {
+        propagate: Some(ALSO),
+        ..single_key("xclaim", -6, WRITE | FAST, W_FAST, claim::xclaim)
+    },
+    Command {
+        propagate: Some(ALSO),
+        ..single_key("xautoclaim", -6, WRITE | FAST, W_FAST, claim::xautoclaim)
+    },
+    Command {
+        first_key: 0,
+        last_key: 0,
+        step: 0,
+        subcommands: XGROUP_SUBCOMMANDS,
+        ..single_key("xgroup", -2, 0, &["slow"], group::help)
     },
     Command {
         first_key: 0,

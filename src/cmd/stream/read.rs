@@ -13,7 +13,7 @@ use crate::tri;
 use crate::util::eq_ic;
 
 /// An interval bound: `(id` excludes it (strict form only), otherwise as `parse_id`.
-fn interval_id(a: &[u8], missing_seq: u64) -> Result<(StreamId, bool), Reply> {
+pub(crate) fn interval_id(a: &[u8], missing_seq: u64) -> Result<(StreamId, bool), Reply> {
     if a.len() > 1 && a[0] == b'(' {
         Ok((strict_id(&a[1..], missing_seq)?, true))
     } else {
@@ -104,9 +104,26 @@ pub fn xread_keys(a: &[Vec<u8>]) -> Vec<usize> {
 const BLOCKED_DEFAULT_COUNT: usize = 1000;
 
 pub fn xread(ctx: &mut Ctx, a: &mut Args) -> Reply {
+    xread_generic(ctx, a, false)
+}
+
+pub fn xreadgroup(ctx: &mut Ctx, a: &mut Args) -> Reply {
+    xread_generic(ctx, a, true)
+}
+
+/// The consumer group part of XREADGROUP.
+struct GroupRead {
+    group: Vec<u8>,
+    consumer: Vec<u8>,
+    noack: bool,
+}
+
+fn xread_generic(ctx: &mut Ctx, a: &mut Args, readgroup: bool) -> Reply {
     let mut timeout: Option<Option<i64>> = None;
     let mut count: i64 = 0;
     let mut streams_arg = 0;
+    let mut group: Option<GroupRead> = None;
+    let mut noack = false;
     let mut i = 1;
     while i < a.len() {
         let more = a.len() - i - 1;
@@ -115,9 +132,10 @@ pub fn xread(ctx: &mut Ctx, a: &mut Args) -> Reply {
             if ctx.srv.scripts.running_client != 0
                 && ctx.srv.scripts.running_client == ctx.client.id
             {
-                return Reply::err(
-                    "ERR xread command is not allowed with BLOCK option from scripts",
-                );
+                return Reply::err(format!(
+                    "ERR {} command is not allowed with BLOCK option from scripts",
+                    String::from_utf8_lossy(&a[0])
+                ));
             }
             i += 1;
             timeout = Some(tri!(parse_block_ms(&a[i], ctx.now)));
@@ -127,17 +145,29 @@ pub fn xread(ctx: &mut Ctx, a: &mut Args) -> Reply {
         } else if eq_ic(o, "streams") && more > 0 {
             streams_arg = i + 1;
             if (a.len() - streams_arg) % 2 != 0 {
+                // Redis 7.0 names XREAD and `$` for XREADGROUP too.
                 return Reply::err("ERR Unbalanced XREAD list of streams: for each stream key an ID or '$' must be specified.");
             }
             break;
         } else if eq_ic(o, "group") && more >= 2 {
-            return Reply::err(
-                "ERR The GROUP option is only supported by XREADGROUP. You called XREAD instead.",
-            );
+            if !readgroup {
+                return Reply::err(
+                    "ERR The GROUP option is only supported by XREADGROUP. You called XREAD instead.",
+                );
+            }
+            group = Some(GroupRead {
+                group: a[i + 1].clone(),
+                consumer: a[i + 2].clone(),
+                noack: false,
+            });
+            i += 2;
         } else if eq_ic(o, "noack") {
-            return Reply::err(
-                "ERR The NOACK option is only supported by XREADGROUP. You called XREAD instead.",
-            );
+            if !readgroup {
+                return Reply::err(
+                    "ERR The NOACK option is only supported by XREADGROUP. You called XREAD instead.",
+                );
+            }
+            noack = true;
         } else {
             return Reply::syntax_error();
         }
@@ -146,21 +176,42 @@ pub fn xread(ctx: &mut Ctx, a: &mut Args) -> Reply {
     if streams_arg == 0 {
         return Reply::syntax_error();
     }
+    if readgroup && group.is_none() {
+        return Reply::err("ERR Missing GROUP option for XREADGROUP");
+    }
+    if let Some(g) = group.as_mut() {
+        g.noack = noack;
+    }
     let n = (a.len() - streams_arg) / 2;
     let (db, now) = (ctx.client.db, ctx.now);
     let mut ids = Vec::with_capacity(n);
     for k in 0..n {
         let key = &a[streams_arg + k];
         let idarg = &a[streams_arg + n + k];
-        let last = match ctx.srv.keyspace.dbs[db].peek(key, now).map(|e| &e.value) {
-            Some(Value::Stream(s)) => Some(s.last_id),
+        let s = match ctx.srv.keyspace.dbs[db].peek(key, now).map(|e| &e.value) {
+            Some(Value::Stream(s)) => Some(s),
             Some(_) => return Reply::wrong_type(),
             None => None,
         };
+        if let Some(g) = &group {
+            if !s.is_some_and(|s| s.groups.contains_key(&g.group)) {
+                return Reply::err(format!(
+                    "NOGROUP No such key '{}' or consumer group '{}' in XREADGROUP with GROUP option",
+                    String::from_utf8_lossy(key),
+                    String::from_utf8_lossy(&g.group)
+                ));
+            }
+        }
         if idarg.as_slice() == b"$" {
-            ids.push(last.unwrap_or(StreamId::MIN));
+            if readgroup {
+                return Reply::err("ERR The $ ID is meaningless in the context of XREADGROUP: you want to read the history of this consumer by specifying a proper ID, or use the > ID to get new messages. The $ ID would just return an empty result set.");
+            }
+            ids.push(s.map_or(StreamId::MIN, |s| s.last_id));
         } else if idarg.as_slice() == b">" {
-            return Reply::err("ERR The > ID can be specified only when calling XREADGROUP using the GROUP <group> <consumer> option.");
+            if !readgroup {
+                return Reply::err("ERR The > ID can be specified only when calling XREADGROUP using the GROUP <group> <consumer> option.");
+            }
+            ids.push(StreamId::MAX);
         } else {
             ids.push(tri!(strict_id(idarg, 0)));
         }
@@ -175,20 +226,28 @@ pub fn xread(ctx: &mut Ctx, a: &mut Args) -> Reply {
     };
     let mut out: Vec<(Reply, Reply)> = Vec::new();
     for (k, gt) in ids.iter().enumerate() {
-        let key = &a[streams_arg + k];
-        let Some(s) = tri!(typed::read::<Box<Stream>>(ctx, key)) else {
-            continue;
-        };
-        if s.length == 0 || s.edge(true).map_or(true, |last| last <= *gt) {
+        let key = a[streams_arg + k].clone();
+        if tri!(typed::read::<Box<Stream>>(ctx, &key)).is_none() {
             continue;
         }
-        let Some(start) = gt.incr() else {
-            continue;
+        let served = match &group {
+            Some(g) => super::deliver::serve(ctx, &key, g.into(), *gt, limit),
+            None => {
+                let Some(s) = tri!(typed::read::<Box<Stream>>(ctx, &key)) else {
+                    continue;
+                };
+                if s.length == 0 || s.edge(true).map_or(true, |last| last <= *gt) {
+                    continue;
+                }
+                let Some(start) = gt.incr() else {
+                    continue;
+                };
+                Some(range_reply(s, start, StreamId::MAX, limit, false))
+            }
         };
-        out.push((
-            Reply::bulk(key.clone()),
-            range_reply(s, start, StreamId::MAX, limit, false),
-        ));
+        if let Some(r) = served {
+            out.push((Reply::bulk(key), r));
+        }
     }
     if !out.is_empty() {
         return if resp3 {
@@ -208,7 +267,9 @@ pub fn xread(ctx: &mut Ctx, a: &mut Args) -> Reply {
     // Block with the ids resolved: a re-run must not see `$` as the newer last id.
     let mut rerun = a.clone();
     for (k, id) in ids.iter().enumerate() {
-        rerun[streams_arg + n + k] = id.to_bytes();
+        if *id != StreamId::MAX || !readgroup {
+            rerun[streams_arg + n + k] = id.to_bytes();
+        }
     }
     let r = blocking::block(ctx, keys, Awaits::Stream, deadline, Reply::NilArray);
     if let Some(b) = ctx.client.blocked.as_mut() {
@@ -217,6 +278,16 @@ pub fn xread(ctx: &mut Ctx, a: &mut Args) -> Reply {
         }
     }
     r
+}
+
+impl<'a> From<&'a GroupRead> for super::deliver::Reader<'a> {
+    fn from(g: &'a GroupRead) -> Self {
+        super::deliver::Reader {
+            group: &g.group,
+            consumer: &g.consumer,
+            noack: g.noack,
+        }
+    }
 }
 
 /// XREAD's BLOCK argument: milliseconds (`getTimeoutFromObjectOrReply` with UNIT_MILLISECONDS).
