@@ -67,6 +67,9 @@ fn populate(c: &mut Conn) {
         ]);
         add(vec![s("SET"), format!("{p}pttl"), s("t")]);
         add(vec![s("PEXPIREAT"), format!("{p}pttl"), s(far)]);
+        for args in streams(&p) {
+            add(args);
+        }
         add(vec![s("RPUSH"), format!("{p}list"), s("a"), s("b"), s("3")]);
         let mut big = vec![s("RPUSH"), format!("{p}biglist")];
         big.extend((0..2000).map(|i| format!("element-{i}-{}", "p".repeat(i % 40))));
@@ -153,6 +156,58 @@ fn populate(c: &mut Conn) {
     }
 }
 
+/// Streams: small and multi-node, with tombstones, consumer groups, pending entries and
+/// consumers, and an empty one.
+fn streams(p: &str) -> Vec<Vec<String>> {
+    let cmd = |t: &str| {
+        t.split(' ')
+            .map(|x| x.replace('@', p))
+            .collect::<Vec<String>>()
+    };
+    let mut out: Vec<Vec<String>> = [
+        "XADD @stream 1-1 a 1 b 2",
+        "XADD @stream 1-2 a 3 b 4",
+        "XADD @stream 5-0 c x",
+        "XGROUP CREATE @stream g1 0",
+        "XGROUP CREATE @stream g2 $",
+        "XREADGROUP GROUP g1 alice COUNT 2 STREAMS @stream >",
+        "XREADGROUP GROUP g1 bob COUNT 1 STREAMS @stream >",
+        "XACK @stream g1 1-2",
+        "XGROUP CREATECONSUMER @stream g2 carol",
+        "XADD @empty 7-7 a b",
+        "XDEL @empty 7-7",
+    ]
+    .iter()
+    .map(|t| cmd(t))
+    .collect();
+    for i in 0..300 {
+        let f = format!("f{}", i % 3);
+        let v = format!("value-{i}-{}", "z".repeat(i % 50));
+        out.push(vec![
+            "XADD".into(),
+            format!("{p}bigstream"),
+            format!("{}-{}", 1000 + i / 7, i % 7),
+            f,
+            v,
+        ]);
+    }
+    for i in [0, 5, 150, 299] {
+        out.push(vec![
+            "XDEL".into(),
+            format!("{p}bigstream"),
+            format!("{}-{}", 1000 + i / 7, i % 7),
+        ]);
+    }
+    out
+}
+
+/// A stream as a DUMP payload without compression (normalised: both servers compress the same
+/// bytes, but the test runs with and without `rdbcompression`).
+fn stream_payload(raw: &[u8], key: &str) -> Plain {
+    let v = oxidis::rdb::dump::decode(raw, &EncLimits::default(), key.as_bytes()).unwrap();
+    Plain::Stream(oxidis::rdb::dump::payload(&v, false, -2))
+}
+
 /// What a server says about one key: type, encoding, PTTL, and the value as plain data.
 fn describe(c: &mut Conn, key: &str) -> (String, String, i64, Plain) {
     let t = text(&c.cmd(&["TYPE", key]));
@@ -185,6 +240,7 @@ fn describe(c: &mut Conn, key: &str) -> (String, String, i64, Plain) {
                     .collect(),
             )
         }
+        "stream" => stream_payload(&items(&c.cmd(&["DUMP", key])).remove(0), key),
         other => panic!("unexpected type {other}"),
     };
     (t, enc, pttl, v)

@@ -176,6 +176,50 @@ fn dataset() -> Vec<Vec<Vec<u8>>> {
     ]);
     cmd(vec![w("EXPIRE"), w("zset:big"), w("9000")]);
 
+    // Streams: one node, several nodes with tombstones, an empty one, one with a TTL.
+    cmd(vec![
+        w("XADD"),
+        w("stream:small"),
+        w("1-1"),
+        w("a"),
+        w("1"),
+        w("b"),
+        w("2"),
+    ]);
+    cmd(vec![
+        w("XADD"),
+        w("stream:small"),
+        w("1-2"),
+        w("a"),
+        w("3"),
+        w("c"),
+        w("-7"),
+    ]);
+    for i in 0..400u64 {
+        let v = "q".repeat((i % 70) as usize);
+        cmd(vec![
+            w("XADD"),
+            w("stream:big"),
+            s(format!("{}-{}", 100 + i / 3, i % 3)),
+            s(format!("f{}", i % 5)),
+            s(v),
+        ]);
+    }
+    for id in ["100-0", "150-1", "233-0"] {
+        cmd(vec![w("XDEL"), w("stream:big"), w(id)]);
+    }
+    cmd(vec![
+        w("XADD"),
+        w("stream:empty"),
+        w("MAXLEN"),
+        w("0"),
+        w("9-9"),
+        w("a"),
+        w("b"),
+    ]);
+    cmd(vec![w("XADD"), w("stream:ttl"), w("1-1"), w("a"), w("b")]);
+    cmd(vec![w("EXPIRE"), w("stream:ttl"), w("9000")]);
+
     // Other databases.
     cmd(vec![w("SELECT"), w("3")]);
     cmd(vec![w("SET"), w("db3:key"), w("three")]);
@@ -212,6 +256,14 @@ fn checks(key: &[u8], v: &Value) -> Vec<Vec<Vec<u8>>> {
     ];
     match v {
         Value::Str(..) => out.push(vec![s("GET"), k]),
+        Value::Stream(_) => out.push(vec![
+            s("XINFO"),
+            s("STREAM"),
+            k,
+            s("FULL"),
+            s("COUNT"),
+            s(0),
+        ]),
         Value::List(_) => {
             out.push(vec![s("LLEN"), k.clone()]);
             out.push(vec![s("LRANGE"), k, s(0), s(-1)]);

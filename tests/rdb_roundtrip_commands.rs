@@ -129,6 +129,7 @@ fn natural_encoding(v: &Value, lim: &EncLimits) -> &'static str {
     match v {
         Value::Str(s, _) => Value::string(s.to_vec()).encoding(),
         Value::List(_) => "quicklist",
+        Value::Stream(_) => "stream",
         Value::Hash(h) => {
             let fits = small(h.len(), lim.hash_max_listpack_entries)
                 && h.iter().all(|(f, x)| {

@@ -3529,6 +3529,436 @@ pub static DOCS: &[(&str, Doc)] = &[
         },
     ),
     (
+        "xack",
+        Doc {
+            summary: "Marks a pending message as correctly processed, effectively removing it from the pending entries list of the consumer group. Return value of the command is the number of messages successfully acknowledged, that is, the IDs we were actually able to resolve in the PEL.",
+            since: "5.0.0",
+            group: "stream",
+            complexity: Some("O(1) for each message ID processed."),
+            args: &[
+            Arg { name: "key", kind: Key, key_spec_index: 0, ..ARG },
+            Arg { name: "group", kind: String, ..ARG },
+            Arg { name: "id", kind: String, flags: MULTIPLE, ..ARG },
+        ],
+            ..DOC
+        },
+    ),
+    (
+        "xadd",
+        Doc {
+            summary: "Appends a new entry to a stream",
+            since: "5.0.0",
+            group: "stream",
+            complexity: Some("O(1) when adding a new entry, O(N) when trimming where N being the number of entries evicted."),
+            history: &[("6.2.0", "Added the `NOMKSTREAM` option, `MINID` trimming strategy and the `LIMIT` option."), ("7.0.0", "Added support for the `<ms>-*` explicit ID form.")],
+            args: &[
+            Arg { name: "key", kind: Key, key_spec_index: 0, ..ARG },
+            Arg { name: "nomkstream", kind: PureToken, token: Some("NOMKSTREAM"), since: Some("6.2.0"), flags: OPTIONAL, ..ARG },
+            Arg { name: "trim", kind: Block, flags: OPTIONAL, args: &[
+                Arg { name: "strategy", kind: OneOf, args: &[
+                    Arg { name: "maxlen", kind: PureToken, token: Some("MAXLEN"), ..ARG },
+                    Arg { name: "minid", kind: PureToken, token: Some("MINID"), since: Some("6.2.0"), ..ARG },
+                ], ..ARG },
+                Arg { name: "operator", kind: OneOf, flags: OPTIONAL, args: &[
+                    Arg { name: "equal", kind: PureToken, token: Some("="), ..ARG },
+                    Arg { name: "approximately", kind: PureToken, token: Some("~"), ..ARG },
+                ], ..ARG },
+                Arg { name: "threshold", kind: String, ..ARG },
+                Arg { name: "count", kind: Integer, token: Some("LIMIT"), since: Some("6.2.0"), flags: OPTIONAL, ..ARG },
+            ], ..ARG },
+            Arg { name: "id_or_auto", kind: OneOf, args: &[
+                Arg { name: "auto_id", kind: PureToken, token: Some("*"), ..ARG },
+                Arg { name: "id", kind: String, ..ARG },
+            ], ..ARG },
+            Arg { name: "field_value", kind: Block, flags: MULTIPLE, args: &[
+                Arg { name: "field", kind: String, ..ARG },
+                Arg { name: "value", kind: String, ..ARG },
+            ], ..ARG },
+        ],
+            ..DOC
+        },
+    ),
+    (
+        "xautoclaim",
+        Doc {
+            summary: "Changes (or acquires) ownership of messages in a consumer group, as if the messages were delivered to the specified consumer.",
+            since: "6.2.0",
+            group: "stream",
+            complexity: Some("O(1) if COUNT is small."),
+            history: &[("7.0.0", "Added an element to the reply array, containing deleted entries the command cleared from the PEL")],
+            args: &[
+            Arg { name: "key", kind: Key, key_spec_index: 0, ..ARG },
+            Arg { name: "group", kind: String, ..ARG },
+            Arg { name: "consumer", kind: String, ..ARG },
+            Arg { name: "min-idle-time", kind: String, ..ARG },
+            Arg { name: "start", kind: String, ..ARG },
+            Arg { name: "count", kind: Integer, token: Some("COUNT"), flags: OPTIONAL, ..ARG },
+            Arg { name: "justid", kind: PureToken, token: Some("JUSTID"), flags: OPTIONAL, ..ARG },
+        ],
+            ..DOC
+        },
+    ),
+    (
+        "xclaim",
+        Doc {
+            summary: "Changes (or acquires) ownership of a message in a consumer group, as if the message was delivered to the specified consumer.",
+            since: "5.0.0",
+            group: "stream",
+            complexity: Some("O(log N) with N being the number of messages in the PEL of the consumer group."),
+            args: &[
+            Arg { name: "key", kind: Key, key_spec_index: 0, ..ARG },
+            Arg { name: "group", kind: String, ..ARG },
+            Arg { name: "consumer", kind: String, ..ARG },
+            Arg { name: "min-idle-time", kind: String, ..ARG },
+            Arg { name: "id", kind: String, flags: MULTIPLE, ..ARG },
+            Arg { name: "ms", kind: Integer, token: Some("IDLE"), flags: OPTIONAL, ..ARG },
+            Arg { name: "unix-time-milliseconds", kind: UnixTime, token: Some("TIME"), flags: OPTIONAL, ..ARG },
+            Arg { name: "count", kind: Integer, token: Some("RETRYCOUNT"), flags: OPTIONAL, ..ARG },
+            Arg { name: "force", kind: PureToken, token: Some("FORCE"), flags: OPTIONAL, ..ARG },
+            Arg { name: "justid", kind: PureToken, token: Some("JUSTID"), flags: OPTIONAL, ..ARG },
+            Arg { name: "id", kind: String, token: Some("LASTID"), flags: OPTIONAL, ..ARG },
+        ],
+            ..DOC
+        },
+    ),
+    (
+        "xdel",
+        Doc {
+            summary: "Removes the specified entries from the stream. Returns the number of items actually deleted, that may be different from the number of IDs passed in case certain IDs do not exist.",
+            since: "5.0.0",
+            group: "stream",
+            complexity: Some("O(1) for each single item to delete in the stream, regardless of the stream size."),
+            args: &[
+            Arg { name: "key", kind: Key, key_spec_index: 0, ..ARG },
+            Arg { name: "id", kind: String, flags: MULTIPLE, ..ARG },
+        ],
+            ..DOC
+        },
+    ),
+    (
+        "xgroup",
+        Doc {
+            summary: "A container for consumer groups commands",
+            since: "5.0.0",
+            group: "stream",
+            complexity: Some("Depends on subcommand."),
+            ..DOC
+        },
+    ),
+    (
+        "xgroup|create",
+        Doc {
+            summary: "Create a consumer group.",
+            since: "5.0.0",
+            group: "stream",
+            complexity: Some("O(1)"),
+            history: &[("7.0.0", "Added the `entries_read` named argument.")],
+            args: &[
+            Arg { name: "key", kind: Key, key_spec_index: 0, ..ARG },
+            Arg { name: "groupname", kind: String, ..ARG },
+            Arg { name: "id", kind: OneOf, args: &[
+                Arg { name: "id", kind: String, ..ARG },
+                Arg { name: "new_id", kind: PureToken, token: Some("$"), ..ARG },
+            ], ..ARG },
+            Arg { name: "mkstream", kind: PureToken, token: Some("MKSTREAM"), flags: OPTIONAL, ..ARG },
+            Arg { name: "entries_read", kind: Integer, token: Some("ENTRIESREAD"), flags: OPTIONAL, ..ARG },
+        ],
+            ..DOC
+        },
+    ),
+    (
+        "xgroup|createconsumer",
+        Doc {
+            summary: "Create a consumer in a consumer group.",
+            since: "6.2.0",
+            group: "stream",
+            complexity: Some("O(1)"),
+            args: &[
+            Arg { name: "key", kind: Key, key_spec_index: 0, ..ARG },
+            Arg { name: "groupname", kind: String, ..ARG },
+            Arg { name: "consumername", kind: String, ..ARG },
+        ],
+            ..DOC
+        },
+    ),
+    (
+        "xgroup|delconsumer",
+        Doc {
+            summary: "Delete a consumer from a consumer group.",
+            since: "5.0.0",
+            group: "stream",
+            complexity: Some("O(1)"),
+            args: &[
+            Arg { name: "key", kind: Key, key_spec_index: 0, ..ARG },
+            Arg { name: "groupname", kind: String, ..ARG },
+            Arg { name: "consumername", kind: String, ..ARG },
+        ],
+            ..DOC
+        },
+    ),
+    (
+        "xgroup|destroy",
+        Doc {
+            summary: "Destroy a consumer group.",
+            since: "5.0.0",
+            group: "stream",
+            complexity: Some("O(N) where N is the number of entries in the group's pending entries list (PEL)."),
+            args: &[
+            Arg { name: "key", kind: Key, key_spec_index: 0, ..ARG },
+            Arg { name: "groupname", kind: String, ..ARG },
+        ],
+            ..DOC
+        },
+    ),
+    (
+        "xgroup|help",
+        Doc {
+            summary: "Show helpful text about the different subcommands",
+            since: "5.0.0",
+            group: "stream",
+            complexity: Some("O(1)"),
+            ..DOC
+        },
+    ),
+    (
+        "xgroup|setid",
+        Doc {
+            summary: "Set a consumer group to an arbitrary last delivered ID value.",
+            since: "5.0.0",
+            group: "stream",
+            complexity: Some("O(1)"),
+            history: &[("7.0.0", "Added the optional `entries_read` argument.")],
+            args: &[
+            Arg { name: "key", kind: Key, key_spec_index: 0, ..ARG },
+            Arg { name: "groupname", kind: String, ..ARG },
+            Arg { name: "id", kind: OneOf, args: &[
+                Arg { name: "id", kind: String, ..ARG },
+                Arg { name: "new_id", kind: PureToken, token: Some("$"), ..ARG },
+            ], ..ARG },
+            Arg { name: "entries_read", kind: Integer, token: Some("ENTRIESREAD"), flags: OPTIONAL, ..ARG },
+        ],
+            ..DOC
+        },
+    ),
+    (
+        "xinfo",
+        Doc {
+            summary: "A container for stream introspection commands",
+            since: "5.0.0",
+            group: "stream",
+            complexity: Some("Depends on subcommand."),
+            ..DOC
+        },
+    ),
+    (
+        "xinfo|consumers",
+        Doc {
+            summary: "List the consumers in a consumer group",
+            since: "5.0.0",
+            group: "stream",
+            complexity: Some("O(1)"),
+            args: &[
+            Arg { name: "key", kind: Key, key_spec_index: 0, ..ARG },
+            Arg { name: "groupname", kind: String, ..ARG },
+        ],
+            ..DOC
+        },
+    ),
+    (
+        "xinfo|groups",
+        Doc {
+            summary: "List the consumer groups of a stream",
+            since: "5.0.0",
+            group: "stream",
+            complexity: Some("O(1)"),
+            history: &[("7.0.0", "Added the `entries-read` and `lag` fields")],
+            args: &[
+            Arg { name: "key", kind: Key, key_spec_index: 0, ..ARG },
+        ],
+            ..DOC
+        },
+    ),
+    (
+        "xinfo|help",
+        Doc {
+            summary: "Show helpful text about the different subcommands",
+            since: "5.0.0",
+            group: "stream",
+            complexity: Some("O(1)"),
+            ..DOC
+        },
+    ),
+    (
+        "xinfo|stream",
+        Doc {
+            summary: "Get information about a stream",
+            since: "5.0.0",
+            group: "stream",
+            complexity: Some("O(1)"),
+            history: &[("6.0.0", "Added the `FULL` modifier."), ("7.0.0", "Added the `max-deleted-entry-id`, `entries-added`, `recorded-first-entry-id`, `entries-read` and `lag` fields")],
+            args: &[
+            Arg { name: "key", kind: Key, key_spec_index: 0, ..ARG },
+            Arg { name: "full", kind: Block, token: Some("FULL"), flags: OPTIONAL, args: &[
+                Arg { name: "count", kind: Integer, token: Some("COUNT"), flags: OPTIONAL, ..ARG },
+            ], ..ARG },
+        ],
+            ..DOC
+        },
+    ),
+    (
+        "xlen",
+        Doc {
+            summary: "Return the number of entries in a stream",
+            since: "5.0.0",
+            group: "stream",
+            complexity: Some("O(1)"),
+            args: &[
+            Arg { name: "key", kind: Key, key_spec_index: 0, ..ARG },
+        ],
+            ..DOC
+        },
+    ),
+    (
+        "xpending",
+        Doc {
+            summary: "Return information and entries from a stream consumer group pending entries list, that are messages fetched but never acknowledged.",
+            since: "5.0.0",
+            group: "stream",
+            complexity: Some("O(N) with N being the number of elements returned, so asking for a small fixed number of entries per call is O(1). O(M), where M is the total number of entries scanned when used with the IDLE filter. When the command returns just the summary and the list of consumers is small, it runs in O(1) time; otherwise, an additional O(N) time for iterating every consumer."),
+            history: &[("6.2.0", "Added the `IDLE` option and exclusive range intervals.")],
+            args: &[
+            Arg { name: "key", kind: Key, key_spec_index: 0, ..ARG },
+            Arg { name: "group", kind: String, ..ARG },
+            Arg { name: "filters", kind: Block, flags: OPTIONAL, args: &[
+                Arg { name: "min-idle-time", kind: Integer, token: Some("IDLE"), since: Some("6.2.0"), flags: OPTIONAL, ..ARG },
+                Arg { name: "start", kind: String, ..ARG },
+                Arg { name: "end", kind: String, ..ARG },
+                Arg { name: "count", kind: Integer, ..ARG },
+                Arg { name: "consumer", kind: String, flags: OPTIONAL, ..ARG },
+            ], ..ARG },
+        ],
+            ..DOC
+        },
+    ),
+    (
+        "xrange",
+        Doc {
+            summary: "Return a range of elements in a stream, with IDs matching the specified IDs interval",
+            since: "5.0.0",
+            group: "stream",
+            complexity: Some("O(N) with N being the number of elements being returned. If N is constant (e.g. always asking for the first 10 elements with COUNT), you can consider it O(1)."),
+            history: &[("6.2.0", "Added exclusive ranges.")],
+            args: &[
+            Arg { name: "key", kind: Key, key_spec_index: 0, ..ARG },
+            Arg { name: "start", kind: String, ..ARG },
+            Arg { name: "end", kind: String, ..ARG },
+            Arg { name: "count", kind: Integer, token: Some("COUNT"), flags: OPTIONAL, ..ARG },
+        ],
+            ..DOC
+        },
+    ),
+    (
+        "xread",
+        Doc {
+            summary: "Return never seen elements in multiple streams, with IDs greater than the ones reported by the caller for each stream. Can block.",
+            since: "5.0.0",
+            group: "stream",
+            complexity: Some("For each stream mentioned: O(N) with N being the number of elements being returned, it means that XREAD-ing with a fixed COUNT is O(1). Note that when the BLOCK option is used, XADD will pay O(M) time in order to serve the M clients blocked on the stream getting new data."),
+            args: &[
+            Arg { name: "count", kind: Integer, token: Some("COUNT"), flags: OPTIONAL, ..ARG },
+            Arg { name: "milliseconds", kind: Integer, token: Some("BLOCK"), flags: OPTIONAL, ..ARG },
+            Arg { name: "streams", kind: Block, token: Some("STREAMS"), args: &[
+                Arg { name: "key", kind: Key, key_spec_index: 0, flags: MULTIPLE, ..ARG },
+                Arg { name: "id", kind: String, flags: MULTIPLE, ..ARG },
+            ], ..ARG },
+        ],
+            ..DOC
+        },
+    ),
+    (
+        "xreadgroup",
+        Doc {
+            summary: "Return new entries from a stream using a consumer group, or access the history of the pending entries for a given consumer. Can block.",
+            since: "5.0.0",
+            group: "stream",
+            complexity: Some("For each stream mentioned: O(M) with M being the number of elements returned. If M is constant (e.g. always asking for the first 10 elements with COUNT), you can consider it O(1). On the other side when XREADGROUP blocks, XADD will pay the O(N) time in order to serve the N clients blocked on the stream getting new data."),
+            args: &[
+            Arg { name: "group_consumer", kind: Block, token: Some("GROUP"), args: &[
+                Arg { name: "group", kind: String, ..ARG },
+                Arg { name: "consumer", kind: String, ..ARG },
+            ], ..ARG },
+            Arg { name: "count", kind: Integer, token: Some("COUNT"), flags: OPTIONAL, ..ARG },
+            Arg { name: "milliseconds", kind: Integer, token: Some("BLOCK"), flags: OPTIONAL, ..ARG },
+            Arg { name: "noack", kind: PureToken, token: Some("NOACK"), flags: OPTIONAL, ..ARG },
+            Arg { name: "streams", kind: Block, token: Some("STREAMS"), args: &[
+                Arg { name: "key", kind: Key, key_spec_index: 0, flags: MULTIPLE, ..ARG },
+                Arg { name: "id", kind: String, flags: MULTIPLE, ..ARG },
+            ], ..ARG },
+        ],
+            ..DOC
+        },
+    ),
+    (
+        "xrevrange",
+        Doc {
+            summary: "Return a range of elements in a stream, with IDs matching the specified IDs interval, in reverse order (from greater to smaller IDs) compared to XRANGE",
+            since: "5.0.0",
+            group: "stream",
+            complexity: Some("O(N) with N being the number of elements returned. If N is constant (e.g. always asking for the first 10 elements with COUNT), you can consider it O(1)."),
+            history: &[("6.2.0", "Added exclusive ranges.")],
+            args: &[
+            Arg { name: "key", kind: Key, key_spec_index: 0, ..ARG },
+            Arg { name: "end", kind: String, ..ARG },
+            Arg { name: "start", kind: String, ..ARG },
+            Arg { name: "count", kind: Integer, token: Some("COUNT"), flags: OPTIONAL, ..ARG },
+        ],
+            ..DOC
+        },
+    ),
+    (
+        "xsetid",
+        Doc {
+            summary: "An internal command for replicating stream values",
+            since: "5.0.0",
+            group: "stream",
+            complexity: Some("O(1)"),
+            history: &[("7.0.0", "Added the `entries_added` and `max_deleted_entry_id` arguments.")],
+            args: &[
+            Arg { name: "key", kind: Key, key_spec_index: 0, ..ARG },
+            Arg { name: "last-id", kind: String, ..ARG },
+            Arg { name: "entries_added", kind: Integer, token: Some("ENTRIESADDED"), since: Some("7.0.0"), flags: OPTIONAL, ..ARG },
+            Arg { name: "max_deleted_entry_id", kind: String, token: Some("MAXDELETEDID"), since: Some("7.0.0"), flags: OPTIONAL, ..ARG },
+        ],
+            ..DOC
+        },
+    ),
+    (
+        "xtrim",
+        Doc {
+            summary: "Trims the stream to (approximately if '~' is passed) a certain size",
+            since: "5.0.0",
+            group: "stream",
+            complexity: Some("O(N), with N being the number of evicted entries. Constant times are very small however, since entries are organized in macro nodes containing multiple entries that can be released with a single deallocation."),
+            history: &[("6.2.0", "Added the `MINID` trimming strategy and the `LIMIT` option.")],
+            args: &[
+            Arg { name: "key", kind: Key, key_spec_index: 0, ..ARG },
+            Arg { name: "trim", kind: Block, args: &[
+                Arg { name: "strategy", kind: OneOf, args: &[
+                    Arg { name: "maxlen", kind: PureToken, token: Some("MAXLEN"), ..ARG },
+                    Arg { name: "minid", kind: PureToken, token: Some("MINID"), since: Some("6.2.0"), ..ARG },
+                ], ..ARG },
+                Arg { name: "operator", kind: OneOf, flags: OPTIONAL, args: &[
+                    Arg { name: "equal", kind: PureToken, token: Some("="), ..ARG },
+                    Arg { name: "approximately", kind: PureToken, token: Some("~"), ..ARG },
+                ], ..ARG },
+                Arg { name: "threshold", kind: String, ..ARG },
+                Arg { name: "count", kind: Integer, token: Some("LIMIT"), since: Some("6.2.0"), flags: OPTIONAL, ..ARG },
+            ], ..ARG },
+        ],
+            ..DOC
+        },
+    ),
+    (
         "zadd",
         Doc {
             summary: "Add one or more members to a sorted set, or update its score if it already exists",

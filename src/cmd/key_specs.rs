@@ -160,6 +160,45 @@ pub const TABLE: &[(&str, &[KeySpec])] = &[
     ("rpoplpush", LIST_MOVE),
     ("brpoplpush", LIST_MOVE),
     ("lmpop", &[keynum(RW_POP, 1)]),
+    (
+        "xadd",
+        &[noted(
+            "UPDATE instead of INSERT because of the optional trimming feature",
+            &["RW", "update"],
+        )],
+    ),
+    (
+        "xreadgroup",
+        &[KeySpec {
+            notes: None,
+            flags: RO,
+            begin: Begin::Keyword {
+                keyword: "STREAMS",
+                startfrom: 4,
+            },
+            find: Find::Range {
+                lastkey: -1,
+                keystep: 1,
+                limit: 2,
+            },
+        }],
+    ),
+    (
+        "xread",
+        &[KeySpec {
+            notes: None,
+            flags: RO,
+            begin: Begin::Keyword {
+                keyword: "STREAMS",
+                startfrom: 1,
+            },
+            find: Find::Range {
+                lastkey: -1,
+                keystep: 1,
+                limit: 2,
+            },
+        }],
+    ),
     ("blmpop", &[keynum(RW_POP, 2)]),
     ("copy", &[range(RO, 1, 0), range(OW, 2, 0)]),
     ("rename", &[range(RW_POP, 1, 0), range(OW, 2, 0)]),

@@ -39,6 +39,7 @@ pub mod sentinel;
 pub mod server;
 pub mod set;
 pub mod sort;
+pub mod stream;
 pub mod string;
 pub mod typed;
 pub mod wait;
@@ -64,6 +65,7 @@ pub fn all_commands() -> Vec<&'static Command> {
         set::COMMANDS,
         zset::COMMANDS,
         hll::COMMANDS,
+        stream::COMMANDS,
         geo::COMMANDS,
         pubsub::COMMANDS,
         multi::COMMANDS,

@@ -34,6 +34,7 @@ pub fn value_digest(digest: &mut Digest, e: &Entry) {
         Value::Hash(h) => h.digest(digest),
         Value::Set(s) => s.digest(digest),
         Value::ZSet(z) => z.digest(digest),
+        Value::Stream(x) => x.digest(digest),
     }
     if e.expire_at != NO_EXPIRE {
         xor_digest(digest, b"!!expire!!");

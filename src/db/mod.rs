@@ -12,11 +12,12 @@ pub mod list;
 pub mod packed;
 pub mod set;
 pub mod strbuf;
+pub mod stream;
 pub mod value;
 pub mod zset;
 
 pub use dict::Dict;
-pub use value::{Hash, List, Set, StrEnc, Value, ZSet};
+pub use value::{Hash, List, Set, StrEnc, Stream, Value, ZSet};
 
 /// One key's record.
 pub struct Entry {

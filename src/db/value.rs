@@ -20,6 +20,7 @@ pub use super::hash::Hash;
 pub use super::list::List;
 pub use super::set::Set;
 pub use super::strbuf::StrBuf;
+pub use super::stream::Stream;
 pub use super::zset::ZSet;
 
 #[derive(Debug, Clone, PartialEq)]
@@ -29,6 +30,7 @@ pub enum Value {
     Hash(Hash),
     Set(Set),
     ZSet(ZSet),
+    Stream(Box<Stream>),
 }
 
 // Every key holds one `Value`: keep it small (collections box their large representations).
@@ -104,6 +106,7 @@ impl Value {
     typed_access!(as_hash, as_hash_mut, Hash, Hash);
     typed_access!(as_set, as_set_mut, Set, Set);
     typed_access!(as_zset, as_zset_mut, ZSet, ZSet);
+    typed_access!(as_stream, as_stream_mut, Stream, Box<Stream>);
 
     /// The name TYPE replies.
     pub fn type_name(&self) -> &'static str {
@@ -113,6 +116,7 @@ impl Value {
             Value::Hash(_) => "hash",
             Value::Set(_) => "set",
             Value::ZSet(_) => "zset",
+            Value::Stream(_) => "stream",
         }
     }
 
@@ -124,6 +128,7 @@ impl Value {
             Value::Set(_) => 2,
             Value::ZSet(_) => 3,
             Value::Hash(_) => 4,
+            Value::Stream(_) => 6,
         }
     }
 
@@ -137,6 +142,7 @@ impl Value {
             Value::Hash(h) => h.encoding(),
             Value::Set(s) => s.encoding(),
             Value::ZSet(z) => z.encoding(),
+            Value::Stream(_) => "stream",
         }
     }
 
@@ -148,6 +154,8 @@ impl Value {
             Value::Hash(h) => h.is_empty(),
             Value::Set(s) => s.is_empty(),
             Value::ZSet(z) => z.is_empty(),
+            // An empty stream is a value of its own (XADD MAXLEN 0, XDEL, XGROUP CREATE MKSTREAM).
+            Value::Stream(_) => false,
         }
     }
 

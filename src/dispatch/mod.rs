@@ -256,6 +256,7 @@ fn call(srv: &mut Server, client: &mut Client, resolved: Resolved, args: &mut Ar
             crate::node::propagate::discard(srv, orig);
         }
     }
+    srv.role.also_propagate.clear();
     // Inside EXEC (no_block) the offset is taken when EXEC itself ends, as Redis propagates
     // a transaction as a whole: a WAIT queued in it counts acks for the writes before it.
     if srv.role.master_repl_offset != offset_before && !client.no_block {

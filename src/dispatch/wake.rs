@@ -12,6 +12,7 @@ fn servable(srv: &mut Server, db: usize, key: &[u8], awaits: Awaits, now: i64) -
     match srv.role.keyspace.dbs[db].peek(key, now).map(|e| &e.value) {
         Some(Value::List(l)) => awaits == Awaits::List && !l.is_empty(),
         Some(Value::ZSet(z)) => awaits == Awaits::ZSet && !z.is_empty(),
+        Some(Value::Stream(s)) => awaits == Awaits::Stream && s.length > 0,
         _ => false,
     }
 }

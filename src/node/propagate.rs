@@ -193,5 +193,18 @@ pub fn command(srv: &mut Server, db: usize, cmd: &Command, kept: Kept, reply: &R
         Propagation::AsCalled => propagate_args(srv, db, &args),
         Propagation::Instead(a) => propagate_args(srv, db, &a),
         Propagation::Nothing => {}
+        Propagation::Also => {
+            let cmds = std::mem::take(&mut srv.role.also_propagate);
+            let wrap = cmds.len() > 1 && srv.role.master.exec_wrap.is_none();
+            if wrap {
+                exec_begin(srv);
+            }
+            for a in &cmds {
+                propagate_args(srv, db, a);
+            }
+            if wrap {
+                exec_end(srv);
+            }
+        }
     }
 }

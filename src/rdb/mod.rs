@@ -18,6 +18,7 @@ pub mod load;
 pub mod save;
 pub mod sink;
 pub mod source;
+pub mod stream;
 
 pub use error::RdbError;
 pub use load::{load, LoadInfo, LoadOpts};

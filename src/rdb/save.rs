@@ -182,6 +182,7 @@ pub fn value_type(v: &Value) -> u8 {
         Value::Hash(_) => TYPE_HASH,
         Value::ZSet(z) if z.is_listpack() => TYPE_ZSET_LISTPACK,
         Value::ZSet(_) => TYPE_ZSET_2,
+        Value::Stream(_) => TYPE_STREAM_LISTPACKS_2,
     }
 }
 
@@ -197,6 +198,7 @@ pub fn write_value_with<W: Write>(
     sc: &mut Scratch,
 ) -> io::Result<()> {
     match v {
+        Value::Stream(s) => super::stream::write_stream(w, s, &mut sc.lp),
         Value::Str(s, _) => w.put_string(s),
         Value::List(l) => {
             sc.split.split(l.items.iter().map(|x| &x[..]), sc.list_fill);

@@ -16,6 +16,8 @@ use std::collections::{BTreeSet, HashMap, HashSet, VecDeque};
 pub enum Awaits {
     List,
     ZSet,
+    /// XREAD: any write to the stream (the re-run decides whether it has newer entries).
+    Stream,
     /// WAIT: `numreplicas` replicas acknowledging stream offset `offset`.
     Acks {
         offset: i64,

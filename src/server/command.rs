@@ -157,6 +157,10 @@ pub enum Propagation {
     Instead(Args),
     /// Nothing (the call changed nothing a replica must repeat).
     Nothing,
+    /// The commands the handler queued in `Server::also_propagate` (Redis's `alsoPropagate`
+    /// with the call itself not propagated: XREADGROUP and XCLAIM as XCLAIM/XGROUP SETID),
+    /// wrapped in MULTI/EXEC when there are several.
+    Also,
 }
 
 impl Propagation {

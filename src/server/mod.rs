@@ -140,6 +140,9 @@ pub struct DataNode {
     pub replica: Option<Box<crate::repl::replica::Follower<Client>>>,
     /// The Lua interpreters (made on first use) and the client scripts' commands run as.
     pub scripts: Scripts,
+    /// Commands a handler wants replicas to get instead of its call (see
+    /// `Propagation::Also`); emptied after every command.
+    pub also_propagate: Vec<Vec<Vec<u8>>>,
     /// How a script past `busy-reply-threshold` serves the other clients (installed by the
     /// event loop).
     pub busy_serve: Option<Box<dyn busy::BusyServe>>,
@@ -179,6 +182,7 @@ impl DataNode {
             master: crate::repl::master::Master::new(),
             replica: None,
             scripts: Scripts::default(),
+            also_propagate: Vec::new(),
             busy_serve: None,
         }
     }

@@ -252,6 +252,8 @@ pub enum Plain {
     Set(Vec<Vec<u8>>),
     Hash(Vec<(Vec<u8>, Vec<u8>)>),
     ZSet(Vec<(Vec<u8>, f64)>),
+    /// A stream compared by its uncompressed DUMP payload.
+    Stream(Vec<u8>),
 }
 
 pub fn plain(v: &Value) -> Plain {
@@ -269,6 +271,7 @@ pub fn plain(v: &Value) -> Plain {
             Plain::Hash(p)
         }
         Value::ZSet(z) => Plain::ZSet(z.members()),
+        Value::Stream(_) => Plain::Stream(oxidis::rdb::dump::payload(v, false, -2)),
     }
 }
 

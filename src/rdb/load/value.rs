@@ -1,5 +1,5 @@
 //! `read_value`: one value of any type and encoding Redis 6.x, 7.0 and 7.2 write, turned into
-//! our representation. Streams and module values are refused with an error naming the key.
+//! our representation. Module values are refused with an error naming the key.
 use super::super::consts::*;
 use super::super::decode::{intset, listpack, ziplist, zipmap, Error, Item};
 use super::super::error::RdbError;
@@ -130,12 +130,9 @@ pub fn read_value_with<R: Read>(
             let it = items.chunks_exact(2).map(|p| (p[0], p[1]));
             coll::hash_from_pairs(it, packed).map_err(|e| bad(r, e))
         }
-        TYPE_STREAM_LISTPACKS | TYPE_STREAM_LISTPACKS_2 | TYPE_STREAM_LISTPACKS_3 => {
-            Err(RdbError::Unsupported(format!(
-                "The RDB file holds a stream at key '{}' (type {t}): streams are not supported by this server",
-                show(key)
-            )))
-        }
+        TYPE_STREAM_LISTPACKS | TYPE_STREAM_LISTPACKS_2 | TYPE_STREAM_LISTPACKS_3 => Ok(
+            Value::Stream(Box::new(super::super::stream::read_stream(r, t)?)),
+        ),
         TYPE_MODULE_PRE_GA | TYPE_MODULE_2 => Err(RdbError::Unsupported(format!(
             "The RDB file holds module data at key '{}': modules are not supported by this server",
             show(key)
