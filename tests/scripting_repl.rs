@@ -262,3 +262,41 @@ fn scripts_on_read_only_replicas_as_redis() {
     );
     assert!(replies[0][2].starts_with("-READONLY"), "{:?}", replies[0]);
 }
+
+/// On a replica whose master is gone and that serves no stale data, only scripts and
+/// functions that declare `allow-stale` run, and inside them only commands flagged `stale`:
+/// the same replies as a Redis replica in that state.
+#[test]
+fn scripts_on_stale_replicas_as_redis() {
+    if !have_redis() {
+        return;
+    }
+    // Nothing listens there: the replicas' links stay down. (Set at runtime: a stale
+    // replica refuses the PING the harness waits on.)
+    let dead = free_port().to_string();
+    let calls: &[&[&str]] = &[
+        &["EVAL", "return 1", "0"],
+        &["EVAL", "#!lua\nreturn 1", "0"],
+        &["EVAL", "#!lua flags=no-writes\nreturn 1", "0"],
+        &["EVAL", "#!lua flags=no-writes,allow-stale\nreturn 1", "0"],
+        &[
+            "EVAL",
+            "#!lua flags=no-writes,allow-stale\nreturn redis.call('get','x')",
+            "0",
+        ],
+        &["FCALL", "missing", "0"],
+    ];
+    let mut replies = Vec::new();
+    for p in [start_oxidis(&[]), start_redis(&[])] {
+        let mut c = p.conn();
+        assert_eq!(
+            c.s(&["CONFIG", "SET", "replica-serve-stale-data", "no"]),
+            "+OK\r\n"
+        );
+        assert_eq!(c.s(&["REPLICAOF", "127.0.0.1", &dead]), "+OK\r\n");
+        replies.push(calls.iter().map(|a| c.s(a)).collect::<Vec<_>>());
+    }
+    assert_eq!(replies[0], replies[1], "oxidis (left), redis (right)");
+    assert!(replies[0][0].starts_with("-MASTERDOWN"), "{:?}", replies[0]);
+    assert_eq!(replies[0][3], ":1\r\n");
+}

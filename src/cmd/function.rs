@@ -36,7 +36,7 @@ fn fcall_generic(ctx: &mut Ctx, a: &mut Args, ro: bool) -> Reply {
         Err(e) => return e,
     };
     let name = String::from_utf8_lossy(&a[1]).into_owned();
-    let no_writes = match ctx
+    let (no_writes, allow_stale) = match ctx
         .srv
         .role
         .scripts
@@ -45,7 +45,7 @@ fn fcall_generic(ctx: &mut Ctx, a: &mut Args, ro: bool) -> Reply {
         .and_then(|f| f.get(&name))
     {
         None => return Reply::err("ERR Function not found"),
-        Some(f) => f.has_flag("no-writes"),
+        Some(f) => (f.has_flag("no-writes"), f.has_flag("allow-stale")),
     };
     if !no_writes {
         if let Err(e) = super::scripting::may_write(ctx) {
@@ -53,6 +53,11 @@ fn fcall_generic(ctx: &mut Ctx, a: &mut Args, ro: bool) -> Reply {
         }
         if ro {
             return Reply::err(super::scripting::RO_WRITE_ERR);
+        }
+    }
+    if !allow_stale {
+        if let Err(e) = super::scripting::not_stale(ctx.srv) {
+            return e;
         }
     }
     let Some(mut funcs) = ctx.srv.role.scripts.functions.take() else {

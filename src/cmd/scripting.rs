@@ -117,6 +117,8 @@ fn run_script(ctx: &mut Ctx, a: &mut Args, mode: Mode) -> Reply {
         }
     };
     let declared_writes = eng.has_shebang(&sha) && !eng.flags(&sha).contains(&"no-writes");
+    let allow_stale = eng.has_shebang(&sha) && eng.flags(&sha).contains(&"allow-stale");
+    let no_writes_flag = eng.flags(&sha).contains(&"no-writes");
     if declared_writes {
         if let Err(e) = may_write(ctx) {
             return e;
@@ -125,13 +127,18 @@ fn run_script(ctx: &mut Ctx, a: &mut Args, mode: Mode) -> Reply {
             return Reply::err(RO_WRITE_ERR);
         }
     }
+    if !allow_stale {
+        if let Err(e) = not_stale(ctx.srv) {
+            return e;
+        }
+    }
     let keys = &a[3..3 + nkeys];
     let argv = &a[3 + nkeys..];
     let Some(mut eng) = ctx.srv.role.scripts.engine.take() else {
         return Reply::err(NOSCRIPT_ERR);
     };
     let how = Running {
-        read_only: mode.read_only || eng.flags(&sha).contains(&"no-writes"),
+        read_only: mode.read_only || no_writes_flag,
         function: false,
         name: &sha,
         command: &a[..],
@@ -153,6 +160,23 @@ pub fn may_write(ctx: &Ctx) -> Result<(), Reply> {
     {
         return Err(Reply::err(
             "READONLY You can't write against a read only replica.",
+        ));
+    }
+    Ok(())
+}
+
+/// Whether this node is a replica whose link is down and that serves no stale data.
+fn stale(srv: &Server) -> bool {
+    srv.role.replica.as_ref().is_some_and(|r| !r.link.is_up())
+        && !srv.config.replica_serve_stale_data
+}
+
+/// A script or function that does not declare `allow-stale` is refused on a stale replica
+/// (scripts without a `#!lua` line included), as Redis 7.0 refuses it.
+pub fn not_stale(srv: &Server) -> Result<(), Reply> {
+    if stale(srv) {
+        return Err(Reply::err(
+            "MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.",
         ));
     }
     Ok(())
@@ -253,6 +277,9 @@ impl Host for ScriptHost<'_> {
         let cmd = sub.unwrap_or(top);
         if cmd.has(NOSCRIPT) || top.has(NOSCRIPT) {
             return Reply::err("ERR This Redis command is not allowed from script");
+        }
+        if !cmd.has(STALE) && stale(self.srv) {
+            return Reply::err("ERR Can not execute the command on a stale replica");
         }
         if self.read_only && cmd.is_write() {
             return Reply::err("ERR Write commands are not allowed from read-only scripts.");
