@@ -217,6 +217,11 @@ mod tests {
                 "bzmpop",
                 "pfcount",
                 "geoadd",
+                "xadd",
+                "xtrim",
+                "xreadgroup",
+                "xclaim",
+                "xautoclaim",
             ])
         );
     }
