@@ -151,9 +151,7 @@ fn parse_node(master: StreamId, blob: &[u8]) -> Result<Node, &'static str> {
     if node.live as i64 != live || node.deleted as i64 != deleted {
         return Err("Stream node counters do not match its entries");
     }
-    if node.live == 0 {
-        return Err("Empty listpack inside stream");
-    }
+    // A node whose entries are all tombstones is legal (an exact MINID trim can leave one).
     Ok(node)
 }
 
