@@ -203,7 +203,7 @@ fn exact_trim_arg(s: &Stream, t: &Trim) -> Vec<u8> {
             let first = s
                 .nodes
                 .values()
-                .find_map(|n| n.entries.first().map(|e| e.id))
+                .find_map(|n| n.first_id())
                 .unwrap_or(StreamId::MAX);
             first.to_bytes()
         }
