@@ -219,6 +219,11 @@ mod tests {
                 "bzmpop",
                 "pfcount",
                 "geoadd",
+                "xadd",
+                "xtrim",
+                "xreadgroup",
+                "xclaim",
+                "xautoclaim",
             ])
         );
     }

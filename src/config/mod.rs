@@ -205,6 +205,9 @@ pub struct EncLimits {
     pub list_max_listpack_size: i64,
     /// Largest sparse HyperLogLog string (header included) before it turns dense.
     pub hll_sparse_max_bytes: u64,
+    /// Largest stream node (listpack bytes, 0: no limit) and most entries in one (0: none).
+    pub stream_node_max_bytes: u64,
+    pub stream_node_max_entries: u64,
 }
 
 impl Default for EncLimits {
@@ -217,6 +220,8 @@ impl Default for EncLimits {
             set_max_intset_entries: 512,
             list_max_listpack_size: -2,
             hll_sparse_max_bytes: 3000,
+            stream_node_max_bytes: 4096,
+            stream_node_max_entries: 100,
         }
     }
 }
@@ -502,6 +507,8 @@ impl Config {
             "set-max-intset-entries" => self.enc.set_max_intset_entries = v.uint(),
             "list-max-listpack-size" => self.enc.list_max_listpack_size = v.int(),
             "hll-sparse-max-bytes" => self.enc.hll_sparse_max_bytes = v.uint(),
+            "stream-node-max-bytes" => self.enc.stream_node_max_bytes = v.uint(),
+            "stream-node-max-entries" => self.enc.stream_node_max_entries = v.uint(),
             _ => {
                 self.other.insert(d.name, v.text());
             }
@@ -577,6 +584,8 @@ impl Config {
             "set-max-intset-entries" => self.enc.set_max_intset_entries.to_string(),
             "list-max-listpack-size" => self.enc.list_max_listpack_size.to_string(),
             "hll-sparse-max-bytes" => self.enc.hll_sparse_max_bytes.to_string(),
+            "stream-node-max-bytes" => self.enc.stream_node_max_bytes.to_string(),
+            "stream-node-max-entries" => self.enc.stream_node_max_entries.to_string(),
             _ => self
                 .other
                 .get(d.name)

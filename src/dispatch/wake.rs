@@ -12,7 +12,9 @@ fn servable(srv: &mut Server, db: usize, key: &[u8], awaits: Awaits, now: i64) -
     match srv.role.keyspace.dbs[db].peek(key, now).map(|e| &e.value) {
         Some(Value::List(l)) => awaits == Awaits::List && !l.is_empty(),
         Some(Value::ZSet(z)) => awaits == Awaits::ZSet && !z.is_empty(),
-        Some(Value::Stream(s)) => awaits == Awaits::Stream && s.length > 0,
+        // Any write may serve a stream reader (XGROUP DESTROY answers its readers NOGROUP):
+        // the re-run decides, and leaves the client blocked when nothing is new.
+        Some(Value::Stream(_)) => awaits == Awaits::Stream,
         _ => false,
     }
 }

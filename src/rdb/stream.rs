@@ -8,7 +8,6 @@ use super::encode::listpack::Builder;
 use super::error::RdbError;
 use super::sink::Writer;
 use super::source::Reader;
-use crate::db::packed::Packed;
 use crate::db::stream::{Consumer, Group, Nack, Node, Stream, StreamId, FLAG_SAMEFIELDS};
 use std::io::{self, Read, Write};
 
@@ -22,18 +21,18 @@ pub fn node_listpack(lp: &mut Builder, n: &Node) {
         lp.push(f);
     }
     lp.push_int(0);
-    for e in &n.entries {
+    for e in n.entries() {
         lp.push_int(e.flags as i64);
         lp.push_int(e.id.ms.wrapping_sub(n.master.ms) as i64);
         lp.push_int(e.id.seq.wrapping_sub(n.master.seq) as i64);
-        let count = e.data.count();
+        let count = e.item_count();
         let lp_count = if e.flags & FLAG_SAMEFIELDS != 0 {
             count + 3
         } else {
             lp.push_int((count / 2) as i64);
             count + 4
         };
-        for x in e.data.iter() {
+        for x in e.items() {
             lp.push(x);
         }
         lp.push_int(lp_count as i64);
@@ -119,7 +118,8 @@ fn parse_node(master: StreamId, blob: &[u8]) -> Result<Node, &'static str> {
         let ms = master.ms.wrapping_add(int(it.next())? as u64);
         let seq = master.seq.wrapping_add(int(it.next())? as u64);
         let id = StreamId::new(ms, seq);
-        if node.entries.last().is_some_and(|e| e.id >= id) || id < master {
+        let after_last = node.live + node.deleted == 0 || id > node.last_id();
+        if !after_last || id < master {
             return Err("Stream entries out of order");
         }
         let n = if flags as u8 & FLAG_SAMEFIELDS != 0 {
@@ -144,16 +144,13 @@ fn parse_node(master: StreamId, blob: &[u8]) -> Result<Node, &'static str> {
         if lp_count != want as i64 {
             return Err("Stream entry with a bad lp-count");
         }
-        let mut data = Packed::default();
-        data.push(&vals.iter().map(|v| &v[..]).collect::<Vec<_>>());
-        node.push_raw(id, flags as u8, data);
+        let items: Vec<&[u8]> = vals.iter().map(|v| &v[..]).collect();
+        node.push_raw(id, flags as u8, &items);
     }
     if node.live as i64 != live || node.deleted as i64 != deleted {
         return Err("Stream node counters do not match its entries");
     }
-    if node.live == 0 {
-        return Err("Empty listpack inside stream");
-    }
+    // A node whose entries are all tombstones is legal (an exact MINID trim can leave one).
     Ok(node)
 }
 

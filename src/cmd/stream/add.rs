@@ -4,7 +4,7 @@
 use super::{id_reply, parse_id, strict_id, typed};
 use crate::cmd::args;
 use crate::db::stream::trim::{Strategy, Trim};
-use crate::db::stream::{StreamId, LISTPACK_MAX_SIZE, NODE_MAX_BYTES, NODE_MAX_ENTRIES};
+use crate::db::stream::{StreamId, LISTPACK_MAX_SIZE};
 use crate::db::Stream;
 use crate::resp::Reply;
 use crate::server::client::ClientKind;
@@ -27,8 +27,9 @@ pub struct Opts {
     pub seq_given: bool,
 }
 
-/// Redis's `streamParseAddOrTrimArgsOrReply`. `obey`: the caller is the master (LIMIT ignored).
-pub fn parse(a: &[Vec<u8>], xadd: bool, obey: bool) -> Result<Opts, Reply> {
+/// Redis's `streamParseAddOrTrimArgsOrReply`. `obey`: the caller is the master (LIMIT ignored);
+/// `node_entries`: `stream-node-max-entries`, which sets the default LIMIT of a `~` trim.
+pub fn parse(a: &[Vec<u8>], xadd: bool, obey: bool, node_entries: u64) -> Result<Opts, Reply> {
     let mut o = Opts::default();
     let mut approx = false;
     let mut limit: i64 = 0;
@@ -103,7 +104,10 @@ pub fn parse(a: &[Vec<u8>], xadd: bool, obey: bool) -> Result<Opts, Reply> {
             ));
         }
     } else if approx {
-        limit = (100 * NODE_MAX_ENTRIES as i64).clamp(1, 10000);
+        limit = 100i64.saturating_mul(node_entries.min(i64::MAX as u64) as i64);
+        if limit <= 0 || limit > 10000 {
+            limit = 10000;
+        }
     } else {
         limit = 0;
     }
@@ -149,7 +153,8 @@ fn new_id(s: &Stream, o: &Opts, now: i64) -> Result<StreamId, &'static str> {
 
 pub fn xadd(ctx: &mut Ctx, a: &mut Args) -> Reply {
     let obey = ctx.client.kind == ClientKind::Master;
-    let o = tri!(parse(a, true, obey));
+    let lim = ctx.srv.config.enc;
+    let o = tri!(parse(a, true, obey, lim.stream_node_max_entries));
     let field_pos = o.id_pos + 1;
     let nfields = a.len().saturating_sub(field_pos);
     if nfields < 2 || nfields % 2 == 1 {
@@ -180,7 +185,8 @@ pub fn xadd(ctx: &mut Ctx, a: &mut Args) -> Reply {
     if pairs.iter().map(|x| x.len()).sum::<usize>() > LISTPACK_MAX_SIZE {
         return Reply::err("ERR Elements are too large to be stored");
     }
-    s.append(id, pairs, NODE_MAX_BYTES, NODE_MAX_ENTRIES);
+    let max_bytes = usize::try_from(lim.stream_node_max_bytes).unwrap_or(usize::MAX);
+    s.append(id, pairs, max_bytes, lim.stream_node_max_entries);
     if let Some(t) = &o.trim {
         s.trim(t);
     }
@@ -197,7 +203,7 @@ fn exact_trim_arg(s: &Stream, t: &Trim) -> Vec<u8> {
             let first = s
                 .nodes
                 .values()
-                .find_map(|n| n.entries.first().map(|e| e.id))
+                .find_map(|n| n.first_id())
                 .unwrap_or(StreamId::MAX);
             first.to_bytes()
         }
@@ -223,7 +229,7 @@ fn exact_trim(ctx: &PropagateCtx, key: &[u8], o: &Opts, out: &mut Args) -> bool 
 
 pub fn xadd_propagate(ctx: &PropagateCtx, a: &[Vec<u8>], reply: &Reply) -> Propagation {
     // Replicas and AOF obey; LIMIT is checked before this point on the master.
-    let Ok(o) = parse(a, true, true) else {
+    let Ok(o) = parse(a, true, true, 0) else {
         return Propagation::AsCalled;
     };
     let mut out = a.to_vec();
@@ -243,7 +249,12 @@ pub fn xadd_propagate(ctx: &PropagateCtx, a: &[Vec<u8>], reply: &Reply) -> Propa
 
 pub fn xtrim(ctx: &mut Ctx, a: &mut Args) -> Reply {
     let obey = ctx.client.kind == ClientKind::Master;
-    let o = tri!(parse(a, false, obey));
+    let o = tri!(parse(
+        a,
+        false,
+        obey,
+        ctx.srv.config.enc.stream_node_max_entries
+    ));
     let Some(s) = tri!(typed::write::<Box<Stream>>(ctx, &a[1])) else {
         return Reply::Int(0);
     };
@@ -256,7 +267,7 @@ pub fn xtrim(ctx: &mut Ctx, a: &mut Args) -> Reply {
 }
 
 pub fn xtrim_propagate(ctx: &PropagateCtx, a: &[Vec<u8>], _reply: &Reply) -> Propagation {
-    let Ok(o) = parse(a, false, true) else {
+    let Ok(o) = parse(a, false, true, 0) else {
         return Propagation::AsCalled;
     };
     let mut out = a.to_vec();

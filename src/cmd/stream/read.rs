@@ -198,6 +198,12 @@ fn xread_generic(ctx: &mut Ctx, a: &mut Args, readgroup: bool) -> Reply {
         };
         if let Some(g) = &group {
             if !s.is_some_and(|s| s.groups.contains_key(&g.group)) {
+                if ctx.client.reexec {
+                    // Served after blocking: the group went away meanwhile (XGROUP DESTROY).
+                    return Reply::err(
+                        "NOGROUP the consumer group this client was blocked on no longer exists",
+                    );
+                }
                 return Reply::err(format!(
                     "NOGROUP No such key '{}' or consumer group '{}' in XREADGROUP with GROUP option",
                     String::from_utf8_lossy(key),

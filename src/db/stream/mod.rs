@@ -6,129 +6,20 @@
 pub mod group;
 pub mod id;
 pub mod lpsize;
+pub mod node;
 pub mod trim;
 
 use super::digest::{mix_digest, Digest};
-use super::packed::Packed;
 pub use group::{Consumer, Group, Nack};
 pub use id::StreamId;
+pub use node::{Node, RawEntry, FLAG_DELETED, FLAG_SAMEFIELDS};
 use std::collections::BTreeMap;
-
-/// Entry flags as stored in the listpack.
-pub const FLAG_DELETED: u8 = 1;
-pub const FLAG_SAMEFIELDS: u8 = 2;
 
 /// Redis 7.0 defaults of `stream-node-max-bytes` and `stream-node-max-entries`.
 pub const NODE_MAX_BYTES: usize = 4096;
 pub const NODE_MAX_ENTRIES: u64 = 100;
 /// Largest listpack Redis builds (STREAM_LISTPACK_MAX_SIZE).
 pub const LISTPACK_MAX_SIZE: usize = 1 << 30;
-
-/// One entry of a node: its id, flags, and its values (with the field names interleaved unless
-/// it has the master entry's fields).
-#[derive(Debug, Clone, PartialEq)]
-pub struct NodeEntry {
-    pub id: StreamId,
-    pub flags: u8,
-    pub data: Packed,
-}
-
-impl NodeEntry {
-    pub fn is_deleted(&self) -> bool {
-        self.flags & FLAG_DELETED != 0
-    }
-}
-
-/// One node: Redis's listpack keyed by its master id.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Node {
-    pub master: StreamId,
-    pub master_fields: Vec<Vec<u8>>,
-    pub entries: Vec<NodeEntry>,
-    /// Live entries and tombstones (the first two elements of the master entry).
-    pub live: u64,
-    pub deleted: u64,
-    /// Listpack bytes of everything but the two counters.
-    body_bytes: usize,
-}
-
-impl Node {
-    /// An empty node whose master entry has `fields`.
-    pub fn new(master: StreamId, fields: Vec<Vec<u8>>) -> Self {
-        let body = lpsize::OVERHEAD
-            + lpsize::int(fields.len() as i64)
-            + fields.iter().map(|f| lpsize::string(f)).sum::<usize>()
-            + lpsize::int(0);
-        Node {
-            master,
-            master_fields: fields,
-            entries: Vec::new(),
-            live: 0,
-            deleted: 0,
-            body_bytes: body,
-        }
-    }
-
-    /// What `lpBytes` would answer for this node's listpack.
-    pub fn lp_bytes(&self) -> usize {
-        self.body_bytes + lpsize::int(self.live as i64) + lpsize::int(self.deleted as i64)
-    }
-
-    /// Append an entry as stored in the listpack (`data`: values, or names and values).
-    /// The flags decide how `data` is read; `live`/`deleted` are counted from them.
-    pub fn push_raw(&mut self, id: StreamId, flags: u8, data: Packed) {
-        let n = data.count();
-        let mut bytes = lpsize::int(flags as i64)
-            + lpsize::int(id.ms.wrapping_sub(self.master.ms) as i64)
-            + lpsize::int(id.seq.wrapping_sub(self.master.seq) as i64)
-            + data.iter().map(lpsize::string).sum::<usize>();
-        let lp_count = if flags & FLAG_SAMEFIELDS != 0 {
-            n + 3
-        } else {
-            bytes += lpsize::int((n / 2) as i64);
-            n + 4
-        };
-        bytes += lpsize::int(lp_count as i64);
-        self.body_bytes += bytes;
-        if flags & FLAG_DELETED != 0 {
-            self.deleted += 1;
-        } else {
-            self.live += 1;
-        }
-        self.entries.push(NodeEntry { id, flags, data });
-    }
-
-    /// The field/value pairs of an entry.
-    pub fn pairs<'a>(&'a self, e: &'a NodeEntry) -> Vec<(&'a [u8], &'a [u8])> {
-        if e.flags & FLAG_SAMEFIELDS != 0 {
-            self.master_fields
-                .iter()
-                .map(|f| &f[..])
-                .zip(e.data.iter())
-                .collect()
-        } else {
-            let v: Vec<&[u8]> = e.data.iter().collect();
-            v.chunks_exact(2).map(|p| (p[0], p[1])).collect()
-        }
-    }
-
-    /// Mark entry `i` deleted; true if it was live.
-    pub fn delete_at(&mut self, i: usize) -> bool {
-        let e = &mut self.entries[i];
-        if e.is_deleted() {
-            return false;
-        }
-        e.flags |= FLAG_DELETED;
-        self.live -= 1;
-        self.deleted += 1;
-        true
-    }
-
-    /// The id of the node's last entry, tombstone or not.
-    pub fn last_id(&self) -> StreamId {
-        self.entries.last().map_or(self.master, |e| e.id)
-    }
-}
 
 /// A stream value.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -146,12 +37,12 @@ pub struct Stream {
 pub struct EntryRef<'a> {
     pub id: StreamId,
     pub node: &'a Node,
-    pub entry: &'a NodeEntry,
+    pub entry: RawEntry<'a>,
 }
 
 impl EntryRef<'_> {
     pub fn pairs(&self) -> Vec<(&[u8], &[u8])> {
-        self.node.pairs(self.entry)
+        self.node.pairs(&self.entry)
     }
 }
 
@@ -178,6 +69,9 @@ impl Stream {
             }
         };
         if tail_full {
+            if let Some(n) = self.nodes.values_mut().next_back() {
+                n.shrink();
+            }
             let fields = pairs.iter().step_by(2).cloned().collect();
             self.nodes.insert(id, Node::new(id, fields));
         }
@@ -190,14 +84,12 @@ impl Stream {
                 .iter()
                 .zip(pairs.iter().step_by(2))
                 .all(|(a, b)| a == b);
-        let mut data = Packed::default();
         let items: Vec<&[u8]> = if same {
             pairs.iter().skip(1).step_by(2).map(|x| &x[..]).collect()
         } else {
             pairs.iter().map(|x| &x[..]).collect()
         };
-        data.push(&items);
-        node.push_raw(id, if same { FLAG_SAMEFIELDS } else { 0 }, data);
+        node.push_raw(id, if same { FLAG_SAMEFIELDS } else { 0 }, &items);
         if self.length == 0 {
             self.first_id = id;
         }
@@ -224,7 +116,7 @@ impl Stream {
         let nodes = self.nodes.range(first..=end).map(|(_, n)| n);
         let keep = move |r: &EntryRef<'_>| r.id >= start && r.id <= end && !r.entry.is_deleted();
         if rev {
-            Box::new(nodes.rev().flat_map(move |n| refs(n).rev()).filter(keep))
+            Box::new(nodes.rev().flat_map(refs_back).filter(keep))
         } else {
             Box::new(nodes.flat_map(refs).filter(keep))
         }
@@ -241,10 +133,10 @@ impl Stream {
         let Some((&key, node)) = self.nodes.range_mut(..=id).next_back() else {
             return false;
         };
-        let Ok(i) = node.entries.binary_search_by(|e| e.id.cmp(&id)) else {
+        let Some(pos) = node.entries().find(|e| e.id == id).map(|e| e.pos) else {
             return false;
         };
-        if !node.delete_at(i) {
+        if !node.delete_at(pos) {
             return false;
         }
         if node.live == 0 {
@@ -291,8 +183,13 @@ impl Stream {
     }
 }
 
-fn refs(n: &Node) -> impl DoubleEndedIterator<Item = EntryRef<'_>> {
-    n.entries.iter().map(move |e| EntryRef {
+/// A node's entries from the last (they are packed forward only).
+fn refs_back(n: &Node) -> std::iter::Rev<std::vec::IntoIter<EntryRef<'_>>> {
+    refs(n).collect::<Vec<_>>().into_iter().rev()
+}
+
+fn refs(n: &Node) -> impl Iterator<Item = EntryRef<'_>> {
+    n.entries().map(move |e| EntryRef {
         id: e.id,
         node: n,
         entry: e,

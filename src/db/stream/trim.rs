@@ -48,15 +48,16 @@ impl Stream {
                 break;
             }
             let mut from_node = 0;
-            for i in 0..node.entries.len() {
+            let entries: Vec<(usize, StreamId)> = node.entries().map(|e| (e.pos, e.id)).collect();
+            for (pos, id) in entries {
                 let stop = match t.strategy {
                     Strategy::MaxLen(max) => self.length <= max,
-                    Strategy::MinId(min) => node.entries[i].id >= min,
+                    Strategy::MinId(min) => id >= min,
                 };
                 if stop {
                     break;
                 }
-                if node.delete_at(i) {
+                if node.delete_at(pos) {
                     from_node += 1;
                     self.length -= 1;
                 }
