@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Throughput of oxidis next to a real redis-server, measured in the same run with
 # redis-benchmark: SET, GET, INCR, MSET, LPUSH, LPOP, SADD, HSET, ZADD, LRANGE_100, SETBIT,
-# BITCOUNT, PFADD, PFCOUNT and GEOSEARCH at pipeline depth 1 and 16, 50 clients. SETBIT sets bit
+# BITCOUNT, PFADD, PFCOUNT, GEOSEARCH, XADD and XREADGROUP at pipeline depth 1 and 16, 50 clients. SETBIT sets bit
 # 1000 of random keys (so each key is a 126-byte bitmap); BITCOUNT counts the bits of one 4 KiB
 # random value, stored on both servers before the run. PFADD adds random elements to one
 # HyperLogLog (dense after the first few thousand); PFCOUNT counts the union of that key and a
 # missing one, which merges all 16384 registers on every call (a single-key PFCOUNT would only
 # read the cache), with 1/20 of the requests. GEOSEARCH is a custom command (see custom_command)
-# over 100000 points both servers are given first. Tests whose command oxidis does not implement
+# over 100000 points both servers are given first. XADD appends to one stream with
+# server-made ids; XREADGROUP reads one new entry per call (see prepare_run). Tests whose command oxidis does not implement
 # (COMMAND INFO) are skipped for oxidis and reported as "not implemented".
 #
 # usage: bench/compare.sh [--record] [-n REQUESTS_AT_P1] [--rounds R] [--quick] [--bin PATH]
@@ -25,7 +26,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 record=0
-tests="set,get,incr,mset,lpush,lpop,sadd,hset,zadd,lrange_100,setbit,bitcount,pfadd,pfcount,geosearch,evalsha"
+tests="set,get,incr,mset,lpush,lpop,sadd,hset,zadd,lrange_100,setbit,bitcount,pfadd,pfcount,geosearch,evalsha,xadd,xreadgroup"
 n1=200000
 rounds=3
 bin=""
@@ -120,6 +121,8 @@ custom_command() {
     pfadd) echo "pfadd hll:a __rand_int__" ;;
     pfcount) echo "pfcount hll:a hll:b" ;;
     geosearch) echo "GEOSEARCH bench:geo FROMMEMBER m:__rand_int__ BYRADIUS 20 km COUNT 10 ASC WITHDIST" ;;
+    xadd) echo "XADD bench:s * f __rand_int__" ;;
+    xreadgroup) echo "XREADGROUP GROUP g c COUNT 1 STREAMS bench:g >" ;;
   esac
 }
 
@@ -151,6 +154,8 @@ test_label() {
     setbit) echo "SETBIT (random keys, bit 1000)" ;;
     bitcount) echo "BITCOUNT (4 KiB value)" ;;
     evalsha) echo "EVALSHA (INCR + EXPIRE script)" ;;
+    xadd) echo "XADD (one growing stream, * ids)" ;;
+    xreadgroup) echo "XREADGROUP COUNT 1 > (one new entry each, PEL grows)" ;;
     *) test_title "$1" ;;
   esac
 }
@@ -215,11 +220,37 @@ case ",$tests," in *,geosearch,*)
   ;;
 esac
 
+# XREADGROUP reads new entries of bench:g, a stream of $n16 + 1000 entries (enough for the
+# largest run) given to both servers first; every run starts from a freshly created group g
+# at id 0, so each call delivers one entry and adds it to the group's pending list (no XACK:
+# redis-benchmark sends one fixed command, so this is the read-and-track half of a consumer).
+case ",$tests," in *,xreadgroup,*)
+  echo "loading $((n16 + 1000)) stream entries into both servers..." >&2
+  awk -v n="$((n16 + 1000))" 'BEGIN { for (i = 1; i <= n; i++) printf "XADD bench:g %d-0 f v%d\n", i, i }' >"$work/stream.txt"
+  for port in "$rd_port" "$ox_port"; do
+    if implements "$port" xreadgroup; then
+      redis-cli -p "$port" <"$work/stream.txt" >/dev/null
+    fi
+  done
+  ;;
+esac
+
+# State a test needs afresh before each run on the server on port $1.
+prepare_run() {
+  case "$2" in
+    xreadgroup)
+      redis-cli -p "$1" XGROUP DESTROY bench:g g >/dev/null
+      redis-cli -p "$1" XGROUP CREATE bench:g g 0 >/dev/null
+      ;;
+  esac
+}
+
 # Requests per second of each test in list $4 (built-in tests, or one custom test), as
 # "TEST RPS" lines.
 bench() {
   local port=$1 pipeline=$2 n=$3 list=$4
   [ -n "$list" ] || return 0
+  prepare_run "$port" "$list"
   local what=(-t "$list") custom
   custom=$(custom_command "$list")
   if [ -n "$custom" ]; then
