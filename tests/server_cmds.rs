@@ -228,7 +228,14 @@ fn client_names_list_and_info() {
     assert_eq!(c.cmd(&["CLIENT", "GETNAME"]), b"$2\r\nme\r\n");
     let id = client_id(&mut c);
 
-    let list = body(&c.cmd(&["CLIENT", "LIST"]));
+    // The harness's readiness PING connection may not be closed yet: wait (bounded) until
+    // the server has seen it go.
+    let mut list = String::new();
+    let gone = wait_until(5, || {
+        list = body(&c.cmd(&["CLIENT", "LIST"]));
+        list.lines().count() == 2
+    });
+    assert!(gone, "{list}");
     let lines: Vec<&str> = list.lines().collect();
     assert_eq!(lines.len(), 2, "{list}");
     for l in &lines {
