@@ -7,19 +7,6 @@ mod common;
 use common::*;
 use std::time::{Duration, Instant};
 
-/// Wait until the server reports `n` blocked clients (bounded).
-fn wait_blocked(c: &mut Conn, n: usize) {
-    let deadline = Instant::now() + Duration::from_secs(5);
-    loop {
-        let info = c.s(&["INFO", "clients"]);
-        if info_field(&info, "blocked_clients").as_deref() == Some(&n.to_string()) {
-            return;
-        }
-        assert!(Instant::now() < deadline, "never saw {n} blocked clients");
-        std::thread::sleep(Duration::from_millis(5));
-    }
-}
-
 fn text(b: Vec<u8>) -> String {
     String::from_utf8_lossy(&b).to_string()
 }

@@ -6,19 +6,6 @@
 mod common;
 
 use common::*;
-use std::time::{Duration, Instant};
-
-fn wait_blocked(c: &mut Conn, n: usize) {
-    let deadline = Instant::now() + Duration::from_secs(5);
-    loop {
-        let info = c.s(&["INFO", "clients"]);
-        if info_field(&info, "blocked_clients").as_deref() == Some(&n.to_string()) {
-            return;
-        }
-        assert!(Instant::now() < deadline, "never saw {n} blocked clients");
-        std::thread::sleep(Duration::from_millis(5));
-    }
-}
 
 fn send(port: u16, args: &[&str]) -> Conn {
     let mut c = Conn::connect(port);

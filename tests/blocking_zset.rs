@@ -5,19 +5,6 @@ mod common;
 use common::*;
 use std::time::{Duration, Instant};
 
-/// Wait until the server reports `n` blocked clients.
-fn wait_blocked(c: &mut Conn, n: usize) {
-    let deadline = Instant::now() + Duration::from_secs(5);
-    loop {
-        let info = c.s(&["INFO", "clients"]);
-        if info_field(&info, "blocked_clients").as_deref() == Some(n.to_string().as_str()) {
-            return;
-        }
-        assert!(Instant::now() < deadline, "never saw {n} blocked clients");
-        std::thread::sleep(Duration::from_millis(10));
-    }
-}
-
 fn read(c: &mut Conn) -> String {
     String::from_utf8_lossy(&c.read_reply()).to_string()
 }

@@ -127,24 +127,10 @@ fn replconf(ctx: &mut Ctx, args: &mut Args) -> Reply {
             else {
                 return Reply::err("ERR value is out of range");
             };
-            let e = ctx
-                .srv
-                .role
-                .master
-                .announced
-                .entry(ctx.client.id)
-                .or_default();
-            e.0 = port;
+            announced(ctx).0 = port;
         } else if eq_ic(opt, "ip-address") {
             let ip = String::from_utf8_lossy(val).into_owned();
-            let e = ctx
-                .srv
-                .role
-                .master
-                .announced
-                .entry(ctx.client.id)
-                .or_default();
-            e.1 = Some(ip);
+            announced(ctx).1 = Some(ip);
         } else if eq_ic(opt, "capa") {
             if eq_ic(val, "eof") {
                 ctx.srv.role.master.capa_eof.insert(ctx.client.id);
@@ -175,4 +161,14 @@ fn replconf(ctx: &mut Ctx, args: &mut Args) -> Reply {
         i += 2;
     }
     Reply::Ok
+}
+
+/// The address a replica announced with REPLCONF listening-port / ip-address.
+fn announced<'a>(ctx: &'a mut Ctx) -> &'a mut (u16, Option<String>) {
+    ctx.srv
+        .role
+        .master
+        .announced
+        .entry(ctx.client.id)
+        .or_default()
 }

@@ -46,7 +46,7 @@ thread_local! {
     /// While a library's code loads: when it must have finished.
     static LOAD_DEADLINE: std::cell::Cell<Option<std::time::Instant>> = const { std::cell::Cell::new(None) };
     /// The run in progress, for the instruction hook (which `mlua` requires to be `'static`).
-    /// Set by `run_function` for exactly the length of one run, cleared by `RunGuard`.
+    /// Set by `invoke` for exactly the length of one run, cleared by `RunGuard`.
     static CURRENT: std::cell::Cell<*const ()> = const { std::cell::Cell::new(std::ptr::null()) };
 }
 
@@ -66,19 +66,8 @@ fn hook() -> mlua::Result<mlua::VmState> {
             return Err(raise("FUNCTION LOAD timeout"));
         }
     }
-    let ptr = CURRENT.with(|c| c.get()) as *const RefCell<Run<'static>>;
-    if ptr.is_null() {
-        return Ok(mlua::VmState::Continue);
-    }
-    // SAFETY: `CURRENT` points at the `RefCell<Run>` on `run_function`'s stack while that
-    // function runs the script and is cleared (RunGuard) before it returns, so the pointer is
-    // live whenever the VM runs this hook. The `'static` is only a name for that lifetime: the
-    // reference does not escape this function. The RefCell catches any aliasing borrow.
-    let run = unsafe { &*ptr };
-    let Ok(mut run) = run.try_borrow_mut() else {
-        return Ok(mlua::VmState::Continue);
-    };
-    match run.host.busy() {
+    // Outside a run (or with the run busy in a callback) there is nothing to ask.
+    match with_run(|run| run.host.busy()).flatten() {
         Some(e) => Err(mlua::Error::RuntimeError(format!("\u{1}{e}"))),
         None => Ok(mlua::VmState::Continue),
     }
@@ -260,7 +249,7 @@ fn with_run<R>(f: impl FnOnce(&mut Run<'static>) -> R) -> Option<R> {
     }
     // SAFETY: `CURRENT` points at the `RefCell<Run>` on `invoke`'s stack while that function
     // runs the script and is cleared (RunGuard) before it returns, so the pointer is live
-    // whenever the script calls back into Rust. The `'static` only names that lifetime: the
+    // whenever the script calls back into Rust or the VM runs the instruction hook. The `'static` only names that lifetime: the
     // reference does not escape this function. The RefCell refuses an aliasing borrow.
     let run = unsafe { &*ptr };
     let mut run = run.try_borrow_mut().ok()?;

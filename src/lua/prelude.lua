@@ -1,7 +1,7 @@
 -- oxidis: the script environment, run once in each new interpreter before scripts load.
--- It is given the hooks table (filled by Rust for each run) and returns the functions Rust
--- keeps: the error handler, the sealing function and the read-only view of the globals.
-local hooks = ...
+-- It returns what Rust keeps: the error handler, the read-only view of the globals, the real
+-- `redis` table (Rust adds its functions and version fields), the sealing function and the
+-- invoker of functions.
 local G = _G
 local getinfo = debug.getinfo
 local error, type, tostring, setmetatable_raw, rawset_raw, pcall_raw =
@@ -121,7 +121,6 @@ end
 redis.debug = function() end
 redis.LOG_DEBUG, redis.LOG_VERBOSE, redis.LOG_NOTICE, redis.LOG_WARNING = 0, 1, 2, 3
 redis.REPL_NONE, redis.REPL_AOF, redis.REPL_SLAVE, redis.REPL_REPLICA, redis.REPL_ALL = 0, 1, 2, 2, 3
-redis.REDIS_VERSION, redis.REDIS_VERSION_NUM = hooks.version, hooks.version_num
 G.redis = seal(redis)
 
 -- Scripts see each library through a read-only view, and no debug, print or file access.

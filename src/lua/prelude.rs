@@ -1,6 +1,6 @@
-//! Building a new interpreter: the libraries Redis loads, the hooks the Lua-side environment
-//! (`prelude.lua`) calls into, then the prelude itself, which builds the `redis` table, replaces
-//! `math.random`, installs the error handler and seals the globals.
+//! Building a new interpreter: the libraries Redis loads, then the Lua-side environment
+//! (`prelude.lua`: the `redis` table, the error handler, the sealed globals), then the Rust
+//! functions of the `redis` table and `math.random`.
 use super::args::lua_error;
 use super::{bit, cjson, cmsgpack, raise, struct_lib, Engine};
 use mlua::{Lua, LuaOptions, MultiValue, StdLib, Table, Value};
@@ -22,7 +22,6 @@ pub(super) fn build() -> mlua::Result<Engine> {
     globals.raw_set("cjson", cjson::open(&lua)?)?;
     globals.raw_set("cmsgpack", cmsgpack::open(&lua)?)?;
     globals.raw_set("struct", struct_lib::open(&lua)?)?;
-    let hooks = lua.create_table()?;
     let math: Table = globals.raw_get("math")?;
     math.raw_set("random", lua.create_function(random)?)?;
     math.raw_set(
@@ -32,13 +31,13 @@ pub(super) fn build() -> mlua::Result<Engine> {
             Ok(())
         })?,
     )?;
-    hooks.raw_set("version", crate::util::REDIS_VERSION)?;
-    hooks.raw_set("version_num", version_num(crate::util::REDIS_VERSION))?;
     type Made = (mlua::Function, Table, Table, mlua::Function, mlua::Function);
     let (handler, view, redis, seal, invoke_with): Made =
-        lua.load(PRELUDE).set_name("=oxidis").call(hooks.clone())?;
+        lua.load(PRELUDE).set_name("=oxidis").call(())?;
     redis.raw_set("sha1hex", lua.create_function(sha1hex)?)?;
     super::run_functions(&lua, &redis)?;
+    redis.raw_set("REDIS_VERSION", crate::util::REDIS_VERSION)?;
+    redis.raw_set("REDIS_VERSION_NUM", version_num(crate::util::REDIS_VERSION))?;
     redis.raw_set("log", lua.create_function(log)?)?;
     lua.set_hook(
         mlua::HookTriggers::new().every_nth_instruction(super::HOOK_INSTRUCTIONS),

@@ -355,3 +355,17 @@ pub fn have_redis_py() -> bool {
     }
     ok
 }
+
+/// Wait until the server reports `n` blocked clients (bounded: 5 s).
+#[allow(dead_code)]
+pub fn wait_blocked(c: &mut Conn, n: usize) {
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        let info = c.s(&["INFO", "clients"]);
+        if info_field(&info, "blocked_clients").as_deref() == Some(&n.to_string()) {
+            return;
+        }
+        assert!(Instant::now() < deadline, "never saw {n} blocked clients");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
